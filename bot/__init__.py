@@ -1,0 +1,1 @@
+"""Houqin (后勤): a logistics-department chat bot."""

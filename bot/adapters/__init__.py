@@ -1,0 +1,1 @@
+"""Platform adapters: Telegram, WeCom and the local web chat."""

@@ -1,0 +1,117 @@
+"""The one wiring point: settings → database → services → translator → state store →
+dispatcher → adapters → scheduler → aiohttp server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.core.dispatcher import Dispatcher
+from bot.core.i18n import SUPPORTED, Translator
+from bot.core.notifier import Notifier
+from bot.core.state import StateStore
+from bot.core.types import Adapter
+from bot.db import close_db, init_db
+from bot.services.container import Services
+from handlers import MENU_COMMANDS, build_router
+from models.people import Person
+from scheduler.setup import build_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class HouqinApp:
+    """Everything one running bot needs, started and stopped together."""
+
+    def __init__(self, settings: Settings, extra_adapters: list[Adapter] | None = None):
+        self.settings = settings
+        self.translator = Translator(settings.default_locale)
+        self.services = Services.build(settings)
+        self.http = web.Application(client_max_size=60 * 1024 * 1024)
+        self.http.router.add_get("/healthz", self._health)
+        self.adapters: dict[str, Adapter] = {}
+        for adapter in [*self._configured_adapters(), *(extra_adapters or [])]:
+            self.adapters[adapter.platform] = adapter
+        self.notifier = Notifier(self.adapters, self.translator, settings.outbox_max_attempts)
+        self.dispatcher = Dispatcher(
+            build_router(), self.services, self.translator, self.notifier, StateStore(),
+            self.adapters, settings.default_locale, settings.max_text_chars,
+        )
+        self.scheduler = build_scheduler(settings, self.notifier)
+        self._runner: web.AppRunner | None = None
+
+    def _configured_adapters(self) -> list[Adapter]:
+        adapters: list[Adapter] = []
+        if self.settings.webchat:
+            from bot.adapters.webchat import WebChatAdapter
+
+            adapters.append(WebChatAdapter(
+                self.settings, self.http, self.services.people.web_people, self.translator
+            ))
+        if self.settings.telegram_enabled:
+            from bot.adapters.telegram import TelegramAdapter
+
+            adapters.append(TelegramAdapter(self.settings, self.http, self.menu_commands()))
+        return adapters
+
+    def menu_commands(self) -> dict[str, list[tuple[str, str]]]:
+        """The command menu per locale (Telegram's / list)."""
+        return {
+            loc: [(name, self.translator(loc, f"help.cmd_{name}")) for name in MENU_COMMANDS]
+            for loc in SUPPORTED
+        }
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "adapters": sorted(self.adapters)})
+
+    async def start(self, *, seed_demo_if_empty: bool = False, serve_http: bool = True) -> None:
+        """Connect the database, start the HTTP server, the adapters and the scheduler."""
+        await init_db(self.settings.database_url)
+        if seed_demo_if_empty and not await Person.exists():
+            from bot.services.demo import seed_demo
+
+            await seed_demo()
+        if serve_http:
+            self._runner = web.AppRunner(self.http)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+            await site.start()
+        for adapter in self.adapters.values():
+            await adapter.start(self.dispatcher.feed)
+        self.scheduler.start()
+        log.info("Houqin running: %s", ", ".join(sorted(self.adapters)) or "no adapters")
+
+    async def stop(self) -> None:
+        """Stop everything in reverse order; safe to call twice."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for adapter in self.adapters.values():
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await close_db()
+
+
+async def run_app(settings: Settings, *, seed_demo_if_empty: bool = True) -> None:
+    """Run the bot until SIGINT/SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = HouqinApp(settings)
+    await app.start(seed_demo_if_empty=seed_demo_if_empty)
+    if settings.webchat:
+        print(f"Houqin web chat: http://{settings.http_host}:{settings.http_port}/", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()

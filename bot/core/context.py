@@ -1,0 +1,86 @@
+"""What a handler gets: the update, the person, their locale, the conversation and tools."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.core.i18n import Translator
+from bot.core.state import Conversation, StateStore
+from bot.core.types import Button, Incoming, Reply
+
+if TYPE_CHECKING:
+    from bot.core.notifier import Notifier
+    from bot.services.container import Services
+    from models.people import Person
+
+FLOW_PREFIX = "f"
+
+
+@dataclass
+class Context:
+    """One update being handled."""
+
+    incoming: Incoming
+    person: Person | None
+    locale: str
+    conv: Conversation
+    services: Services
+    translator: Translator
+    notifier: Notifier
+    states: StateStore
+    fetch_file: Callable[[str], Awaitable[bytes]]
+    choice: str | None = None
+    action_args: list[str] = field(default_factory=list)
+    reroute: Callable[[Context], Awaitable[None]] | None = None
+    reprompter: Callable[[Context], Awaitable[None]] | None = None
+
+    def t(self, key: str, **fields: Any) -> str:
+        """Translate `key` into this user's locale."""
+        return self.translator(self.locale, key, **fields)
+
+    async def reply(
+        self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
+        image: bytes | None = None,
+    ) -> None:
+        """Answer in this chat (through the outbox); `edit` replaces the pressed button's message."""
+        edit_id = self.incoming.message_id if edit and self.incoming.callback else None
+        reply = Reply(text=text, buttons=buttons or [], image=image, edit_message_id=edit_id)
+        await self.notifier.send(self.incoming.address, reply, priority=1)
+
+    async def say(self, key: str, buttons: list[list[Button]] | None = None, **fields: Any) -> None:
+        """Reply with a translated text."""
+        await self.reply(self.t(key, **fields), buttons)
+
+    def choose(self, label: str, value: str) -> Button:
+        """A button that answers the current flow step with `value` (stale once the flow ends)."""
+        return Button(label, f"{FLOW_PREFIX}:{self.conv.token}:{value}")
+
+    def act(self, label: str, action: str, *args: Any) -> Button:
+        """A button for an action that works outside flows, e.g. `tk:view:12`."""
+        return Button(label, ":".join([action, *map(str, args)]))
+
+    async def begin(self, flow: str, step: str, **data: Any) -> None:
+        """Start a flow at `step` with draft `data`."""
+        await self.states.begin(self.conv, flow, step, **data)
+
+    async def goto(self, step: str, **data: Any) -> None:
+        """Move the current flow to `step`, merging `data` into the draft."""
+        self.conv.step = step
+        self.conv.data.update(data)
+        await self.states.save(self.conv)
+
+    async def update(self, **data: Any) -> None:
+        """Merge `data` into the draft without moving."""
+        self.conv.data.update(data)
+        await self.states.save(self.conv)
+
+    async def reprompt(self) -> None:
+        """Ask the current flow step's question again (no-op outside a flow)."""
+        if self.reprompter is not None:
+            await self.reprompter(self)
+
+    async def finish(self) -> None:
+        """End the flow and drop its draft."""
+        await self.states.clear(self.conv)

@@ -1,0 +1,185 @@
+"""The dispatcher: one entry point for every adapter's updates.
+
+It drops redelivered updates, serializes each chat, finds the person and their locale, loads the
+conversation, routes to a handler and turns any failure into a localized answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING
+
+from tortoise.exceptions import IntegrityError
+
+from bot.core.context import FLOW_PREFIX, Context
+from bot.core.i18n import Translator, normalize_locale
+from bot.core.notifier import Notifier
+from bot.core.router import Router
+from bot.core.state import StateStore
+from bot.core.types import Adapter, Incoming
+from bot.services.errors import ServiceError
+from models.conversation import ProcessedUpdate
+
+if TYPE_CHECKING:
+    from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+REGISTRATION_FLOW = "register"
+
+
+class Dispatcher:
+    """Routes incoming updates to handlers."""
+
+    def __init__(
+        self, router: Router, services: Services, translator: Translator, notifier: Notifier,
+        states: StateStore, adapters: Mapping[str, Adapter], default_locale: str = "zh_CN",
+        max_text_chars: int = 2000,
+    ):
+        self.router = router
+        self.services = services
+        self.translator = translator
+        self.notifier = notifier
+        self.states = states
+        self.adapters = adapters
+        self.default_locale = default_locale
+        self.max_text_chars = max_text_chars
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def feed(self, incoming: Incoming) -> None:
+        """Handle one update; never raises (a failure is logged and answered)."""
+        key = f"{incoming.platform}:{incoming.chat_id}"
+        async with self._locks[key]:
+            if not await self._first_delivery(incoming):
+                return
+            ctx = await self._context(incoming, key)
+            try:
+                await self.route(ctx)
+            except ServiceError as err:
+                await ctx.reply(ctx.t(err.key, **err.fields))
+            except Exception:
+                log.exception("handler failed for %s", key)
+                await ctx.say("errors.internal")
+
+    async def _first_delivery(self, incoming: Incoming) -> bool:
+        if not incoming.update_id:
+            return True
+        try:
+            await ProcessedUpdate.create(platform=incoming.platform, update_id=incoming.update_id)
+        except IntegrityError:
+            log.info("dropping redelivered update %s/%s", incoming.platform, incoming.update_id)
+            return False
+        return True
+
+    async def _context(self, incoming: Incoming, key: str) -> Context:
+        person = await self.services.people.resolve(incoming.platform, incoming.user_id)
+        locale = (
+            (person.locale if person else None)
+            or normalize_locale(incoming.language)
+            or self.default_locale
+        )
+        adapter = self.adapters.get(incoming.platform)
+        fetch: Callable[[str], Awaitable[bytes]] = (
+            adapter.fetch_file if adapter else _no_files
+        )
+        return Context(
+            incoming=incoming, person=person, locale=locale, conv=await self.states.load(key),
+            services=self.services, translator=self.translator, notifier=self.notifier,
+            states=self.states, fetch_file=fetch, reroute=self.route,
+            reprompter=self.reprompt,
+        )
+
+    async def route(self, ctx: Context) -> None:
+        """Pick the handler for this update and run it."""
+        inc = ctx.incoming
+        if inc.text and len(inc.text) > self.max_text_chars:
+            await ctx.say("errors.too_long", limit=self.max_text_chars)
+            await ctx.reprompt()
+            return
+        if inc.callback is not None:
+            await self._route_callback(ctx)
+        elif inc.command is not None:
+            await self._route_command(ctx)
+        elif ctx.conv.active:
+            await self._route_step(ctx)
+        elif ctx.person is None:
+            await self._start_registration(ctx)
+        else:
+            await self._route_free(ctx)
+
+    async def reprompt(self, ctx: Context) -> None:
+        """Ask the current step's question again (no-op outside a flow)."""
+        if ctx.conv.active:
+            prompt = self.router.prompts.get((ctx.conv.flow or "", ctx.conv.step or ""))
+            if prompt:
+                await prompt(ctx)
+
+    async def _route_callback(self, ctx: Context) -> None:
+        payload = ctx.incoming.callback or ""
+        parts = payload.split(":")
+        if parts[0] == FLOW_PREFIX and len(parts) >= 3:
+            if ctx.conv.active and parts[1] == ctx.conv.token:
+                ctx.choice = ":".join(parts[2:])
+                await self._route_step(ctx)
+            else:
+                await ctx.say("errors.stale_button")
+                await ctx.reprompt()
+            return
+        handler = self.router.actions.get(parts[0])
+        if handler is None or (ctx.person is None and parts[0] not in self.router.public_flows):
+            await ctx.say("errors.unknown_button")
+            await ctx.reprompt()
+            return
+        ctx.action_args = parts[1:]
+        await handler(ctx)
+
+    async def _route_command(self, ctx: Context) -> None:
+        name = (ctx.incoming.command or "").lower()
+        route = self.router.commands.get(name)
+        if route is None:
+            await ctx.say("errors.unknown_command", command=name[:32])
+            await ctx.reprompt()
+            return
+        if ctx.person is None and not route.public:
+            await self._start_registration(ctx)
+            return
+        if route.roles and not (ctx.person and ctx.person.has_role(*route.roles)):
+            await ctx.say("errors.not_allowed")
+            await ctx.reprompt()
+            return
+        if ctx.conv.active and not route.in_flow:
+            await ctx.say("errors.finish_first")
+            await ctx.reprompt()
+            return
+        await route.handler(ctx)
+
+    async def _route_step(self, ctx: Context) -> None:
+        handler = self.router.steps.get((ctx.conv.flow or "", ctx.conv.step or ""))
+        if handler is None:  # a flow from an older version: start afresh
+            await ctx.finish()
+            await ctx.say("errors.flow_reset")
+            return
+        await handler(ctx)
+
+    async def _start_registration(self, ctx: Context) -> None:
+        handler = self.router.commands.get(REGISTRATION_FLOW)
+        if handler is None:
+            await ctx.say("errors.not_registered")
+            return
+        await handler.handler(ctx)
+
+    async def _route_free(self, ctx: Context) -> None:
+        inc = ctx.incoming
+        fallbacks = self.router.photo_fallbacks if inc.photos else self.router.text_fallbacks
+        if (inc.text or inc.photos) and fallbacks:
+            await fallbacks[0](ctx)
+        elif inc.documents:
+            await ctx.say("errors.not_a_photo")
+        else:
+            await ctx.say("errors.not_understood")
+
+
+async def _no_files(ref: str) -> bytes:
+    raise ServiceError("errors.file_unavailable")

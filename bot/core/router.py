@@ -1,0 +1,100 @@
+"""Routers: what each handler module answers (commands, flow steps, actions, free input)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.context import Context
+
+Handler = Callable[["Context"], Awaitable[None]]
+
+
+@dataclass
+class CommandRoute:
+    """A `/command` with the roles allowed to use it and whether it may interrupt a flow."""
+
+    handler: Handler
+    roles: tuple[str, ...] = ()
+    public: bool = False
+    in_flow: bool = False
+    menu: bool = False
+
+
+@dataclass
+class Router:
+    """Collects one handler module's routes; the dispatcher merges all routers."""
+
+    commands: dict[str, CommandRoute] = field(default_factory=dict)
+    steps: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    prompts: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    actions: dict[str, Handler] = field(default_factory=dict)
+    public_flows: set[str] = field(default_factory=set)
+    text_fallbacks: list[Handler] = field(default_factory=list)
+    photo_fallbacks: list[Handler] = field(default_factory=list)
+
+    def command(
+        self,
+        *names: str,
+        roles: tuple[str, ...] = (),
+        public: bool = False,
+        in_flow: bool = False,
+        menu: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Register a command; `public` ones work for unbound users, `in_flow` ones keep the flow."""
+
+        def register(fn: Handler) -> Handler:
+            for name in names:
+                self.commands[name] = CommandRoute(fn, roles, public, in_flow, menu)
+            return fn
+
+        return register
+
+    def step(self, flow: str, step: str) -> Callable[[Handler], Handler]:
+        """Register the handler of one step of a flow (text, photos or a flow button)."""
+
+        def register(fn: Handler) -> Handler:
+            self.steps[(flow, step)] = fn
+            return fn
+
+        return register
+
+    def prompt(self, flow: str, step: str) -> Callable[[Handler], Handler]:
+        """Register what re-asks a step (after bad input, a stale button or /help)."""
+
+        def register(fn: Handler) -> Handler:
+            self.prompts[(flow, step)] = fn
+            return fn
+
+        return register
+
+    def action(self, name: str) -> Callable[[Handler], Handler]:
+        """Register a button action `name:arg…` that works outside any flow."""
+
+        def register(fn: Handler) -> Handler:
+            self.actions[name] = fn
+            return fn
+
+        return register
+
+    def on_text(self, fn: Handler) -> Handler:
+        """Register a handler for free text sent outside any flow."""
+        self.text_fallbacks.append(fn)
+        return fn
+
+    def on_photo(self, fn: Handler) -> Handler:
+        """Register a handler for photos sent outside any flow."""
+        self.photo_fallbacks.append(fn)
+        return fn
+
+    def include(self, other: Router) -> None:
+        """Merge another router's routes into this one."""
+        self.commands.update(other.commands)
+        self.steps.update(other.steps)
+        self.prompts.update(other.prompts)
+        self.actions.update(other.actions)
+        self.public_flows |= other.public_flows
+        self.text_fallbacks.extend(other.text_fallbacks)
+        self.photo_fallbacks.extend(other.photo_fallbacks)

@@ -1,0 +1,54 @@
+"""The conversation state store: one row per chat, so a half-filled flow survives a restart."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.conversation import ConversationState
+
+
+@dataclass
+class Conversation:
+    """Where a chat is: the flow, the step, a token that ties buttons to this flow, and draft data."""
+
+    key: str
+    flow: str | None = None
+    step: str | None = None
+    token: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        """True when the chat is in the middle of a flow."""
+        return self.flow is not None
+
+
+class StateStore:
+    """Loads and saves conversations in the database."""
+
+    async def load(self, key: str) -> Conversation:
+        """The chat's conversation (an empty one when there is none)."""
+        row = await ConversationState.get_or_none(key=key)
+        if row is None:
+            return Conversation(key=key)
+        return Conversation(key, row.flow, row.step, row.token, dict(row.data or {}))
+
+    async def save(self, conv: Conversation) -> None:
+        """Persist the conversation as it is now."""
+        await ConversationState.update_or_create(
+            defaults={"flow": conv.flow, "step": conv.step, "token": conv.token, "data": conv.data},
+            key=conv.key,
+        )
+
+    async def begin(self, conv: Conversation, flow: str, step: str, **data: Any) -> None:
+        """Start a new flow (fresh token: buttons of an older flow become stale)."""
+        conv.flow, conv.step, conv.token = flow, step, secrets.token_hex(3)
+        conv.data = dict(data)
+        await self.save(conv)
+
+    async def clear(self, conv: Conversation) -> None:
+        """End the flow and drop its draft."""
+        conv.flow, conv.step, conv.token, conv.data = None, None, "", {}
+        await ConversationState.filter(key=conv.key).delete()

@@ -1,0 +1,119 @@
+"""The small platform-neutral types every adapter and handler speaks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message goes: one chat on one platform."""
+
+    platform: str
+    chat_id: str
+
+
+@dataclass
+class FileRef:
+    """A file the user sent, as the platform refers to it (downloaded on demand)."""
+
+    ref: str
+    size: int | None = None
+    mime: str | None = None
+    file_name: str | None = None
+    is_image: bool = True
+
+
+@dataclass
+class Incoming:
+    """One update from a user, whatever the platform."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    display_name: str = ""
+    text: str | None = None
+    command: str | None = None
+    args: list[str] = field(default_factory=list)
+    callback: str | None = None
+    photos: list[FileRef] = field(default_factory=list)
+    documents: list[FileRef] = field(default_factory=list)
+    location: tuple[float, float] | None = None
+    language: str | None = None
+    update_id: str | None = None
+    message_id: str | None = None
+
+    @property
+    def address(self) -> Address:
+        """The chat this update came from."""
+        return Address(self.platform, self.chat_id)
+
+
+@dataclass
+class Button:
+    """One choice: a label shown to the user and the payload sent back."""
+
+    label: str
+    payload: str
+
+
+@dataclass
+class Reply:
+    """What the bot says: text, optional button rows, optional image, optional edit target."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    image: bytes | None = None
+    edit_message_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialize for the outbox (image bytes are stored hex-encoded)."""
+        return {
+            "text": self.text,
+            "buttons": [[[b.label, b.payload] for b in row] for row in self.buttons],
+            "image": self.image.hex() if self.image else None,
+            "edit_message_id": self.edit_message_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        """Rebuild a reply stored by `to_dict`."""
+        return cls(
+            text=data["text"],
+            buttons=[[Button(label, payload) for label, payload in row] for row in data["buttons"]],
+            image=bytes.fromhex(data["image"]) if data.get("image") else None,
+            edit_message_id=data.get("edit_message_id"),
+        )
+
+
+class DeliveryError(Exception):
+    """A send failed; `retry_after` (seconds) when the platform asked us to wait,
+    `permanent` when retrying cannot help (e.g. the user blocked the bot)."""
+
+    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+Feed = Callable[[Incoming], Awaitable[None]]
+
+
+class Adapter(Protocol):
+    """A messenger transport. Holds no business logic and never touches the database."""
+
+    platform: str
+
+    async def start(self, feed: Feed) -> None:
+        """Begin receiving updates, passing each one to `feed`."""
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver one reply; raise DeliveryError on failure."""
+
+    async def fetch_file(self, ref: str) -> bytes:
+        """Download a file the user sent."""
+
+    async def stop(self) -> None:
+        """Stop receiving and release resources."""

@@ -1,0 +1,1 @@
+"""Domain services: they own the rules and are the only code that touches the ORM."""

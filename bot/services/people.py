@@ -1,0 +1,131 @@
+"""People: identities, registration, invite codes, roles and language."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from bot.core.i18n import SUPPORTED
+from bot.services.errors import InvalidState, NotFound, ServiceError
+from models.people import ROLES, Identity, InviteCode, Person
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalize_phone(text: str) -> str | None:
+    """Digits of a plausible phone number (7 to 15 digits, optional +), else None."""
+    cleaned = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+    digits = cleaned.lstrip("+")
+    if not digits.isdigit() or not 7 <= len(digits) <= 15 or "+" in digits:
+        return None
+    return cleaned
+
+
+class PeopleService:
+    """Who is who, and how they are reached."""
+
+    def __init__(self, invite_ttl_hours: int = 72):
+        self.invite_ttl = timedelta(hours=invite_ttl_hours)
+
+    async def resolve(self, platform: str, user_id: str) -> Person | None:
+        """The active person behind a platform account, if bound."""
+        ident = await Identity.get_or_none(platform=platform, user_id=user_id).prefetch_related(
+            "person"
+        )
+        if ident is None or not ident.person.active:
+            return None
+        return ident.person
+
+    async def get(self, person_id: int) -> Person:
+        """A person by id."""
+        person = await Person.get_or_none(id=person_id)
+        if person is None:
+            raise NotFound("errors.person_unknown")
+        return person
+
+    async def create(
+        self, name: str, roles: list[str], *, phone: str | None = None, locale: str | None = None,
+        skills: list[str] | None = None, zone: str | None = None, external_id: str | None = None,
+    ) -> Person:
+        """Create a person with validated roles (everyone is at least a reporter)."""
+        bad = [r for r in roles if r not in ROLES]
+        if bad:
+            raise ServiceError("errors.role_unknown", role=", ".join(bad))
+        all_roles = sorted({"reporter", *roles})
+        return await Person.create(
+            name=name.strip()[:100], roles=all_roles, phone=phone, locale=locale,
+            skills=skills or [], zone=zone, external_id=external_id,
+        )
+
+    async def bind(self, person: Person, platform: str, user_id: str, chat_id: str) -> Identity:
+        """Attach a platform account to a person (moving it if it was bound elsewhere)."""
+        ident, _ = await Identity.update_or_create(
+            defaults={"person_id": person.id, "chat_id": chat_id}, platform=platform, user_id=user_id
+        )
+        return ident
+
+    async def register_reporter(
+        self, platform: str, user_id: str, chat_id: str, name: str, phone: str,
+        locale: str | None,
+    ) -> Person:
+        """Self-registration of an unbound user as a reporter (open reporting)."""
+        async with in_transaction():
+            person = await self.create(name, ["reporter"], phone=phone, locale=locale)
+            await self.bind(person, platform, user_id, chat_id)
+        return person
+
+    async def create_invite(self, person: Person) -> str:
+        """A fresh one-time code for `person`, valid for the configured time."""
+        for _ in range(5):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+            try:
+                await InviteCode.create(code=code, person=person, expires_at=_now() + self.invite_ttl)
+                return code
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not generate a unique invite code")
+
+    async def redeem_invite(self, code: str, platform: str, user_id: str, chat_id: str) -> Person:
+        """Bind the sender to the invite's person; the code then cannot be used again."""
+        invite = await InviteCode.get_or_none(code=code.strip().upper()).prefetch_related("person")
+        if invite is None:
+            raise NotFound("start.code_unknown")
+        if invite.used_at is not None:
+            raise InvalidState("start.code_used")
+        if invite.expires_at < _now():
+            raise InvalidState("start.code_expired")
+        async with in_transaction():
+            taken = await InviteCode.filter(id=invite.id, used_at=None).update(used_at=_now())
+            if not taken:
+                raise InvalidState("start.code_used")
+            await self.bind(invite.person, platform, user_id, chat_id)
+        return invite.person
+
+    async def set_locale(self, person: Person, locale: str) -> None:
+        """Save the person's language choice."""
+        if locale not in SUPPORTED:
+            raise ServiceError("lang.unknown", choices=", ".join(SUPPORTED))
+        person.locale = locale
+        await person.save(update_fields=["locale"])
+
+    async def with_role(self, role: str) -> list[Person]:
+        """Active people holding `role` (admins included)."""
+        people = await Person.filter(active=True)
+        return [p for p in people if p.has_role(role)]
+
+    async def web_people(self) -> list[dict]:
+        """The people reachable through the local web chat, for its person picker."""
+        idents = await Identity.filter(platform="web").prefetch_related("person").order_by("id")
+        return [
+            {"user_id": i.user_id, "name": i.person.name, "roles": i.person.roles,
+             "locale": i.person.locale}
+            for i in idents
+            if i.person.active
+        ]

@@ -1,0 +1,84 @@
+"""The report draft: which fields a repair report still needs, and photo intake."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.types import FileRef
+from bot.services.errors import ServiceError
+from bot.services.report_text import ParsedReport, parse_report_text
+from models.places import Place
+
+FLOW = "report"
+MAX_PHOTOS = 9
+
+
+def next_step(data: dict) -> str:
+    """The first step whose field the draft still lacks."""
+    if not data.get("category"):
+        return "category"
+    if not data.get("place_id"):
+        return "place"
+    if not data.get("description"):
+        return "description"
+    if not data.get("photos_done"):
+        return "photos"
+    if not data.get("urgency"):
+        return "urgency"
+    return "confirm"
+
+
+async def take_photos(ctx: Context, refs: list[FileRef]) -> int:
+    """Download, check and store photos into the draft; returns how many were added."""
+    assert ctx.person is not None
+    photos: list[int] = list(ctx.conv.data.get("photos", []))
+    added = 0
+    for ref in refs:
+        if len(photos) >= MAX_PHOTOS:
+            await ctx.say("report.too_many_photos", limit=MAX_PHOTOS)
+            break
+        try:
+            ctx.services.media.check_size(ref.size)
+            data = await ctx.fetch_file(ref.ref)
+            attachment = await ctx.services.media.store_photo(ctx.person, data)
+        except ServiceError as err:
+            await ctx.reply(ctx.t(err.key, **err.fields))
+            continue
+        photos.append(attachment.id)
+        added += 1
+    if added:
+        await ctx.update(photos=photos)
+    return added
+
+
+async def resolve_place(
+    ctx: Context, parsed: ParsedReport, text: str
+) -> tuple[Place | None, list[Place], bool]:
+    """The place a report names (by code, name or alias), close matches to offer when it is
+    unknown, and whether the whole text was just the place."""
+    places = ctx.services.places
+    if parsed.place_code:
+        found = await places.find(parsed.place_code)
+        return found, [] if found else await places.suggest(parsed.place_code), False
+    exact = await places.find(text)
+    if exact:
+        return exact, [], True
+    found = await places.find_in_text(text)
+    if found:
+        return found, [], False
+    return None, await places.suggest(text) if len(text) <= 40 else [], False
+
+
+async def draft_from_text(ctx: Context, text: str) -> tuple[dict, list[Place], str | None]:
+    """Draft fields from one free-text message, the suggestions if the place is unknown,
+    and the place words that matched nothing."""
+    parsed = parse_report_text(text)
+    place, suggestions, whole = await resolve_place(ctx, parsed, text)
+    data: dict = {}
+    if place:
+        data["place_id"] = place.id
+    if parsed.category:
+        data["category"] = parsed.category
+    if parsed.description.strip() and not whole:
+        data["description"] = parsed.description.strip()[:2000]
+    unknown = parsed.place_code if parsed.place_code and not place else None
+    return data, suggestions, unknown

@@ -1,0 +1,160 @@
+"""Repair reporting, second half: the confirm card, duplicate hint, submit, and the shortcut."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.router import Router
+from handlers.render import category_label, urgency_label
+from handlers.report import START_WORDS, advance, report
+from handlers.report_draft import FLOW, draft_from_text, take_photos
+
+router = Router()
+
+
+async def _card_text(ctx: Context) -> str:
+    data = ctx.conv.data
+    place = await ctx.services.places.by_id(data["place_id"])
+    return ctx.t(
+        "report.confirm_card",
+        category=category_label(ctx, data["category"]),
+        place=place.display(ctx.locale),
+        description=data["description"],
+        photos=len(data.get("photos", [])),
+        urgency=urgency_label(ctx, data.get("urgency", "normal")),
+    )
+
+
+@router.prompt(FLOW, "confirm")
+async def show_card(ctx: Context, edit: bool = False) -> None:
+    """Show the confirm card: one tap files the report."""
+    urgent = ctx.conv.data.get("urgency") == "urgent"
+    toggle = "report.btn_not_urgent" if urgent else "report.btn_urgent"
+    buttons = [
+        [ctx.choose(ctx.t("report.btn_submit"), "submit")],
+        [ctx.choose(ctx.t(toggle), "toggle"), ctx.choose(ctx.t("report.btn_cancel"), "cancel")],
+    ]
+    await ctx.reply(await _card_text(ctx), buttons, edit=edit)
+
+
+@router.step(FLOW, "confirm")
+async def confirm(ctx: Context) -> None:
+    """Submit, toggle urgency or cancel; photos sent now are added to the draft."""
+    inc = ctx.incoming
+    if inc.photos:
+        await take_photos(ctx, inc.photos)
+        await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
+        await show_card(ctx)
+        return
+    if ctx.choice == "toggle":
+        urgent = ctx.conv.data.get("urgency") == "urgent"
+        await ctx.update(urgency="normal" if urgent else "urgent")
+        await show_card(ctx, edit=True)
+    elif ctx.choice == "cancel":
+        await ctx.finish()
+        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    elif ctx.choice == "submit":
+        await _submit(ctx)
+    else:
+        await ctx.say("report.use_buttons")
+        await show_card(ctx)
+
+
+async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
+    assert ctx.person is not None
+    data = ctx.conv.data
+    place = await ctx.services.places.by_id(data["place_id"])
+    duplicate = await ctx.services.repairs.open_duplicate(place, data["category"])
+    if duplicate and not allow_duplicate and duplicate.reporter_id != ctx.person.id:
+        await ctx.goto("duplicate", duplicate_id=duplicate.id)
+        await ask_duplicate(ctx, edit=True)
+        return
+    ticket = await ctx.services.repairs.create(
+        ctx.person, place, data["category"], data["description"],
+        data.get("urgency", "normal"), data.get("photos", []),
+    )
+    await ctx.finish()
+    view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+    await ctx.reply(ctx.t("report.submitted", number=ticket.number), view, edit=True)
+    for manager in await ctx.services.people.with_role("manager"):
+        await ctx.notifier.push(
+            manager, "staff.new_ticket", number=ticket.number,
+            place=place.display(manager.locale), description=ticket.description[:200],
+        )
+
+
+@router.prompt(FLOW, "duplicate")
+async def ask_duplicate(ctx: Context, edit: bool = False) -> None:
+    """Offer to follow the open ticket for the same place and problem instead of a new one."""
+    ticket = await ctx.services.repairs.get_by_id(ctx.conv.data["duplicate_id"])
+    buttons = [
+        [ctx.choose(ctx.t("report.btn_follow"), "follow")],
+        [ctx.choose(ctx.t("report.btn_new_anyway"), "new"),
+         ctx.choose(ctx.t("report.btn_cancel"), "cancel")],
+    ]
+    await ctx.reply(
+        ctx.t("report.duplicate", number=ticket.number, description=ticket.description[:200]),
+        buttons, edit=edit,
+    )
+
+
+@router.step(FLOW, "duplicate")
+async def duplicate(ctx: Context) -> None:
+    """Follow the existing ticket (+1), file a new one anyway, or cancel."""
+    assert ctx.person is not None
+    if ctx.choice == "follow":
+        ticket = await ctx.services.repairs.follow(ctx.conv.data["duplicate_id"], ctx.person)
+        await ctx.finish()
+        view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+        await ctx.reply(ctx.t("report.followed", number=ticket.number), view, edit=True)
+    elif ctx.choice == "new":
+        await _submit(ctx, allow_duplicate=True)
+    elif ctx.choice == "cancel":
+        await ctx.finish()
+        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    else:
+        await ctx.say("report.use_buttons")
+        await ask_duplicate(ctx)
+
+
+async def _start_from_text(ctx: Context, text: str, photos_done: bool) -> bool:
+    """Pre-fill a report from one message; False when the text names no place or problem."""
+    data, suggestions, unknown = await draft_from_text(ctx, text)
+    if not (data.get("place_id") or data.get("category") or unknown):
+        return False
+    await ctx.update(**data, suggest=[p.id for p in suggestions], urgency="normal",
+                     photos_done=photos_done or bool(data.get("place_id")))
+    if unknown:
+        key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"
+        await ctx.say(key, query=unknown[:40])
+    await advance(ctx)
+    return True
+
+
+@router.on_text
+async def shortcut_text(ctx: Context) -> None:
+    """`3号楼402 水龙头漏水` → a pre-filled report, confirmed in one tap."""
+    text = (ctx.incoming.text or "").strip()
+    if text.lower() in START_WORDS:
+        await report(ctx)
+        return
+    await ctx.begin(FLOW, "category")
+    if not await _start_from_text(ctx, text, photos_done=True):
+        await ctx.finish()
+        await ctx.say("report.not_understood")
+
+
+@router.on_photo
+async def shortcut_photo(ctx: Context) -> None:
+    """A photo (with or without a caption) starts a report with that photo."""
+    await ctx.begin(FLOW, "category")
+    await take_photos(ctx, ctx.incoming.photos)
+    if not ctx.conv.data.get("photos"):
+        await ctx.finish()
+        return
+    caption = (ctx.incoming.text or "").strip()
+    if caption and await _start_from_text(ctx, caption, photos_done=True):
+        return
+    if caption:
+        await ctx.update(description=caption[:2000])
+    await ctx.say("report.photo_received")
+    await advance(ctx)

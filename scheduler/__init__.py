@@ -1,0 +1,1 @@
+"""The scheduler: APScheduler running the periodic jobs that pick up due work from the database."""

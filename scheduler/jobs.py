@@ -1,0 +1,19 @@
+"""Periodic jobs: plain async functions that call the core and services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.notifier import Notifier
+from models.conversation import ProcessedUpdate
+
+
+async def deliver_outbox(notifier: Notifier) -> int:
+    """Retry outgoing messages whose next attempt is due."""
+    return await notifier.deliver_due()
+
+
+async def prune_processed_updates(now: datetime | None = None, keep_days: int = 7) -> int:
+    """Forget idempotency records older than any platform would redeliver."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
+    return await ProcessedUpdate.filter(created_at__lt=cutoff).delete()
