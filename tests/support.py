@@ -78,6 +78,8 @@ class Harness:
         self.settings = settings
         self.adapter = RecordingAdapter()
         self.app = HouqinApp(settings, extra_adapters=[self.adapter])
+        self.languages: dict[str, str] = {}
+        self.names: dict[str, str] = {}
 
     async def start(self) -> None:
         """Start the app (no HTTP server)."""
@@ -116,9 +118,10 @@ class Harness:
         if text and text.startswith("/"):
             command, *args = text[1:].split()
         await self.app.dispatcher.feed(Incoming(
-            platform="test", chat_id=user, user_id=user, display_name=name or user, text=text,
+            platform="test", chat_id=user, user_id=user, display_name=name or self.names.get(user, user), text=text,
             command=command, args=args, callback=callback, photos=refs, documents=docs,
-            update_id=update_id or f"u{next(_ids)}", message_id=message_id, language=language,
+            update_id=update_id or f"u{next(_ids)}", message_id=message_id,
+            language=language or self.languages.get(user),
         ))
         return [reply for _, reply in self.adapter.sent[before:]]
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from bot.services.categories import CATEGORIES
@@ -138,8 +138,7 @@ class RepairService:
     async def for_person(self, person: Person, limit: int = 10) -> list[Ticket]:
         """The person's own and followed tickets, newest first."""
         followed = await TicketFollower.filter(person_id=person.id).values_list("ticket_id", flat=True)
-        own = Ticket.filter(reporter_id=person.id)
-        query = own | Ticket.filter(id__in=list(followed)) if followed else own
+        query = Ticket.filter(Q(reporter_id=person.id) | Q(id__in=list(followed)))
         return await query.order_by("-id").limit(limit).prefetch_related("place")
 
     async def _visible(self, ticket: Ticket, viewer: Person) -> bool:
