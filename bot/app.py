@@ -39,8 +39,14 @@ class HouqinApp:
             self.adapters[adapter.platform] = adapter
         self.notifier = Notifier(self.adapters, self.translator, settings.outbox_max_attempts)
         self.dispatcher = Dispatcher(
-            build_router(), self.services, self.translator, self.notifier, StateStore(),
-            self.adapters, settings.default_locale, settings.max_text_chars,
+            build_router(),
+            self.services,
+            self.translator,
+            self.notifier,
+            StateStore(),
+            self.adapters,
+            settings.default_locale,
+            settings.max_text_chars,
         )
         self.scheduler = build_scheduler(settings, self.notifier)
         self._runner: web.AppRunner | None = None
@@ -50,9 +56,11 @@ class HouqinApp:
         if self.settings.webchat:
             from bot.adapters.webchat import WebChatAdapter
 
-            adapters.append(WebChatAdapter(
-                self.settings, self.http, self.services.people.web_people, self.translator
-            ))
+            adapters.append(
+                WebChatAdapter(
+                    self.settings, self.http, self.services.people.web_people, self.translator
+                )
+            )
         if self.settings.telegram_enabled:
             from bot.adapters.telegram import TelegramAdapter
 
@@ -101,7 +109,9 @@ class HouqinApp:
 
 async def run_app(settings: Settings, *, seed_demo_if_empty: bool = True) -> None:
     """Run the bot until SIGINT/SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = HouqinApp(settings)
     await app.start(seed_demo_if_empty=seed_demo_if_empty)
     if settings.webchat:

@@ -101,9 +101,14 @@ async def got_phone(ctx: Context) -> None:
     await ctx.say("register.done", name=person.name)
     if (resume.get("text") or resume.get("command")) and ctx.reroute:
         ctx.incoming = Incoming(
-            platform=inc.platform, chat_id=inc.chat_id, user_id=inc.user_id,
-            display_name=inc.display_name, text=resume.get("text"),
-            command=resume.get("command"), args=resume.get("args") or [], language=inc.language,
+            platform=inc.platform,
+            chat_id=inc.chat_id,
+            user_id=inc.user_id,
+            display_name=inc.display_name,
+            text=resume.get("text"),
+            command=resume.get("command"),
+            args=resume.get("args") or [],
+            language=inc.language,
         )
         await ctx.reroute(ctx)
     else:
@@ -160,8 +165,14 @@ async def lang_button(ctx: Context) -> None:
 
 
 async def _set_lang(ctx: Context, wanted: str) -> None:
-    choice = {"zh": "zh_CN", "zh_cn": "zh_CN", "cn": "zh_CN", "中文": "zh_CN", "en": "en",
-              "english": "en"}.get(wanted.strip().lower().replace("-", "_"))
+    choice = {
+        "zh": "zh_CN",
+        "zh_cn": "zh_CN",
+        "cn": "zh_CN",
+        "中文": "zh_CN",
+        "en": "en",
+        "english": "en",
+    }.get(wanted.strip().lower().replace("-", "_"))
     if ctx.person is None:
         await ctx.say("errors.not_registered")
         return

@@ -149,8 +149,13 @@ async def got_description(ctx: Context) -> None:
 async def ask_photos(ctx: Context) -> None:
     """Ask for photos: several allowed, then Done, or Skip."""
     count = len(ctx.conv.data.get("photos", []))
-    buttons = [[ctx.choose(ctx.t("report.btn_photos_done", count=count), "done"),
-                ctx.choose(ctx.t("report.btn_skip"), "skip")], _cancel_row(ctx)]
+    buttons = [
+        [
+            ctx.choose(ctx.t("report.btn_photos_done", count=count), "done"),
+            ctx.choose(ctx.t("report.btn_skip"), "skip"),
+        ],
+        _cancel_row(ctx),
+    ]
     await ctx.say("report.ask_photos", buttons)
 
 
@@ -188,8 +193,16 @@ async def got_urgency(ctx: Context) -> None:
     if await _side_input(ctx):
         return
     word = (ctx.incoming.text or "").strip().lower()
-    typed = {"急": "urgent", "紧急": "urgent", "urgent": "urgent", "普通": "normal",
-             "normal": "normal", "一般": "normal", "不急": "low", "low": "low"}.get(word)
+    typed = {
+        "急": "urgent",
+        "紧急": "urgent",
+        "urgent": "urgent",
+        "普通": "normal",
+        "normal": "normal",
+        "一般": "normal",
+        "不急": "low",
+        "low": "low",
+    }.get(word)
     urgency = ctx.choice if ctx.choice in URGENCIES else typed
     if urgency is None:
         await ctx.say("report.use_buttons")

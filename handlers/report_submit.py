@@ -69,16 +69,23 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         await ask_duplicate(ctx, edit=True)
         return
     ticket = await ctx.services.repairs.create(
-        ctx.person, place, data["category"], data["description"],
-        data.get("urgency", "normal"), data.get("photos", []),
+        ctx.person,
+        place,
+        data["category"],
+        data["description"],
+        data.get("urgency", "normal"),
+        data.get("photos", []),
     )
     await ctx.finish()
     view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
     await ctx.reply(ctx.t("report.submitted", number=ticket.number), view, edit=True)
     for manager in await ctx.services.people.with_role("manager"):
         await ctx.notifier.push(
-            manager, "staff.new_ticket", number=ticket.number,
-            place=place.display(manager.locale), description=ticket.description[:200],
+            manager,
+            "staff.new_ticket",
+            number=ticket.number,
+            place=place.display(manager.locale),
+            description=ticket.description[:200],
         )
 
 
@@ -88,12 +95,15 @@ async def ask_duplicate(ctx: Context, edit: bool = False) -> None:
     ticket = await ctx.services.repairs.get_by_id(ctx.conv.data["duplicate_id"])
     buttons = [
         [ctx.choose(ctx.t("report.btn_follow"), "follow")],
-        [ctx.choose(ctx.t("report.btn_new_anyway"), "new"),
-         ctx.choose(ctx.t("report.btn_cancel"), "cancel")],
+        [
+            ctx.choose(ctx.t("report.btn_new_anyway"), "new"),
+            ctx.choose(ctx.t("report.btn_cancel"), "cancel"),
+        ],
     ]
     await ctx.reply(
         ctx.t("report.duplicate", number=ticket.number, description=ticket.description[:200]),
-        buttons, edit=edit,
+        buttons,
+        edit=edit,
     )
 
 
@@ -121,8 +131,12 @@ async def _start_from_text(ctx: Context, text: str, photos_done: bool) -> bool:
     data, suggestions, unknown = await draft_from_text(ctx, text)
     if not (data.get("place_id") or data.get("category") or unknown):
         return False
-    await ctx.update(**data, suggest=[p.id for p in suggestions], urgency="normal",
-                     photos_done=photos_done or bool(data.get("place_id")))
+    await ctx.update(
+        **data,
+        suggest=[p.id for p in suggestions],
+        urgency="normal",
+        photos_done=photos_done or bool(data.get("place_id")),
+    )
     if unknown:
         key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"
         await ctx.say(key, query=unknown[:40])

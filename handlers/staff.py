@@ -19,11 +19,16 @@ async def open_tickets(ctx: Context) -> None:
         return
     lines = [ctx.t("staff.open_title", count=len(tickets))]
     for ticket in tickets:
-        lines.append(ctx.t(
-            "staff.open_line", number=ticket.number, when=local_time(ctx, ticket.created_at),
-            status=status_label(ctx, ticket.status), place=ticket.place.display(ctx.locale),
-            category=category_label(ctx, ticket.category),
-        ))
+        lines.append(
+            ctx.t(
+                "staff.open_line",
+                number=ticket.number,
+                when=local_time(ctx, ticket.created_at),
+                status=status_label(ctx, ticket.status),
+                place=ticket.place.display(ctx.locale),
+                category=category_label(ctx, ticket.category),
+            )
+        )
     buttons = [[ctx.act(t.number, "tk", "v", t.number)] for t in tickets[:10]]
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()

@@ -23,10 +23,15 @@ async def my_tickets(ctx: Context) -> None:
     lines = [ctx.t("tickets.my_title")]
     buttons = []
     for ticket in tickets:
-        lines.append(ctx.t(
-            "tickets.line", number=ticket.number, status=status_label(ctx, ticket.status),
-            place=ticket.place.display(ctx.locale), category=category_label(ctx, ticket.category),
-        ))
+        lines.append(
+            ctx.t(
+                "tickets.line",
+                number=ticket.number,
+                status=status_label(ctx, ticket.status),
+                place=ticket.place.display(ctx.locale),
+                category=category_label(ctx, ticket.category),
+            )
+        )
         buttons.append([ctx.act(ticket.number, "tk", "v", ticket.number)])
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()
@@ -36,7 +41,7 @@ async def my_tickets(ctx: Context) -> None:
 async def ticket_action(ctx: Context) -> None:
     """Ticket buttons: v=view, n=add note, c=ask to cancel, cy=cancel confirmed."""
     assert ctx.person is not None
-    verb, number = (ctx.action_args + ["", ""])[:2]
+    verb, number = ([*ctx.action_args, "", ""])[:2]
     if verb == "v":
         await show_ticket(ctx, number)
     elif verb == "n":
@@ -51,8 +56,12 @@ async def ticket_action(ctx: Context) -> None:
         await ctx.begin(NOTE_FLOW, "text", number=number, photos=[])
         await ask_note(ctx)
     elif verb == "c":
-        buttons = [[ctx.act(ctx.t("tickets.btn_cancel_yes"), "tk", "cy", number),
-                    ctx.act(ctx.t("tickets.btn_keep"), "tk", "v", number)]]
+        buttons = [
+            [
+                ctx.act(ctx.t("tickets.btn_cancel_yes"), "tk", "cy", number),
+                ctx.act(ctx.t("tickets.btn_keep"), "tk", "v", number),
+            ]
+        ]
         await ctx.reply(ctx.t("tickets.cancel_confirm", number=number), buttons, edit=True)
     elif verb == "cy":
         ticket = await ctx.services.repairs.cancel(number, ctx.person)
@@ -67,29 +76,46 @@ async def show_ticket(ctx: Context, number: str) -> None:
     detail = await ctx.services.repairs.detail(number, ctx.person)
     ticket = detail.ticket
     history = [
-        ctx.t("tickets.history_line", when=local_time(ctx, e.created_at),
-              what=ctx.t(f"event.{e.kind}", status=status_label(ctx, e.to_status or "")),
-              note=f" — {e.note}" if e.note else "")
+        ctx.t(
+            "tickets.history_line",
+            when=local_time(ctx, e.created_at),
+            what=ctx.t(f"event.{e.kind}", status=status_label(ctx, e.to_status or "")),
+            note=f" — {e.note}" if e.note else "",
+        )
         for e in detail.events
     ]
     text = ctx.t(
-        "tickets.detail", number=ticket.number, status=status_label(ctx, ticket.status),
-        place=detail.place.display(ctx.locale), category=category_label(ctx, ticket.category),
-        urgency=urgency_label(ctx, ticket.urgency), description=ticket.description,
-        photos=detail.photo_count, followers=detail.follower_count, history="\n".join(history),
+        "tickets.detail",
+        number=ticket.number,
+        status=status_label(ctx, ticket.status),
+        place=detail.place.display(ctx.locale),
+        category=category_label(ctx, ticket.category),
+        urgency=urgency_label(ctx, ticket.urgency),
+        description=ticket.description,
+        photos=detail.photo_count,
+        followers=detail.follower_count,
+        history="\n".join(history),
     )
     buttons = []
     if detail.is_reporter and ticket.status in OPEN_STATUSES:
-        buttons.append([ctx.act(ctx.t("tickets.btn_note"), "tk", "n", ticket.number),
-                        ctx.act(ctx.t("tickets.btn_cancel"), "tk", "c", ticket.number)])
+        buttons.append(
+            [
+                ctx.act(ctx.t("tickets.btn_note"), "tk", "n", ticket.number),
+                ctx.act(ctx.t("tickets.btn_cancel"), "tk", "c", ticket.number),
+            ]
+        )
     await ctx.reply(text, buttons, edit=bool(ctx.incoming.callback))
 
 
 @router.prompt(NOTE_FLOW, "text")
 async def ask_note(ctx: Context) -> None:
     """Ask for the note text and/or photos."""
-    buttons = [[ctx.choose(ctx.t("tickets.btn_note_send"), "send"),
-                ctx.choose(ctx.t("report.btn_cancel"), "cancel")]]
+    buttons = [
+        [
+            ctx.choose(ctx.t("tickets.btn_note_send"), "send"),
+            ctx.choose(ctx.t("report.btn_cancel"), "cancel"),
+        ]
+    ]
     await ctx.say("tickets.ask_note", buttons, number=ctx.conv.data["number"])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.db import close_db, init_db
-from tests.support import Harness, seed_small_campus, test_settings
+from tests.support import Harness, make_settings, seed_small_campus
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ async def db(tmp_path):
 @pytest.fixture
 async def harness(tmp_path):
     """A running app on a fresh database with a small campus seeded."""
-    h = Harness(test_settings(tmp_path))
+    h = Harness(make_settings(tmp_path))
     await h.start()
     h.people = await seed_small_campus()
     yield h

@@ -18,16 +18,24 @@ _ids = itertools.count(1)
 
 def png_bytes(width: int = 4, height: int = 3, seed: int = 0) -> bytes:
     """A small valid PNG (distinct per seed)."""
-    raw = b"".join(b"\x00" + bytes([(seed + y * width + x) % 256 for x in range(width)] * 3)[: width * 3]
-                   for y in range(height))
+    raw = b"".join(
+        b"\x00" + bytes([(seed + y * width + x) % 256 for x in range(width)] * 3)[: width * 3]
+        for y in range(height)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass
@@ -39,7 +47,7 @@ class RecordingAdapter:
     files: dict[str, bytes] = field(default_factory=dict)
     failures: int = 0
 
-    async def start(self, feed) -> None:  # noqa: ANN001
+    async def start(self, feed) -> None:
         """Keep the feed."""
         self.feed = feed
 
@@ -58,7 +66,7 @@ class RecordingAdapter:
         """Nothing to release."""
 
 
-def test_settings(tmp_path, **overrides) -> Settings:  # noqa: ANN001
+def make_settings(tmp_path, **overrides) -> Settings:
     """Settings for a test: a temp SQLite file, no web chat, no Telegram, slow scheduler."""
     values = {
         "database_url": f"sqlite://{tmp_path}/houqin.sqlite3",
@@ -97,10 +105,18 @@ class Harness:
         await self.start()
 
     async def send(
-        self, user: str, text: str | None = None, *, callback: str | None = None,
-        photos: list[bytes] | None = None, documents: list[tuple[bytes, str]] | None = None,
-        update_id: str | None = None, message_id: str | None = None, size: int | None = None,
-        language: str | None = None, name: str = "",
+        self,
+        user: str,
+        text: str | None = None,
+        *,
+        callback: str | None = None,
+        photos: list[bytes] | None = None,
+        documents: list[tuple[bytes, str]] | None = None,
+        update_id: str | None = None,
+        message_id: str | None = None,
+        size: int | None = None,
+        language: str | None = None,
+        name: str = "",
     ) -> list[Reply]:
         """Feed one update from `user`; return the replies it produced."""
         before = len(self.adapter.sent)
@@ -117,12 +133,23 @@ class Harness:
         command, args = None, []
         if text and text.startswith("/"):
             command, *args = text[1:].split()
-        await self.app.dispatcher.feed(Incoming(
-            platform="test", chat_id=user, user_id=user, display_name=name or self.names.get(user, user), text=text,
-            command=command, args=args, callback=callback, photos=refs, documents=docs,
-            update_id=update_id or f"u{next(_ids)}", message_id=message_id,
-            language=language or self.languages.get(user),
-        ))
+        await self.app.dispatcher.feed(
+            Incoming(
+                platform="test",
+                chat_id=user,
+                user_id=user,
+                display_name=name or self.names.get(user, user),
+                text=text,
+                command=command,
+                args=args,
+                callback=callback,
+                photos=refs,
+                documents=docs,
+                update_id=update_id or f"u{next(_ids)}",
+                message_id=message_id,
+                language=language or self.languages.get(user),
+            )
+        )
         return [reply for _, reply in self.adapter.sent[before:]]
 
     def replies_to(self, user: str) -> list[Reply]:
@@ -149,10 +176,16 @@ async def seed_small_campus() -> dict[str, Person]:
 
     b3 = await Place.create(code="3", kind="building", name_zh="3号楼", name_en="Building 3")
     for room in ("402", "403", "502"):
-        await Place.create(code=f"3-{room}", kind="room", name_zh=f"3号楼{room}",
-                           name_en=f"Building 3, Room {room}", parent=b3)
-    await Place.create(code="LIB", kind="area", name_zh="图书馆", name_en="Library",
-                       aliases=["library", "tsg"])
+        await Place.create(
+            code=f"3-{room}",
+            kind="room",
+            name_zh=f"3号楼{room}",
+            name_en=f"Building 3, Room {room}",
+            parent=b3,
+        )
+    await Place.create(
+        code="LIB", kind="area", name_zh="图书馆", name_en="Library", aliases=["library", "tsg"]
+    )
     people = PeopleService()
     made = {
         "student": await people.create("张三", ["reporter"], phone="13800000001"),

@@ -1,4 +1,4 @@
-"""The dispatcher through a recording adapter: wrong input at each step, buttons, roles, restarts."""
+"""The dispatcher via a recording adapter: wrong input at each step, buttons, roles, restarts."""
 
 from __future__ import annotations
 

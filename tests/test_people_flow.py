@@ -49,9 +49,9 @@ async def test_unbound_user_registers_then_report_continues(harness):
 
 
 async def test_registration_closed(tmp_path):
-    from tests.support import Harness, test_settings
+    from tests.support import Harness, make_settings
 
-    h = Harness(test_settings(tmp_path, open_reporting=False))
+    h = Harness(make_settings(tmp_path, open_reporting=False))
     await h.start()
     try:
         replies = await h.send("stranger", "hello")

@@ -41,10 +41,14 @@ class Context:
         return self.translator(self.locale, key, **fields)
 
     async def reply(
-        self, text: str, buttons: list[list[Button]] | None = None, *, edit: bool = False,
+        self,
+        text: str,
+        buttons: list[list[Button]] | None = None,
+        *,
+        edit: bool = False,
         image: bytes | None = None,
     ) -> None:
-        """Answer in this chat (through the outbox); `edit` replaces the pressed button's message."""
+        """Answer in this chat via the outbox; `edit` replaces the pressed button's message."""
         edit_id = self.incoming.message_id if edit and self.incoming.callback else None
         reply = Reply(text=text, buttons=buttons or [], image=image, edit_message_id=edit_id)
         await self.notifier.send(self.incoming.address, reply, priority=1)

@@ -34,8 +34,14 @@ class Dispatcher:
     """Routes incoming updates to handlers."""
 
     def __init__(
-        self, router: Router, services: Services, translator: Translator, notifier: Notifier,
-        states: StateStore, adapters: Mapping[str, Adapter], default_locale: str = "zh_CN",
+        self,
+        router: Router,
+        services: Services,
+        translator: Translator,
+        notifier: Notifier,
+        states: StateStore,
+        adapters: Mapping[str, Adapter],
+        default_locale: str = "zh_CN",
         max_text_chars: int = 2000,
     ):
         self.router = router
@@ -81,13 +87,18 @@ class Dispatcher:
             or self.default_locale
         )
         adapter = self.adapters.get(incoming.platform)
-        fetch: Callable[[str], Awaitable[bytes]] = (
-            adapter.fetch_file if adapter else _no_files
-        )
+        fetch: Callable[[str], Awaitable[bytes]] = adapter.fetch_file if adapter else _no_files
         return Context(
-            incoming=incoming, person=person, locale=locale, conv=await self.states.load(key),
-            services=self.services, translator=self.translator, notifier=self.notifier,
-            states=self.states, fetch_file=fetch, reroute=self.route,
+            incoming=incoming,
+            person=person,
+            locale=locale,
+            conv=await self.states.load(key),
+            services=self.services,
+            translator=self.translator,
+            notifier=self.notifier,
+            states=self.states,
+            fetch_file=fetch,
+            reroute=self.route,
             reprompter=self.reprompt,
         )
 

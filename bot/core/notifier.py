@@ -30,7 +30,9 @@ def now_utc() -> datetime:
 class Notifier:
     """Writes replies and pushes to the outbox and delivers them through the adapters."""
 
-    def __init__(self, adapters: Mapping[str, Adapter], translator: Translator, max_attempts: int = 8):
+    def __init__(
+        self, adapters: Mapping[str, Adapter], translator: Translator, max_attempts: int = 8
+    ):
         self.adapters = adapters
         self.translator = translator
         self.max_attempts = max_attempts
@@ -38,15 +40,22 @@ class Notifier:
     async def send(self, address: Address, reply: Reply, priority: int = 5) -> OutboxMessage:
         """Queue one message and try to deliver it at once."""
         row = await OutboxMessage.create(
-            platform=address.platform, chat_id=address.chat_id, payload=reply.to_dict(),
-            priority=priority, next_attempt_at=now_utc(),
+            platform=address.platform,
+            chat_id=address.chat_id,
+            payload=reply.to_dict(),
+            priority=priority,
+            next_attempt_at=now_utc(),
         )
         await self._attempt(row)
         return row
 
     async def push(
-        self, person: Person, key: str, buttons: list[list[Button]] | None = None,
-        priority: int = 5, **fields: Any,
+        self,
+        person: Person,
+        key: str,
+        buttons: list[list[Button]] | None = None,
+        priority: int = 5,
+        **fields: Any,
     ) -> int:
         """Send a translated message to every identity of a person; returns how many were queued."""
         text = self.translator(person.locale, key, **fields)
@@ -59,7 +68,9 @@ class Notifier:
     async def deliver_due(self, limit: int = 200) -> int:
         """Deliver queued messages whose time has come; returns how many were sent."""
         due = (
-            await OutboxMessage.filter(status__in=("pending", "sending"), next_attempt_at__lte=now_utc())
+            await OutboxMessage.filter(
+                status__in=("pending", "sending"), next_attempt_at__lte=now_utc()
+            )
             .order_by("priority", "id")
             .limit(limit)
         )
@@ -92,13 +103,16 @@ class Notifier:
             log.exception("adapter %s failed to send outbox %s", row.platform, row.id)
             await self._failed(row, repr(exc), None, False)
             return 0
-        await OutboxMessage.filter(id=row.id).update(status="sent", sent_at=now_utc(), last_error=None)
+        await OutboxMessage.filter(id=row.id).update(
+            status="sent", sent_at=now_utc(), last_error=None
+        )
         return 1
 
-    async def _failed(self, row: OutboxMessage, error: str, retry_after: float | None,
-                      permanent: bool) -> None:
+    async def _failed(
+        self, row: OutboxMessage, error: str, retry_after: float | None, permanent: bool
+    ) -> None:
         give_up = permanent or row.attempts >= self.max_attempts
-        delay = retry_after if retry_after is not None else min(2.0 ** row.attempts, MAX_BACKOFF)
+        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
         log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
         await OutboxMessage.filter(id=row.id).update(
             status="failed" if give_up else "pending",

@@ -43,7 +43,7 @@ class Router:
         in_flow: bool = False,
         menu: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Register a command; `public` ones work for unbound users, `in_flow` ones keep the flow."""
+        """Register a command: `public` works unbound, `in_flow` keeps the current flow."""
 
         def register(fn: Handler) -> Handler:
             for name in names:

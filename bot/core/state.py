@@ -11,7 +11,7 @@ from models.conversation import ConversationState
 
 @dataclass
 class Conversation:
-    """Where a chat is: the flow, the step, a token that ties buttons to this flow, and draft data."""
+    """Where a chat is: flow, step, a token tying buttons to this flow, and draft data."""
 
     key: str
     flow: str | None = None

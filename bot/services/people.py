@@ -51,8 +51,15 @@ class PeopleService:
         return person
 
     async def create(
-        self, name: str, roles: list[str], *, phone: str | None = None, locale: str | None = None,
-        skills: list[str] | None = None, zone: str | None = None, external_id: str | None = None,
+        self,
+        name: str,
+        roles: list[str],
+        *,
+        phone: str | None = None,
+        locale: str | None = None,
+        skills: list[str] | None = None,
+        zone: str | None = None,
+        external_id: str | None = None,
     ) -> Person:
         """Create a person with validated roles (everyone is at least a reporter)."""
         bad = [r for r in roles if r not in ROLES]
@@ -60,19 +67,31 @@ class PeopleService:
             raise ServiceError("errors.role_unknown", role=", ".join(bad))
         all_roles = sorted({"reporter", *roles})
         return await Person.create(
-            name=name.strip()[:100], roles=all_roles, phone=phone, locale=locale,
-            skills=skills or [], zone=zone, external_id=external_id,
+            name=name.strip()[:100],
+            roles=all_roles,
+            phone=phone,
+            locale=locale,
+            skills=skills or [],
+            zone=zone,
+            external_id=external_id,
         )
 
     async def bind(self, person: Person, platform: str, user_id: str, chat_id: str) -> Identity:
         """Attach a platform account to a person (moving it if it was bound elsewhere)."""
         ident, _ = await Identity.update_or_create(
-            defaults={"person_id": person.id, "chat_id": chat_id}, platform=platform, user_id=user_id
+            defaults={"person_id": person.id, "chat_id": chat_id},
+            platform=platform,
+            user_id=user_id,
         )
         return ident
 
     async def register_reporter(
-        self, platform: str, user_id: str, chat_id: str, name: str, phone: str,
+        self,
+        platform: str,
+        user_id: str,
+        chat_id: str,
+        name: str,
+        phone: str,
         locale: str | None,
     ) -> Person:
         """Self-registration of an unbound user as a reporter (open reporting)."""
@@ -86,7 +105,9 @@ class PeopleService:
         for _ in range(5):
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
             try:
-                await InviteCode.create(code=code, person=person, expires_at=_now() + self.invite_ttl)
+                await InviteCode.create(
+                    code=code, person=person, expires_at=_now() + self.invite_ttl
+                )
                 return code
             except IntegrityError:
                 continue
@@ -124,8 +145,12 @@ class PeopleService:
         """The people reachable through the local web chat, for its person picker."""
         idents = await Identity.filter(platform="web").prefetch_related("person").order_by("id")
         return [
-            {"user_id": i.user_id, "name": i.person.name, "roles": i.person.roles,
-             "locale": i.person.locale}
+            {
+                "user_id": i.user_id,
+                "name": i.person.name,
+                "roles": i.person.roles,
+                "locale": i.person.locale,
+            }
             for i in idents
             if i.person.active
         ]

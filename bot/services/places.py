@@ -50,7 +50,11 @@ class PlaceService:
         for place in await Place.filter(active=True):
             for name in (place.name_zh, place.name_en, *(place.aliases or [])):
                 needle = _norm(name)
-                if len(needle) >= 2 and needle in haystack and (best is None or len(needle) > best[0]):
+                if (
+                    len(needle) >= 2
+                    and needle in haystack
+                    and (best is None or len(needle) > best[0])
+                ):
                     best = (len(needle), place)
         return best[1] if best else None
 

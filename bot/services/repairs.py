@@ -77,8 +77,13 @@ class RepairService:
         )
 
     async def create(
-        self, reporter: Person, place: Place, category: str, description: str,
-        urgency: str = "normal", attachment_ids: list[int] | None = None,
+        self,
+        reporter: Person,
+        place: Place,
+        category: str,
+        description: str,
+        urgency: str = "normal",
+        attachment_ids: list[int] | None = None,
         now: datetime | None = None,
     ) -> Ticket:
         """File a new ticket with its photos; numbered R-YYYYMMDD-NNNN in local time."""
@@ -93,19 +98,30 @@ class RepairService:
         async with in_transaction() as conn:
             number = await self._next_number(conn, now or datetime.now(UTC))
             ticket = await Ticket.create(
-                number=number, reporter=reporter, place=place, category=category,
-                description=text[:4000], urgency=urgency, status="submitted", using_db=conn,
+                number=number,
+                reporter=reporter,
+                place=place,
+                category=category,
+                description=text[:4000],
+                urgency=urgency,
+                status="submitted",
+                using_db=conn,
             )
             if attachment_ids:
-                await Attachment.filter(
-                    id__in=attachment_ids, owner_id=reporter.id, ticket_id=None
-                ).using_db(conn).update(ticket_id=ticket.id)
+                await (
+                    Attachment.filter(id__in=attachment_ids, owner_id=reporter.id, ticket_id=None)
+                    .using_db(conn)
+                    .update(ticket_id=ticket.id)
+                )
             await TicketEvent.create(
                 ticket=ticket, actor=reporter, kind="created", to_status="submitted", using_db=conn
             )
             await AuditLog.create(
-                actor=reporter, action="ticket.create", target=number,
-                detail={"place": place.code, "category": category}, using_db=conn,
+                actor=reporter,
+                action="ticket.create",
+                target=number,
+                detail={"place": place.code, "category": category},
+                using_db=conn,
             )
         return ticket
 
@@ -137,7 +153,9 @@ class RepairService:
 
     async def for_person(self, person: Person, limit: int = 10) -> list[Ticket]:
         """The person's own and followed tickets, newest first."""
-        followed = await TicketFollower.filter(person_id=person.id).values_list("ticket_id", flat=True)
+        followed = await TicketFollower.filter(person_id=person.id).values_list(
+            "ticket_id", flat=True
+        )
         query = Ticket.filter(Q(reporter_id=person.id) | Q(id__in=list(followed)))
         return await query.order_by("-id").limit(limit).prefetch_related("place")
 
@@ -191,7 +209,9 @@ class RepairService:
         await self.transition(ticket, "cancelled", person, reason)
         return ticket
 
-    async def transition(self, ticket: Ticket, to: str, actor: Person | None, note: str = "") -> None:
+    async def transition(
+        self, ticket: Ticket, to: str, actor: Person | None, note: str = ""
+    ) -> None:
         """Move a ticket to another status, recording history and audit (checked, race-safe)."""
         if to not in TRANSITIONS.get(ticket.status, ()):
             raise InvalidState("tickets.bad_transition", number=ticket.number)
@@ -200,11 +220,17 @@ class RepairService:
             if not moved:
                 raise InvalidState("tickets.changed_meanwhile", number=ticket.number)
             await TicketEvent.create(
-                ticket=ticket, actor=actor, kind="status", from_status=ticket.status,
-                to_status=to, note=note.strip()[:2000] or None,
+                ticket=ticket,
+                actor=actor,
+                kind="status",
+                from_status=ticket.status,
+                to_status=to,
+                note=note.strip()[:2000] or None,
             )
             await AuditLog.create(
-                actor=actor, action=f"ticket.{to}", target=ticket.number,
+                actor=actor,
+                action=f"ticket.{to}",
+                target=ticket.number,
                 detail={"from": ticket.status},
             )
         ticket.status = to

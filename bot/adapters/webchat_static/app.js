@@ -1,0 +1,612 @@
+// Houqin local web chat. No framework, no build step; every text is set with
+// textContent (never innerHTML) so bot and user text can never inject markup.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const KEYS = { locale: "houqin.webchat.locale", person: "houqin.webchat.person", guest: "houqin.webchat.guest" };
+  const POLL_WAIT = 20;
+  const TYPING_MS = 10000;
+
+  const state = {
+    locale: null,
+    strings: {},
+    limits: { max_upload_bytes: 50 * 1024 * 1024, max_text_chars: 20000 },
+    people: null,
+    person: null,
+    cursor: 0,
+    epoch: null,
+    pollGen: 0,
+    pollAbort: null,
+    rendered: new Map(), // server message id -> element
+    pending: new Map(), // client_id -> local user bubble not yet confirmed
+    typingTimer: null,
+    toastTimer: null,
+  };
+
+  // ---- small utilities -------------------------------------------------------------
+
+  const store = {
+    get(key) { try { return localStorage.getItem(key); } catch { return null; } },
+    set(key, value) { try { localStorage.setItem(key, value); } catch { /* private mode */ } },
+    remove(key) { try { localStorage.removeItem(key); } catch { /* private mode */ } },
+  };
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function randomId(prefix) {
+    if (window.crypto && crypto.randomUUID) return prefix + crypto.randomUUID().replace(/-/g, "");
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function t(key, fields) {
+    let text = Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : key;
+    if (fields) text = text.replace(/\{(\w+)\}/g, (m, name) => (name in fields ? String(fields[name]) : m));
+    return text;
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function hue(seed) {
+    let h = 0;
+    for (const ch of seed) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return h;
+  }
+
+  function paintAvatar(node, person) {
+    const name = (person.name || person.user_id || "?").trim();
+    node.textContent = Array.from(name)[0] || "?";
+    node.style.backgroundColor = person.guest ? "#64748b" : `hsl(${hue(person.user_id)} 55% 46%)`;
+  }
+
+  function timeLabel(iso) {
+    const date = iso ? new Date(iso) : new Date();
+    if (Number.isNaN(date.getTime())) return "";
+    return date.toLocaleTimeString(state.locale === "zh_CN" ? "zh-CN" : "en", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function detectLocale() {
+    const saved = store.get(KEYS.locale);
+    if (saved === "en" || saved === "zh_CN") return saved;
+    const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+    return String(langs[0] || "").toLowerCase().startsWith("zh") ? "zh_CN" : "en";
+  }
+
+  // ---- banner & toast --------------------------------------------------------------
+
+  function setBanner(key) {
+    const banner = $("banner");
+    banner.hidden = !key;
+    if (key) {
+      banner.dataset.i18n = key;
+      banner.textContent = t(key);
+    }
+  }
+
+  function toast(text) {
+    const node = $("toast");
+    node.textContent = text;
+    node.hidden = false;
+    clearTimeout(state.toastTimer);
+    state.toastTimer = setTimeout(() => { node.hidden = true; }, 5000);
+  }
+
+  // ---- strings ---------------------------------------------------------------------
+
+  async function loadStrings(locale) {
+    for (let delay = 500; ; delay = Math.min(delay * 2, 8000)) {
+      try {
+        const res = await fetch(`/api/web/strings?locale=${encodeURIComponent(locale)}`, { cache: "no-store" });
+        if (res.ok) {
+          const data = await res.json();
+          state.strings = data.strings || {};
+          if (data.limits) state.limits = data.limits;
+          state.locale = data.locale || locale;
+          return;
+        }
+      } catch { /* retry below */ }
+      await sleep(delay);
+    }
+  }
+
+  function applyStrings() {
+    document.documentElement.lang = state.locale === "zh_CN" ? "zh-CN" : "en";
+    document.title = t("title");
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+      node.placeholder = t(node.dataset.i18nPlaceholder);
+    }
+    for (const node of document.querySelectorAll("[data-i18n-title]")) {
+      node.title = t(node.dataset.i18nTitle);
+      node.setAttribute("aria-label", t(node.dataset.i18nTitle));
+    }
+    for (const node of document.querySelectorAll("[data-role]")) node.textContent = roleLabel(node.dataset.role);
+    for (const node of document.querySelectorAll("[data-time]")) node.textContent = timeLabel(node.dataset.time);
+    if (state.people) renderPeople();
+    renderCurrentPerson();
+  }
+
+  function roleLabel(role) {
+    const key = `role.${role}`;
+    return Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : role;
+  }
+
+  async function switchLanguage() {
+    const next = state.locale === "zh_CN" ? "en" : "zh_CN";
+    store.set(KEYS.locale, next);
+    await loadStrings(next);
+    applyStrings();
+  }
+
+  // ---- people ----------------------------------------------------------------------
+
+  function guestPerson() {
+    let id = store.get(KEYS.guest);
+    if (!id || !/^guest-[\w-]{4,64}$/.test(id)) {
+      id = randomId("guest-").slice(0, 22);
+      store.set(KEYS.guest, id);
+    }
+    return { user_id: id, name: null, roles: [], guest: true };
+  }
+
+  function personName(person) {
+    return person.guest ? t("visitor") : person.name;
+  }
+
+  async function loadPeople() {
+    for (let delay = 1000; ; delay = Math.min(delay * 2, 10000)) {
+      try {
+        const res = await fetch("/api/web/people", { cache: "no-store" });
+        if (res.ok) {
+          state.people = await res.json();
+          setBanner(null);
+          return;
+        }
+      } catch { /* retry below */ }
+      setBanner("people_error");
+      await sleep(delay);
+    }
+  }
+
+  function personCard(person, testId, title, subtitle, chips) {
+    const card = el("button", "person-card" + (person.guest ? " guest" : ""));
+    card.type = "button";
+    card.dataset.testid = testId;
+    card.setAttribute("role", "listitem");
+    const avatar = el("span", "avatar");
+    paintAvatar(avatar, person);
+    if (person.guest) avatar.textContent = "+";
+    const info = el("span", "person-info");
+    info.append(el("span", "person-name", title));
+    if (subtitle) info.append(el("span", "person-sub", subtitle));
+    if (chips.length) {
+      const roles = el("span", "roles");
+      for (const role of chips) {
+        const chip = el("span", "chip", roleLabel(role));
+        chip.dataset.role = role;
+        roles.append(chip);
+      }
+      info.append(roles);
+    }
+    card.append(avatar, info);
+    card.addEventListener("click", () => choosePerson(person));
+    return card;
+  }
+
+  function renderPeople() {
+    const list = $("people");
+    list.replaceChildren();
+    for (const person of state.people || []) {
+      list.append(personCard(person, `person-${person.user_id}`, person.name, null, person.roles || []));
+    }
+    if (!(state.people || []).length) list.append(el("p", "hint", t("no_people")));
+    const guest = guestPerson();
+    list.append(personCard(guest, "person-guest", t("new_visitor"), t("new_visitor_hint"), []));
+  }
+
+  function renderCurrentPerson() {
+    const box = $("current-person");
+    if (!state.person) { box.hidden = true; return; }
+    box.hidden = false;
+    paintAvatar($("current-avatar"), state.person);
+    const roles = (state.person.roles || []).map(roleLabel).join(" · ") || t("no_roles");
+    $("current-name").textContent = personName(state.person);
+    $("current-name").title = roles;
+  }
+
+  function showView(view) {
+    $("app").dataset.view = view;
+    $("picker").hidden = view !== "picker";
+    $("chat").hidden = view !== "chat";
+  }
+
+  function showPicker() {
+    stopPolling();
+    state.person = null;
+    store.remove(KEYS.person);
+    renderCurrentPerson();
+    renderPeople();
+    showView("picker");
+  }
+
+  function choosePerson(person) {
+    state.person = person;
+    store.set(KEYS.person, person.user_id);
+    renderCurrentPerson();
+    resetChat();
+    showView("chat");
+    startPolling();
+    $("message-input").focus();
+  }
+
+  // ---- messages --------------------------------------------------------------------
+
+  function resetChat() {
+    const box = $("messages");
+    for (const node of Array.from(box.querySelectorAll(".msg"))) node.remove();
+    state.rendered.clear();
+    state.pending.clear();
+    state.cursor = 0;
+    showTyping(false);
+    updateEmpty();
+  }
+
+  function updateEmpty() {
+    $("empty-chat").hidden = state.rendered.size + state.pending.size > 0;
+  }
+
+  function nearBottom() {
+    const box = $("messages");
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    const box = $("messages");
+    box.scrollTop = box.scrollHeight;
+  }
+
+  function showTyping(on) {
+    clearTimeout(state.typingTimer);
+    const node = $("typing");
+    node.hidden = !on;
+    if (on) {
+      $("messages").append(node); // keep it last
+      state.typingTimer = setTimeout(() => { node.hidden = true; }, TYPING_MS);
+    }
+  }
+
+  function placeMessage(node, id) {
+    const box = $("messages");
+    const later = Array.from(box.querySelectorAll(".msg[data-id]")).find((n) => Number(n.dataset.id) > id);
+    box.insertBefore(node, later || $("typing"));
+  }
+
+  function metaRow(node, iso, edited) {
+    let meta = node.querySelector(".meta");
+    if (!meta) {
+      meta = el("div", "meta");
+      node.append(meta);
+    }
+    meta.replaceChildren();
+    const time = el("span", "time", timeLabel(iso));
+    time.dataset.time = iso || new Date().toISOString();
+    meta.append(time);
+    if (edited) {
+      const mark = el("span", "edited", t("edited"));
+      mark.dataset.i18n = "edited";
+      meta.append(mark);
+    }
+    return meta;
+  }
+
+  function fillBot(node, msg) {
+    node.replaceChildren();
+    const bubble = el("div", "bubble");
+    if (msg.image) {
+      const img = el("img", "msg-image");
+      img.alt = "";
+      img.src = msg.image;
+      img.addEventListener("load", () => { if (nearBottom()) scrollToBottom(); });
+      bubble.append(img);
+    }
+    if (msg.text) bubble.append(el("div", "msg-text", msg.text));
+    node.append(bubble);
+    if (msg.buttons && msg.buttons.length) {
+      const keyboard = el("div", "buttons");
+      for (const row of msg.buttons) {
+        const line = el("div", "button-row");
+        for (const button of row) {
+          const btn = el("button", "inline-button", button.label);
+          btn.type = "button";
+          btn.dataset.payload = button.payload;
+          btn.addEventListener("click", () => pressButton(node, btn, msg.id, button.payload));
+          line.append(btn);
+        }
+        keyboard.append(line);
+      }
+      node.append(keyboard);
+    }
+    metaRow(node, msg.edited_at || msg.created_at, Boolean(msg.edited_at));
+  }
+
+  function fillUser(node, msg) {
+    node.replaceChildren();
+    const bubble = el("div", "bubble");
+    const att = msg.attachment;
+    if (att && att.is_image && att.url) {
+      const img = el("img", "msg-image");
+      img.alt = att.name || "";
+      img.src = att.url;
+      img.addEventListener("load", () => { if (nearBottom()) scrollToBottom(); });
+      bubble.append(img);
+    } else if (att) {
+      bubble.append(el("div", "attachment", t("attachment", { name: att.name || "?" })));
+    }
+    if (msg.text) bubble.append(el("div", "msg-text", msg.text));
+    node.append(bubble);
+    metaRow(node, msg.created_at, false);
+  }
+
+  function renderMessage(msg) {
+    const mine = msg.from === "user";
+    let node = state.rendered.get(msg.id);
+    if (!node && mine && msg.client_id && state.pending.has(msg.client_id)) {
+      node = state.pending.get(msg.client_id);
+      state.pending.delete(msg.client_id);
+      node.dataset.id = String(msg.id);
+      node.classList.remove("pending", "failed");
+      state.rendered.set(msg.id, node);
+      metaRow(node, msg.created_at, false); // keep the local preview, drop the status
+      return;
+    }
+    if (!node) {
+      node = el("div", mine ? "msg user" : "msg bot");
+      node.dataset.id = String(msg.id);
+      state.rendered.set(msg.id, node);
+      placeMessage(node, msg.id);
+    }
+    if (mine) fillUser(node, msg);
+    else fillBot(node, msg);
+  }
+
+  // ---- polling ---------------------------------------------------------------------
+
+  function stopPolling() {
+    state.pollGen += 1;
+    if (state.pollAbort) state.pollAbort.abort();
+    state.pollAbort = null;
+  }
+
+  function startPolling() {
+    stopPolling();
+    pollLoop(state.pollGen, state.person.user_id);
+  }
+
+  async function pollLoop(gen, userId) {
+    let delay = 1000;
+    let first = true;
+    while (gen === state.pollGen) {
+      const ctrl = new AbortController();
+      state.pollAbort = ctrl;
+      const timer = setTimeout(() => ctrl.abort(), (POLL_WAIT + 15) * 1000);
+      try {
+        const query = new URLSearchParams({ user_id: userId, after: String(state.cursor), wait: first ? "0" : String(POLL_WAIT) });
+        if (state.epoch) query.set("epoch", state.epoch);
+        const res = await fetch(`/api/web/messages?${query}`, { signal: ctrl.signal, cache: "no-store" });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const data = await res.json();
+        if (gen !== state.pollGen) return;
+        if (data.reset && !first) resetChat();
+        state.epoch = data.epoch;
+        const stick = first || nearBottom();
+        let botSpoke = false;
+        for (const msg of data.messages || []) {
+          renderMessage(msg);
+          if (msg.from === "bot") botSpoke = true;
+        }
+        if (botSpoke) showTyping(false);
+        state.cursor = data.cursor;
+        updateEmpty();
+        if (stick && (data.messages || []).length) scrollToBottom();
+        if ($("banner").dataset.i18n === "connection_error") setBanner(null);
+        delay = 1000;
+        first = false;
+      } catch {
+        if (gen !== state.pollGen) return;
+        setBanner("connection_error");
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10000);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  // ---- sending ---------------------------------------------------------------------
+
+  async function post(makeBody) {
+    let delay = 500;
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      try {
+        const body = makeBody();
+        const init = { method: "POST", body };
+        if (typeof body === "string") init.headers = { "Content-Type": "application/json" };
+        const res = await fetch("/api/web/send", init);
+        if (res.ok) return { ok: true };
+        if (res.status < 500) return { ok: false, status: res.status };
+      } catch { /* network trouble: retry with the same client_id */ }
+      await sleep(delay);
+      delay *= 2;
+    }
+    return { ok: false, status: 0 };
+  }
+
+  function localBubble(clientId, text, file) {
+    const node = el("div", "msg user pending");
+    node.dataset.clientId = clientId;
+    const bubble = el("div", "bubble");
+    if (file && file.type.startsWith("image/")) {
+      const img = el("img", "msg-image");
+      img.alt = file.name;
+      img.src = URL.createObjectURL(file);
+      img.addEventListener("load", () => scrollToBottom());
+      bubble.append(img);
+    } else if (file) {
+      bubble.append(el("div", "attachment", t("attachment", { name: file.name })));
+    }
+    if (text) bubble.append(el("div", "msg-text", text));
+    node.append(bubble);
+    const meta = el("div", "meta");
+    const status = el("span", "status", t("sending"));
+    status.dataset.i18n = "sending";
+    meta.append(status);
+    node.append(meta);
+    $("messages").insertBefore(node, $("typing"));
+    state.pending.set(clientId, node);
+    updateEmpty();
+    scrollToBottom();
+    return node;
+  }
+
+  function markFailed(node, retry) {
+    if (!node.isConnected || !node.classList.contains("pending")) return;
+    node.classList.add("failed");
+    const meta = node.querySelector(".meta");
+    meta.replaceChildren();
+    const again = el("button", "retry", t("send_failed"));
+    again.type = "button";
+    again.dataset.i18n = "send_failed";
+    again.addEventListener("click", () => {
+      node.classList.remove("failed");
+      const status = el("span", "status", t("sending"));
+      status.dataset.i18n = "sending";
+      meta.replaceChildren(status);
+      showTyping(true);
+      retry();
+    });
+    meta.append(again);
+  }
+
+  async function deliver(node, makeBody) {
+    const result = await post(makeBody);
+    if (result.ok) return;
+    showTyping(false);
+    if (result.status === 413) toast(t("file_too_large", { mb: Math.round(state.limits.max_upload_bytes / 1048576) }));
+    markFailed(node, () => deliver(node, makeBody));
+  }
+
+  function sendText() {
+    const input = $("message-input");
+    const text = input.value.trim();
+    if (!text || !state.person) return;
+    if (text.length > state.limits.max_text_chars) {
+      toast(t("text_too_long", { chars: state.limits.max_text_chars }));
+      return;
+    }
+    input.value = "";
+    autosize();
+    const clientId = randomId("c-");
+    const payload = JSON.stringify({ user_id: state.person.user_id, text, client_id: clientId, locale: state.locale });
+    const node = localBubble(clientId, text, null);
+    showTyping(true);
+    deliver(node, () => payload);
+  }
+
+  function sendFile(file) {
+    if (!file || !state.person) return;
+    if (file.size > state.limits.max_upload_bytes) {
+      toast(t("file_too_large", { mb: Math.round(state.limits.max_upload_bytes / 1048576) }));
+      return;
+    }
+    const input = $("message-input");
+    const caption = input.value.trim();
+    input.value = "";
+    autosize();
+    const clientId = randomId("c-");
+    const userId = state.person.user_id;
+    const locale = state.locale;
+    const node = localBubble(clientId, caption, file);
+    showTyping(true);
+    deliver(node, () => {
+      const form = new FormData();
+      form.append("user_id", userId);
+      form.append("client_id", clientId);
+      form.append("locale", locale);
+      if (caption) form.append("caption", caption);
+      form.append("photo", file, file.name);
+      return form;
+    });
+  }
+
+  async function pressButton(node, btn, messageId, payload) {
+    if (!state.person) return;
+    const buttons = Array.from(node.querySelectorAll("button.inline-button"));
+    for (const b of buttons) b.disabled = true;
+    btn.classList.add("pressed");
+    const body = JSON.stringify({
+      user_id: state.person.user_id, callback: payload, message_id: String(messageId),
+      client_id: randomId("b-"), locale: state.locale,
+    });
+    showTyping(true);
+    const result = await post(() => body);
+    if (!result.ok) showTyping(false);
+    // If the bot edits the message the buttons are rebuilt; otherwise free them again.
+    setTimeout(() => {
+      for (const b of buttons) b.disabled = false;
+      btn.classList.remove("pressed");
+    }, result.ok ? 4000 : 0);
+  }
+
+  function autosize() {
+    const input = $("message-input");
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  }
+
+  // ---- start -----------------------------------------------------------------------
+
+  function wire() {
+    $("composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      sendText();
+    });
+    const input = $("message-input");
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+        event.preventDefault();
+        sendText();
+      }
+    });
+    input.addEventListener("input", autosize);
+    $("photo-button").addEventListener("click", () => $("photo-input").click());
+    $("photo-input").addEventListener("change", (event) => {
+      const file = event.target.files && event.target.files[0];
+      sendFile(file);
+      event.target.value = "";
+    });
+    $("switch-person").addEventListener("click", showPicker);
+    $("lang-toggle").addEventListener("click", switchLanguage);
+  }
+
+  async function main() {
+    wire();
+    await loadStrings(detectLocale());
+    applyStrings();
+    await loadPeople();
+    const saved = store.get(KEYS.person);
+    const guest = guestPerson();
+    const person = saved === guest.user_id ? guest : (state.people || []).find((p) => p.user_id === saved);
+    if (person) choosePerson(person);
+    else showPicker();
+    applyStrings();
+  }
+
+  main();
+})();

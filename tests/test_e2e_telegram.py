@@ -1,0 +1,195 @@
+"""End to end: the whole app, the real python-telegram-bot client, a fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.app import HouqinApp
+from models.repairs import Attachment, Ticket
+from tests.fakes import FakeBotApi
+from tests.support import make_settings, png_bytes, seed_small_campus
+
+TOKEN = "123456:TEST-token"
+SECRET = "webhook-Secret_9"
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
+)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TgUser:
+    """One Telegram user typing and tapping against the fake server."""
+
+    def __init__(self, api: FakeBotApi, user_id: int, language: str = "zh-hans"):
+        self.api, self.user_id, self.language = api, user_id, language
+        self.seen = 0
+
+    def _mine(self) -> list[dict]:
+        return self.api.sent_messages(chat_id=self.user_id)
+
+    async def expect(self, needle: str) -> dict:
+        """Wait for a new bot message to this user containing `needle`."""
+        def found(_calls):
+            for msg in self._mine()[self.seen:]:
+                if needle in (msg.get("text") or ""):
+                    return msg
+            return None
+        msg = await self.api.wait_for(found, timeout=8)
+        self.seen = self._mine().index(msg) + 1
+        return msg
+
+    async def say(self, text: str) -> dict:
+        """Send a text message."""
+        return self.api.push_text(self.user_id, text, language_code=self.language)
+
+    async def photo(self, images: list[bytes], caption: str | None = None):
+        """Send one photo or an album."""
+        return self.api.push_photo(self.user_id, images, caption=caption,
+                                   language_code=self.language)
+
+    async def press(self, label: str) -> dict:
+        """Tap the newest button whose label contains `label`."""
+        for msg in reversed(self._mine()):
+            markup = msg.get("reply_markup") or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        return self.api.push_callback(
+                            self.user_id, button["callback_data"], msg["message_id"],
+                            language_code=self.language,
+                        )
+        raise AssertionError(f"no button {label!r}; sent: {self._mine()[-3:]}")
+
+
+@pytest.fixture
+async def api():
+    """A running fake Bot API server."""
+    fake = FakeBotApi()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def tg_settings(tmp_path: Path, api: FakeBotApi, **extra):
+    """App settings pointing python-telegram-bot at the fake server."""
+    return make_settings(tmp_path, telegram_token=TOKEN, telegram_api_url=api.api_url,
+                         telegram_file_url=api.file_url, **extra)
+
+
+@pytest.fixture
+async def running(tmp_path, api):
+    """The app in polling mode with a small campus; user 4242 is bound to the student."""
+    app = HouqinApp(tg_settings(tmp_path, api))
+    await app.start(serve_http=False)
+    people = await seed_small_campus()
+    code = await app.services.people.create_invite(people["student"])
+    user = TgUser(api, 4242)
+    await user.say(f"/start {code}")
+    await user.expect("账号已绑定")
+    state = {"app": app}
+    yield state, user
+    await state["app"].stop()
+
+
+async def test_commands_menu_set_at_start(running, api):
+    assert {"", "zh", "en"} <= set(api.commands)
+    assert any(c["command"] == "report" for c in api.commands["en"])
+
+
+async def test_guided_report_with_two_photos(running, api):
+    _, user = running
+    images = [png_bytes(seed=1), png_bytes(seed=2)]
+    await user.say("/report")
+    await user.expect("哪类问题")
+    await user.press("水管")
+    await user.expect("在哪里")
+    await user.say("3号楼402")
+    await user.expect("什么问题")
+    await user.say("水龙头一直滴水")
+    await user.expect("照片")
+    await user.photo(images)  # an album: two messages with one media_group_id
+    await user.expect("共 2 张")
+    await user.press("完成")
+    await user.expect("紧急程度")
+    await user.press("一般")
+    await user.expect("请确认")
+    await user.press("提交")
+    done = await user.expect("已提交")
+    assert done["method"] == "editMessageText"
+    assert api.calls_to("answerCallbackQuery")
+    ticket = await Ticket.get()
+    stored = await Attachment.filter(ticket_id=ticket.id).order_by("id")
+    assert sorted(Path(a.path).read_bytes() for a in stored) == sorted(images)
+
+
+async def test_one_captioned_photo(running, api):
+    _, user = running
+    await user.photo([png_bytes(seed=3)], caption="3号楼403 灯不亮了")
+    card = await user.expect("请确认")
+    assert "3号楼403" in card["text"] and "照片：1 张" in card["text"]
+    await user.press("提交")
+    await user.expect("已提交")
+    ticket = await Ticket.get()
+    assert ticket.category == "electrical"
+    assert await Attachment.filter(ticket_id=ticket.id).count() == 1
+
+
+async def test_restart_mid_flow_and_redelivered_update(running, api, tmp_path):
+    state, user = running
+    await user.say("/report")
+    await user.expect("哪类问题")
+    await user.press("电路")
+    await user.expect("在哪里")
+    await state["app"].stop()
+    state["app"] = HouqinApp(tg_settings(tmp_path, api))
+    await state["app"].start(serve_http=False)
+    await user.say("3-502 走廊灯闪")
+    await user.expect("照片")
+    await user.press("跳过")
+    await user.expect("紧急程度")
+    await user.press("紧急")
+    await user.expect("请确认")
+    submit = await user.press("提交")
+    await user.expect("已提交")
+    api.redeliver(submit)
+    await user.say("/my")
+    await user.expect("您的报修")
+    assert await Ticket.all().count() == 1
+    assert (await Ticket.get()).urgency == "urgent"
+
+
+async def test_webhook_secret_checked(tmp_path, api):
+    port = free_port()
+    settings = tg_settings(
+        tmp_path, api, telegram_mode="webhook", http_port=port,
+        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/webhook",
+        telegram_webhook_secret=SECRET,
+    )
+    app = HouqinApp(settings)
+    await app.start()
+    try:
+        people = await seed_small_campus()
+        await app.services.people.bind(people["student"], "telegram", "77", "77")
+        assert api.webhook["secret_token"] == SECRET
+        user = TgUser(api, 77)
+        update = await user.say("3号楼402 马桶堵了")
+        await user.expect("请确认")
+        url = f"http://127.0.0.1:{port}/telegram/webhook"
+        forged = dict(update, update_id=update["update_id"] + 1000)
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                async with http.post(url, json=forged, headers=headers) as resp:
+                    assert resp.status == 403
+        assert sum("请确认" in (m.get("text") or "") for m in api.sent_messages(77)) == 1
+    finally:
+        await app.stop()
