@@ -66,6 +66,9 @@ async def ticket_action(ctx: Context) -> None:
     elif verb == "cy":
         ticket = await ctx.services.repairs.cancel(number, ctx.person)
         await ctx.reply(ctx.t("tickets.cancelled", number=ticket.number), edit=True)
+        for watcher in await ctx.services.repairs.watchers(ticket):
+            if watcher.id != ctx.person.id:
+                await ctx.notifier.push(watcher, "tickets.withdrawn_by_reporter", number=number)
     else:
         await ctx.say("errors.unknown_button")
 

@@ -99,3 +99,13 @@ async def test_staff_open_list(harness):
     assert ticket.number in replies[0].text
     replies = await h.send("manager", callback=f"tk:v:{ticket.number}")
     assert "水龙头漏水" in replies[0].text
+
+
+async def test_followers_told_when_reporter_withdraws(harness):
+    h = harness
+    ticket = await _file(h)
+    await h.send("student2", "Building 3 room 402 the tap drips")
+    await h.press("student2", "Submit")
+    await h.press("student2", "Follow")
+    await h.send("student", callback=f"tk:cy:{ticket.number}")
+    assert "withdrawn by the person who filed it" in h.last("student2").text
