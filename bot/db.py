@@ -35,8 +35,10 @@ def _ensure_sqlite_dir(database_url: str) -> None:
 async def migrate(database_url: str) -> None:
     """Apply every pending migration to the database."""
     _ensure_sqlite_dir(database_url)
-    await run_migrations(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(database_url))
+    finally:  # a failed migration must not leave connections that keep the loop alive
+        await Tortoise.close_connections()
 
 
 async def init_db(database_url: str, apply_migrations: bool = True) -> None:

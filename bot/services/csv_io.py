@@ -1,0 +1,164 @@
+"""CSV import/export shared parts: strict reading with line numbers, Excel-friendly writing.
+
+Places and people live in `csv_places` and `csv_people`; the tickets export lives here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from models.repairs import Ticket
+
+LIST_SEPARATOR = "|"
+TICKET_COLUMNS = (
+    "number", "status", "category", "urgency", "place_code", "reporter", "description",
+    "created_at", "updated_at",
+)
+
+
+class CsvImportError(Exception):
+    """The file cannot be imported; `errors` holds one "line N: reason" text per problem."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class CsvRow:
+    """One data row: its physical line number in the file (header = 1) and its stripped cells."""
+
+    line: int
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        """The cell of `column`, or "" when the file has no such column."""
+        return self.values.get(column, "")
+
+
+@dataclass
+class ImportResult:
+    """How many rows an import created and how many it updated."""
+
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every row written."""
+        return self.created + self.updated
+
+    def __str__(self) -> str:
+        return f"imported {self.total} (created {self.created}, updated {self.updated})"
+
+
+def split_list(text: str) -> list[str]:
+    """The non-empty, de-duplicated items of a "a|b|c" cell, in order."""
+    items: list[str] = []
+    for raw in text.split(LIST_SEPARATOR):
+        item = raw.strip()
+        if item and item not in items:
+            items.append(item)
+    return items
+
+
+def join_list(items: Iterable[str] | None) -> str:
+    """A list as one "a|b|c" cell."""
+    return LIST_SEPARATOR.join(items or [])
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CsvImportError([f"line {line}: not UTF-8 text (save the file as CSV UTF-8)"]) from exc
+
+
+def _read_header(
+    line: int, header: list[str], required: Sequence[str], known: Sequence[str]
+) -> list[str]:
+    columns = [name.strip().lower() for name in header]
+    problems: list[str] = []
+    missing = [name for name in required if name not in columns]
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    unknown = [name for name in columns if name not in known]
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        problems.append(f"repeated column(s): {', '.join(repeated)}")
+    if problems:
+        raise CsvImportError([f"line {line}: {'; '.join(problems)}"])
+    return columns
+
+
+def read_csv(path: str | Path, required: Sequence[str], known: Sequence[str]) -> list[CsvRow]:
+    """Rows of a UTF-8 (BOM optional) CSV file with a header; raises CsvImportError listing
+    every structural problem (header, field count), or OSError when the file cannot be read."""
+    text = _decode(Path(path).read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    errors: list[str] = []
+    rows: list[CsvRow] = []
+    columns: list[str] | None = None
+    end = 0
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if columns is None:
+                columns = _read_header(start, cells, required, known)
+                continue
+            if len(cells) != len(columns):
+                errors.append(
+                    f"line {start}: expected {len(columns)} fields, found {len(cells)}"
+                )
+                continue
+            rows.append(CsvRow(start, {c: v.strip() for c, v in zip(columns, cells, strict=True)}))
+    except csv.Error as exc:
+        errors.append(f"line {end + 1}: {exc}")
+    if columns is None:
+        raise CsvImportError([f"line 1: empty file, expected a header: {','.join(known)}"])
+    if errors:
+        raise CsvImportError(errors)
+    return rows
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Write a header and rows as UTF-8 with a BOM (Excel opens it correctly); the row count."""
+    count = 0
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+        count += 1
+    Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+    return count
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else ""
+
+
+async def export_tickets(path: str | Path, timezone: str = "Asia/Shanghai") -> int:
+    """Write every ticket (oldest first) to a CSV file, times in `timezone`; the row count."""
+    zone = ZoneInfo(timezone)
+    tickets = await Ticket.all().order_by("id").prefetch_related("place", "reporter")
+    return write_csv(
+        path,
+        TICKET_COLUMNS,
+        (
+            (t.number, t.status, t.category, t.urgency, t.place.code, t.reporter.name,
+             t.description, _local(t.created_at, zone), _local(t.updated_at, zone))
+            for t in tickets
+        ),
+    )

@@ -1,0 +1,121 @@
+"""The demo campus: five buildings of rooms, named areas, and people of every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from bot.services.csv_places import upsert_place
+from bot.services.people import PeopleService
+from models.people import Person
+from models.places import Place
+
+BUILDING_ZONES = {1: "north", 2: "north", 3: "north", 4: "south", 5: "south"}
+FLOORS = range(1, 6)
+ROOMS_PER_FLOOR = range(1, 9)
+
+# code, kind, name_zh, name_en, zone, aliases
+AREAS: tuple[tuple[str, str, str, str, str, list[str]], ...] = (
+    ("LIB", "area", "图书馆", "Library", "north", ["图书馆", "library", "tsg"]),
+    ("CAN1", "area", "第一食堂", "Canteen 1", "south", ["食堂", "一食堂", "canteen"]),
+    ("GYM", "area", "体育馆", "Gymnasium", "south", []),
+    ("ADM", "area", "行政楼", "Admin Building", "north", []),
+)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """One demo person; `external_id` makes seeding idempotent."""
+
+    external_id: str
+    name: str
+    roles: tuple[str, ...]
+    locale: str | None = "zh_CN"
+    skills: tuple[str, ...] = ()
+    zone: str | None = None
+    phone: str | None = None
+
+
+DEMO_PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("demo-student-1", "张三", ("reporter",), "zh_CN", phone="13800000001"),
+    DemoPerson("demo-student-2", "Emily Chen", ("reporter",), "en", phone="13800000002"),
+    DemoPerson("demo-teacher-1", "李老师", ("reporter",), phone="13800000003"),
+    DemoPerson("demo-worker-1", "王师傅", ("worker",), skills=("plumbing", "carpentry"),
+               zone="north", phone="13800000004"),
+    DemoPerson("demo-worker-2", "刘师傅", ("worker",), skills=("electrical", "hvac", "network"),
+               zone="south", phone="13800000005"),
+    DemoPerson("demo-storekeeper-1", "赵库管", ("storekeeper",), phone="13800000006"),
+    DemoPerson("demo-dorm-admin-1", "孙宿管", ("dorm_admin",), phone="13800000007"),
+    DemoPerson("demo-manager-1", "陈主任", ("manager",), "zh_CN", phone="13800000008"),
+    DemoPerson("demo-manager-2", "Manager Mark", ("manager",), "en", phone="13800000009"),
+    DemoPerson("demo-admin-1", "系统管理员", ("admin",), phone="13800000010"),
+)
+
+
+@dataclass
+class DemoSummary:
+    """What seeding produced: totals of the demo content, and how much of it was new."""
+
+    places: int = 0
+    places_created: int = 0
+    people: int = 0
+    people_created: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"demo campus ready: {self.places} places ({self.places_created} new), "
+            f"{self.people} people ({self.people_created} new)"
+        )
+
+
+def web_user_id(person: Person) -> str:
+    """The web chat user id (and chat id) of a demo person: "p<person id>"."""
+    return f"p{person.id}"
+
+
+async def _seed_places(summary: DemoSummary) -> None:
+    async def put(
+        code: str, kind: str, zh: str, en: str, *, parent: Place | None = None,
+        zone: str | None = None, aliases: list[str] | None = None,
+    ) -> Place:
+        place, created = await upsert_place(
+            code, kind, zh, en, parent=parent, zone=zone, aliases=aliases
+        )
+        summary.places += 1
+        summary.places_created += int(created)
+        return place
+
+    for number, zone in BUILDING_ZONES.items():
+        building = await put(str(number), "building", f"{number}号楼", f"Building {number}",
+                             zone=zone)
+        for floor in FLOORS:
+            for room in ROOMS_PER_FLOOR:
+                label = f"{floor}{room:02d}"
+                await put(f"{number}-{label}", "room", f"{number}号楼{label}",
+                          f"Building {number}, Room {label}", parent=building, zone=zone)
+    for code, kind, zh, en, zone, aliases in AREAS:
+        await put(code, kind, zh, en, zone=zone, aliases=aliases)
+
+
+async def _seed_people(summary: DemoSummary, people: PeopleService) -> None:
+    for spec in DEMO_PEOPLE:
+        person = await Person.get_or_none(external_id=spec.external_id)
+        if person is None:
+            person = await people.create(
+                spec.name, list(spec.roles), phone=spec.phone, locale=spec.locale,
+                skills=list(spec.skills), zone=spec.zone, external_id=spec.external_id,
+            )
+            summary.people_created += 1
+        summary.people += 1
+        user_id = web_user_id(person)
+        await people.bind(person, "web", user_id, user_id)
+
+
+async def seed_demo(people: PeopleService | None = None) -> DemoSummary:
+    """Load the demo campus (idempotent: existing places and people are kept, not doubled)."""
+    summary = DemoSummary()
+    async with in_transaction():
+        await _seed_places(summary)
+        await _seed_people(summary, people or PeopleService())
+    return summary
