@@ -112,6 +112,8 @@ async def run_app(settings: Settings, *, seed_demo_if_empty: bool = True) -> Non
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # PTB logs every long-poll request
     app = HouqinApp(settings)
     await app.start(seed_demo_if_empty=seed_demo_if_empty)
     if settings.webchat:
