@@ -77,9 +77,11 @@ class HouqinApp:
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "adapters": sorted(self.adapters)})
 
-    async def start(self, *, seed_demo_if_empty: bool = False, serve_http: bool = True) -> None:
+    async def start(
+        self, *, seed_demo_if_empty: bool = False, serve_http: bool = True, schema: str = "migrate"
+    ) -> None:
         """Connect the database, start the HTTP server, the adapters and the scheduler."""
-        await init_db(self.settings.database_url)
+        await init_db(self.settings.database_url, schema)
         if seed_demo_if_empty and not await Person.exists():
             from bot.services.demo import seed_demo
 

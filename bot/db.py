@@ -41,12 +41,27 @@ async def migrate(database_url: str) -> None:
         await Tortoise.close_connections()
 
 
-async def init_db(database_url: str, apply_migrations: bool = True) -> None:
-    """Connect (globally, for every task) after applying pending migrations."""
-    if apply_migrations:
+async def init_db(database_url: str, schema: str = "migrate") -> None:
+    """Connect (globally, for every task). `schema`: "migrate" applies pending migrations
+    first; "generate" creates missing tables straight from the models (tests only: fast, and
+    the migrations themselves are checked by tests/test_migrations.py)."""
+    if schema == "migrate":
         await migrate(database_url)
     _ensure_sqlite_dir(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    if schema == "generate":
+        await Tortoise.generate_schemas(safe=True)
+
+
+async def pending_model_changes(database_url: str) -> list[str]:
+    """Names of migrations that `makemigrations` would write now (empty when up to date)."""
+    from tortoise.cli.cli import tortoise_cli_context
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    config = tortoise_config(database_url)
+    async with tortoise_cli_context(config) as ctx:
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    return [writer.name for writer in writers]
 
 
 async def close_db() -> None:

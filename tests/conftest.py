@@ -11,7 +11,7 @@ from tests.support import Harness, make_settings, seed_small_campus
 @pytest.fixture
 async def db(tmp_path):
     """A migrated SQLite database in a temp dir, connected for the test."""
-    await init_db(f"sqlite://{tmp_path}/test.sqlite3")
+    await init_db(f"sqlite://{tmp_path}/test.sqlite3", schema="generate")
     yield
     await close_db()
 

@@ -91,7 +91,7 @@ class Harness:
 
     async def start(self) -> None:
         """Start the app (no HTTP server)."""
-        await self.app.start(serve_http=False)
+        await self.app.start(serve_http=False, schema="generate")
 
     async def stop(self) -> None:
         """Stop the app."""

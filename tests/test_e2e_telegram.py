@@ -90,7 +90,7 @@ def tg_settings(tmp_path: Path, api: FakeBotApi, **extra):
 async def running(tmp_path, api):
     """The app in polling mode with a small campus; user 4242 is bound to the student."""
     app = HouqinApp(tg_settings(tmp_path, api))
-    await app.start(serve_http=False)
+    await app.start(serve_http=False, schema="generate")
     people = await seed_small_campus()
     code = await app.services.people.create_invite(people["student"])
     user = TgUser(api, 4242)
@@ -152,7 +152,7 @@ async def test_restart_mid_flow_and_redelivered_update(running, api, tmp_path):
     await user.expect("在哪里")
     await state["app"].stop()
     state["app"] = HouqinApp(tg_settings(tmp_path, api))
-    await state["app"].start(serve_http=False)
+    await state["app"].start(serve_http=False, schema="generate")
     await user.say("3-502 走廊灯闪")
     await user.expect("照片")
     await user.press("跳过")
@@ -176,7 +176,7 @@ async def test_webhook_secret_checked(tmp_path, api):
         telegram_webhook_secret=SECRET,
     )
     app = HouqinApp(settings)
-    await app.start()
+    await app.start(schema="generate")
     try:
         people = await seed_small_campus()
         await app.services.people.bind(people["student"], "telegram", "77", "77")

@@ -21,7 +21,7 @@ async def web_app(tmp_path):
     """The app with its web chat on a free port; the student is pickable as p<id>."""
     port = free_port()
     app = HouqinApp(make_settings(tmp_path, webchat=True, http_port=port))
-    await app.start()
+    await app.start(schema="generate")
     people = await seed_small_campus()
     student = people["student"]
     await app.services.people.bind(student, "web", f"p{student.id}", f"p{student.id}")
