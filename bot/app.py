@@ -18,7 +18,7 @@ from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
 from bot.services.container import Services
-from handlers import MENU_COMMANDS, build_router
+from handlers import build_router
 from models.people import Person
 from scheduler.setup import build_scheduler
 
@@ -34,12 +34,13 @@ class HouqinApp:
         self.services = Services.build(settings)
         self.http = web.Application(client_max_size=60 * 1024 * 1024)
         self.http.router.add_get("/healthz", self._health)
+        self.router = build_router()
         self.adapters: dict[str, Adapter] = {}
         for adapter in [*self._configured_adapters(), *(extra_adapters or [])]:
             self.adapters[adapter.platform] = adapter
         self.notifier = Notifier(self.adapters, self.translator, settings.outbox_max_attempts)
         self.dispatcher = Dispatcher(
-            build_router(),
+            self.router,
             self.services,
             self.translator,
             self.notifier,
@@ -69,8 +70,9 @@ class HouqinApp:
 
     def menu_commands(self) -> dict[str, list[tuple[str, str]]]:
         """The command menu per locale (Telegram's / list)."""
+        listed = self.router.menu()
         return {
-            loc: [(name, self.translator(loc, f"help.cmd_{name}")) for name in MENU_COMMANDS]
+            loc: [(name, self.translator(loc, route.help_key or "")) for name, route in listed]
             for loc in SUPPORTED
         }
 

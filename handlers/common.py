@@ -11,13 +11,6 @@ from bot.services.people import normalize_phone
 router = Router()
 router.public_flows.add("lang")
 
-ROLE_HELP = {
-    "reporter": ("report", "my"),
-    "worker": ("open",),
-    "manager": ("open",),
-    "dorm_admin": ("open",),
-}
-
 
 @router.command("start", public=True, in_flow=True)
 async def start(ctx: Context) -> None:
@@ -117,19 +110,15 @@ async def got_phone(ctx: Context) -> None:
 
 async def help_text(ctx: Context) -> None:
     """The commands this person may use, with the free-text tip."""
+    assert ctx.router is not None
     roles = ctx.person.roles if ctx.person else ["reporter"]
-    commands: list[str] = []
-    for role, names in ROLE_HELP.items():
-        if role in roles or "admin" in roles:
-            commands += [n for n in names if n not in commands]
     lines = [ctx.t("help.title")]
-    lines += [f"/{name} — {ctx.t(f'help.cmd_{name}')}" for name in commands]
-    lines += [f"/lang — {ctx.t('help.cmd_lang')}", f"/cancel — {ctx.t('help.cmd_cancel')}"]
+    lines += [f"/{name} — {ctx.t(route.help_key or '')}" for name, route in ctx.router.menu(roles)]
     lines.append(ctx.t("help.free_text"))
     await ctx.reply("\n".join(lines))
 
 
-@router.command("help", public=True, in_flow=True)
+@router.command("help", public=True, in_flow=True, help_key="help.cmd_help", order=90)
 async def help_command(ctx: Context) -> None:
     """Show help, then re-ask the current step if a flow is under way."""
     await help_text(ctx)
@@ -138,7 +127,7 @@ async def help_command(ctx: Context) -> None:
         await ctx.reprompt()
 
 
-@router.command("cancel", public=True, in_flow=True)
+@router.command("cancel", public=True, in_flow=True, help_key="help.cmd_cancel", order=91)
 async def cancel(ctx: Context) -> None:
     """Abandon the current flow."""
     if not ctx.conv.active:
@@ -148,7 +137,7 @@ async def cancel(ctx: Context) -> None:
     await ctx.say("cancel.done")
 
 
-@router.command("lang", in_flow=True)
+@router.command("lang", in_flow=True, help_key="help.cmd_lang", order=80)
 async def lang(ctx: Context) -> None:
     """Choose the language: `/lang en`, `/lang zh_CN`, or by button."""
     if ctx.incoming.args:

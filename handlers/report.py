@@ -21,7 +21,7 @@ async def advance(ctx: Context) -> None:
     await ctx.reprompt()
 
 
-@router.command("report", "baoxiu", "repair", menu=True)
+@router.command("report", "baoxiu", "repair", help_key="help.cmd_report", order=10)
 async def report(ctx: Context) -> None:
     """Start the guided repair report."""
     await ctx.begin(FLOW, "category")

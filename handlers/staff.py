@@ -9,7 +9,13 @@ from handlers.render import category_label, local_time, status_label
 router = Router()
 
 
-@router.command("open", roles=("worker", "manager", "dorm_admin"), in_flow=True, menu=True)
+@router.command(
+    "open",
+    roles=("worker", "manager", "dorm_admin"),
+    in_flow=True,
+    help_key="help.cmd_open",
+    order=20,
+)
 async def open_tickets(ctx: Context) -> None:
     """Open tickets, oldest first, each with a view button."""
     assert ctx.person is not None

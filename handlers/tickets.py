@@ -12,7 +12,7 @@ router = Router()
 NOTE_FLOW = "note"
 
 
-@router.command("my", "mine", in_flow=True, menu=True)
+@router.command("my", "mine", in_flow=True, help_key="help.cmd_my", order=11)
 async def my_tickets(ctx: Context) -> None:
     """List the person's own and followed tickets with their status."""
     assert ctx.person is not None

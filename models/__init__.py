@@ -1,10 +1,12 @@
-"""Tortoise ORM models, one module per aggregate."""
+"""Tortoise ORM models, one module per aggregate (every module here is registered)."""
 
-MODEL_MODULES = [
-    "models.people",
-    "models.places",
-    "models.repairs",
-    "models.conversation",
-    "models.outbox",
-    "models.audit",
-]
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+
+MODEL_MODULES = sorted(
+    f"models.{info.name}"
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)])
+    if not info.ispkg
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import Translator
+from bot.core.router import Router
 from bot.core.state import Conversation, StateStore
 from bot.core.types import Button, Incoming, Reply
 
@@ -35,6 +36,7 @@ class Context:
     action_args: list[str] = field(default_factory=list)
     reroute: Callable[[Context], Awaitable[None]] | None = None
     reprompter: Callable[[Context], Awaitable[None]] | None = None
+    router: Router | None = None
 
     def t(self, key: str, **fields: Any) -> str:
         """Translate `key` into this user's locale."""

@@ -100,6 +100,7 @@ class Dispatcher:
             fetch_file=fetch,
             reroute=self.route,
             reprompter=self.reprompt,
+            router=self.router,
         )
 
     async def route(self, ctx: Context) -> None:

@@ -20,7 +20,8 @@ class CommandRoute:
     roles: tuple[str, ...] = ()
     public: bool = False
     in_flow: bool = False
-    menu: bool = False
+    help_key: str | None = None
+    order: int = 50
 
 
 @dataclass
@@ -41,13 +42,16 @@ class Router:
         roles: tuple[str, ...] = (),
         public: bool = False,
         in_flow: bool = False,
-        menu: bool = False,
+        help_key: str | None = None,
+        order: int = 50,
     ) -> Callable[[Handler], Handler]:
-        """Register a command: `public` works unbound, `in_flow` keeps the current flow."""
+        """Register a command: `public` works unbound, `in_flow` keeps the current flow;
+        with `help_key` the first name is listed in /help and the platform menus."""
 
         def register(fn: Handler) -> Handler:
-            for name in names:
-                self.commands[name] = CommandRoute(fn, roles, public, in_flow, menu)
+            for i, name in enumerate(names):
+                key = help_key if i == 0 else None
+                self.commands[name] = CommandRoute(fn, roles, public, in_flow, key, order)
             return fn
 
         return register
@@ -88,6 +92,16 @@ class Router:
         """Register a handler for photos sent outside any flow."""
         self.photo_fallbacks.append(fn)
         return fn
+
+    def menu(self, roles: list[str] | None = None) -> list[tuple[str, CommandRoute]]:
+        """Listed commands in menu order; with `roles`, only those that person may use."""
+        listed = [(n, r) for n, r in self.commands.items() if r.help_key]
+        if roles is not None:
+            held = set(roles)
+            listed = [
+                (n, r) for n, r in listed if not r.roles or "admin" in held or held & set(r.roles)
+            ]
+        return sorted(listed, key=lambda item: (item[1].order, item[0]))
 
     def include(self, other: Router) -> None:
         """Merge another router's routes into this one."""
