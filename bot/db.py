@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
@@ -32,9 +33,29 @@ def _ensure_sqlite_dir(database_url: str) -> None:
         Path(database_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
 
 
+async def ensure_database(database_url: str) -> None:
+    """Create the database itself when missing (SQLite: its folder; PostgreSQL: CREATE DATABASE)."""
+    if database_url.startswith("sqlite://"):
+        _ensure_sqlite_dir(database_url)
+        return
+    if not database_url.startswith(("postgres://", "asyncpg://", "postgresql://")):
+        return
+    import asyncpg
+
+    parts = urlsplit(database_url.replace("asyncpg://", "postgres://", 1))
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres", query=""))
+    conn = await asyncpg.connect(admin)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
 async def migrate(database_url: str) -> None:
     """Apply every pending migration to the database."""
-    _ensure_sqlite_dir(database_url)
+    await ensure_database(database_url)
     try:
         await run_migrations(config=tortoise_config(database_url))
     finally:  # a failed migration must not leave connections that keep the loop alive
@@ -47,7 +68,8 @@ async def init_db(database_url: str, schema: str = "migrate") -> None:
     the migrations themselves are checked by tests/test_migrations.py)."""
     if schema == "migrate":
         await migrate(database_url)
-    _ensure_sqlite_dir(database_url)
+    else:
+        await ensure_database(database_url)
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
     if schema == "generate":
         await Tortoise.generate_schemas(safe=True)

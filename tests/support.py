@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -66,10 +68,22 @@ class RecordingAdapter:
         """Nothing to release."""
 
 
+PG_DSN = os.environ.get("HOUQIN_TEST_PG_DSN", "").rstrip("/")
+
+
+def database_url(tmp_path) -> str:
+    """A database of this test's own: a SQLite file in tmp_path, or (with HOUQIN_TEST_PG_DSN
+    set, e.g. postgres://houqin:houqin@127.0.0.1:5432) a PostgreSQL database named after it."""
+    if not PG_DSN:
+        return f"sqlite://{tmp_path}/houqin.sqlite3"
+    digest = hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
+    return f"{PG_DSN}/houqin_test_{digest}"
+
+
 def make_settings(tmp_path, **overrides) -> Settings:
-    """Settings for a test: a temp SQLite file, no web chat, no Telegram, slow scheduler."""
+    """Settings for a test: its own database, no web chat, no Telegram, slow scheduler."""
     values = {
-        "database_url": f"sqlite://{tmp_path}/houqin.sqlite3",
+        "database_url": database_url(tmp_path),
         "media_dir": str(tmp_path / "media"),
         "webchat": False,
         "outbox_interval_seconds": 3600,

@@ -15,6 +15,7 @@ from bot.services.demo import DEMO_PEOPLE, seed_demo
 from models.people import Identity, Person
 from models.places import Place
 from models.repairs import Ticket
+from tests.support import database_url
 
 PLACES_HEADER = "code,kind,name_zh,name_en,parent_code,zone,aliases\n"
 PEOPLE_HEADER = (
@@ -24,8 +25,8 @@ PEOPLE_HEADER = (
 
 @pytest.fixture
 async def csv_db(tmp_path: Path):
-    """A migrated SQLite file database, connected for the test."""
-    await init_db(f"sqlite://{tmp_path}/t.sqlite3")
+    """A migrated database of the test's own, connected for the test."""
+    await init_db(database_url(tmp_path))
     yield tmp_path
     await close_db()
 
@@ -166,7 +167,7 @@ async def test_round_trip_export_import_gives_the_same_rows(csv_db: Path) -> Non
     assert people_csv.read_bytes() == first_people
 
     await close_db()
-    await init_db(f"sqlite://{csv_db}/other.sqlite3")
+    await init_db(database_url(csv_db / "other"))
     await import_places(places_csv)
     await export_places(csv_db / "again.csv")
     assert (csv_db / "again.csv").read_bytes() == first_places
