@@ -14,12 +14,15 @@ from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import SUPPORTED, Translator
 from bot.core.notifier import Notifier
+from bot.core.ratelimit import platform_limits
 from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
+from bot.http_api import add_alert_routes
 from bot.services.container import Services
 from handlers import build_router
 from models.people import Person
+from scheduler.leader import LeaderLease
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,10 @@ class HouqinApp:
         self.adapters: dict[str, Adapter] = {}
         for adapter in [*self._configured_adapters(), *(extra_adapters or [])]:
             self.adapters[adapter.platform] = adapter
-        self.notifier = Notifier(self.adapters, self.translator, settings.outbox_max_attempts)
+        self.notifier = Notifier(
+            self.adapters, self.translator, settings.outbox_max_attempts, platform_limits(settings)
+        )
+        add_alert_routes(self.http, self.services, self.notifier)
         self.dispatcher = Dispatcher(
             self.router,
             self.services,
@@ -49,7 +55,9 @@ class HouqinApp:
             settings.default_locale,
             settings.max_text_chars,
         )
-        self.scheduler = build_scheduler(settings, self.notifier)
+        lease_ttl = settings.scheduler_lease_seconds
+        self.lease = LeaderLease(ttl_seconds=lease_ttl, renew_seconds=lease_ttl / 3)
+        self.scheduler = build_scheduler(settings, self.notifier, self.services, self.lease)
         self._runner: web.AppRunner | None = None
 
     def _configured_adapters(self) -> list[Adapter]:
@@ -66,6 +74,12 @@ class HouqinApp:
             from bot.adapters.telegram import TelegramAdapter
 
             adapters.append(TelegramAdapter(self.settings, self.http, self.menu_commands()))
+        if self.settings.wecom_enabled:
+            from bot.adapters.wecom import WeComAdapter
+            from bot.services.wecom_directory import WeComDirectory
+
+            directory = WeComDirectory(self.services.people)
+            adapters.append(WeComAdapter(self.settings, self.http, self.translator, directory))
         return adapters
 
     def menu_commands(self) -> dict[str, list[tuple[str, str]]]:
@@ -95,6 +109,8 @@ class HouqinApp:
             await site.start()
         for adapter in self.adapters.values():
             await adapter.start(self.dispatcher.feed)
+        await self.notifier.start()
+        await self.services.alerts.resume_fan_outs(self.notifier)
         self.scheduler.start()
         log.info("Houqin running: %s", ", ".join(sorted(self.adapters)) or "no adapters")
 
@@ -102,6 +118,10 @@ class HouqinApp:
         """Stop everything in reverse order; safe to call twice."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            with contextlib.suppress(Exception):
+                await self.lease.release()
+        with contextlib.suppress(Exception):
+            await self.notifier.stop()  # calls in flight finish; untried rows stay queued
         for adapter in self.adapters.values():
             with contextlib.suppress(Exception):
                 await adapter.stop()

@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [run|migrate|seed|import|export|invite] …`."""
+"""The command line: `python -m bot [run|migrate|seed|import|export|invite|wecom] …`."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from bot.services.errors import ServiceError
 from models.people import ROLES
 
 T = TypeVar("T")
-IMPORT_KINDS = ("places", "people")
-EXPORT_KINDS = ("places", "people", "tickets")
+IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock")
+EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger")
 
 
 class CliError(Exception):
@@ -100,6 +100,18 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(f"no such file: {path}")
     if args.kind == "places":
         result = asyncio.run(_with_db(settings, lambda: import_places(path)))
+    elif args.kind in ("stores", "stock"):
+        from bot.services.stock_csv import import_stock, import_stores
+
+        importer = import_stores if args.kind == "stores" else import_stock
+        result = asyncio.run(_with_db(settings, lambda: importer(path)))
+    elif args.kind == "dorms":
+        from bot.services.dorms_csv import import_roster
+
+        people = PeopleService(settings.invite_ttl_hours)
+        result = asyncio.run(
+            _with_db(settings, lambda: import_roster(path, settings.timezone, people))
+        )
     else:
         people = PeopleService(settings.invite_ttl_hours)
         result = asyncio.run(_with_db(settings, lambda: import_people(path, people)))
@@ -112,6 +124,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.csv_io import export_tickets
     from bot.services.csv_people import export_people
     from bot.services.csv_places import export_places
+    from bot.services.dorms_csv import export_roster
+    from bot.services.stock_csv import export_ledger, export_stock, export_stores
 
     path = Path(args.file)
     if not path.parent.is_dir():
@@ -120,6 +134,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         "places": lambda: export_places(path),
         "people": lambda: export_people(path),
         "tickets": lambda: export_tickets(path, settings.timezone),
+        "dorms": lambda: export_roster(path, settings.timezone),
+        "stores": lambda: export_stores(path),
+        "stock": lambda: export_stock(path),
+        "ledger": lambda: export_ledger(path, settings.timezone),
     }
     count = asyncio.run(_with_db(settings, exporters[args.kind]))
     print(f"exported {count} {args.kind} to {path}")
@@ -177,13 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
                       "areas and people of every role (safe to run twice)")
     seed.set_defaults(func=cmd_seed)
 
-    imp = sub.add_parser("import", help="import places or people from CSV (all or nothing)")
-    imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help="places | people")
+    imp = sub.add_parser("import", help="import places, people or the dorm roster from CSV "
+                         "(all or nothing)")
+    imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND",
+                     help="places | people | dorms | stores | stock")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_import)
 
-    exp = sub.add_parser("export", help="export places, people or tickets to CSV")
-    exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND", help="places | people | tickets")
+    exp = sub.add_parser("export", help="export places, people, tickets or the dorm roster "
+                         "to CSV")
+    exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
+                     help="places | people | tickets | dorms | stores | stock | ledger")
     exp.add_argument("file", metavar="FILE.csv")
     exp.set_defaults(func=cmd_export)
 
@@ -196,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--phone")
     inv.add_argument("--locale", help=" or ".join(SUPPORTED))
     inv.set_defaults(func=cmd_invite)
+
+    from bot.adapters.wecom_cli import add_wecom_parser
+
+    add_wecom_parser(sub)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
     wecom_token: str | None = None
     wecom_aes_key: str | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    wecom_cards: bool = True  # buttons as template cards; off: numbered text (WeChat plugin)
+    wecom_text_style: str = "text"  # text | markdown | textcard (needs wecom_textcard_url)
+    wecom_textcard_url: str | None = None  # where a textcard's "details" link leads
+    wecom_menu_locale: str | None = None  # wording of `wecom menu` (default: default_locale)
 
     webchat: bool = True
 
@@ -39,6 +44,42 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = 72
     outbox_interval_seconds: float = 5.0
     outbox_max_attempts: int = 8
+    # platform send limits (per second; 0 = none); a chat may get `_chat_burst` in a row
+    telegram_rate_total: float = 30.0
+    telegram_rate_per_chat: float = 1.0
+    telegram_chat_burst: int = 3
+    wecom_rate_total: float = 20.0  # message/send calls (each up to 1000 recipients)
+    # WeCom drops messages beyond 30 a minute to one member: 15 in a row, then one per 4 s,
+    # keeps every minute under 30
+    wecom_rate_per_chat: float = 0.25
+    wecom_chat_burst: int = 15
+    alerts_api_token: str | None = None  # POST /api/alerts (Authorization: Bearer …); unset: off
+    alert_repush_minutes: float = 5.0
+    alert_repush_max: int = 3
+    alert_interval_seconds: float = 30.0
+    sla_file: str | None = None
+    dispatch_interval_seconds: float = 30.0
+    dorm_reminders: str = "-1@20:00,1@09:00"  # DAYS@HH:MM from the day the check-in window closes
+    dorm_interval_seconds: float = 60.0
+    dorm_verify_max_failures: int = 5
+    dorm_verify_window_minutes: int = 60
+    scheduler_lease_seconds: float = 45.0
+    stock_quantity_roles: str = "reporter"  # roles that see stock numbers (storekeepers, managers
+    # always do; "reporter" = everyone bound); the others see in stock / low / out only
+    stock_collect_days: int = Field(3, ge=1, le=60)  # approved, not collected by then: released
+    stock_alert_interval_seconds: float = 120.0
+    stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
+
+    @field_validator("stock_quantity_roles")
+    @classmethod
+    def _known_stock_roles(cls, value: str) -> str:
+        """HOUQIN_STOCK_QUANTITY_ROLES: comma separated, known roles only."""
+        from models.people import ROLES
+
+        unknown = [r.strip() for r in value.split(",") if r.strip() and r.strip() not in ROLES]
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
+        return value
 
     @property
     def telegram_enabled(self) -> bool:

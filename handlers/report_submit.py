@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
+from handlers.dispatch_render import dispatch_note
 from handlers.render import category_label, urgency_label
 from handlers.report import START_WORDS, advance, report
 from handlers.report_draft import FLOW, draft_from_text, take_photos
@@ -77,16 +78,10 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         data.get("photos", []),
     )
     await ctx.finish()
+    outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
     view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
-    await ctx.reply(ctx.t("report.submitted", number=ticket.number), view, edit=True)
-    for manager in await ctx.services.people.with_role("manager"):
-        await ctx.notifier.push(
-            manager,
-            "staff.new_ticket",
-            number=ticket.number,
-            place=place.display(manager.locale),
-            description=ticket.description[:200],
-        )
+    submitted = ctx.t("report.submitted", number=ticket.number)
+    await ctx.reply(f"{submitted}\n{dispatch_note(ctx, outcome)}", view, edit=True)
 
 
 @router.prompt(FLOW, "duplicate")

@@ -66,6 +66,7 @@ async def ticket_action(ctx: Context) -> None:
     elif verb == "cy":
         ticket = await ctx.services.repairs.cancel(number, ctx.person)
         await ctx.reply(ctx.t("tickets.cancelled", number=ticket.number), edit=True)
+        await ctx.services.dispatch.on_ticket_cancelled(ctx.notifier, ticket)
         for watcher in await ctx.services.repairs.watchers(ticket):
             if watcher.id != ctx.person.id:
                 await ctx.notifier.push(watcher, "tickets.withdrawn_by_reporter", number=number)
@@ -99,6 +100,9 @@ async def show_ticket(ctx: Context, number: str) -> None:
         followers=detail.follower_count,
         history="\n".join(history),
     )
+    worker = await ctx.services.dispatch.assignee(ticket)
+    if worker is not None:
+        text += "\n" + ctx.t("dispatch.detail_worker", name=worker.name)
     buttons = []
     if detail.is_reporter and ticket.status in OPEN_STATUSES:
         buttons.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-OUTBOX_STATUSES = ("pending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class OutboxMessage(Model):
@@ -22,6 +22,12 @@ class OutboxMessage(Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    # set when a message must go out at most once (e.g. "alert:12:r0:34:56")
+    idempotency_key = fields.CharField(max_length=128, null=True, unique=True)
+    # equal for identical messages of one fan-out: they may share one batch call
+    group_key = fields.CharField(max_length=40, null=True)
+    # the claim of the worker currently sending it (a lease until next_attempt_at)
+    lease = fields.CharField(max_length=16, null=True, db_index=True)
 
     class Meta:
         table = "outbox_message"

@@ -6,7 +6,9 @@ from tortoise import fields
 from tortoise.models import Model
 
 URGENCIES = ("urgent", "normal", "low")
-OPEN_STATUSES = ("submitted", "assigned", "accepted", "in_progress", "reopened")
+OPEN_STATUSES = (
+    "submitted", "assigned", "accepted", "on_the_way", "arrived", "in_progress", "reopened"
+)
 STATUSES = (*OPEN_STATUSES, "done", "closed", "cancelled")
 
 

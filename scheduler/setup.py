@@ -6,11 +6,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.core.notifier import Notifier
-from scheduler import jobs
+from bot.services.container import Services
+from scheduler import jobs, jobs_alerts, jobs_dispatch, jobs_dorms, jobs_stock
+from scheduler.leader import LeaderLease, guard_jobs
 
 
-def build_scheduler(settings: Settings, notifier: Notifier) -> AsyncIOScheduler:
-    """A scheduler with the outbox retry and housekeeping jobs (not started)."""
+def build_scheduler(
+    settings: Settings, notifier: Notifier, services: Services, lease: LeaderLease
+) -> AsyncIOScheduler:
+    """A scheduler with every periodic job (not started); jobs run only on the lease holder."""
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
     scheduler.add_job(
         jobs.deliver_outbox, "interval", seconds=settings.outbox_interval_seconds,
@@ -20,4 +24,26 @@ def build_scheduler(settings: Settings, notifier: Notifier) -> AsyncIOScheduler:
         jobs.prune_processed_updates, "interval", hours=6, id="prune_processed_updates",
         max_instances=1, coalesce=True,
     )
+    scheduler.add_job(
+        jobs_dorms.dorm_tick, "interval", seconds=settings.dorm_interval_seconds,
+        args=[services, notifier], id="dorm_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_alerts.alert_tick, "interval", seconds=settings.alert_interval_seconds,
+        args=[services, notifier], id="alert_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_dispatch.dispatch_tick, "interval", seconds=settings.dispatch_interval_seconds,
+        args=[services, notifier], id="dispatch_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_stock.stock_tick, "interval", seconds=settings.stock_alert_interval_seconds,
+        args=[services, notifier], id="stock_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_stock.stock_digest, "cron", hour=settings.stock_digest_hour, minute=0,
+        args=[services, notifier], id="stock_digest", max_instances=1, coalesce=True,
+        misfire_grace_time=3600,
+    )
+    guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -109,3 +109,14 @@ async def test_followers_told_when_reporter_withdraws(harness):
     await h.press("student2", "Follow")
     await h.send("student", callback=f"tk:cy:{ticket.number}")
     assert "withdrawn by the person who filed it" in h.last("student2").text
+
+
+async def test_decline_reasons_hidden_from_reporters(harness):
+    h = harness
+    ticket = await _file(h)
+    await TicketEvent.create(ticket=ticket, actor=h.people["worker"], kind="declined",
+                             note="正在忙别的单")
+    reporter_view = await h.app.services.repairs.detail(ticket.number, h.people["student"])
+    manager_view = await h.app.services.repairs.detail(ticket.number, h.people["manager"])
+    assert "declined" not in [e.kind for e in reporter_view.events]
+    assert "declined" in [e.kind for e in manager_view.events]

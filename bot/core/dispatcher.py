@@ -184,6 +184,11 @@ class Dispatcher:
 
     async def _route_free(self, ctx: Context) -> None:
         inc = ctx.incoming
+        if inc.text and not inc.photos and not inc.documents:
+            for route in self.router.text_routes:
+                if await route.matches(ctx):
+                    await route.handler(ctx)
+                    return
         fallbacks = self.router.photo_fallbacks if inc.photos else self.router.text_fallbacks
         if (inc.text or inc.photos) and fallbacks:
             await fallbacks[0](ctx)

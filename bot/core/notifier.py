@@ -1,52 +1,129 @@
 """The notifier: every outgoing message is written to the outbox first, then delivered.
 
-A failed send stays in the outbox and is retried by `deliver_due` (called periodically by the
-scheduler) with exponential back-off, honouring the platform's retry_after.
+`send` and `push` try to deliver at once when the platform's rate limits allow it (a reply in a
+conversation always does, ahead of anything queued); otherwise, and for bulk fan-out through
+`enqueue`, the platform's delivery lane sends the queued rows in priority order within its limits
+(see bot.core.delivery and bot.core.ratelimit). Failed sends stay in the outbox and are retried
+with exponential back-off, honouring the platform's retry_after; `deliver_due` (called by the
+scheduler) sends whatever is due.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
+from bot.core.delivery import Lane
 from bot.core.i18n import Translator
-from bot.core.types import Adapter, Address, Button, DeliveryError, Reply
+from bot.core.outbox import OutboxStore, Outgoing, now_utc
+from bot.core.ratelimit import PlatformLimits, RateLimiter
+from bot.core.types import Adapter, Address, Button, Reply
 from models.outbox import OutboxMessage
 from models.people import Identity, Person
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
-MAX_BACKOFF = 600.0
+__all__ = [
+    "PRIORITY_ALERT",
+    "PRIORITY_BULK",
+    "PRIORITY_DEFAULT",
+    "PRIORITY_REPLY",
+    "Notifier",
+    "Outgoing",
+    "now_utc",
+]
 
-
-def now_utc() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+PRIORITY_REPLY = 1  # answers in a conversation, help calls in an emergency
+PRIORITY_ALERT = 2  # emergency broadcasts and their re-pushes
+PRIORITY_DEFAULT = 5  # notifications about one's tickets and the like
+PRIORITY_BULK = 8  # digests and reminders (lower numbers go first)
+INLINE_MAX_WAIT = 3.0  # a reply waits this long for a slot at most, else the lane sends it
 
 
 class Notifier:
     """Writes replies and pushes to the outbox and delivers them through the adapters."""
 
     def __init__(
-        self, adapters: Mapping[str, Adapter], translator: Translator, max_attempts: int = 8
+        self,
+        adapters: Mapping[str, Adapter],
+        translator: Translator,
+        max_attempts: int = 8,
+        limits: Mapping[str, PlatformLimits] | None = None,
     ):
         self.adapters = adapters
         self.translator = translator
         self.max_attempts = max_attempts
+        self.limits = dict(limits or {})
+        self.store = OutboxStore(max_attempts)
+        self._lanes: dict[str, Lane] = {}
+        self._running = False
 
-    async def send(self, address: Address, reply: Reply, priority: int = 5) -> OutboxMessage:
-        """Queue one message and try to deliver it at once."""
-        row = await OutboxMessage.create(
-            platform=address.platform,
-            chat_id=address.chat_id,
-            payload=reply.to_dict(),
-            priority=priority,
-            next_attempt_at=now_utc(),
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def lane(self, platform: str) -> Lane | None:
+        """The delivery lane of a platform (None when no adapter serves it)."""
+        lane = self._lanes.get(platform)
+        adapter = self.adapters.get(platform)
+        if lane is None and adapter is not None:
+            limits = self.limits.get(platform) or getattr(adapter, "rate_limits", None)
+            lane = Lane(platform, adapter, RateLimiter(limits or PlatformLimits()), self.store)
+            self._lanes[platform] = lane
+            if self._running:
+                lane.start()
+        return lane
+
+    async def start(self) -> None:
+        """Start the delivery lanes (queued rows from before a restart go out first)."""
+        self._running = True
+        for platform in list(self.adapters):
+            lane = self.lane(platform)
+            if lane is not None:
+                lane.start()
+                lane.wake(0)
+
+    async def stop(self) -> None:
+        """Stop the lanes: calls in flight finish, untried rows go back to the queue."""
+        self._running = False
+        for lane in list(self._lanes.values()):
+            await lane.stop()
+        await self.store.close()
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def send(
+        self,
+        address: Address,
+        reply: Reply,
+        priority: int = PRIORITY_DEFAULT,
+        *,
+        idempotency_key: str | None = None,
+    ) -> OutboxMessage:
+        """Queue one message and deliver it at once if the platform's limits allow (a reply,
+        priority 1, waits for the next slot); with a key already used, nothing is sent again."""
+        item = Outgoing(address, reply, priority, idempotency_key)
+        lane = self.lane(address.platform)
+        if lane is None:
+            row, _ = await self.store.add(item, claimed=True)
+            await self.store.failed(row, f"no adapter for {address.platform}", None, True)
+            return row
+        chats = (address.chat_id,)
+        urgent = (
+            priority <= PRIORITY_REPLY
+            and lane.limiter.next_free(chats, priority) <= INLINE_MAX_WAIT
         )
-        await self._attempt(row)
+        if not urgent and not lane.limiter.try_acquire(chats, priority):
+            row, _ = await self.store.add(item)
+            lane.wake(priority)
+            return row
+        row, fresh = await self.store.add(item, claimed=True)
+        if not fresh:
+            return row
+        if urgent:
+            await lane.limiter.acquire(chats, priority)
+        await lane.send_now(row)
         return row
 
     async def push(
@@ -54,7 +131,7 @@ class Notifier:
         person: Person,
         key: str,
         buttons: list[list[Button]] | None = None,
-        priority: int = 5,
+        priority: int = PRIORITY_DEFAULT,
         **fields: Any,
     ) -> int:
         """Send a translated message to every identity of a person; returns how many were queued."""
@@ -65,57 +142,42 @@ class Notifier:
             await self.send(Address(ident.platform, ident.chat_id), reply, priority)
         return len(identities)
 
+    async def enqueue(self, items: Iterable[Outgoing]) -> int:
+        """Queue many messages for the lanes (a broadcast); messages whose idempotency key was
+        queued before are skipped. Returns how many were newly queued.
+
+        For platforms sending one call per message, delivery starts with the first rows
+        written; for platforms that batch identical messages (WeCom), the rows appear at once,
+        in one transaction, so the lane fills its calls."""
+        streamed: list[Outgoing] = []
+        batched: list[Outgoing] = []
+        for item in items:
+            lane = self.lane(item.address.platform)
+            (batched if lane is not None and lane.batch_limit > 1 else streamed).append(item)
+        fresh = await self.store.add_many(streamed, self._wake) if streamed else []
+        if batched:
+            async with in_transaction():
+                queued = await self.store.add_many(batched)
+            self._wake(queued)
+            fresh += queued
+        return len(fresh)
+
+    def _wake(self, queued: list[Outgoing]) -> None:
+        urgency: dict[str, int] = {}
+        for item in queued:
+            platform = item.address.platform
+            urgency[platform] = min(urgency.get(platform, item.priority), item.priority)
+        for platform, priority in urgency.items():
+            lane = self.lane(platform)
+            if lane is not None:
+                lane.wake(priority)
+
     async def deliver_due(self, limit: int = 200) -> int:
-        """Deliver queued messages whose time has come; returns how many were sent."""
-        due = (
-            await OutboxMessage.filter(
-                status__in=("pending", "sending"), next_attempt_at__lte=now_utc()
-            )
-            .order_by("priority", "id")
-            .limit(limit)
-        )
+        """Deliver queued messages whose time has come, now; returns how many were sent."""
+        await self.store.fail_orphans(self.adapters)
         sent = 0
-        for row in due:
-            sent += await self._attempt(row)
+        for platform in list(self.adapters):
+            lane = self.lane(platform)
+            if lane is not None and sent < limit:
+                sent += await lane.drain(limit - sent)
         return sent
-
-    async def _claim(self, row: OutboxMessage) -> bool:
-        """Take the row for one attempt; False when another worker got it first."""
-        claimed = await OutboxMessage.filter(
-            id=row.id, attempts=row.attempts, status__in=("pending", "sending")
-        ).update(status="sending", attempts=row.attempts + 1, next_attempt_at=now_utc() + LEASE)
-        if claimed:
-            row.attempts += 1
-        return bool(claimed)
-
-    async def _attempt(self, row: OutboxMessage) -> int:
-        if not await self._claim(row):
-            return 0
-        adapter = self.adapters.get(row.platform)
-        try:
-            if adapter is None:
-                raise DeliveryError(f"no adapter for {row.platform}", permanent=True)
-            await adapter.send(Address(row.platform, row.chat_id), Reply.from_dict(row.payload))
-        except DeliveryError as exc:
-            await self._failed(row, str(exc), exc.retry_after, exc.permanent)
-            return 0
-        except Exception as exc:  # an adapter bug must not lose the message
-            log.exception("adapter %s failed to send outbox %s", row.platform, row.id)
-            await self._failed(row, repr(exc), None, False)
-            return 0
-        await OutboxMessage.filter(id=row.id).update(
-            status="sent", sent_at=now_utc(), last_error=None
-        )
-        return 1
-
-    async def _failed(
-        self, row: OutboxMessage, error: str, retry_after: float | None, permanent: bool
-    ) -> None:
-        give_up = permanent or row.attempts >= self.max_attempts
-        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
-        log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
-        await OutboxMessage.filter(id=row.id).update(
-            status="failed" if give_up else "pending",
-            last_error=error[:2000],
-            next_attempt_at=now_utc() + timedelta(seconds=delay),
-        )

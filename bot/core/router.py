@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from bot.core.context import Context
 
 Handler = Callable[["Context"], Awaitable[None]]
+TextMatcher = Callable[["Context"], Awaitable[bool]]
 
 
 @dataclass
@@ -25,6 +26,16 @@ class CommandRoute:
 
 
 @dataclass
+class TextRoute:
+    """Free text that `matches` recognises (e.g. a stock question) goes to `handler` before
+    the general text fallback; lower `priority` is tried first."""
+
+    handler: Handler
+    matches: TextMatcher
+    priority: int = 50
+
+
+@dataclass
 class Router:
     """Collects one handler module's routes; the dispatcher merges all routers."""
 
@@ -34,6 +45,7 @@ class Router:
     actions: dict[str, Handler] = field(default_factory=dict)
     public_flows: set[str] = field(default_factory=set)
     text_fallbacks: list[Handler] = field(default_factory=list)
+    text_routes: list[TextRoute] = field(default_factory=list)
     photo_fallbacks: list[Handler] = field(default_factory=list)
 
     def command(
@@ -88,6 +100,17 @@ class Router:
         self.text_fallbacks.append(fn)
         return fn
 
+    def on_text_if(self, matches: TextMatcher, priority: int = 50) -> Callable[[Handler], Handler]:
+        """Register a handler for free text outside any flow that `matches` recognises; such
+        routes are tried by priority before the `on_text` fallback."""
+
+        def register(fn: Handler) -> Handler:
+            self.text_routes.append(TextRoute(fn, matches, priority))
+            self.text_routes.sort(key=lambda route: route.priority)
+            return fn
+
+        return register
+
     def on_photo(self, fn: Handler) -> Handler:
         """Register a handler for photos sent outside any flow."""
         self.photo_fallbacks.append(fn)
@@ -111,4 +134,6 @@ class Router:
         self.actions.update(other.actions)
         self.public_flows |= other.public_flows
         self.text_fallbacks.extend(other.text_fallbacks)
+        self.text_routes = sorted([*self.text_routes, *other.text_routes],
+                                  key=lambda route: route.priority)
         self.photo_fallbacks.extend(other.photo_fallbacks)

@@ -5,10 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.services.alerts import AlertService
+from bot.services.dispatch import DispatchService
+from bot.services.dispatch_wiring import build_dispatch
+from bot.services.dorms import DormService
+from bot.services.due import DueWork
+from bot.services.duty import DutyService
+from bot.services.followup import FollowUpService
+from bot.services.manage import ManageService
+from bot.services.materials import MaterialUsageService
 from bot.services.media import MediaService
+from bot.services.offers import OfferService
 from bot.services.people import PeopleService
 from bot.services.places import PlaceService
 from bot.services.repairs import RepairService
+from bot.services.stock import StockService
+from bot.services.work import WorkService
 
 
 @dataclass
@@ -20,14 +32,36 @@ class Services:
     places: PlaceService
     repairs: RepairService
     media: MediaService
+    dorms: DormService
+    alerts: AlertService
+    duty: DutyService
+    dispatch: DispatchService
+    offers: OfferService
+    work: WorkService
+    followup: FollowUpService
+    manage: ManageService
+    materials: MaterialUsageService
+    due: DueWork
+    stock: StockService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         """Create every service from the settings."""
+        people = PeopleService(settings.invite_ttl_hours)
+        repairs = RepairService(settings.timezone)
+        dorms = DormService(
+            repairs, people, settings.timezone, settings.dorm_reminders,
+            settings.dorm_verify_max_failures, settings.dorm_verify_window_minutes,
+        )
+        stock = StockService.from_settings(settings)
         return cls(
             settings=settings,
-            people=PeopleService(settings.invite_ttl_hours),
+            people=people,
             places=PlaceService(),
-            repairs=RepairService(settings.timezone),
+            repairs=repairs,
             media=MediaService(settings.media_dir, settings.max_photo_bytes),
+            dorms=dorms,
+            alerts=AlertService(settings, people, PlaceService(), dorms.residents_of),
+            **build_dispatch(settings, repairs, stock),
+            stock=stock,
         )

@@ -1,4 +1,4 @@
-"""The demo campus: five buildings of rooms, named areas, and people of every role."""
+"""The demo campus: five buildings of rooms, named areas, people of every role, a dorm."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from bot.services.csv_places import upsert_place
+from bot.services.dorms_demo import seed_demo_dorm
+from bot.services.duty import DUTY_ROLES, DutyService
 from bot.services.people import PeopleService
+from bot.services.stock_demo import seed_demo_stock
 from models.people import Person
 from models.places import Place
 
@@ -61,11 +64,14 @@ class DemoSummary:
     places_created: int = 0
     people: int = 0
     people_created: int = 0
+    stock_items: int = 0
+    stock_items_created: int = 0
 
     def __str__(self) -> str:
         return (
             f"demo campus ready: {self.places} places ({self.places_created} new), "
-            f"{self.people} people ({self.people_created} new)"
+            f"{self.people} people ({self.people_created} new), "
+            f"{self.stock_items} stock items ({self.stock_items_created} new)"
         )
 
 
@@ -118,4 +124,16 @@ async def seed_demo(people: PeopleService | None = None) -> DemoSummary:
     async with in_transaction():
         await _seed_places(summary)
         await _seed_people(summary, people or PeopleService())
+        await seed_demo_dorm(people)
+        stock = await seed_demo_stock()
+        summary.stock_items, summary.stock_items_created = stock.items, stock.items_created
+        await _demo_staff_on_duty()
     return summary
+
+
+async def _demo_staff_on_duty() -> None:
+    """Demo workers and managers start on duty, so a demo report is dispatched at once."""
+    duty = DutyService()
+    for person in await Person.filter(external_id__startswith="demo-"):
+        if person.has_role(*DUTY_ROLES) and "admin" not in person.roles:
+            await duty.set_duty(person, True)

@@ -26,16 +26,22 @@ from models.repairs import (
 )
 
 STAFF_ROLES = ("worker", "manager", "dorm_admin")
+# A worker's progress: accepted -> on_the_way -> arrived -> in_progress -> done (steps may be
+# skipped); a job taken away goes back to assigned (offered to someone else) or submitted.
+_WORKING = ("on_the_way", "arrived", "in_progress", "done", "assigned", "submitted", "closed")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "submitted": ("assigned", "accepted", "cancelled", "closed"),
     "assigned": ("accepted", "submitted", "cancelled", "closed"),
-    "accepted": ("in_progress", "done", "submitted", "closed"),
-    "in_progress": ("done", "submitted", "closed"),
+    "accepted": _WORKING,
+    "on_the_way": _WORKING[1:],
+    "arrived": _WORKING[2:],
+    "in_progress": _WORKING[3:],
     "done": ("closed", "reopened"),
-    "reopened": ("assigned", "accepted", "in_progress", "closed"),
+    "reopened": ("assigned", "accepted", *_WORKING),
     "closed": (),
     "cancelled": (),
 }
+STAFF_ONLY_EVENTS = ("declined", "stock_not_deducted")
 REPORTER_CANCELLABLE = ("submitted", "assigned")
 
 
@@ -169,7 +175,10 @@ class RepairService:
         ticket = await self.get(number)
         if not await self._visible(ticket, viewer):
             raise NotFound("tickets.unknown", number=number[:30])
-        events = await TicketEvent.filter(ticket_id=ticket.id).order_by("id")
+        query = TicketEvent.filter(ticket_id=ticket.id).order_by("id")
+        if not viewer.has_role(*STAFF_ROLES):  # workers' decline reasons are internal
+            query = query.exclude(kind__in=STAFF_ONLY_EVENTS)
+        events = await query
         return TicketDetail(
             ticket=ticket,
             place=await Place.get(id=ticket.place_id),

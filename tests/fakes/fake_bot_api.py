@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import defaultdict, deque
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -58,7 +59,9 @@ class FakeBotApi(UpdateInjection, BotApiMethods):
         self._closing = False
         self._failures: dict[str, list[ApiError]] = {}
         self._limits: tuple[float, float] | None = None
-        self._accepted: list[tuple[float, str]] = []
+        self.accepted: list[tuple[float, str]] = []  # (monotonic time, chat) of accepted sends
+        self._total_stamps: deque[float] = deque()
+        self._chat_stamps: defaultdict[str, deque[float]] = defaultdict(deque)
         self._seq = {"update": 100000, "message": 0, "file": 0, "callback": 0}
         self._methods = self.method_table()
         self._canon = {name.lower(): name for name in self._methods}
@@ -139,7 +142,10 @@ class FakeBotApi(UpdateInjection, BotApiMethods):
         except ApiError as exc:
             return web.json_response(exc.payload(), status=exc.code)
         if method in RATE_LIMITED:
-            self._accepted.append((time.monotonic(), str(as_chat_id(params.get("chat_id")))))
+            moment, chat = time.monotonic(), str(as_chat_id(params.get("chat_id")))
+            self.accepted.append((moment, chat))
+            self._total_stamps.append(moment)
+            self._chat_stamps[chat].append(moment)
         return web.json_response({"ok": True, "result": result})
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
@@ -304,18 +310,20 @@ class FakeBotApi(UpdateInjection, BotApiMethods):
         if self._limits is None or method not in RATE_LIMITED:
             return
         moment = time.monotonic()
-        self._accepted = [(t, c) for t, c in self._accepted if moment - t < 120]
         chat = str(as_chat_id(params.get("chat_id")))
         per_chat, total = self._limits
-        for scope, rate, key in (("chat", per_chat, chat), ("total", total, None)):
+        scopes = (("chat", per_chat, self._chat_stamps[chat]), ("total", total, self._total_stamps))
+        for scope, rate, stamps in scopes:
             if rate <= 0:
                 continue
             window = max(1.0, 1.0 / rate)
             allowed = max(1, round(rate * window))
-            stamps = [t for t, c in self._accepted if moment - t < window and key in (None, c)]
+            while stamps and moment - stamps[0] >= window:  # keep the window's sends only
+                stamps.popleft()
             if len(stamps) >= allowed:
-                wait = min(stamps) + window - moment
+                wait = stamps[0] + window - moment
                 self.violations.append(
-                    {"method": method, "chat_id": chat, "scope": scope, "retry_after": wait}
+                    {"method": method, "chat_id": chat, "scope": scope, "retry_after": wait,
+                     "at": moment}
                 )
                 raise make_error(429, wait)

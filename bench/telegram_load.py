@@ -1,0 +1,196 @@
+"""Updates per second and latency of complete repair reports through the real PTB client.
+
+N simulated users each run a whole guided repair report (7 updates: /report, category button,
+place, description, skip photos, urgency button, submit) against a fake Bot API on 127.0.0.1,
+waiting for the bot's answer before their next step. The same harness then drives a minimal
+echo bot on the same library with the same number of updates per user; the ratio of the two
+is the figure that matters on a shared, noisy machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot.app import HouqinApp
+from bot.config import Settings
+from models.people import Identity, Person
+from tests.fakes import FakeBotApi
+from tests.support import seed_small_campus
+
+TOKEN = "123456:BENCH-token"
+STEPS = 7
+
+
+class TimedFake(FakeBotApi):
+    """The fake Bot API, waking the user a bot message is addressed to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inbox: dict[int, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
+        for name in ("sendMessage", "editMessageText"):
+            self._methods[name] = self._waking(self._methods[name])
+
+    def _waking(self, impl: Any) -> Any:
+        async def answered(params: dict[str, Any]) -> Any:
+            result = await impl(params)
+            self.inbox[int(params["chat_id"])].put_nowait(params)
+            return result
+
+        return answered
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, str]]:
+    markup = message.get("reply_markup") or {}
+    if isinstance(markup, str):
+        import json
+
+        markup = json.loads(markup)
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def _answer(fake: TimedFake, user: int, timeout: float = 60) -> dict[str, Any]:
+    return await asyncio.wait_for(fake.inbox[user].get(), timeout)
+
+
+async def _press(fake: TimedFake, user: int, last: dict[str, Any], index: int) -> None:
+    button = _buttons(last)[index]
+    fake.push_callback(user, button["callback_data"], 1)
+
+
+async def repair_user(fake: TimedFake, user: int, latencies: list[float]) -> None:
+    """One reporter filing a whole guided report, step by step."""
+    steps = [
+        lambda last: fake.push_text(user, "/report"),
+        lambda last: _press(fake, user, last, 0),
+        lambda last: fake.push_text(user, "3号楼402"),
+        lambda last: fake.push_text(user, "水龙头一直滴水"),
+        lambda last: _press(fake, user, last, 1),
+        lambda last: _press(fake, user, last, 1),
+        lambda last: _press(fake, user, last, 0),
+    ]
+    last: dict[str, Any] = {}
+    for step in steps:
+        started = time.perf_counter()
+        result = step(last)
+        if asyncio.iscoroutine(result):
+            await result
+        last = await _answer(fake, user)
+        latencies.append(time.perf_counter() - started)
+
+
+async def echo_user(fake: TimedFake, user: int, latencies: list[float]) -> None:
+    """The same number of round trips against the echo bot."""
+    for i in range(STEPS):
+        started = time.perf_counter()
+        fake.push_text(user, f"hello {i}")
+        await _answer(fake, user)
+        latencies.append(time.perf_counter() - started)
+
+
+async def _drive(fake: TimedFake, users: list[int], script: Any) -> dict[str, float]:
+    latencies: list[float] = []
+    started = time.perf_counter()
+    await asyncio.gather(*(script(fake, u, latencies) for u in users))
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "updates": len(latencies),
+        "seconds": elapsed,
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+    }
+
+
+async def run_houqin(users: int) -> dict[str, float]:
+    """Houqin on SQLite behind the fake server."""
+    fake = TimedFake()
+    await fake.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite://{tmp}/bench.sqlite3?synchronous=NORMAL",
+            webchat=False,
+            media_dir=f"{tmp}/media",
+            telegram_token=TOKEN,
+            telegram_api_url=fake.api_url,
+            telegram_file_url=fake.file_url,
+            outbox_interval_seconds=3600,
+        )
+        app = HouqinApp(settings)
+        await app.start(serve_http=False, schema="generate")
+        await seed_small_campus()
+        ids = list(range(10_000, 10_000 + users))
+        for uid in ids:
+            person = await Person.create(
+                name=f"user {uid}", roles=["reporter"], phone="13800000000"
+            )
+            await Identity.create(
+                person=person, platform="telegram", user_id=str(uid), chat_id=str(uid)
+            )
+        try:
+            return await _drive(fake, ids, repair_user)
+        finally:
+            await app.stop()
+            await fake.stop()
+
+
+async def run_echo(users: int) -> dict[str, float]:
+    """A minimal echo bot on the same library and fake server."""
+    fake = TimedFake()
+    await fake.start()
+
+    async def echo(update: Update, context: Any) -> None:
+        if update.effective_message and update.effective_message.text:
+            await update.effective_message.reply_text(update.effective_message.text)
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(fake.api_url)
+        .base_file_url(fake.file_url)
+        .build()
+    )
+    app.add_handler(TypeHandler(Update, echo))
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=10)
+    try:
+        return await _drive(fake, list(range(20_000, 20_000 + users)), echo_user)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await fake.stop()
+
+
+def table(users: int) -> str:
+    """Run both and format the comparison."""
+    houqin = asyncio.run(run_houqin(users))
+    echo = asyncio.run(run_echo(users))
+    rows = [("houqin repair report", houqin), ("echo bot (same library)", echo)]
+    lines = [
+        f"(a) {users} users x {STEPS} updates through python-telegram-bot + fake Bot API",
+        f"{'bot':26} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8}",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"{name:26} {r['updates']:>8.0f} {r['per_second']:>8.1f} "
+            f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}"
+        )
+    lines.append(f"ratio houqin/echo throughput: {houqin['per_second'] / echo['per_second']:.2f}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(table(int(sys.argv[1]) if len(sys.argv) > 1 else 500))

@@ -1,0 +1,255 @@
+"""The outbox table's operations: queue (once-only keys), claim with a lease, mark, release.
+
+A row is claimed by setting `status="sending"`, a random `lease` and `next_attempt_at` to the
+lease's end, in one conditional UPDATE; a worker that dies mid-send leaves the row to be claimed
+again once the lease runs out, so nothing queued is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from bot.core.types import Address, Reply
+from models.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = 600.0
+ACTIVE = ("pending", "sending")
+KEY_CHUNK = 500
+FLUSH_DELAY = 0.05  # sent marks are written at most this late: a hard crash may resend those
+CLAIMED_FIELDS = ("id", "chat_id", "payload", "priority", "group_key", "attempts")
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def group_key_of(payload: dict[str, Any]) -> str | None:
+    """Identical messages share a key (edits never do: each edits its own chat's message)."""
+    if payload.get("edit_message_id"):
+        return None
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha1(canonical).hexdigest()
+
+
+@dataclass
+class Claimed:
+    """A leased outbox row, with what delivery needs of it."""
+
+    id: int
+    chat_id: str
+    payload: dict[str, Any]
+    priority: int
+    group_key: str | None
+    attempts: int
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Claimed:
+        """The delivery view of a row."""
+        return cls(row.id, row.chat_id, row.payload, row.priority, row.group_key, row.attempts)
+
+
+@dataclass
+class Outgoing:
+    """One message to queue: where, what, how urgent, and an optional once-only key."""
+
+    address: Address
+    reply: Reply
+    priority: int = 5
+    idempotency_key: str | None = None
+
+    def row(
+        self, *, claimed: bool = False, cached: tuple[dict[str, Any], str | None] | None = None
+    ) -> OutboxMessage:
+        """An unsaved outbox row (already claimed when it is about to be sent inline);
+        `cached` is the reply's payload and group key when already computed."""
+        payload, group = cached or self.payload()
+        now = now_utc()
+        return OutboxMessage(
+            platform=self.address.platform,
+            chat_id=self.address.chat_id,
+            payload=payload,
+            priority=self.priority,
+            idempotency_key=self.idempotency_key,
+            group_key=group,
+            status="sending" if claimed else "pending",
+            attempts=1 if claimed else 0,
+            lease=secrets.token_hex(8) if claimed else None,
+            next_attempt_at=now + LEASE if claimed else now,
+        )
+
+    def payload(self) -> tuple[dict[str, Any], str | None]:
+        """The serialized reply and its group key."""
+        payload = self.reply.to_dict()
+        return payload, group_key_of(payload)
+
+
+class OutboxStore:
+    """Database side of delivery; sent marks are written in small batches."""
+
+    def __init__(self, max_attempts: int = 8):
+        self.max_attempts = max_attempts
+        self._sent: list[int] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def add(self, item: Outgoing, *, claimed: bool = False) -> tuple[OutboxMessage, bool]:
+        """Queue one message; with a key already used, the earlier row and False."""
+        row = item.row(claimed=claimed)
+        try:
+            await row.save()
+        except IntegrityError:
+            if item.idempotency_key is None:
+                raise
+            return await OutboxMessage.get(idempotency_key=item.idempotency_key), False
+        return row, True
+
+    async def add_many(
+        self,
+        items: Sequence[Outgoing],
+        queued: Callable[[list[Outgoing]], None] | None = None,
+    ) -> list[Outgoing]:
+        """Queue many messages in bulk, chunk by chunk (`queued` is told after each, so delivery
+        can start while the rest is written), skipping once-only keys already queued; returns
+        the messages actually queued."""
+        fresh: list[Outgoing] = []
+        seen: set[str] = set()
+        payloads: dict[int, tuple[dict[str, Any], str | None]] = {}
+        for start in range(0, len(items), KEY_CHUNK):
+            chunk = items[start : start + KEY_CHUNK]
+            keys = [i.idempotency_key for i in chunk if i.idempotency_key]
+            if keys:
+                found = await OutboxMessage.filter(idempotency_key__in=keys).values_list(
+                    "idempotency_key", flat=True
+                )
+                seen.update(str(k) for k in found)
+            new: list[Outgoing] = []
+            for item in chunk:
+                if item.idempotency_key:
+                    if item.idempotency_key in seen:
+                        continue
+                    seen.add(item.idempotency_key)
+                new.append(item)
+            if not new:
+                continue
+            rows = []
+            for item in new:
+                cached = payloads.get(id(item.reply))
+                if cached is None:
+                    cached = payloads[id(item.reply)] = item.payload()
+                rows.append(item.row(cached=cached))
+            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+            fresh += new
+            if queued is not None:
+                queued(new)
+        return fresh
+
+    async def claim(self, platform: str, limit: int) -> list[Claimed]:
+        """Lease up to `limit` due rows of one platform, most urgent first."""
+        now = now_utc()
+        due = OutboxMessage.filter(platform=platform, status__in=ACTIVE, next_attempt_at__lte=now)
+        ids = await due.order_by("priority", "id").limit(limit).values_list("id", flat=True)
+        if not ids:
+            return []
+        lease = secrets.token_hex(8)
+        await OutboxMessage.filter(id__in=ids, status__in=ACTIVE, next_attempt_at__lte=now).update(
+            status="sending", lease=lease, attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+        )
+        rows = (
+            await OutboxMessage.filter(lease=lease)
+            .order_by("priority", "id")
+            .values(*CLAIMED_FIELDS)
+        )
+        return [Claimed(**row) for row in rows]
+
+    async def mark_sent(self, ids: Iterable[int]) -> None:
+        """Record delivery now."""
+        ids = list(ids)
+        if ids:
+            await OutboxMessage.filter(id__in=ids).update(
+                status="sent", sent_at=now_utc(), last_error=None, lease=None
+            )
+
+    def sent_later(self, ids: Iterable[int]) -> None:
+        """Record delivery within a few milliseconds (one UPDATE for many sends)."""
+        self._sent.extend(ids)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_DELAY)
+        with contextlib.suppress(Exception):  # logged by flush; kept for the next flush
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the sent marks not written yet."""
+        while self._sent:
+            ids, self._sent = self._sent, []
+            try:
+                await self.mark_sent(ids)
+            except Exception:
+                log.exception("could not mark %s outbox rows sent", len(ids))
+                self._sent[:0] = ids
+                raise
+
+    async def close(self) -> None:
+        """Flush and stop the background flusher."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._flusher
+        await self.flush()
+
+    async def failed(
+        self, row: Claimed | OutboxMessage, error: str, retry_after: float | None, permanent: bool
+    ) -> None:
+        """Schedule the next attempt (or give up), honouring the platform's retry_after."""
+        give_up = permanent or row.attempts >= self.max_attempts
+        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
+        log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
+        await OutboxMessage.filter(id=row.id).update(
+            status="failed" if give_up else "pending",
+            last_error=error[:2000],
+            lease=None,
+            next_attempt_at=now_utc() + timedelta(seconds=delay),
+        )
+
+    async def release(self, ids: Iterable[int]) -> None:
+        """Give claimed rows back untried: due at once, the attempt not counted."""
+        ids = list(ids)
+        if ids:
+            await OutboxMessage.filter(id__in=ids, status="sending").update(
+                status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=now_utc()
+            )
+
+    async def next_due(self, platform: str) -> datetime | None:
+        """When the platform's earliest waiting row becomes due (None when nothing waits)."""
+        row = (
+            await OutboxMessage.filter(platform=platform, status__in=ACTIVE)
+            .order_by("next_attempt_at")
+            .first()
+            .values("next_attempt_at")
+        )
+        return row["next_attempt_at"] if row else None
+
+    async def fail_orphans(self, platforms: Iterable[str]) -> int:
+        """Give up on due rows for platforms nobody can send to."""
+        return (
+            await OutboxMessage.filter(status__in=ACTIVE, next_attempt_at__lte=now_utc())
+            .exclude(platform__in=list(platforms))
+            .update(status="failed", last_error="no adapter for this platform", lease=None)
+        )

@@ -1,0 +1,182 @@
+"""Per-platform send pacing: a total rate, a per-chat rate, priority first, pauses on 429.
+
+Each limit is a GCRA (generic cell rate algorithm) schedule: a send conforms when the clock has
+reached the "theoretical arrival time" minus the allowed burst. Sends are granted one at a time
+to the waiting caller with the lowest priority number whose chats are all free, so a reply in a
+conversation (priority 1) overtakes an emergency broadcast (2), which overtakes digests (5+).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+UNLIMITED = 0.0
+WINDOW_SHARE = 0.97  # at most this share of the total limit in any window of the limit's size
+# Answers in a conversation are paced by the person typing: they count towards a chat's rate
+# but do not wait for it (a bot answering one tap with two or three messages is normal).
+CHAT_EXEMPT_PRIORITY = 1
+PRUNE_AT = 10_000
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """What a platform allows: calls per second in total and messages per second to one chat
+    (0: no limit), and how many messages a chat may get in a short burst."""
+
+    total_per_second: float = UNLIMITED
+    per_chat_per_second: float = UNLIMITED
+    chat_burst: int = 1
+    margin: float = 0.95  # pace a little under the limit: network jitter must not break it
+
+    @property
+    def limited(self) -> bool:
+        """True when any rate applies."""
+        return self.total_per_second > 0 or self.per_chat_per_second > 0
+
+
+def platform_limits(settings: Settings) -> dict[str, PlatformLimits]:
+    """The configured limits of the platforms that have them (HOUQIN_TELEGRAM_RATE_*, …)."""
+    return {
+        "telegram": PlatformLimits(
+            settings.telegram_rate_total,
+            settings.telegram_rate_per_chat,
+            settings.telegram_chat_burst,
+        ),
+        "wecom": PlatformLimits(
+            settings.wecom_rate_total, settings.wecom_rate_per_chat, settings.wecom_chat_burst
+        ),
+    }
+
+
+@dataclass(order=True)
+class _Waiter:
+    priority: int
+    seq: int
+    chats: tuple[str, ...] = field(compare=False)
+    future: asyncio.Future[None] = field(compare=False)
+
+
+class RateLimiter:
+    """Grants send slots for one platform within its limits, most urgent caller first."""
+
+    def __init__(self, limits: PlatformLimits, clock: Callable[[], float] = time.monotonic):
+        self.limits = limits
+        self.clock = clock
+        total, per_chat = limits.total_per_second, limits.per_chat_per_second
+        self._total_step = 1.0 / (total * limits.margin) if total > 0 else 0.0
+        # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
+        # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
+        self._total_slack = min(3 * self._total_step, 0.015)
+        # ... and a hard cap keeps every window of the platform's size under its limit
+        self._window = max(1.0, 1.0 / total) if total > 0 else 0.0
+        self._window_cap = max(1, math.floor(total * self._window * WINDOW_SHARE))
+        self._recent: deque[float] = deque()
+        self._chat_step = 1.0 / (per_chat * limits.margin) if per_chat > 0 else 0.0
+        self._chat_slack = max(0, limits.chat_burst - 1) * self._chat_step
+        self._total_tat = 0.0
+        self._chat_tat: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._waiters: list[_Waiter] = []
+        self._seq = itertools.count()
+        self._changed = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+        self.granted = 0
+
+    # --- public ------------------------------------------------------------------------------
+
+    def pause(self, seconds: float) -> None:
+        """The platform said "retry after": nobody on this platform sends for `seconds`."""
+        self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._changed.set()
+
+    def try_acquire(self, chats: Sequence[str], priority: int) -> bool:
+        """Take a slot only if one is free right now and nobody as urgent is waiting."""
+        if any(w.priority <= priority for w in self._waiters):
+            return False
+        now = self.clock()
+        if self._ready_at(tuple(chats), now, priority) > now:
+            return False
+        self._grant(tuple(chats), now)
+        return True
+
+    async def acquire(self, chats: Sequence[str], priority: int) -> None:
+        """Wait for a slot to send to `chats` (one API call) at `priority` (lower goes first)."""
+        if self.try_acquire(chats, priority):
+            return
+        loop = asyncio.get_running_loop()
+        waiter = _Waiter(priority, next(self._seq), tuple(chats), loop.create_future())
+        self._waiters.append(waiter)
+        self._changed.set()
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._run_pump())
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def next_free(self, chats: Sequence[str], priority: int = CHAT_EXEMPT_PRIORITY + 1) -> float:
+        """Seconds until a send to `chats` would be allowed (0 when allowed now)."""
+        now = self.clock()
+        return max(0.0, self._ready_at(tuple(chats), now, priority) - now)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _ready_at(self, chats: tuple[str, ...], now: float, priority: int) -> float:
+        ready = max(self._paused_until, self._total_tat - self._total_slack)
+        if self._window:
+            while self._recent and now - self._recent[0] >= self._window:
+                self._recent.popleft()
+            if len(self._recent) >= self._window_cap:
+                ready = max(ready, self._recent[0] + self._window)
+        if self._chat_step and priority > CHAT_EXEMPT_PRIORITY:
+            for chat in chats:
+                ready = max(ready, self._chat_tat.get(chat, 0.0) - self._chat_slack)
+        return ready
+
+    def _grant(self, chats: tuple[str, ...], now: float) -> None:
+        self.granted += 1
+        if self._total_step:
+            self._total_tat = max(self._total_tat, now) + self._total_step
+            self._recent.append(now)
+        if self._chat_step:
+            for chat in chats:
+                self._chat_tat[chat] = max(self._chat_tat.get(chat, 0.0), now) + self._chat_step
+            if len(self._chat_tat) > PRUNE_AT:
+                self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
+
+    async def _run_pump(self) -> None:
+        """Hand out slots to waiters in priority order until none is left."""
+        while self._waiters:
+            self._changed.clear()
+            now = self.clock()
+            wake_at = None
+            for waiter in sorted(self._waiters):
+                if waiter.future.done():  # cancelled meanwhile
+                    self._waiters.remove(waiter)
+                    continue
+                ready = self._ready_at(waiter.chats, now, waiter.priority)
+                if ready <= now:
+                    self._waiters.remove(waiter)
+                    self._grant(waiter.chats, now)
+                    waiter.future.set_result(None)
+                    break
+                wake_at = ready if wake_at is None else min(wake_at, ready)
+            else:
+                if wake_at is not None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), max(0.0, wake_at - now))
+                continue
+            await asyncio.sleep(0)  # let the granted caller run before the next grant

@@ -1,0 +1,156 @@
+"""The HTTP API for other systems: `POST /api/alerts` lets a building-management or sensor
+system raise an emergency alert.
+
+    POST /api/alerts
+    Authorization: Bearer <HOUQIN_ALERTS_API_TOKEN>
+    {"template": "fire", "audience": {"kind": "place", "value": "3"},
+     "details": "3号楼2层烟感报警", "evacuation": true, "source": "bms"}
+
+`template`: water, power, fire, fire_drill, typhoon, gas or custom (custom needs `details`).
+`audience.kind`: everyone, place (a building/area code or name, or a zone), role, dorm (a dorm
+building code) or people (staff/student ids, phones or names: a list or a comma-separated text).
+Answers 201 with the alert's number; 401 without the right token; 400 with the reason.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.services.alerts_audience import Audience
+from bot.services.errors import ServiceError
+from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS
+
+if TYPE_CHECKING:
+    from bot.core.notifier import Notifier
+    from bot.services.container import Services
+
+ALERTS_PATH = "/api/alerts"
+MAX_BODY = 64 * 1024
+FIELDS = {"template", "audience", "details", "evacuation", "source"}
+
+
+class BadRequest(Exception):
+    """The request body is not a valid alert; the message says why."""
+
+
+def add_alert_routes(http: web.Application, services: Services, notifier: Notifier) -> None:
+    """Mount `POST /api/alerts` on the app's aiohttp application."""
+    http.router.add_post(ALERTS_PATH, AlertApi(services, notifier).handle)
+
+
+def _error(status: int, reason: str, **headers: str) -> web.Response:
+    return web.json_response({"ok": False, "error": reason}, status=status, headers=headers)
+
+
+class AlertApi:
+    """Authenticates, validates and hands the alert to the alert service."""
+
+    def __init__(self, services: Services, notifier: Notifier):
+        self.services = services
+        self.notifier = notifier
+
+    def _authorized(self, request: web.Request) -> str | None:
+        """None when the bearer token matches, else the reason it does not."""
+        token = self.services.settings.alerts_api_token
+        if not token:
+            return "the alerts API is disabled: HOUQIN_ALERTS_API_TOKEN is not set"
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return "missing bearer token (Authorization: Bearer <token>)"
+        if not hmac.compare_digest(given.strip().encode(), token.encode()):
+            return "invalid token"
+        return None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Raise the alert described by the JSON body."""
+        refused = self._authorized(request)
+        if refused:
+            return _error(401, refused, **{"WWW-Authenticate": 'Bearer realm="houqin"'})
+        try:
+            body = await self._body(request)
+            template, details, audience, evacuation, source = await self._parse(body)
+            alerts = self.services.alerts
+            alert, queued = await alerts.raise_alert(
+                self.notifier,
+                None,
+                template,
+                details,
+                audience,
+                evacuation=evacuation,
+                source=source,
+            )
+        except BadRequest as exc:
+            return _error(400, str(exc))
+        except ServiceError as err:
+            return _error(400, self.notifier.translator("en", err.key, **err.fields))
+        return web.json_response(
+            {
+                "ok": True,
+                "id": alert.id,
+                "template": alert.template,
+                "evacuation": alert.evacuation,
+                "recipients": alert.recipients_total,
+                "messages": queued,
+            },
+            status=201,
+        )
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise BadRequest(f"body larger than {MAX_BODY} bytes")
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            raise BadRequest(f"body larger than {MAX_BODY} bytes")
+        try:
+            body = json.loads(raw or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise BadRequest("body must be a JSON object")
+        unknown = sorted(set(body) - FIELDS)
+        if unknown:
+            raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+        return body
+
+    async def _parse(self, body: dict[str, Any]) -> tuple[str, str, Audience, bool | None, str]:
+        template = body.get("template")
+        if not isinstance(template, str) or template not in ALERT_TEMPLATES:
+            raise BadRequest(f"template must be one of: {', '.join(ALERT_TEMPLATES)}")
+        details = body.get("details", "")
+        if not isinstance(details, str):
+            raise BadRequest("details must be a string")
+        evacuation = body.get("evacuation")
+        if evacuation is not None and not isinstance(evacuation, bool):
+            raise BadRequest("evacuation must be true or false")
+        source = body.get("source", "")
+        if not isinstance(source, str) or len(source) > 24:
+            raise BadRequest("source must be a string of at most 24 characters")
+        source = "api:" + source.strip() if source.strip() else "api"
+        return template, details, await self._audience(body.get("audience")), evacuation, source
+
+    async def _audience(self, raw: Any) -> Audience:
+        if raw == "everyone":
+            return Audience("everyone")
+        if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+            raise BadRequest('audience must be "everyone" or {"kind": ..., "value": ...}')
+        kind, value = raw["kind"], raw.get("value", "")
+        if kind not in AUDIENCE_KINDS:
+            raise BadRequest(f"audience.kind must be one of: {', '.join(AUDIENCE_KINDS)}")
+        if kind == "people":
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = ",".join(value)
+            if not isinstance(value, str) or not value.strip():
+                raise BadRequest("audience.value must list people (ids, phones or names)")
+            audience, missing = await self.services.alerts.audience.parse_list(value)
+            if missing or audience is None:
+                raise BadRequest(f"unknown people: {', '.join(missing) or value[:40]}")
+            return audience
+        if not isinstance(value, str) or (kind != "everyone" and not value.strip()):
+            raise BadRequest("audience.value must be a non-empty string")
+        if kind == "place":
+            return await self.services.alerts.audience.place_audience(value)
+        return Audience(kind, value)

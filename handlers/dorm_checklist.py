@@ -1,0 +1,237 @@
+"""The room-condition checklist: the student's check-in and the dorm admin's check-out.
+
+One item at a time: OK, or Problem → a photo and/or a few words; then a summary to submit.
+Every problem becomes a repair ticket on the room with its photos.
+"""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.router import Router
+from bot.core.types import Button, FileRef
+from bot.services.dorms_base import CheckResult, Stay
+from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from handlers.dorm_render import ITEMS, checklist_summary, item_label
+
+router = Router()
+FLOW = "dormchk"
+MAX_ITEM_PHOTOS = 5
+OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good", "没有问题"}
+
+
+async def begin_checklist(ctx: Context, stay: Stay, phase: str) -> None:
+    """Start the checklist for a stay; phase is "checkin" (student) or "checkout" (admin)."""
+    await ctx.begin(FLOW, "item", aid=stay.id, phase=phase, i=0, results=[], cur={})
+    await ctx.say(
+        f"dorm.check_intro_{phase}",
+        room=stay.room.display(ctx.locale),
+        name=stay.person.name,
+        count=len(ITEMS),
+    )
+    await ask_item(ctx)
+
+
+def _item(ctx: Context) -> str:
+    return ITEMS[min(ctx.conv.data.get("i", 0), len(ITEMS) - 1)]
+
+
+def _cancel_button(ctx: Context) -> Button:
+    return ctx.choose(ctx.t("dorm.btn_cancel"), "cancel")
+
+
+@router.prompt(FLOW, "item")
+async def ask_item(ctx: Context) -> None:
+    """Ask about the next item: OK or a problem."""
+    index = ctx.conv.data.get("i", 0)
+    phase = ctx.conv.data.get("phase", "checkin")
+    buttons = [
+        [ctx.choose(ctx.t("dorm.btn_ok"), "ok"), ctx.choose(ctx.t(f"dorm.btn_bad_{phase}"), "bad")],
+        [ctx.choose(ctx.t("dorm.btn_all_ok"), "allok"), _cancel_button(ctx)],
+    ]
+    await ctx.say(
+        "dorm.check_item", buttons, n=index + 1, total=len(ITEMS), item=item_label(ctx, _item(ctx))
+    )
+
+
+async def _cancelled(ctx: Context) -> bool:
+    if ctx.choice != "cancel":
+        return False
+    await ctx.finish()
+    await ctx.reply(ctx.t("dorm.check_cancelled"), edit=True)
+    return True
+
+
+async def _take_photos(ctx: Context, refs: list[FileRef]) -> None:
+    """Store photos for the item being described (owner: the person checking)."""
+    assert ctx.person is not None
+    cur = dict(ctx.conv.data.get("cur") or {})
+    photos = list(cur.get("photos", []))
+    for ref in refs:
+        if len(photos) >= MAX_ITEM_PHOTOS:
+            await ctx.say("dorm.too_many_photos", limit=MAX_ITEM_PHOTOS)
+            break
+        try:
+            ctx.services.media.check_size(ref.size)
+            attachment = await ctx.services.media.store_photo(
+                ctx.person, await ctx.fetch_file(ref.ref)
+            )
+        except ServiceError as err:
+            await ctx.reply(ctx.t(err.key, **err.fields))
+            continue
+        photos.append(attachment.id)
+    cur["photos"] = photos
+    await ctx.update(cur=cur)
+
+
+async def _answer(ctx: Context, ok: bool) -> None:
+    """Record the current item and move on (to the next item or the summary)."""
+    data = ctx.conv.data
+    cur = data.get("cur") or {}
+    result = {"item": _item(ctx), "ok": ok}
+    if not ok:
+        result.update(note=cur.get("note", ""), photos=cur.get("photos", []))
+    results = [*data.get("results", []), result]
+    index = data.get("i", 0) + 1
+    await ctx.goto("review" if index >= len(ITEMS) else "item", results=results, i=index, cur={})
+    await ctx.reprompt()
+
+
+@router.step(FLOW, "item")
+async def got_item(ctx: Context) -> None:
+    """OK / Problem / all remaining OK; a photo or words here mean a problem."""
+    if await _cancelled(ctx):
+        return
+    inc = ctx.incoming
+    text = (inc.text or "").strip()
+    if ctx.choice == "ok" or (not inc.photos and text.lower() in OK_WORDS):
+        await _answer(ctx, ok=True)
+    elif ctx.choice == "allok":
+        done = {r["item"] for r in ctx.conv.data.get("results", [])}
+        rest = [{"item": item, "ok": True} for item in ITEMS if item not in done]
+        await ctx.goto(
+            "review", results=[*ctx.conv.data.get("results", []), *rest], i=len(ITEMS), cur={}
+        )
+        await ctx.reprompt()
+    elif ctx.choice == "bad" or inc.photos or text:
+        await ctx.goto("problem", cur={"note": text[:500]})
+        if inc.photos:
+            await _take_photos(ctx, inc.photos)
+        await ctx.reprompt()
+    elif inc.documents:
+        await ctx.say("errors.not_a_photo")
+        await ask_item(ctx)
+    else:
+        await ctx.say("dorm.use_buttons")
+        await ask_item(ctx)
+
+
+@router.prompt(FLOW, "problem")
+async def ask_problem(ctx: Context) -> None:
+    """Ask for a photo and a few words about the problem (either is enough)."""
+    cur = ctx.conv.data.get("cur") or {}
+    count = len(cur.get("photos", []))
+    label = item_label(ctx, _item(ctx))
+    if count:
+        buttons = [[ctx.choose(ctx.t("dorm.btn_done", count=count), "done"), _cancel_button(ctx)]]
+        await ctx.say("dorm.problem_photo_saved", buttons, count=count, item=label)
+    elif cur.get("note"):
+        buttons = [[ctx.choose(ctx.t("dorm.btn_no_photo"), "done"), _cancel_button(ctx)]]
+        await ctx.say("dorm.ask_photo", buttons, item=label)
+    else:
+        await ctx.say("dorm.ask_problem", [[_cancel_button(ctx)]], item=label)
+
+
+@router.step(FLOW, "problem")
+async def got_problem(ctx: Context) -> None:
+    """Photos (with or without a caption), words, then Done; words after a photo finish it."""
+    if await _cancelled(ctx):
+        return
+    inc = ctx.incoming
+    cur = dict(ctx.conv.data.get("cur") or {})
+    text = (inc.text or "").strip()
+    if inc.photos:
+        if text:
+            await ctx.update(cur={**cur, "note": text[:500]})
+        await _take_photos(ctx, inc.photos)
+        await ask_problem(ctx)
+    elif inc.documents:
+        await ctx.say("errors.not_a_photo")
+        await ask_problem(ctx)
+    elif text:
+        await ctx.update(cur={**cur, "note": text[:500]})
+        if cur.get("photos"):
+            await _answer(ctx, ok=False)
+        else:
+            await ask_problem(ctx)
+    elif ctx.choice == "done" and (cur.get("note") or cur.get("photos")):
+        await _answer(ctx, ok=False)
+    else:
+        await ctx.say("dorm.problem_need_something")
+        await ask_problem(ctx)
+
+
+@router.prompt(FLOW, "review")
+async def ask_review(ctx: Context) -> None:
+    """The answers, then Submit / Start over / Cancel."""
+    phase = ctx.conv.data.get("phase", "checkin")
+    buttons = [
+        [ctx.choose(ctx.t(f"dorm.btn_submit_{phase}"), "submit")],
+        [ctx.choose(ctx.t("dorm.btn_redo"), "redo"), _cancel_button(ctx)],
+    ]
+    summary = checklist_summary(ctx, ctx.conv.data.get("results", []))
+    await ctx.say("dorm.check_review", buttons, summary=summary)
+
+
+def _results(ctx: Context, phase: str) -> list[CheckResult]:
+    out = []
+    for r in ctx.conv.data.get("results", []):
+        note = r.get("note") or ""
+        description = (
+            ""
+            if r["ok"]
+            else ctx.t(
+                f"dorm.ticket_{phase}",
+                item=item_label(ctx, r["item"]),
+                note=note or ctx.t("dorm.see_photo"),
+            )
+        )
+        out.append(CheckResult(r["item"], r["ok"], note, description, r.get("photos", [])))
+    return out
+
+
+@router.step(FLOW, "review")
+async def got_review(ctx: Context) -> None:
+    """Submit the checklist (check-in or check-out), start over, or cancel."""
+    assert ctx.person is not None
+    if await _cancelled(ctx):
+        return
+    if ctx.choice == "redo":
+        await ctx.goto("item", i=0, results=[], cur={})
+        await ask_item(ctx)
+        return
+    if ctx.choice != "submit":
+        await ctx.say("dorm.use_buttons")
+        await ask_review(ctx)
+        return
+    dorms, phase, aid = ctx.services.dorms, ctx.conv.data["phase"], ctx.conv.data["aid"]
+    try:
+        if phase == "checkin":
+            tickets = await dorms.confirm_checkin(ctx.person, aid, _results(ctx, phase))
+        else:
+            tickets = await dorms.check_out(ctx.person, aid, _results(ctx, phase))
+    except (InvalidState, NotFound, PermissionDenied) as err:  # changed meanwhile: stop here
+        await ctx.finish()
+        await ctx.reply(ctx.t(err.key, **err.fields), edit=True)
+        return
+    await ctx.finish()
+    stay = await dorms.stay(aid)
+    numbers = ", ".join(t.number for t in tickets)
+    key = f"dorm.done_{phase}" + ("_tickets" if tickets else "")
+    await ctx.reply(
+        ctx.t(key, room=stay.room.display(ctx.locale), name=stay.person.name, numbers=numbers),
+        edit=True,
+    )
+    if phase == "checkout":
+        await dorms.tell_student(ctx.notifier, stay, "dorm.checked_out_student")
+    for ticket in tickets:  # checklist problems are repairs like any other: dispatch them
+        await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)

@@ -1,0 +1,85 @@
+"""Leader election through a lease row, so that of several instances sharing one database
+exactly one runs the scheduled jobs, and another takes over within a minute if it dies.
+
+A lease row works the same on SQLite and PostgreSQL: taking or renewing it is one conditional
+UPDATE (holder is me, or the lease has expired), decided by the database.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from models.scheduler import SchedulerLease
+
+log = logging.getLogger(__name__)
+HEARTBEAT_JOB = "leader_heartbeat"
+
+
+class LeaderLease:
+    """This instance's view of the scheduler lease."""
+
+    def __init__(self, name: str = "scheduler", ttl_seconds: float = 45, renew_seconds: float = 15):
+        self.name = name
+        self.holder = f"{socket.gethostname()}-{secrets.token_hex(4)}"
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self.renew_seconds = renew_seconds
+        self.is_leader = False
+
+    async def heartbeat(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease if it is free, expired or ours; returns whether we lead."""
+        now = now or datetime.now(UTC)
+        expires = now + self.ttl
+        taken = await SchedulerLease.filter(
+            Q(name=self.name) & (Q(holder=self.holder) | Q(expires_at__lt=now))
+        ).update(holder=self.holder, expires_at=expires)
+        if not taken:
+            try:
+                await SchedulerLease.create(name=self.name, holder=self.holder, expires_at=expires)
+                taken = 1
+            except IntegrityError:  # somebody else holds it
+                taken = 0
+        if bool(taken) != self.is_leader:
+            log.info("scheduler lease %s: %s", "taken" if taken else "lost", self.holder)
+        self.is_leader = bool(taken)
+        return self.is_leader
+
+    async def release(self) -> None:
+        """Give the lease up at once (on a clean shutdown), so another instance takes over."""
+        if self.is_leader:
+            await SchedulerLease.filter(name=self.name, holder=self.holder).update(
+                expires_at=datetime(1970, 1, 1, tzinfo=UTC)
+            )
+        self.is_leader = False
+
+
+def leader_only(lease: LeaderLease, job: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Wrap a job so it runs only while this instance holds the lease."""
+
+    @functools.wraps(job)
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        if not lease.is_leader:
+            return None
+        return await job(*args, **kwargs)
+
+    return guarded
+
+
+def guard_jobs(scheduler: BaseScheduler, lease: LeaderLease) -> None:
+    """Make every job but the heartbeat leader-only, and add the heartbeat."""
+    for job in scheduler.get_jobs():
+        if job.id != HEARTBEAT_JOB:
+            job.modify(func=leader_only(lease, job.func))
+    scheduler.add_job(
+        lease.heartbeat, "interval", seconds=lease.renew_seconds, id=HEARTBEAT_JOB,
+        max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
+    )

@@ -1,0 +1,331 @@
+"""The notifier's delivery: rate limits, priority, batching, retries, idempotency, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from bot.core.i18n import Translator
+from bot.core.notifier import PRIORITY_ALERT, PRIORITY_BULK, Notifier, Outgoing
+from bot.core.outbox import OutboxStore, now_utc
+from bot.core.ratelimit import PlatformLimits, RateLimiter
+from bot.core.types import Address, DeliveryError, Reply
+from models.outbox import OutboxMessage
+
+PLATFORM = "tg"
+
+
+@dataclass
+class TimedAdapter:
+    """Records (time, chat, text) of every send; can be slow or fail chosen chats."""
+
+    platform: str = PLATFORM
+    delay: float = 0.0
+    sent: list[tuple[float, str, str]] = field(default_factory=list)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)
+
+    async def start(self, feed) -> None:
+        """Nothing to receive."""
+
+    async def stop(self) -> None:
+        """Nothing to release."""
+
+    async def fetch_file(self, ref: str) -> bytes:
+        """No files."""
+        raise DeliveryError("no files", permanent=True)
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Record, after `delay`; raise the next failure planned for this chat."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        planned = self.failures.get(address.chat_id)
+        if planned:
+            raise planned.pop(0)
+        self.sent.append((time.monotonic(), address.chat_id, reply.text))
+
+    def chats(self) -> list[str]:
+        """Chats in the order they were reached."""
+        return [chat for _, chat, _ in self.sent]
+
+
+class PartialBatchError(DeliveryError):
+    """A batch call that reached some members only."""
+
+    def __init__(self, failed_chat_ids: list[str]):
+        super().__init__("some members unreachable")
+        self.failed_chat_ids = failed_chat_ids
+
+
+@dataclass
+class BatchAdapter(TimedAdapter):
+    """An adapter with send_batch (like WeCom's message/send to up to `batch_limit` members)."""
+
+    batch_limit: int = 3
+    batches: list[list[str]] = field(default_factory=list)
+    batch_failures: list[Exception] = field(default_factory=list)
+
+    async def send_batch(self, chat_ids: list[str], reply: Reply) -> None:
+        """Record one call for many chats."""
+        assert len(chat_ids) <= self.batch_limit
+        self.batches.append(list(chat_ids))
+        if self.batch_failures:
+            error = self.batch_failures.pop(0)
+            failed = getattr(error, "failed_chat_ids", chat_ids)
+            for chat in chat_ids:
+                if chat not in failed:
+                    self.sent.append((time.monotonic(), chat, reply.text))
+            raise error
+        for chat in chat_ids:
+            self.sent.append((time.monotonic(), chat, reply.text))
+
+
+def items(count: int, text: str = "alert", priority: int = PRIORITY_ALERT, key: str = "k"):
+    """`count` identical messages to chats c0…, each with a once-only key."""
+    reply = Reply(text)
+    return [
+        Outgoing(Address(PLATFORM, f"c{i}"), reply, priority, f"{key}:{i}") for i in range(count)
+    ]
+
+
+def notifier(adapter, total: float = 0.0, per_chat: float = 0.0, burst: int = 1) -> Notifier:
+    """A notifier for one adapter with the given limits."""
+    limits = {PLATFORM: PlatformLimits(total, per_chat, burst)}
+    return Notifier({PLATFORM: adapter}, Translator(), limits=limits)
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most events in any half-open window of `window` seconds."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def wait_until(predicate, timeout: float = 10.0) -> None:
+    """Poll until predicate() is true."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+# --- the rate limiter --------------------------------------------------------------------------
+
+
+async def test_limiter_keeps_total_and_per_chat_rates():
+    limiter = RateLimiter(PlatformLimits(total_per_second=50, per_chat_per_second=5))
+    grants: list[tuple[float, str]] = []
+
+    async def sender(chat: str) -> None:
+        for _ in range(10):
+            await limiter.acquire([chat], 5)
+            grants.append((time.monotonic(), chat))
+
+    started = time.monotonic()
+    await asyncio.gather(*(sender(f"c{i}") for i in range(10)))
+    elapsed = time.monotonic() - started
+    assert max_in_window([t for t, _ in grants]) <= 50
+    for chat in {c for _, c in grants}:
+        assert max_in_window([t for t, c in grants if c == chat]) <= 5
+    assert 1.5 < elapsed < 2.6  # 100 sends at 50/s (paced a little under the limit)
+
+
+async def test_limiter_serves_the_most_urgent_waiter_first():
+    limiter = RateLimiter(PlatformLimits(total_per_second=20))
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await limiter.acquire([name], priority)
+        order.append(name)
+
+    bulk = [asyncio.create_task(take(f"bulk{i}", PRIORITY_BULK)) for i in range(6)]
+    await asyncio.sleep(0.12)  # two or three bulk sends got their slot
+    urgent = asyncio.create_task(take("reply", 1))
+    await asyncio.gather(urgent, *bulk)
+    position = order.index("reply")
+    assert position <= 4 and order[position + 1 :], order  # next slot, ahead of queued bulk
+
+
+async def test_limiter_pause_holds_everyone():
+    limiter = RateLimiter(PlatformLimits())  # no rate limits, but retry_after still applies
+    assert limiter.try_acquire(["a"], 5)
+    limiter.pause(0.3)
+    assert not limiter.try_acquire(["b"], 1)
+    started = time.monotonic()
+    await limiter.acquire(["b"], 1)
+    assert time.monotonic() - started >= 0.28
+
+
+# --- priority, batching, idempotency (driven by deliver_due) ------------------------------------
+
+
+async def test_emergency_rows_go_before_queued_digests(db):
+    adapter = TimedAdapter()
+    n = notifier(adapter)
+    await n.enqueue(items(5, "digest", PRIORITY_BULK, "d"))
+    await n.enqueue(items(3, "alert", PRIORITY_ALERT, "a"))
+    assert await n.deliver_due() == 8
+    texts = [text for _, _, text in adapter.sent]
+    assert texts == ["alert"] * 3 + ["digest"] * 5
+
+
+async def test_identical_rows_share_batch_calls(db):
+    adapter = BatchAdapter(batch_limit=3)
+    n = notifier(adapter)
+    await n.enqueue(items(7, "same", key="s"))
+    await n.enqueue([Outgoing(Address(PLATFORM, "x"), Reply("other"), PRIORITY_ALERT, "o")])
+    assert await n.deliver_due() == 8
+    assert [len(b) for b in adapter.batches] == [3, 3]  # the 7th identical one went alone
+    assert sorted(adapter.chats()) == sorted([f"c{i}" for i in range(7)] + ["x"])
+    assert await OutboxMessage.filter(status="sent").count() == 8
+
+
+async def test_a_partly_failed_batch_retries_only_those_missed(db):
+    adapter = BatchAdapter(batch_limit=5, batch_failures=[PartialBatchError(["c2"])])
+    n = notifier(adapter)
+    await n.enqueue(items(4, key="p"))
+    assert await n.deliver_due() == 3
+    missed = await OutboxMessage.get(chat_id="c2")
+    assert missed.status == "pending" and missed.attempts == 1
+    await OutboxMessage.filter(id=missed.id).update(next_attempt_at=now_utc())
+    assert await n.deliver_due() == 1
+    assert sorted(adapter.chats()) == ["c0", "c1", "c2", "c3"]
+
+
+async def test_idempotency_key_sends_once(db):
+    adapter = TimedAdapter()
+    n = notifier(adapter)
+    assert await n.enqueue(items(3, key="once")) == 3
+    assert await n.enqueue(items(3, key="once")) == 0
+    await n.deliver_due()
+    address = Address(PLATFORM, "solo")
+    first = await n.send(address, Reply("hi"), idempotency_key="solo:1")
+    again = await n.send(address, Reply("hi"), idempotency_key="solo:1")
+    assert first.id == again.id
+    assert sorted(adapter.chats()) == ["c0", "c1", "c2", "solo"]
+
+
+async def test_permanent_failure_is_not_retried_and_unknown_platform_fails(db):
+    adapter = TimedAdapter(failures={"c0": [DeliveryError("blocked", permanent=True)]})
+    n = notifier(adapter)
+    await n.enqueue(items(2, key="f"))
+    await n.enqueue([Outgoing(Address("nowhere", "z"), Reply("x"), PRIORITY_ALERT, "z")])
+    assert await n.deliver_due() == 1
+    assert (await OutboxMessage.get(chat_id="c0")).status == "failed"
+    assert (await OutboxMessage.get(chat_id="z")).status == "failed"
+    assert await n.deliver_due() == 0
+
+
+async def test_messages_to_one_chat_keep_their_order(db):
+    adapter = TimedAdapter(delay=0.002)
+    n = notifier(adapter)
+    reply_items = [
+        Outgoing(Address(PLATFORM, "same"), Reply(f"m{i}"), PRIORITY_ALERT) for i in range(20)
+    ]
+    await n.enqueue(reply_items)
+    await n.deliver_due()
+    assert [text for _, _, text in adapter.sent] == [f"m{i}" for i in range(20)]
+
+
+# --- the running lanes ------------------------------------------------------------------------
+
+
+async def test_a_reply_does_not_wait_behind_a_broadcast(db):
+    adapter = TimedAdapter()
+    n = notifier(adapter, total=40)
+    await n.start()
+    try:
+        await n.enqueue(items(80, key="b"))  # 2 s of sending
+        await wait_until(lambda: len(adapter.sent) >= 10)
+        started = time.monotonic()
+        await n.send(Address(PLATFORM, "user"), Reply("your answer"), priority=1)
+        assert time.monotonic() - started < 0.2
+        assert "user" in adapter.chats() and len(adapter.sent) < 40
+        started = time.monotonic()
+        await n.send(Address(PLATFORM, "later"), Reply("a reminder"), priority=PRIORITY_BULK)
+        assert time.monotonic() - started < 0.1  # queued, not waited for
+        await wait_until(lambda: len(adapter.sent) == 82)
+        assert adapter.chats()[-1] == "later"  # after the whole broadcast
+    finally:
+        await n.stop()
+
+
+async def test_retry_after_pauses_the_platform_and_the_message_comes_later(db):
+    adapter = TimedAdapter(failures={"c1": [DeliveryError("429", retry_after=0.4)]})
+    n = notifier(adapter, total=100)
+    await n.start()
+    try:
+        failed_at = time.monotonic()
+        await n.enqueue(items(5, key="r"))
+        await wait_until(lambda: len(adapter.sent) == 5)
+        after = [t for t, chat, _ in adapter.sent if chat != "c0"]
+        assert min(after) - failed_at >= 0.38  # nobody was sent anything during retry_after
+        assert sorted(adapter.chats()) == [f"c{i}" for i in range(5)]
+    finally:
+        await n.stop()
+
+
+async def test_restart_mid_broadcast_loses_nothing_and_sends_once(db):
+    adapter = TimedAdapter(delay=0.003)
+    first = notifier(adapter, total=100)
+    await first.start()
+    await first.enqueue(items(150, key="x"))
+    await wait_until(lambda: len(adapter.sent) >= 40)
+    await first.stop()  # mid-broadcast
+    sent_before = len(adapter.sent)
+    assert sent_before < 150
+    assert await OutboxMessage.filter(status="sending").count() == 0  # nothing left leased
+    assert await OutboxMessage.filter(status="sent").count() == sent_before
+    second = notifier(adapter, total=100)
+    await second.start()
+    try:
+        await wait_until(lambda: len(adapter.sent) >= 150)
+        await asyncio.sleep(0.1)
+        await second.store.flush()  # sent marks are written in small batches
+        assert sorted(adapter.chats()) == sorted(f"c{i}" for i in range(150))
+        assert await n_sent() == 150
+    finally:
+        await second.stop()
+
+
+async def n_sent() -> int:
+    """Outbox rows marked sent."""
+    return await OutboxMessage.filter(status="sent").count()
+
+
+async def test_rows_of_a_crashed_worker_are_sent_after_their_lease(db):
+    adapter = TimedAdapter()
+    n = notifier(adapter)
+    await n.enqueue(items(3, key="c"))
+    crashed = await OutboxStore().claim(PLATFORM, 10)  # claimed, then the process died
+    assert len(crashed) == 3
+    assert await n.deliver_due() == 0  # still leased
+    await OutboxMessage.filter(status="sending").update(next_attempt_at=now_utc())
+    assert await n.deliver_due() == 3
+    assert sorted(adapter.chats()) == ["c0", "c1", "c2"]
+
+
+async def test_replies_skip_the_per_chat_pace_but_count_towards_it():
+    limiter = RateLimiter(PlatformLimits(per_chat_per_second=2))
+    for _ in range(3):  # a tap answered with three messages goes out at once
+        assert limiter.try_acquire(["c"], 1)
+    assert not limiter.try_acquire(["c"], PRIORITY_ALERT)
+    assert limiter.next_free(["c"], PRIORITY_ALERT) > 1.0  # the three used 1.5 s of the pace
+    assert limiter.try_acquire(["other"], PRIORITY_ALERT)
+
+
+async def test_a_batching_lane_fills_its_calls_with_the_whole_fan_out(db):
+    adapter = BatchAdapter(batch_limit=1000)
+    n = notifier(adapter, total=20)
+    await n.start()
+    try:
+        await n.enqueue(items(2500, key="w"))
+        await wait_until(lambda: len(adapter.sent) == 2500)
+        assert [len(b) for b in adapter.batches] == [1000, 1000, 500]
+        assert len(set(adapter.chats())) == 2500
+    finally:
+        await n.stop()

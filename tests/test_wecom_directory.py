@@ -1,0 +1,133 @@
+"""WeCom members and people: automatic binding, directory sync, and the `wecom` CLI against
+the fake WeCom API (run as a real subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.services.people import PeopleService
+from bot.services.wecom_directory import WeComDirectory
+from models.people import Identity, Person
+from tests.fakes.fake_wecom_api import FakeWeComApi
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def test_bind_known_by_identity_or_external_id_only(db):
+    people = PeopleService()
+    directory = WeComDirectory(people)
+    imported = await people.create("张三", ["reporter"], external_id="zhangsan")
+    assert (await directory.bind_known("zhangsan")).id == imported.id  # type: ignore[union-attr]
+    ident = await Identity.get(platform="wecom", user_id="zhangsan")
+    assert (ident.person_id, ident.chat_id) == (imported.id, "zhangsan")
+    assert (await directory.bind_known("zhangsan")).id == imported.id  # type: ignore[union-attr]
+    assert await Identity.filter(platform="wecom").count() == 1
+
+    assert await directory.bind_known("stranger") is None
+    left = await people.create("离职", ["worker"], external_id="gone")
+    left.active = False
+    await left.save(update_fields=["active"])
+    assert await directory.bind_known("gone") is None  # an inactive person is not bound
+    twin = await people.create("李四", ["reporter"], external_id="lisi")
+    await people.bind(twin, "wecom", "li.si", "li.si")
+    assert await directory.bind_known("lisi") is None  # already has another WeCom account
+    assert await Identity.filter(platform="wecom", user_id="lisi").count() == 0
+
+
+async def test_locale_of(db):
+    people = PeopleService()
+    person = await people.create("Emily", ["reporter"], locale="en")
+    await people.bind(person, "wecom", "emily", "emily")
+    directory = WeComDirectory(people)
+    assert await directory.locale_of("emily") == "en"
+    assert await directory.locale_of("nobody") is None
+
+
+async def test_sync_users_creates_binds_updates_and_skips(db):
+    people = PeopleService()
+    directory = WeComDirectory(people)
+    staff = await people.create("王师傅", ["worker"], external_id="wang", skills=["plumbing"])
+    users = [
+        {"userid": "wang", "name": "王建国", "mobile": "13900000001", "status": 1},
+        {"userid": "zhao", "name": "赵六", "status": 4},
+        {"userid": "left", "name": "已离职", "status": 5},
+        {"userid": "", "name": "无账号"},
+    ]
+    first = await directory.sync_users(users)
+    assert (first.created, first.bound, first.updated, first.skipped) == (1, 1, 1, 2)
+    await staff.refresh_from_db()
+    assert (staff.name, staff.phone, staff.roles, staff.skills) == (
+        "王建国", "13900000001", ["reporter", "worker"], ["plumbing"])
+    zhao = await Person.get(external_id="zhao")
+    assert zhao.roles == ["reporter"]
+    assert await Identity.exists(platform="wecom", user_id="zhao", person_id=zhao.id)
+    again = await directory.sync_users(users)
+    assert (again.created, again.bound, again.updated, again.unchanged) == (0, 0, 0, 2)
+    assert await Person.filter(external_id="left").count() == 0
+
+
+async def run_cli(tmp_path: Path, api: FakeWeComApi, *args: str) -> tuple[int, str, str]:
+    """`python -m bot ARGS…` as a subprocess, while this loop keeps serving the fake API."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
+    env.update(
+        HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+        HOUQIN_WECOM_CORP_ID=api.corp_id, HOUQIN_WECOM_SECRET=api.secret,
+        HOUQIN_WECOM_AGENT_ID=str(api.agent_id), HOUQIN_WECOM_API_URL=api.url,
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+@pytest.fixture
+async def api():
+    """A running fake WeCom API."""
+    fake = FakeWeComApi()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def test_cli_menu_in_both_locales(tmp_path, api):
+    code, out, err = await run_cli(tmp_path, api, "wecom", "menu")
+    assert code == 0, err
+    menu = api.menus[-1]["button"]
+    assert [b["name"] for b in menu] == ["报修", "我的报修", "更多"]
+    assert menu[0]["key"] == "cmd:report" and "报修 / 我的报修 / 更多" in out
+    code, out, err = await run_cli(tmp_path, api, "wecom", "menu", "--locale", "en")
+    assert code == 0, err
+    assert [b["name"] for b in api.menus[-1]["button"]] == ["Report", "My tickets", "More"]
+    more = [s["key"] for s in api.menus[-1]["button"][2]["sub_button"]]
+    assert "cmd:help" in more and "cmd:lang" in more
+    code, _, err = await run_cli(tmp_path, api, "wecom", "menu", "--locale", "fr")
+    assert code == 2 and "unknown locale" in err
+    api.fail("menu/create", 60020, errmsg="not allow to access from your ip")
+    code, _, err = await run_cli(tmp_path, api, "wecom", "menu")
+    assert code == 2 and "60020" in err
+
+
+async def test_cli_sync_users(tmp_path, api):
+    code, _, err = await run_cli(tmp_path, api, "migrate")
+    assert code == 0, err
+    api.users[1] = [{"userid": "zhangsan", "name": "张三", "status": 1}]
+    api.users[7] = [{"userid": "lisi", "name": "李四", "status": 1}]
+    api.children[1] = [7]
+    code, out, err = await run_cli(tmp_path, api, "wecom", "sync-users")
+    assert code == 0, err
+    assert "2 member(s); 2 created" in out
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        rows = conn.execute("SELECT user_id FROM identity WHERE platform = 'wecom' "
+                            "ORDER BY user_id").fetchall()
+    assert rows == [("lisi",), ("zhangsan",)]
+    code, out, err = await run_cli(tmp_path, api, "wecom", "sync-users", "--department", "7",
+                                   "--no-children")
+    assert code == 0 and "1 member(s); 0 created" in out, err
