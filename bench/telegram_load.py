@@ -126,7 +126,7 @@ async def run_houqin(users: int) -> dict[str, float]:
             outbox_interval_seconds=3600,
         )
         app = HouqinApp(settings)
-        await app.start(serve_http=False, schema="generate")
+        await app.start(serve_http=False)
         await seed_small_campus()
         ids = list(range(10_000, 10_000 + users))
         for uid in ids:

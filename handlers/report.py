@@ -6,7 +6,14 @@ from bot.core.context import Context
 from bot.core.router import Router
 from bot.services.categories import CATEGORIES, guess_category
 from handlers.render import category_label, rows, urgency_label
-from handlers.report_draft import FLOW, draft_from_text, next_step, take_photos
+from handlers.report_draft import (
+    FLOW,
+    draft_from_text,
+    next_step,
+    take_location,
+    take_photos,
+    take_voices,
+)
 from models.repairs import URGENCIES
 
 router = Router()
@@ -29,7 +36,8 @@ async def report(ctx: Context) -> None:
 
 
 async def _side_input(ctx: Context) -> bool:
-    """Photos or files sent at a step that asks for something else: keep photos, re-ask."""
+    """Photos, voice notes, a location or files sent at a step that asks for something else:
+    keep photos and voice notes, take the place from a location, re-ask."""
     inc = ctx.incoming
     if inc.photos:
         added = await take_photos(ctx, inc.photos)
@@ -37,6 +45,14 @@ async def _side_input(ctx: Context) -> bool:
             await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
         if inc.text and ctx.conv.step != "description" and not ctx.conv.data.get("description"):
             await ctx.update(description=inc.text.strip()[:2000])
+        await advance(ctx)
+        return True
+    if inc.voices:
+        await take_voices(ctx, inc.voices)
+        await advance(ctx)
+        return True
+    if inc.location and not inc.text:
+        await take_location(ctx)
         await advance(ctx)
         return True
     if inc.documents:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.types import FileRef
 from bot.services.errors import ServiceError
+from bot.services.places import NEAR_METERS
 from bot.services.report_text import ParsedReport, parse_report_text
 from models.places import Place
 
 FLOW = "report"
 MAX_PHOTOS = 9
+MAX_VOICES = 5
 
 
 def next_step(data: dict) -> str:
@@ -48,6 +50,44 @@ async def take_photos(ctx: Context, refs: list[FileRef]) -> int:
     if added:
         await ctx.update(photos=photos)
     return added
+
+
+async def take_voices(ctx: Context, refs: list[FileRef]) -> int:
+    """Download, check and store voice notes into the draft; returns how many were added."""
+    assert ctx.person is not None
+    voices: list[int] = list(ctx.conv.data.get("voices", []))
+    added = 0
+    for ref in refs:
+        if len(voices) >= MAX_VOICES:
+            await ctx.say("report.too_many_voices", limit=MAX_VOICES)
+            break
+        try:
+            ctx.services.media.check_size(ref.size)
+            data = await ctx.fetch_file(ref.ref)
+            attachment = await ctx.services.media.store_voice(ctx.person, data)
+        except ServiceError as err:
+            await ctx.reply(ctx.t(err.key, **err.fields))
+            continue
+        voices.append(attachment.id)
+        added += 1
+    if added:
+        await ctx.update(voices=voices)
+        await ctx.say("report.voice_added", count=len(voices))
+    return added
+
+
+async def take_location(ctx: Context) -> bool:
+    """Set the draft's place to the place nearest the shared location and say so; False
+    (after asking to type the room) when no place with coordinates is near enough."""
+    assert ctx.incoming.location is not None
+    lat, lon = ctx.incoming.location
+    place = await ctx.services.places.nearest(lat, lon)
+    if place is None:
+        await ctx.say("report.location_no_place", meters=NEAR_METERS)
+        return False
+    await ctx.update(place_id=place.id, suggest=[])
+    await ctx.say("report.place_from_location", place=place.display(ctx.locale))
+    return True
 
 
 async def resolve_place(

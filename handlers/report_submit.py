@@ -7,7 +7,7 @@ from bot.core.router import Router
 from handlers.dispatch_render import dispatch_note
 from handlers.render import category_label, urgency_label
 from handlers.report import START_WORDS, advance, report
-from handlers.report_draft import FLOW, draft_from_text, take_photos
+from handlers.report_draft import FLOW, draft_from_text, take_location, take_photos, take_voices
 
 router = Router()
 
@@ -15,7 +15,7 @@ router = Router()
 async def _card_text(ctx: Context) -> str:
     data = ctx.conv.data
     place = await ctx.services.places.by_id(data["place_id"])
-    return ctx.t(
+    card = ctx.t(
         "report.confirm_card",
         category=category_label(ctx, data["category"]),
         place=place.display(ctx.locale),
@@ -23,6 +23,8 @@ async def _card_text(ctx: Context) -> str:
         photos=len(data.get("photos", [])),
         urgency=urgency_label(ctx, data.get("urgency", "normal")),
     )
+    voices = len(data.get("voices", []))
+    return f"{card}\n{ctx.t('report.voice_line', count=voices)}" if voices else card
 
 
 @router.prompt(FLOW, "confirm")
@@ -44,6 +46,10 @@ async def confirm(ctx: Context) -> None:
     if inc.photos:
         await take_photos(ctx, inc.photos)
         await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
+        await show_card(ctx)
+        return
+    if inc.voices:
+        await take_voices(ctx, inc.voices)
         await show_card(ctx)
         return
     if ctx.choice == "toggle":
@@ -75,7 +81,7 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         data["category"],
         data["description"],
         data.get("urgency", "normal"),
-        data.get("photos", []),
+        [*data.get("photos", []), *data.get("voices", [])],
     )
     await ctx.finish()
     outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
@@ -166,4 +172,14 @@ async def shortcut_photo(ctx: Context) -> None:
     if caption:
         await ctx.update(description=caption[:2000])
     await ctx.say("report.photo_received")
+    await advance(ctx)
+
+
+@router.on_location
+async def shortcut_location(ctx: Context) -> None:
+    """A shared location starts a report at the nearest place (or asks to type the room)."""
+    await ctx.begin(FLOW, "category")
+    if not await take_location(ctx):
+        await ctx.finish()
+        return
     await advance(ctx)

@@ -100,6 +100,8 @@ async def show_ticket(ctx: Context, number: str) -> None:
         followers=detail.follower_count,
         history="\n".join(history),
     )
+    if detail.voice_count:
+        text += "\n" + ctx.t("tickets.detail_voices", count=detail.voice_count)
     worker = await ctx.services.dispatch.assignee(ticket)
     if worker is not None:
         text += "\n" + ctx.t("dispatch.detail_worker", name=worker.name)

@@ -22,6 +22,8 @@ class Place(Model):
         "models.Place", related_name="children", null=True, on_delete=fields.SET_NULL
     )
     active = fields.BooleanField(default=True)
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
 
     class Meta:
         table = "place"

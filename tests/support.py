@@ -131,6 +131,8 @@ class Harness:
         size: int | None = None,
         language: str | None = None,
         name: str = "",
+        location: tuple[float, float] | None = None,
+        voice: bytes | None = None,
     ) -> list[Reply]:
         """Feed one update from `user`; return the replies it produced."""
         before = len(self.adapter.sent)
@@ -144,6 +146,11 @@ class Harness:
             ref = f"d{next(_ids)}"
             self.adapter.files[ref] = data
             docs.append(FileRef(ref=ref, size=len(data), mime=mime, is_image=False))
+        if voice is not None:
+            ref = f"v{next(_ids)}"
+            self.adapter.files[ref] = voice
+            docs.append(FileRef(ref=ref, size=len(voice), mime="audio/amr", is_image=False,
+                                kind="voice"))
         command, args = None, []
         if text and text.startswith("/"):
             command, *args = text[1:].split()
@@ -159,6 +166,7 @@ class Harness:
                 callback=callback,
                 photos=refs,
                 documents=docs,
+                location=location,
                 update_id=update_id or f"u{next(_ids)}",
                 message_id=message_id,
                 language=language or self.languages.get(user),

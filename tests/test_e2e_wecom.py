@@ -18,6 +18,7 @@ from models.conversation import ProcessedUpdate
 from models.dispatch import Job
 from models.outbox import OutboxMessage
 from models.people import Identity, Person
+from models.places import Place
 from models.repairs import Attachment, Ticket
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AES_KEY, AGENT_ID, CORP_ID, TOKEN, WeComCallbacks
@@ -235,6 +236,37 @@ async def test_greeting_menu_click_voice_and_stale_card(running, api):
     await member.tap(card, "提交")  # the flow is over: the old card is stale
     await member.expect("已经失效")
     assert await Ticket.all().count() == 0
+
+
+async def test_location_picks_the_place_and_a_voice_note_is_kept(running, api):
+    wecom = running["wecom"]
+    member = Member(api, wecom, "zhangsan")
+    await Place.filter(code="3-402").update(latitude=31.0300, longitude=121.4400)
+    await wecom.send(wecom.location("zhangsan", 31.03004, 121.44002, "3号楼"))
+    await member.expect("已根据您发送的位置选定地点：3号楼402")
+    await member.expect("哪类问题")
+    await member.say("1")
+    await member.expect("什么问题")
+    await member.say("水龙头一直滴水")
+    await member.expect("请发送问题照片")
+    recording = b"#!AMR\n" + bytes(range(64))
+    media_id = api.add_media(recording)
+    await wecom.send(wecom.voice("zhangsan", media_id))  # no Recognition: keep the recording
+    await member.expect("已收到语音（共 1 条）")
+    assert api.calls_to("media/get")[-1]["media_id"] == media_id
+    photos = await member.expect("请发送问题照片")
+    await member.tap(photos, "跳过")
+    await member.tap(await member.expect("紧急程度"), "一般")
+    card = await member.expect("请确认您的报修")
+    assert "3号楼402" in shown(card) and "语音：1 条" in shown(card)
+    await member.tap(card, "提交")
+    await member.expect("已提交")
+    ticket = await Ticket.get()
+    voice = await Attachment.get(ticket_id=ticket.id)
+    assert (voice.kind, voice.mime, Path(voice.path).read_bytes()) == (
+        "voice", "audio/amr", recording)
+    assert not any("不是照片" in shown(m) for m in api.messages_to("zhangsan"))
+    assert not api.violations
 
 
 async def failed_row(chat_id: str, errcode: str) -> OutboxMessage:

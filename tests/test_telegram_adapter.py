@@ -202,6 +202,17 @@ async def test_polling_location(api: FakeBotApi, polling: TelegramAdapter, inbox
     assert incoming.location == (31.2304, 121.4737)
 
 
+async def test_polling_voice_is_a_voice_document(
+    api: FakeBotApi, polling: TelegramAdapter, inbox
+):
+    api.push_voice(USER, b"OggS" + bytes(60))
+    incoming = await next_incoming(inbox)
+    assert incoming.photos == [] and incoming.voices == incoming.documents
+    voice = incoming.voices[0]
+    assert (voice.kind, voice.mime, voice.size, voice.is_image) == ("voice", "audio/ogg", 64, False)
+    assert await polling.fetch_file(voice.ref) == b"OggS" + bytes(60)
+
+
 async def test_feed_errors_do_not_stop_the_loop(api: FakeBotApi):
     received: list[str | None] = []
 

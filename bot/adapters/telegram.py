@@ -332,6 +332,10 @@ def _files(message: Message) -> tuple[list[FileRef], list[FileRef]]:
             is_image=is_image,
         )
         (photos if is_image else documents).append(ref)
+    voice = message.voice or message.audio
+    if voice is not None:
+        documents.append(FileRef(ref=voice.file_id, size=voice.file_size, mime=voice.mime_type,
+                                 is_image=False, kind="voice"))
     return photos, documents
 
 

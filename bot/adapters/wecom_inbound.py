@@ -104,7 +104,7 @@ def _voice(raw: dict[str, Any], base: dict[str, Any]) -> Incoming | None:
         return None
     fmt = str(raw.get("Format") or "amr").lower()
     voice = FileRef(ref=media_id, mime=VOICE_MIME.get(fmt, "audio/amr"),
-                    file_name=f"voice.{fmt}", is_image=False)
+                    file_name=f"voice.{fmt}", is_image=False, kind="voice")
     return Incoming(**base, documents=[voice], message_id=_msg_id(raw))
 
 

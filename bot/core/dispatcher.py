@@ -184,6 +184,10 @@ class Dispatcher:
 
     async def _route_free(self, ctx: Context) -> None:
         inc = ctx.incoming
+        bare = not (inc.text or inc.photos or inc.documents)
+        if inc.location and bare and self.router.location_fallbacks:
+            await self.router.location_fallbacks[0](ctx)
+            return
         if inc.text and not inc.photos and not inc.documents:
             for route in self.router.text_routes:
                 if await route.matches(ctx):
@@ -192,6 +196,8 @@ class Dispatcher:
         fallbacks = self.router.photo_fallbacks if inc.photos else self.router.text_fallbacks
         if (inc.text or inc.photos) and fallbacks:
             await fallbacks[0](ctx)
+        elif inc.voices:
+            await ctx.say("errors.voice_not_here")
         elif inc.documents:
             await ctx.say("errors.not_a_photo")
         else:

@@ -47,6 +47,7 @@ class Router:
     text_fallbacks: list[Handler] = field(default_factory=list)
     text_routes: list[TextRoute] = field(default_factory=list)
     photo_fallbacks: list[Handler] = field(default_factory=list)
+    location_fallbacks: list[Handler] = field(default_factory=list)
 
     def command(
         self,
@@ -116,6 +117,11 @@ class Router:
         self.photo_fallbacks.append(fn)
         return fn
 
+    def on_location(self, fn: Handler) -> Handler:
+        """Register a handler for a shared location sent outside any flow."""
+        self.location_fallbacks.append(fn)
+        return fn
+
     def menu(self, roles: list[str] | None = None) -> list[tuple[str, CommandRoute]]:
         """Listed commands in menu order; with `roles`, only those that person may use."""
         listed = [(n, r) for n, r in self.commands.items() if r.help_key]
@@ -137,3 +143,4 @@ class Router:
         self.text_routes = sorted([*self.text_routes, *other.text_routes],
                                   key=lambda route: route.priority)
         self.photo_fallbacks.extend(other.photo_fallbacks)
+        self.location_fallbacks.extend(other.location_fallbacks)

@@ -24,6 +24,7 @@ class FileRef:
     mime: str | None = None
     file_name: str | None = None
     is_image: bool = True
+    kind: str = "photo"  # "photo", "file" or "voice" (a recording, kept like a photo)
 
 
 @dataclass
@@ -49,6 +50,11 @@ class Incoming:
     def address(self) -> Address:
         """The chat this update came from."""
         return Address(self.platform, self.chat_id)
+
+    @property
+    def voices(self) -> list[FileRef]:
+        """The voice recordings among the documents."""
+        return [doc for doc in self.documents if doc.kind == "voice"]
 
 
 @dataclass

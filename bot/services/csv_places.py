@@ -1,4 +1,4 @@
-"""Places from and to CSV: code,kind,name_zh,name_en,parent_code,zone,aliases."""
+"""Places from and to CSV: code,kind,name_zh,name_en,parent_code,zone,aliases[,lat,lon]."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from bot.services.csv_io import (
 )
 from models.places import PLACE_KINDS, Place
 
-PLACE_COLUMNS = ("code", "kind", "name_zh", "name_en", "parent_code", "zone", "aliases")
+PLACE_COLUMNS = (
+    "code", "kind", "name_zh", "name_en", "parent_code", "zone", "aliases", "lat", "lon",
+)
+_RANGES = {"lat": 90.0, "lon": 180.0}
 PLACE_REQUIRED = ("code", "kind", "name_zh")
 _MAX = {"code": 32, "name_zh": 100, "name_en": 100, "zone": 64}
 
@@ -25,14 +28,17 @@ _MAX = {"code": 32, "name_zh": 100, "name_en": 100, "zone": 64}
 async def upsert_place(
     code: str, kind: str, name_zh: str, name_en: str, *, parent: Place | None = None,
     zone: str | None = None, aliases: list[str] | None = None,
+    coords: tuple[float, float] | None = None,
 ) -> tuple[Place, bool]:
-    """Create the place with this code or update it in place; returns (place, created)."""
+    """Create the place with this code or update it in place; returns (place, created).
+    `coords` is (latitude, longitude), or None for a place without coordinates."""
     if kind not in PLACE_KINDS:
         raise ValueError(f"unknown place kind {kind!r}")
     wanted = {
         "kind": kind, "name_zh": name_zh, "name_en": name_en or name_zh,
         "parent_id": parent.id if parent else None, "zone": zone or None,
         "aliases": list(aliases or []),
+        "latitude": coords[0] if coords else None, "longitude": coords[1] if coords else None,
     }
     place = await Place.get_or_none(code=code)
     if place is None:
@@ -58,7 +64,30 @@ def _check_row(row: CsvRow) -> list[str]:
             problems.append(f"{column} is longer than {limit} characters")
     if row.get("code") and row.get("parent_code") == row.get("code"):
         problems.append("a place cannot be its own parent")
+    return problems + _check_coords(row)
+
+
+def _check_coords(row: CsvRow) -> list[str]:
+    if bool(row.get("lat")) != bool(row.get("lon")):
+        return ["lat and lon must be given together (or both left empty)"]
+    problems: list[str] = []
+    for column, limit in _RANGES.items():
+        if not row.get(column):
+            continue
+        try:
+            value = float(row.get(column))
+        except ValueError:
+            problems.append(f"{column} {row.get(column)[:20]!r} is not a number")
+            continue
+        if not -limit <= value <= limit:
+            problems.append(f"{column} {value:g} is outside -{limit:g}..{limit:g}")
     return problems
+
+
+def _coords(row: CsvRow) -> tuple[float, float] | None:
+    if not row.get("lat"):
+        return None
+    return float(row.get("lat")), float(row.get("lon"))
 
 
 def _cycle_from(code: str, parents: dict[str, str | None]) -> bool:
@@ -138,6 +167,7 @@ async def import_places(path: str | Path) -> ImportResult:
             place, created = await upsert_place(
                 row.get("code"), row.get("kind").lower(), row.get("name_zh"), row.get("name_en"),
                 parent=parent, zone=row.get("zone"), aliases=split_list(row.get("aliases")),
+                coords=_coords(row),
             )
             known[place.code] = place
             if created:
@@ -155,7 +185,7 @@ async def export_places(path: str | Path) -> int:
         PLACE_COLUMNS,
         (
             (p.code, p.kind, p.name_zh, p.name_en, p.parent.code if p.parent else "", p.zone,
-             join_list(p.aliases))
+             join_list(p.aliases), p.latitude, p.longitude)
             for p in places
         ),
     )

@@ -26,6 +26,13 @@ AREAS: tuple[tuple[str, str, str, str, str, list[str]], ...] = (
     ("ADM", "area", "行政楼", "Admin Building", "north", []),
 )
 
+# Buildings and areas around one campus point (latitude, longitude), for shared locations.
+COORDS: dict[str, tuple[float, float]] = {
+    "1": (31.0300, 121.4400), "2": (31.0300, 121.4420), "3": (31.0315, 121.4400),
+    "4": (31.0285, 121.4400), "5": (31.0285, 121.4420), "LIB": (31.0315, 121.4420),
+    "CAN1": (31.0270, 121.4410), "GYM": (31.0270, 121.4430), "ADM": (31.0330, 121.4410),
+}
+
 
 @dataclass(frozen=True)
 class DemoPerson:
@@ -86,7 +93,7 @@ async def _seed_places(summary: DemoSummary) -> None:
         zone: str | None = None, aliases: list[str] | None = None,
     ) -> Place:
         place, created = await upsert_place(
-            code, kind, zh, en, parent=parent, zone=zone, aliases=aliases
+            code, kind, zh, en, parent=parent, zone=zone, aliases=aliases, coords=COORDS.get(code)
         )
         summary.places += 1
         summary.places_created += int(created)

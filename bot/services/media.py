@@ -28,6 +28,20 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+def sniff_audio(data: bytes) -> str | None:
+    """The audio MIME type (AMR, Ogg, MP3) by magic bytes, or None when not a known recording."""
+    if data.startswith(b"#!AMR"):
+        return "audio/amr"
+    if data.startswith(b"OggS"):
+        return "audio/ogg"
+    if data.startswith(b"ID3") or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "audio/mpeg"
+    return None
+
+
+AUDIO_SUFFIX = {"audio/amr": "amr", "audio/ogg": "ogg", "audio/mpeg": "mp3"}
+
+
 class MediaService:
     """Stores and finds attachments."""
 
@@ -49,15 +63,28 @@ class MediaService:
         mime = sniff_image(data)
         if mime is None:
             raise ServiceError("media.not_image")
+        return await self._keep(owner, data, "photo", mime, mime.split("/")[1])
+
+    async def store_voice(self, owner: Person, data: bytes) -> Attachment:
+        """Keep a voice recording (AMR, Ogg or MP3); refuses other bytes and oversized files."""
+        self.check_size(len(data))
+        mime = sniff_audio(data)
+        if mime is None:
+            raise ServiceError("media.not_voice")
+        return await self._keep(owner, data, "voice", mime, AUDIO_SUFFIX[mime])
+
+    async def _keep(
+        self, owner: Person, data: bytes, kind: str, mime: str, suffix: str
+    ) -> Attachment:
         digest = hashlib.sha256(data).hexdigest()
-        path = self.root / digest[:2] / f"{digest}.{mime.split('/')[1]}"
+        path = self.root / digest[:2] / f"{digest}.{suffix}"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".part")
             tmp.write_bytes(data)
             tmp.replace(path)
         return await Attachment.create(
-            owner=owner, kind="photo", path=str(path), sha256=digest, size=len(data), mime=mime
+            owner=owner, kind=kind, path=str(path), sha256=digest, size=len(data), mime=mime
         )
 
     async def read(self, attachment: Attachment) -> bytes:

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
 
 from bot.services.errors import NotFound
 from models.places import Place
+
+EARTH_RADIUS_M = 6_371_000.0
+NEAR_METERS = 300
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle (haversine) distance in meters between two points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _norm(text: str) -> str:
@@ -74,6 +86,18 @@ class PlaceService:
             if keys[key] not in result:
                 result.append(keys[key])
         return result[:limit]
+
+    async def nearest(
+        self, lat: float, lon: float, max_meters: float = NEAR_METERS
+    ) -> Place | None:
+        """The active place with coordinates closest to (lat, lon), if within `max_meters`."""
+        best: tuple[float, Place] | None = None
+        located = Place.filter(active=True, latitude__isnull=False, longitude__isnull=False)
+        for place in await located:
+            meters = distance_m(lat, lon, place.latitude, place.longitude)
+            if meters <= max_meters and (best is None or meters < best[0]):
+                best = (meters, place)
+        return best[1] if best else None
 
     async def children(self, parent: Place | None, limit: int = 60) -> list[Place]:
         """Active places directly under `parent` (buildings and areas when None)."""

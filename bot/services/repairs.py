@@ -55,6 +55,7 @@ class TicketDetail:
     photo_count: int
     follower_count: int
     is_reporter: bool
+    voice_count: int = 0
 
 
 class RepairService:
@@ -186,6 +187,7 @@ class RepairService:
             photo_count=await Attachment.filter(ticket_id=ticket.id, kind="photo").count(),
             follower_count=await TicketFollower.filter(ticket_id=ticket.id).count(),
             is_reporter=ticket.reporter_id == viewer.id,
+            voice_count=await Attachment.filter(ticket_id=ticket.id, kind="voice").count(),
         )
 
     async def add_note(

@@ -110,6 +110,16 @@ class UpdateInjection:
             content.update(self._caption(caption))
         return self._push_message(user_id, chat_id, first_name, language_code, content)
 
+    def push_voice(
+        self, user_id: int, data: bytes, chat_id: int | None = None, first_name: str = "Test",
+        language_code: str | None = "zh-hans",
+    ) -> dict[str, Any]:
+        """Queue a voice message (an Ogg/Opus recording)."""
+        info = self.register_file(data, "voice", "voice.oga")
+        voice = {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
+                 "duration": 2, "mime_type": "audio/ogg", "file_size": len(data)}
+        return self._push_message(user_id, chat_id, first_name, language_code, {"voice": voice})
+
     def push_location(
         self,
         user_id: int,
