@@ -25,17 +25,6 @@ async def alert_command(ctx: Context) -> None:
     await ask_template(ctx)
 
 
-def _cancel(ctx: Context) -> list:
-    return [ctx.choose(ctx.t("alerts.btn_cancel"), "cancel")]
-
-
-async def _cancelled(ctx: Context) -> bool:
-    """Handle the Cancel button of any step."""
-    if ctx.choice != "cancel":
-        return False
-    await ctx.finish()
-    await ctx.reply(ctx.t("cancel.done"), edit=True)
-    return True
 
 
 @router.prompt(FLOW, "template")
@@ -48,13 +37,13 @@ async def ask_template(ctx: Context) -> None:
         )
         for t in ALERT_TEMPLATES
     ]
-    await ctx.say("alerts.ask_template", [*rows(choices, 2), _cancel(ctx)])
+    await ctx.say("alerts.ask_template", [*rows(choices, 2), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "template")
 async def got_template(ctx: Context) -> None:
     """Take the template."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     if ctx.choice not in ALERT_TEMPLATES:
         await ctx.say("alerts.use_buttons")
@@ -70,9 +59,9 @@ async def ask_details(ctx: Context) -> None:
     """Ask for the details (or the whole text of a custom notice)."""
     template = ctx.conv.data["template"]
     if template == "custom":
-        await ctx.say("alerts.ask_text", [_cancel(ctx)])
+        await ctx.say("alerts.ask_text", [[ctx.cancel_button()]])
         return
-    buttons = [[ctx.choose(ctx.t("alerts.btn_skip"), "skip"), *_cancel(ctx)]]
+    buttons = [[ctx.choose(ctx.t("alerts.btn_skip"), "skip"), *[ctx.cancel_button()]]]
     text = body(ctx.translator, ctx.locale, template, "")
     await ctx.say(
         "alerts.ask_details", buttons, title=title(ctx.translator, ctx.locale, template), body=text
@@ -82,7 +71,7 @@ async def ask_details(ctx: Context) -> None:
 @router.step(FLOW, "details")
 async def got_details(ctx: Context) -> None:
     """Take the details; Skip keeps the standard text only (a custom notice needs text)."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     template = ctx.conv.data["template"]
     if ctx.choice == "skip" and template != "custom":
@@ -110,13 +99,13 @@ async def ask_audience(ctx: Context) -> None:
         kinds.append("dorm")
     kinds.append("people")
     choices = [ctx.choose(ctx.t(f"alerts.aud_btn_{k}"), k) for k in kinds]
-    await ctx.say("alerts.ask_audience", [*rows(choices, 2), _cancel(ctx)])
+    await ctx.say("alerts.ask_audience", [*rows(choices, 2), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "audience")
 async def got_audience(ctx: Context) -> None:
     """Everyone goes straight to the confirm card; the others ask which."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     kind = ctx.choice or ""
     if kind == "everyone":
@@ -135,13 +124,13 @@ async def got_audience(ctx: Context) -> None:
 @router.prompt(FLOW, "aud_place")
 async def ask_place(ctx: Context) -> None:
     """Ask which building, area or zone."""
-    await ctx.say("alerts.ask_place", [_cancel(ctx)])
+    await ctx.say("alerts.ask_place", [[ctx.cancel_button()]])
 
 
 @router.step(FLOW, "aud_place")
 async def got_place(ctx: Context) -> None:
     """Resolve the building/area (close matches offered as buttons)."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     query = (ctx.choice or ctx.incoming.text or "").strip()
     try:
@@ -149,7 +138,8 @@ async def got_place(ctx: Context) -> None:
     except NotFound:
         near = await ctx.services.places.suggest(query)
         buttons = [ctx.choose(p.display(ctx.locale), p.code) for p in near]
-        await ctx.say("places.unknown", [*rows(buttons, 2), _cancel(ctx)], query=query[:40])
+        cancel = [ctx.cancel_button()]
+        await ctx.say("places.unknown", [*rows(buttons, 2), cancel], query=query[:40])
         return
     await _to_confirm(ctx, audience)
 
@@ -158,13 +148,13 @@ async def got_place(ctx: Context) -> None:
 async def ask_role(ctx: Context) -> None:
     """Offer the roles."""
     choices = [ctx.choose(ctx.t(f"role.{r}"), r) for r in ROLES]
-    await ctx.say("alerts.ask_role", [*rows(choices, 3), _cancel(ctx)])
+    await ctx.say("alerts.ask_role", [*rows(choices, 3), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "aud_role")
 async def got_role(ctx: Context) -> None:
     """Take the role."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     if ctx.choice not in ROLES:
         await ctx.say("alerts.use_buttons")
@@ -179,13 +169,13 @@ async def ask_dorm(ctx: Context) -> None:
     top = await ctx.services.places.children(None)
     buildings = [p for p in top if p.kind == "building"][:12]
     choices = [ctx.choose(b.display(ctx.locale), b.code) for b in buildings]
-    await ctx.say("alerts.ask_dorm", [*rows(choices, 3), _cancel(ctx)])
+    await ctx.say("alerts.ask_dorm", [*rows(choices, 3), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "aud_dorm")
 async def got_dorm(ctx: Context) -> None:
     """Take the dorm building."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     query = (ctx.choice or ctx.incoming.text or "").strip()
     place = await ctx.services.places.find(query) if query else None
@@ -196,13 +186,13 @@ async def got_dorm(ctx: Context) -> None:
 @router.prompt(FLOW, "aud_people")
 async def ask_people(ctx: Context) -> None:
     """Ask for the list of people."""
-    await ctx.say("alerts.ask_people", [_cancel(ctx)])
+    await ctx.say("alerts.ask_people", [[ctx.cancel_button()]])
 
 
 @router.step(FLOW, "aud_people")
 async def got_people(ctx: Context) -> None:
     """Resolve the list; entries that match nobody are named and left out."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     audience, missing = await ctx.services.alerts.audience.parse_list(ctx.incoming.text or "")
     if missing:
@@ -249,7 +239,7 @@ async def ask_confirm(ctx: Context) -> None:
     buttons = [
         [ctx.choose(ctx.t("alerts.btn_send"), "send")],
         [ctx.choose(ctx.t(toggle), "evac")],
-        _cancel(ctx),
+        [ctx.cancel_button()],
     ]
     await ctx.say(
         "alerts.confirm",
@@ -266,7 +256,7 @@ async def ask_confirm(ctx: Context) -> None:
 async def got_confirm(ctx: Context) -> None:
     """Send, toggle the evacuation answers, or cancel."""
     assert ctx.person is not None
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     data = ctx.conv.data
     if ctx.choice == "evac":

@@ -144,7 +144,7 @@ async def ask_clear_text(ctx: Context) -> None:
     buttons = [
         [
             ctx.choose(ctx.t("alerts.btn_standard"), "std"),
-            ctx.choose(ctx.t("alerts.btn_cancel"), "cancel"),
+            ctx.cancel_button(),
         ]
     ]
     await ctx.say("alerts.ask_all_clear", buttons, number=ctx.conv.data["alert"])
@@ -153,9 +153,7 @@ async def ask_clear_text(ctx: Context) -> None:
 @router.step(CLEAR_FLOW, "text")
 async def got_clear_text(ctx: Context) -> None:
     """Take the text, then confirm."""
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     text = "" if ctx.choice == "std" else (ctx.incoming.text or "").strip()
     if ctx.choice not in (None, "std") or (ctx.choice is None and not text):
@@ -180,7 +178,7 @@ async def ask_clear_confirm(ctx: Context) -> None:
     buttons = [
         [
             ctx.choose(ctx.t("alerts.btn_confirm_clear"), "yes"),
-            ctx.choose(ctx.t("alerts.btn_cancel"), "cancel"),
+            ctx.cancel_button(),
         ]
     ]
     await ctx.say(
@@ -192,9 +190,7 @@ async def ask_clear_confirm(ctx: Context) -> None:
 async def got_clear_confirm(ctx: Context) -> None:
     """Close the alert and send the all-clear."""
     assert ctx.person is not None
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     if ctx.choice != "yes":
         await ctx.say("alerts.use_buttons")

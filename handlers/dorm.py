@@ -79,28 +79,18 @@ async def student_action(ctx: Context) -> None:
     await ask_reason(ctx)
 
 
-def _cancel_row(ctx: Context) -> list:
-    return [ctx.choose(ctx.t("dorm.btn_cancel"), "cancel")]
-
-
-async def _cancelled(ctx: Context) -> bool:
-    if ctx.choice != "cancel":
-        return False
-    await ctx.finish()
-    await ctx.reply(ctx.t("cancel.done"), edit=True)
-    return True
 
 
 @router.prompt(DEFER_FLOW, "reason")
 async def ask_reason(ctx: Context) -> None:
     """Ask why the student cannot come in the window."""
-    await ctx.say("dorm.ask_reason", [_cancel_row(ctx)])
+    await ctx.say("dorm.ask_reason", [[ctx.cancel_button()]])
 
 
 @router.step(DEFER_FLOW, "reason")
 async def got_reason(ctx: Context) -> None:
     """Take the reason (a few words)."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     text = " ".join((ctx.incoming.text or "").split())
     if not text:
@@ -125,14 +115,14 @@ async def ask_date(ctx: Context) -> None:
     today = _today(ctx)
     days = [today + timedelta(days=n) for n in range(1, 7)]
     buttons = [ctx.choose(d.strftime("%m-%d"), d.isoformat()) for d in days]
-    await ctx.say("dorm.ask_date", [*rows(buttons, 3), _cancel_row(ctx)])
+    await ctx.say("dorm.ask_date", [*rows(buttons, 3), [ctx.cancel_button()]])
 
 
 @router.step(DEFER_FLOW, "date")
 async def got_date(ctx: Context) -> None:
     """Take the date, record the deferral and tell the building's dorm admins."""
     assert ctx.person is not None
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     day = parse_day(ctx.choice or ctx.incoming.text or "", _today(ctx))
     if day is None:

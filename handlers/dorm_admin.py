@@ -165,7 +165,7 @@ async def admin_action(ctx: Context) -> None:
 async def ask_bed(ctx: Context) -> None:
     """Ask for the new room and bed, e.g. "D1-305 2"."""
     stay = await ctx.services.dorms.stay(ctx.conv.data["aid"])
-    buttons = [[ctx.choose(ctx.t("dorm.btn_cancel"), "cancel")]]
+    buttons = [[ctx.cancel_button()]]
     await ctx.say("dorm.ask_bed", buttons, **fields(ctx, stay))
 
 
@@ -173,9 +173,7 @@ async def ask_bed(ctx: Context) -> None:
 async def got_bed(ctx: Context) -> None:
     """Move the student, then tell them their new room."""
     assert ctx.person is not None
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     found = _BED.match(ctx.incoming.text or "")
     if not found:

@@ -36,7 +36,7 @@ def _item(ctx: Context) -> str:
 
 
 def _cancel_button(ctx: Context) -> Button:
-    return ctx.choose(ctx.t("dorm.btn_cancel"), "cancel")
+    return ctx.cancel_button()
 
 
 @router.prompt(FLOW, "item")
@@ -52,13 +52,6 @@ async def ask_item(ctx: Context) -> None:
         "dorm.check_item", buttons, n=index + 1, total=len(ITEMS), item=item_label(ctx, _item(ctx))
     )
 
-
-async def _cancelled(ctx: Context) -> bool:
-    if ctx.choice != "cancel":
-        return False
-    await ctx.finish()
-    await ctx.reply(ctx.t("dorm.check_cancelled"), edit=True)
-    return True
 
 
 async def _take_photos(ctx: Context, refs: list[FileRef]) -> None:
@@ -99,7 +92,7 @@ async def _answer(ctx: Context, ok: bool) -> None:
 @router.step(FLOW, "item")
 async def got_item(ctx: Context) -> None:
     """OK / Problem / all remaining OK; a photo or words here mean a problem."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled("dorm.check_cancelled"):
         return
     inc = ctx.incoming
     text = (inc.text or "").strip()
@@ -144,7 +137,7 @@ async def ask_problem(ctx: Context) -> None:
 @router.step(FLOW, "problem")
 async def got_problem(ctx: Context) -> None:
     """Photos (with or without a caption), words, then Done; words after a photo finish it."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled("dorm.check_cancelled"):
         return
     inc = ctx.incoming
     cur = dict(ctx.conv.data.get("cur") or {})
@@ -203,7 +196,7 @@ def _results(ctx: Context, phase: str) -> list[CheckResult]:
 async def got_review(ctx: Context) -> None:
     """Submit the checklist (check-in or check-out), start over, or cancel."""
     assert ctx.person is not None
-    if await _cancelled(ctx):
+    if await ctx.cancelled("dorm.check_cancelled"):
         return
     if ctx.choice == "redo":
         await ctx.goto("item", i=0, results=[], cur={})

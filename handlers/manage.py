@@ -178,7 +178,7 @@ async def _start_close(ctx: Context, ticket_id: str, kind: str) -> None:
 async def ask_close_reason(ctx: Context) -> None:
     """Ask the reason (for a duplicate, the original's number) the reporter will read."""
     data = ctx.conv.data
-    cancel = [[ctx.choose(ctx.t("report.btn_cancel"), "cancel")]]
+    cancel = [[ctx.cancel_button()]]
     await ctx.say(f"manage.close_ask_{data['kind']}", cancel, number=data["number"])
 
 
@@ -186,9 +186,7 @@ async def ask_close_reason(ctx: Context) -> None:
 async def got_close_reason(ctx: Context) -> None:
     """Close the ticket with the reason."""
     assert ctx.person is not None
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     text = (ctx.incoming.text or "").strip()
     if not text:

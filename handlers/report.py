@@ -59,22 +59,15 @@ async def _side_input(ctx: Context) -> bool:
         await ctx.say("errors.not_a_photo")
         await ctx.reprompt()
         return True
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
-        return True
-    return False
+    return await ctx.cancelled()
 
-
-def _cancel_row(ctx: Context) -> list:
-    return [ctx.choose(ctx.t("report.btn_cancel"), "cancel")]
 
 
 @router.prompt(FLOW, "category")
 async def ask_category(ctx: Context) -> None:
     """Ask what kind of problem it is."""
     buttons = [ctx.choose(category_label(ctx, c), f"cat:{c}") for c in CATEGORIES]
-    await ctx.say("report.ask_category", [*rows(buttons, 3), _cancel_row(ctx)])
+    await ctx.say("report.ask_category", [*rows(buttons, 3), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "category")
@@ -109,7 +102,7 @@ async def ask_place(ctx: Context) -> None:
             label = ticket.place.display(ctx.locale)
             if all(b.label != label for b in offered):
                 offered.append(ctx.choose(label, f"p{ticket.place_id}"))
-    await ctx.say("report.ask_place", [*rows(offered[:4], 2), _cancel_row(ctx)])
+    await ctx.say("report.ask_place", [*rows(offered[:4], 2), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "place")
@@ -142,7 +135,7 @@ async def got_place(ctx: Context) -> None:
 @router.prompt(FLOW, "description")
 async def ask_description(ctx: Context) -> None:
     """Ask what is wrong."""
-    await ctx.say("report.ask_description", [_cancel_row(ctx)])
+    await ctx.say("report.ask_description", [[ctx.cancel_button()]])
 
 
 @router.step(FLOW, "description")
@@ -170,7 +163,7 @@ async def ask_photos(ctx: Context) -> None:
             ctx.choose(ctx.t("report.btn_photos_done", count=count), "done"),
             ctx.choose(ctx.t("report.btn_skip"), "skip"),
         ],
-        _cancel_row(ctx),
+        [ctx.cancel_button()],
     ]
     await ctx.say("report.ask_photos", buttons)
 
@@ -200,7 +193,7 @@ async def got_photos(ctx: Context) -> None:
 async def ask_urgency(ctx: Context) -> None:
     """Ask how urgent it is."""
     buttons = [ctx.choose(urgency_label(ctx, u), u) for u in URGENCIES]
-    await ctx.say("report.ask_urgency", [buttons, _cancel_row(ctx)])
+    await ctx.say("report.ask_urgency", [buttons, [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "urgency")

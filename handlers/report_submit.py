@@ -34,7 +34,7 @@ async def show_card(ctx: Context, edit: bool = False) -> None:
     toggle = "report.btn_not_urgent" if urgent else "report.btn_urgent"
     buttons = [
         [ctx.choose(ctx.t("report.btn_submit"), "submit")],
-        [ctx.choose(ctx.t(toggle), "toggle"), ctx.choose(ctx.t("report.btn_cancel"), "cancel")],
+        [ctx.choose(ctx.t(toggle), "toggle"), ctx.cancel_button()],
     ]
     await ctx.reply(await _card_text(ctx), buttons, edit=edit)
 
@@ -98,7 +98,7 @@ async def ask_duplicate(ctx: Context, edit: bool = False) -> None:
         [ctx.choose(ctx.t("report.btn_follow"), "follow")],
         [
             ctx.choose(ctx.t("report.btn_new_anyway"), "new"),
-            ctx.choose(ctx.t("report.btn_cancel"), "cancel"),
+            ctx.cancel_button(),
         ],
     ]
     await ctx.reply(

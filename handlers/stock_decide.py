@@ -53,7 +53,7 @@ async def ask_qty(ctx: Context) -> None:
     buttons.append(ctx.choose(ctx.t("stock.btn_none"), "q0"))
     await ctx.say(
         "stock.partial_ask",
-        [buttons, [ctx.choose(ctx.t("stock.btn_cancel"), "cancel")]],
+        [buttons, [ctx.cancel_button()]],
         number=data["req"], n=data["idx"] + 1, total=len(view.lines),
         item=line.item.display(ctx.locale), unit=line.item.unit(ctx.locale),
         requested=line.qty_requested, available=available,
@@ -66,9 +66,7 @@ async def got_qty(ctx: Context) -> None:
     """Take one item's quantity (button or typed whole number, at most what was asked)."""
     assert ctx.person is not None
     data = ctx.conv.data
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     raw = ctx.choice[1:] if ctx.choice and ctx.choice.startswith("q") else ctx.incoming.text
     if not raw:
@@ -103,7 +101,7 @@ async def ask_confirm(ctx: Context) -> None:
         for line in view.lines
     ]
     buttons = [[ctx.choose(ctx.t("stock.btn_approve_these"), "ok"),
-                ctx.choose(ctx.t("stock.btn_cancel"), "cancel")]]
+                ctx.cancel_button()]]
     await ctx.say("stock.partial_confirm", buttons, number=data["req"], lines="\n".join(lines))
 
 
@@ -113,9 +111,7 @@ async def confirm_partial(ctx: Context) -> None:
     """Approve with the chosen quantities (all lines reserved at once, or none)."""
     assert ctx.person is not None
     data = ctx.conv.data
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     if ctx.choice != "ok":
         await ctx.say("stock.use_buttons")
@@ -141,7 +137,7 @@ async def start_reject(ctx: Context, number: int) -> None:
 @router.prompt(REJECT, "reason")
 async def ask_reason(ctx: Context) -> None:
     """Ask why (the requester reads it)."""
-    buttons = [[ctx.choose(ctx.t("stock.btn_cancel"), "cancel")]]
+    buttons = [[ctx.cancel_button()]]
     await ctx.say("stock.reject_ask", buttons, number=ctx.conv.data["req"])
 
 
@@ -150,9 +146,7 @@ async def ask_reason(ctx: Context) -> None:
 async def got_reason(ctx: Context) -> None:
     """Reject with the typed reason and tell the requester."""
     assert ctx.person is not None
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     reason = " ".join((ctx.incoming.text or "").split())
     if not reason or len(reason) > 300:

@@ -13,16 +13,6 @@ router = Router()
 FLOW = "stkm"
 
 
-def _cancel_row(ctx: Context) -> list:
-    return [ctx.choose(ctx.t("stock.btn_cancel"), "cancel")]
-
-
-async def _cancelled(ctx: Context) -> bool:
-    if ctx.choice != "cancel":
-        return False
-    await ctx.finish()
-    await ctx.reply(ctx.t("cancel.done"), edit=True)
-    return True
 
 
 @router.command("receive", "ruku", roles=("storekeeper",), help_key="stock.cmd_receive",
@@ -53,14 +43,14 @@ async def _start(ctx: Context, op: str) -> None:
 async def ask_what(ctx: Context) -> None:
     """Ask for the item and quantity."""
     key = "stock.receive_ask" if ctx.conv.data["op"] == "in" else "stock.count_ask"
-    await ctx.say(key, [_cancel_row(ctx)])
+    await ctx.say(key, [[ctx.cancel_button()]])
 
 
 @router.step(FLOW, "what")
 @stock_errors
 async def got_what(ctx: Context) -> None:
     """Take "灯管 50"."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     if not ctx.incoming.text:
         await ctx.say("stock.use_text_or_buttons")
@@ -94,14 +84,14 @@ async def ask_pick(ctx: Context) -> None:
     items = await ctx.services.stock.catalog.items_by_id(ctx.conv.data["ids"])
     picks = [ctx.choose(f"{items[i].display(ctx.locale)} ({items[i].code})", f"i{i}")
              for i in ctx.conv.data["ids"] if i in items]
-    await ctx.say("stock.which_item", [*rows(picks, 1), _cancel_row(ctx)])
+    await ctx.say("stock.which_item", [*rows(picks, 1), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "pick")
 @stock_errors
 async def got_pick(ctx: Context) -> None:
     """Take the item from its button."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     choice = ctx.choice or ""
     if choice.startswith("i") and choice[1:].isdigit() and int(choice[1:]) in ctx.conv.data["ids"]:
@@ -134,13 +124,13 @@ async def ask_store(ctx: Context) -> None:
     catalog = ctx.services.stock.catalog
     stores = [await catalog.get_warehouse(i) for i in ctx.conv.data["stores"]]
     buttons = [ctx.choose(s.display(ctx.locale), f"s{s.id}") for s in stores]
-    await ctx.say("stock.which_store", [*rows(buttons, 2), _cancel_row(ctx)])
+    await ctx.say("stock.which_store", [*rows(buttons, 2), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "store")
 async def got_store(ctx: Context) -> None:
     """Take the store from its button."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     choice = ctx.choice or ""
     if choice.startswith("s") and choice[1:].isdigit() and int(choice[1:]) in ctx.conv.data[
@@ -164,7 +154,7 @@ async def ask_confirm(ctx: Context) -> None:
     on_hand = level.on_hand if level else 0
     fields = {"item": item.display(ctx.locale), "unit": item.unit(ctx.locale),
               "store": store.display(ctx.locale), "qty": data["qty"], "on_hand": on_hand}
-    buttons = [[ctx.choose(ctx.t("stock.btn_confirm"), "ok"), *_cancel_row(ctx)]]
+    buttons = [[ctx.choose(ctx.t("stock.btn_confirm"), "ok"), *[ctx.cancel_button()]]]
     if data["op"] == "in":
         await ctx.say("stock.receive_confirm", buttons, after=on_hand + data["qty"], **fields)
     else:
@@ -177,7 +167,7 @@ async def ask_confirm(ctx: Context) -> None:
 async def confirm(ctx: Context) -> None:
     """Book it; the ledger row and the level change together."""
     assert ctx.person is not None
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     if ctx.choice != "ok":
         await ctx.say("stock.use_buttons")

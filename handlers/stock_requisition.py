@@ -17,9 +17,6 @@ FLOW = "req"
 TICKET_NUMBER = re.compile(r"\bR-\d{8}-\d{4}\b", re.IGNORECASE)
 
 
-def _cancel_row(ctx: Context) -> list:
-    return [ctx.choose(ctx.t("stock.btn_cancel"), "cancel")]
-
 
 async def _draft_lines(ctx: Context) -> str:
     lines = ctx.conv.data.get("lines", [])
@@ -51,14 +48,14 @@ async def ask_items(ctx: Context) -> None:
         items = await ctx.services.stock.catalog.items_by_id(pending["ids"])
         picks = [ctx.choose(f"{items[i].display(ctx.locale)} ({items[i].code})", f"i{i}")
                  for i in pending["ids"] if i in items]
-        await ctx.say("stock.pick_item", [*rows(picks, 1), _cancel_row(ctx)],
+        await ctx.say("stock.pick_item", [*rows(picks, 1), [ctx.cancel_button()]],
                       query=pending["words"], qty=pending["qty"])
         return
     if not data.get("lines"):
-        await ctx.say("stock.req_ask_items", [_cancel_row(ctx)])
+        await ctx.say("stock.req_ask_items", [[ctx.cancel_button()]])
         return
     buttons = [[ctx.choose(ctx.t("stock.btn_items_done"), "done"),
-                ctx.choose(ctx.t("stock.btn_clear"), "clear")], _cancel_row(ctx)]
+                ctx.choose(ctx.t("stock.btn_clear"), "clear")], [ctx.cancel_button()]]
     await ctx.say("stock.req_items_so_far", buttons, lines=await _draft_lines(ctx))
 
 
@@ -145,7 +142,7 @@ async def ask_store(ctx: Context) -> None:
     catalog = ctx.services.stock.catalog
     stores = [await catalog.get_warehouse(i) for i in ctx.conv.data["stores"]]
     buttons = [ctx.choose(s.display(ctx.locale), f"s{s.id}") for s in stores]
-    await ctx.say("stock.req_ask_store", [*rows(buttons, 2), _cancel_row(ctx)])
+    await ctx.say("stock.req_ask_store", [*rows(buttons, 2), [ctx.cancel_button()]])
 
 
 @router.step(FLOW, "store")
@@ -169,16 +166,14 @@ async def got_store(ctx: Context) -> None:
 @router.prompt(FLOW, "purpose")
 async def ask_purpose(ctx: Context) -> None:
     """Ask what the materials are for (a repair ticket number may be given)."""
-    await ctx.say("stock.req_ask_purpose", [_cancel_row(ctx)])
+    await ctx.say("stock.req_ask_purpose", [[ctx.cancel_button()]])
 
 
 @router.step(FLOW, "purpose")
 @stock_errors
 async def got_purpose(ctx: Context) -> None:
     """Take the purpose; a repair ticket number in it links the requisition to the ticket."""
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     text = " ".join((ctx.incoming.text or "").split())
     if not text or len(text) > 300:
@@ -197,7 +192,7 @@ async def show_confirm(ctx: Context) -> None:
     """The requisition card to confirm."""
     store = await ctx.services.stock.catalog.get_warehouse(ctx.conv.data["store_id"])
     buttons = [[ctx.choose(ctx.t("stock.btn_submit"), "submit"),
-                ctx.choose(ctx.t("stock.btn_cancel"), "cancel")]]
+                ctx.cancel_button()]]
     await ctx.say("stock.req_confirm", buttons, store=store.display(ctx.locale),
                   lines=await _draft_lines(ctx), purpose=ctx.conv.data["purpose"])
 
@@ -208,9 +203,7 @@ async def confirm(ctx: Context) -> None:
     """Submit (the store's keepers get Approve / Approve partly / Reject) or cancel."""
     assert ctx.person is not None
     data = ctx.conv.data
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     if ctx.choice != "submit":
         await ctx.say("stock.use_buttons")

@@ -122,7 +122,7 @@ async def ask_note(ctx: Context) -> None:
     buttons = [
         [
             ctx.choose(ctx.t("tickets.btn_note_send"), "send"),
-            ctx.choose(ctx.t("report.btn_cancel"), "cancel"),
+            ctx.cancel_button(),
         ]
     ]
     await ctx.say("tickets.ask_note", buttons, number=ctx.conv.data["number"])
@@ -133,9 +133,7 @@ async def got_note(ctx: Context) -> None:
     """Collect photos; text (or Send) files the note on the ticket."""
     assert ctx.person is not None
     inc = ctx.incoming
-    if ctx.choice == "cancel":
-        await ctx.finish()
-        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    if await ctx.cancelled():
         return
     if inc.photos:
         await take_photos(ctx, inc.photos)

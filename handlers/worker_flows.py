@@ -25,16 +25,6 @@ async def _begin(ctx: Context, flow: str, step: str, **data: object) -> bool:
     return True
 
 
-def _cancel(ctx: Context) -> list:
-    return [ctx.choose(ctx.t("report.btn_cancel"), "cancel")]
-
-
-async def _cancelled(ctx: Context) -> bool:
-    if ctx.choice != "cancel":
-        return False
-    await ctx.finish()
-    await ctx.reply(ctx.t("cancel.done"), edit=True)
-    return True
 
 
 async def _finally(ctx: Context, work: Callable[[], Awaitable[None]]) -> None:
@@ -67,13 +57,13 @@ async def ask_done_photos(ctx: Context) -> None:
     count = len(ctx.conv.data.get("photos", []))
     key = "dispatch.done_ask_photos" if need else "dispatch.done_ask_photos_optional"
     done = ctx.choose(ctx.t("report.btn_photos_done", count=count), "done")
-    await ctx.say(key, [[done], _cancel(ctx)], number=ctx.conv.data["number"], count=need)
+    await ctx.say(key, [[done], [ctx.cancel_button()]], number=ctx.conv.data["number"], count=need)
 
 
 @router.step(DONE, "photos")
 async def got_done_photos(ctx: Context) -> None:
     """Collect photos; Done (or typed text, taken as the note) moves on once enough came."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     inc = ctx.incoming
     if inc.photos:
@@ -81,7 +71,7 @@ async def got_done_photos(ctx: Context) -> None:
         if not (inc.text or "").strip():
             count = len(ctx.conv.data.get("photos", []))
             done = ctx.choose(ctx.t("report.btn_photos_done", count=count), "done")
-            await ctx.say("dispatch.done_photo_added", [[done], _cancel(ctx)], count=count)
+            await ctx.say("dispatch.done_photo_added", [[done], [ctx.cancel_button()]], count=count)
             return
     if inc.documents:
         await ctx.say("errors.not_a_photo")
@@ -106,13 +96,13 @@ async def got_done_photos(ctx: Context) -> None:
 @router.prompt(DONE, "note")
 async def ask_note(ctx: Context) -> None:
     """Ask what was done (the result note the reporter will read)."""
-    await ctx.say("dispatch.done_ask_note", [_cancel(ctx)], number=ctx.conv.data["number"])
+    await ctx.say("dispatch.done_ask_note", [[ctx.cancel_button()]], number=ctx.conv.data["number"])
 
 
 @router.step(DONE, "note")
 async def got_note(ctx: Context) -> None:
     """Take the result note."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     text = (ctx.incoming.text or "").strip()
     if not text:
@@ -127,14 +117,14 @@ async def got_note(ctx: Context) -> None:
 async def ask_materials(ctx: Context) -> None:
     """Ask for the materials used (optional)."""
     none = ctx.choose(ctx.t("dispatch.btn_no_materials"), "none")
-    await ctx.say("dispatch.done_ask_materials", [[none], _cancel(ctx)])
+    await ctx.say("dispatch.done_ask_materials", [[none], [ctx.cancel_button()]])
 
 
 @router.step(DONE, "materials")
 async def got_materials(ctx: Context) -> None:
     """Parse the materials (or none) and finish the job."""
     assert ctx.person is not None
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     text = (ctx.incoming.text or "").strip()
     if ctx.choice != "none" and not text:
@@ -174,13 +164,14 @@ async def start_parts(ctx: Context, job_id: str) -> None:
 async def ask_parts(ctx: Context) -> None:
     """Which parts?"""
     skip = ctx.choose(ctx.t("report.btn_skip"), "skip")
-    await ctx.say("dispatch.parts_ask", [[skip], _cancel(ctx)], number=ctx.conv.data["number"])
+    number = ctx.conv.data["number"]
+    await ctx.say("dispatch.parts_ask", [[skip], [ctx.cancel_button()]], number=number)
 
 
 @router.step(PARTS, "text")
 async def got_parts(ctx: Context) -> None:
     """Tell storekeepers and managers what is needed."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     text = (ctx.incoming.text or "").strip()
     if ctx.choice != "skip" and not text:
@@ -209,13 +200,13 @@ async def start_cant_fix(ctx: Context, job_id: str) -> None:
 @router.prompt(FAIL, "reason")
 async def ask_fail_reason(ctx: Context) -> None:
     """Why can't it be fixed?"""
-    await ctx.say("dispatch.cant_fix_ask", [_cancel(ctx)], number=ctx.conv.data["number"])
+    await ctx.say("dispatch.cant_fix_ask", [[ctx.cancel_button()]], number=ctx.conv.data["number"])
 
 
 @router.step(FAIL, "reason")
 async def got_fail_reason(ctx: Context) -> None:
     """Hand the ticket back to the managers with the reason."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     text = (ctx.incoming.text or "").strip()
     if not text:
@@ -245,13 +236,13 @@ async def start_decline_other(ctx: Context, job_id: str) -> None:
 @router.prompt(DECLINE, "reason")
 async def ask_decline_reason(ctx: Context) -> None:
     """Why decline?"""
-    await ctx.say("dispatch.decline_ask", [_cancel(ctx)], number=ctx.conv.data["number"])
+    await ctx.say("dispatch.decline_ask", [[ctx.cancel_button()]], number=ctx.conv.data["number"])
 
 
 @router.step(DECLINE, "reason")
 async def got_decline_reason(ctx: Context) -> None:
     """Decline with the reason given."""
-    if await _cancelled(ctx):
+    if await ctx.cancelled():
         return
     text = (ctx.incoming.text or "").strip()
     if not text:

@@ -63,6 +63,18 @@ class Context:
         """A button that answers the current flow step with `value` (stale once the flow ends)."""
         return Button(label, f"{FLOW_PREFIX}:{self.conv.token}:{value}")
 
+    def cancel_button(self) -> Button:
+        """The Cancel button of the current flow (answered by `cancelled`)."""
+        return self.choose(self.t("cancel.button"), "cancel")
+
+    async def cancelled(self, key: str = "cancel.done") -> bool:
+        """If Cancel was pressed: end the flow, say `key` on the pressed message, return True."""
+        if self.choice != "cancel":
+            return False
+        await self.finish()
+        await self.reply(self.t(key), edit=True)
+        return True
+
     def act(self, label: str, action: str, *args: Any) -> Button:
         """A button for an action that works outside flows, e.g. `tk:view:12`."""
         return Button(label, ":".join([action, *map(str, args)]))
