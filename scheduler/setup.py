@@ -7,7 +7,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import Settings
 from bot.core.notifier import Notifier
 from bot.services.container import Services
-from scheduler import jobs, jobs_alerts, jobs_dispatch, jobs_dorms, jobs_stock
+from scheduler import jobs, jobs_alerts, jobs_digest, jobs_dispatch, jobs_dorms, jobs_stock
 from scheduler.leader import LeaderLease, guard_jobs
 
 
@@ -44,6 +44,10 @@ def build_scheduler(
         jobs_stock.stock_digest, "cron", hour=settings.stock_digest_hour, minute=0,
         args=[services, notifier], id="stock_digest", max_instances=1, coalesce=True,
         misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        jobs_digest.digest_tick, "interval", seconds=60,
+        args=[services, notifier], id="digest_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.digest_service import DigestService
 from bot.services.dispatch import DispatchService
 from bot.services.dispatch_wiring import build_dispatch
 from bot.services.dorms import DormService
@@ -43,6 +44,7 @@ class Services:
     materials: MaterialUsageService
     due: DueWork
     stock: StockService
+    digest: DigestService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -54,6 +56,9 @@ class Services:
             settings.dorm_verify_max_failures, settings.dorm_verify_window_minutes,
         )
         stock = StockService.from_settings(settings)
+        dispatch = build_dispatch(settings, repairs, stock)
+        digest = DigestService(settings.timezone, stock.alerts, dorms,
+                               dispatch["followup"].config.low_rating)
         return cls(
             settings=settings,
             people=people,
@@ -62,6 +67,7 @@ class Services:
             media=MediaService(settings.media_dir, settings.max_photo_bytes),
             dorms=dorms,
             alerts=AlertService(settings, people, PlaceService(), dorms.residents_of),
-            **build_dispatch(settings, repairs, stock),
+            **dispatch,
             stock=stock,
+            digest=digest,
         )

@@ -1,0 +1,94 @@
+"""The digest as a localized message: a short caption for the chart and the long text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core.i18n import Translator
+from bot.core.types import Address, Reply
+from bot.services.digest import Digest
+from bot.services.digest_chart import cjk_font, render_trend
+from models.people import Identity, Person
+
+if TYPE_CHECKING:
+    from bot.core.notifier import Notifier
+
+
+def _num(value: float | None, t: Translator, locale: str | None) -> str:
+    if value is None:
+        return t(locale, "digest.na")
+    return f"{value:g}"
+
+
+def caption(d: Digest, t: Translator, locale: str | None, today: bool) -> str:
+    """One line under the chart: the day, new, closed, resolution SLA %."""
+    key = "digest.caption_today" if today else "digest.caption"
+    return t(locale, key, day=d.day.isoformat(), new=d.new, closed=d.closed,
+             sla=_num(d.trend[-1].sla_pct if d.trend else None, t, locale))
+
+
+def chart(d: Digest, t: Translator, locale: str | None) -> bytes:
+    """The 14-day trend PNG, labelled in the reader's language when a Chinese font exists."""
+    lang = locale if cjk_font() else "en"
+    labels = {k: t(lang, f"digest.chart_{k}") for k in ("new", "closed", "sla", "title")}
+    return render_trend(d.trend, labels)
+
+
+def body(d: Digest, t: Translator, locale: str | None) -> str:
+    """The long text: one block per chosen section."""
+    def tr(key: str, **fields: object) -> str:
+        return t(locale, f"digest.{key}", **fields)
+
+    def na(value: float | None) -> str:
+        return _num(value, t, locale)
+
+    lines = [tr("title", day=d.day.isoformat())]
+    if "tickets" in d.sections:
+        lines.append(tr("tickets", new=d.new, closed=d.closed, overdue=d.overdue,
+                        repeats=d.repeat_failures))
+    if "sla" in d.sections:
+        lines.append(tr("sla", response=na(d.response_pct), resolution=na(d.resolution_pct),
+                        median_response=na(d.median_response_min),
+                        median_resolution=na(d.median_resolution_min)))
+    if "backlog" in d.sections:
+        lines.append(tr("backlog", lt1=d.backlog["lt1"], d1_3=d.backlog["d1_3"],
+                        gt3=d.backlog["gt3"]))
+    if "ratings" in d.sections:
+        lines.append(tr("ratings", avg=na(d.rating_avg), count=d.rating_count,
+                        low=d.low_ratings))
+    if "top" in d.sections:
+        cats = ", ".join(f"{t(locale, f'category.{c}')} {n}" for c, n in d.top_categories)
+        places = ", ".join(f"{p.display(locale)} {n}" for p, n in d.top_places)
+        lines.append(tr("top", categories=cats or tr("none"), places=places or tr("none")))
+    if "workers" in d.sections:
+        done = ", ".join(f"{p.name} {n}" for p, n in d.workers)
+        lines.append(tr("workers", list=done or tr("none")))
+    if "stock" in d.sections:
+        items = ", ".join(
+            f"{low.level.item.display(locale)} {low.level.available}/{low.level.min_level}"
+            for low in d.stock_low[:5])
+        lines.append(tr("stock", count=len(d.stock_low), list=items or tr("none")))
+    if "dorms" in d.sections and d.dorm_open:
+        lines.append(tr("dorms", checked_in=d.dorm_checked_in, total=d.dorm_total))
+    if "alerts" in d.sections:
+        lines.append(tr("alerts", raised=d.alerts_raised, acked=d.alert_acked,
+                        recipients=d.alert_recipients, pct=na(d.ack_pct)))
+    return "\n".join(lines)
+
+
+def messages(d: Digest, t: Translator, locale: str | None, today: bool) -> list[Reply]:
+    """The two messages of a digest: the chart with its caption, then the long text."""
+    return [Reply(text=caption(d, t, locale, today), image=chart(d, t, locale)),
+            Reply(text=body(d, t, locale))]
+
+
+async def deliver(notifier: Notifier, person: Person, d: Digest) -> int:
+    """Queue the scheduled digest to every identity of `person` (once per identity and day,
+    by idempotency key); returns how many identities it went to."""
+    replies = messages(d, notifier.translator, person.locale, today=False)
+    identities = await Identity.filter(person_id=person.id)
+    for ident in identities:
+        for n, reply in enumerate(replies):
+            await notifier.send(Address(ident.platform, ident.chat_id), reply,
+                                idempotency_key=f"digest:{ident.id}:{d.day.isoformat()}:{n}")
+    return len(identities)
