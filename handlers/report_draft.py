@@ -1,6 +1,9 @@
-"""The report draft: which fields a repair report still needs, and photo intake."""
+"""The report draft: which fields a repair report still needs, and photo/voice intake."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bot.core.context import Context
 from bot.core.types import FileRef
@@ -8,6 +11,10 @@ from bot.services.errors import ServiceError
 from bot.services.places import NEAR_METERS
 from bot.services.report_text import ParsedReport, parse_report_text
 from models.places import Place
+
+if TYPE_CHECKING:
+    from models.people import Person
+    from models.repairs import Attachment
 
 FLOW = "report"
 MAX_PHOTOS = 9
@@ -29,51 +36,49 @@ def next_step(data: dict) -> str:
     return "confirm"
 
 
-async def take_photos(ctx: Context, refs: list[FileRef]) -> int:
-    """Download, check and store photos into the draft; returns how many were added."""
+async def _take_files(
+    ctx: Context, refs: list[FileRef], field: str, limit: int, too_many_key: str,
+    store: Callable[[Person, bytes], Awaitable[Attachment]],
+) -> list[int]:
+    """Download, check and store files into the draft list `field`; returns the full list."""
     assert ctx.person is not None
-    photos: list[int] = list(ctx.conv.data.get("photos", []))
-    added = 0
+    ids: list[int] = list(ctx.conv.data.get(field, []))
+    before = len(ids)
     for ref in refs:
-        if len(photos) >= MAX_PHOTOS:
-            await ctx.say("report.too_many_photos", limit=MAX_PHOTOS)
+        if len(ids) >= limit:
+            await ctx.say(too_many_key, limit=limit)
             break
         try:
             ctx.services.media.check_size(ref.size)
             data = await ctx.fetch_file(ref.ref)
-            attachment = await ctx.services.media.store_photo(ctx.person, data)
+            attachment = await store(ctx.person, data)
         except ServiceError as err:
             await ctx.reply(ctx.t(err.key, **err.fields))
             continue
-        photos.append(attachment.id)
-        added += 1
-    if added:
-        await ctx.update(photos=photos)
-    return added
+        ids.append(attachment.id)
+    if len(ids) > before:
+        await ctx.update(**{field: ids})
+    return ids[before:]
+
+
+async def take_photos(ctx: Context, refs: list[FileRef]) -> int:
+    """Download, check and store photos into the draft; returns how many were added."""
+    media = ctx.services.media
+    added = await _take_files(
+        ctx, refs, "photos", MAX_PHOTOS, "report.too_many_photos", media.store_photo
+    )
+    return len(added)
 
 
 async def take_voices(ctx: Context, refs: list[FileRef]) -> int:
     """Download, check and store voice notes into the draft; returns how many were added."""
-    assert ctx.person is not None
-    voices: list[int] = list(ctx.conv.data.get("voices", []))
-    added = 0
-    for ref in refs:
-        if len(voices) >= MAX_VOICES:
-            await ctx.say("report.too_many_voices", limit=MAX_VOICES)
-            break
-        try:
-            ctx.services.media.check_size(ref.size)
-            data = await ctx.fetch_file(ref.ref)
-            attachment = await ctx.services.media.store_voice(ctx.person, data)
-        except ServiceError as err:
-            await ctx.reply(ctx.t(err.key, **err.fields))
-            continue
-        voices.append(attachment.id)
-        added += 1
+    media = ctx.services.media
+    added = await _take_files(
+        ctx, refs, "voices", MAX_VOICES, "report.too_many_voices", media.store_voice
+    )
     if added:
-        await ctx.update(voices=voices)
-        await ctx.say("report.voice_added", count=len(voices))
-    return added
+        await ctx.say("report.voice_added", count=len(ctx.conv.data.get("voices", [])))
+    return len(added)
 
 
 async def take_location(ctx: Context) -> bool:
