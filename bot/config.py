@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     stock_collect_days: int = Field(3, ge=1, le=60)  # approved, not collected by then: released
     stock_alert_interval_seconds: float = 120.0
     stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
+    survey_remind_hours: float = Field(24.0, gt=0)  # one reminder to non-respondents after this
+    survey_interval_seconds: float = 60.0
 
     @field_validator("stock_quantity_roles")
     @classmethod

@@ -21,6 +21,7 @@ from bot.services.people import PeopleService
 from bot.services.places import PlaceService
 from bot.services.repairs import RepairService
 from bot.services.stock import StockService
+from bot.services.surveys import SurveyService
 from bot.services.work import WorkService
 
 
@@ -45,6 +46,7 @@ class Services:
     due: DueWork
     stock: StockService
     digest: DigestService
+    surveys: SurveyService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -70,4 +72,5 @@ class Services:
             **dispatch,
             stock=stock,
             digest=digest,
+            surveys=SurveyService(settings, PlaceService(), dorms.residents_of),
         )
