@@ -164,7 +164,8 @@ async def test_scheduled_for_tomorrow_sent_by_the_job_then_one_reminder(harness)
 
 async def test_stale_buttons_restart_and_later_resume(harness):
     h = harness
-    survey = await open_survey(h, [("rating", "饭菜口味？"), ("rating", "价格？"), ("text", "建议？")])
+    questions = [("rating", "饭菜口味？"), ("rating", "价格？"), ("text", "建议？")]
+    survey = await open_survey(h, questions)
     await h.press("student", "开始填写")
     first = h.last("student")
     await h.press("student", "5")
