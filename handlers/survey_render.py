@@ -62,6 +62,16 @@ def _question(ctx: Context, q: QuestionStats) -> list[str]:
     return lines
 
 
+async def _series_line(ctx: Context, survey: Survey) -> str:
+    """A monthly survey: the next issue, or that the series stopped."""
+    if survey.state == "scheduled":
+        return ctx.t("survey.series_pending")
+    upcoming = await ctx.services.surveys.upcoming_issue(survey)
+    if upcoming is None:
+        return ctx.t("survey.series_stopped")
+    return ctx.t("survey.series_next", number=upcoming.id, when=local_time(ctx, upcoming.send_at))
+
+
 async def results_card(ctx: Context, stats: SurveyStats) -> tuple[str, list[list[Button]]]:
     """A survey's results: state, audience, responses, per question; Close / Remind now."""
     survey = stats.survey
@@ -77,6 +87,8 @@ async def results_card(ctx: Context, stats: SurveyStats) -> tuple[str, list[list
     if survey.state == "open" and survey.remind_at is not None:
         key = "survey.reminder_sent_line" if survey.reminder_sent else "survey.reminder_due_line"
         lines.append(ctx.t(key, when=local_time(ctx, survey.remind_at)))
+    if survey.repeat == "monthly":
+        lines.append(await _series_line(ctx, survey))
     for q in stats.questions:
         lines += ["", *_question(ctx, q)]
     buttons = [[ctx.act(ctx.t("survey.btn_refresh"), MANAGE_ACTION, "v", survey.id)]]

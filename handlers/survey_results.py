@@ -31,8 +31,9 @@ async def surveys_command(ctx: Context) -> None:
     buttons = []
     for survey in found:
         progress = "" if survey.state == "scheduled" else responses_text(ctx, counts[survey.id])
+        repeat = "🔁 " if survey.repeat == "monthly" else ""
         lines.append(
-            ctx.t("survey.list_line", number=survey.id, title=short(survey.title, 40),
+            ctx.t("survey.list_line", number=survey.id, title=repeat + short(survey.title, 40),
                   state=state_text(ctx, survey), responses=progress)
         )
         label = f"#{survey.id} {short(survey.title, 24)}"

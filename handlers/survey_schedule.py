@@ -71,9 +71,11 @@ async def ask_confirm(ctx: Context) -> None:
         else ctx.t("survey.closes_never")
     )
     toggle = "survey.btn_keep_open" if data["close_after"] else "survey.btn_close_after"
+    monthly = data.get("repeat") == "monthly"
     buttons = [
         [ctx.choose(ctx.t("survey.btn_schedule"), "go")],
         [ctx.choose(ctx.t(toggle, days=CLOSE_AFTER.days), "toggle")],
+        [ctx.choose(ctx.t("survey.btn_once" if monthly else "survey.btn_monthly"), "repeat")],
         [ctx.cancel_button()],
     ]
     await ctx.say(
@@ -87,6 +89,7 @@ async def ask_confirm(ctx: Context) -> None:
         when=when,
         hours=f"{ctx.services.settings.survey_remind_hours:g}",
         closes=closes,
+        repeat=ctx.t("survey.repeat_monthly" if monthly else "survey.repeat_none"),
     )
 
 
@@ -98,6 +101,10 @@ async def got_confirm(ctx: Context) -> None:
     data = ctx.conv.data
     if ctx.choice == "toggle":
         await ctx.update(close_after=not data["close_after"])
+        await ask_confirm(ctx)
+        return
+    if ctx.choice == "repeat":
+        await ctx.update(repeat="" if data.get("repeat") == "monthly" else "monthly")
         await ask_confirm(ctx)
         return
     if ctx.choice != "go":
@@ -114,6 +121,7 @@ async def got_confirm(ctx: Context) -> None:
         Audience(data["kind"], data["value"]),
         send_at,
         closes_at=send_at + CLOSE_AFTER if data["close_after"] else None,
+        repeat=data.get("repeat", ""),
         now=now,
     )
     await ctx.finish()

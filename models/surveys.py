@@ -7,6 +7,7 @@ from tortoise.models import Model
 
 SURVEY_STATES = ("scheduled", "open", "closed")
 QUESTION_KINDS = ("rating", "text")
+REPEATS = ("", "monthly")
 
 
 class Survey(Model):
@@ -15,7 +16,9 @@ class Survey(Model):
 
     `state` moves scheduled → open (claimed by the job, then fanned out; `fanout_done` marks
     a finished fan-out, so one interrupted by a restart is run again) → closed (by a manager
-    or at `closes_at`). Drafts live in the author's conversation state, not here.
+    or at `closes_at`). Drafts live in the author's conversation state, not here. A monthly
+    survey (`repeat`) schedules its next issue (`previous` points back, unique) when it goes
+    out, and closes the issue before it.
     """
 
     id = fields.IntField(primary_key=True)
@@ -36,6 +39,10 @@ class Survey(Model):
     closed_at = fields.DatetimeField(null=True)
     closed_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Person", related_name="surveys_closed", null=True, on_delete=fields.SET_NULL
+    )
+    repeat = fields.CharField(max_length=16, default="")
+    previous: fields.OneToOneNullableRelation = fields.OneToOneField(
+        "models.Survey", related_name="next_survey", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -135,16 +135,24 @@ async def test_scheduled_for_tomorrow_sent_by_the_job_then_one_reminder(harness)
     assert "09:00" in h.last("manager").text
     await h.press("manager", "改为 7 天后自动截止")
     assert "发送后 7 天自动截止" in h.last("manager").text
+    await h.press("manager", "改为每月重复")
+    assert "重复：每月一次" in h.last("manager").text
     replies = await h.press("manager", "确认发送")
     assert "已安排在" in replies[-1].text
     survey = await Survey.get()
     assert survey.state == "scheduled" and survey.closes_at == survey.send_at + timedelta(days=7)
+    assert survey.repeat == "monthly"
+    replies = await h.press("manager", "查看结果")
+    assert "这一期发出后" in replies[0].text
     services, notifier = h.app.services, h.app.notifier
     assert await survey_tick(services, notifier, survey.send_at - timedelta(minutes=1)) == 0
     assert await survey_tick(services, notifier, survey.send_at) == 4  # 4 people, one chat each
     await settle(h)
     assert "Canteen" in h.last("student2").text
     assert any("已发给 4 人" in r.text for r in h.replies_to("manager"))
+    upcoming = await Survey.get(previous_id=survey.id)
+    replies = await h.send("manager", callback=f"svm:v:{survey.id}")
+    assert f"下一期 #{upcoming.id}" in replies[0].text
     await h.press("student", "开始填写")
     await h.send("student", "多一些素菜")
     remind_at = survey.send_at + timedelta(hours=24)
@@ -159,7 +167,7 @@ async def test_scheduled_for_tomorrow_sent_by_the_job_then_one_reminder(harness)
     await survey_tick(services, notifier, survey.send_at + timedelta(days=7))
     replies = await h.send("student2", "more fruit")
     assert "is closed" in replies[0].text
-    assert (await Survey.get()).state == "closed"
+    assert (await Survey.get(id=survey.id)).state == "closed"
 
 
 async def test_stale_buttons_restart_and_later_resume(harness):

@@ -271,3 +271,42 @@ async def test_audience_and_summary_for_the_digest(env):
     assert [x.id for x in day3.sent] == [second.id] and day3.closed == []
     empty = await s.survey_summary(T0 + timedelta(days=5), T0 + timedelta(days=6))
     assert empty.sent == [] and empty.closed == []
+
+
+async def test_monthly_survey_schedules_its_next_issue_once(env):
+    s, manager = env.surveys, env.people["manager"]
+    first = await schedule(env, repeat="monthly", closes_at=T0 + timedelta(days=3))
+    with pytest.raises(ServiceError):
+        await schedule(env, repeat="weekly")
+    await tick(env, T0)
+    second = await Survey.get(previous_id=first.id)
+    assert second.state == "scheduled" and second.repeat == "monthly"
+    assert second.send_at == datetime(2027, 1, 1, 2, 0, tzinfo=UTC)  # same local day and time
+    assert second.closes_at == second.send_at + timedelta(days=3)
+    assert [(q.kind, q.prompt) for q in await s.questions(second)] == QUESTIONS
+    assert (await s.upcoming_issue(first)).id == second.id
+    # a second run (another instance, a restart) schedules nothing more
+    await Survey.filter(id=first.id).update(fanout_done=False)
+    await s.fan_out(env.notifier, await Survey.get(id=first.id), T0)
+    assert await Survey.filter(previous_id=first.id).count() == 1
+    await Survey.filter(id=first.id).update(closes_at=None)  # still open a month later
+    await tick(env, second.send_at)
+    assert (await Survey.get(id=first.id)).state == "closed"  # the issue before it closes
+    assert len(texts_to(env, "student")) == 2
+    third = await Survey.get(previous_id=second.id)
+    await s.close(third.id, manager, T0)  # closing the scheduled issue ends the series
+    await tick(env, third.send_at + timedelta(days=40))
+    assert await Survey.filter(previous_id=third.id).count() == 0
+    assert await s.upcoming_issue(second) is None
+
+
+def test_add_month_keeps_the_local_day_or_the_months_last():
+    from zoneinfo import ZoneInfo
+
+    from bot.services.surveys_delivery import add_month
+
+    tz = ZoneInfo("Asia/Shanghai")
+    jan31 = datetime(2027, 1, 31, 1, 0, tzinfo=UTC)  # 09:00 local
+    assert add_month(jan31, tz) == datetime(2027, 2, 28, 1, 0, tzinfo=UTC)
+    late = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 2027-01-01 01:00 local
+    assert add_month(late, tz) == datetime(2027, 1, 31, 17, 0, tzinfo=UTC)

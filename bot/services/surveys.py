@@ -24,7 +24,14 @@ from bot.services.places import PlaceService
 from bot.services.surveys_delivery import SurveyDelivery
 from bot.services.surveys_results import SurveyResults
 from models.people import Identity, Person
-from models.surveys import QUESTION_KINDS, Survey, SurveyAnswer, SurveyQuestion, SurveyRecipient
+from models.surveys import (
+    QUESTION_KINDS,
+    REPEATS,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyRecipient,
+)
 
 MANAGER_ROLES = ("manager",)  # admins hold every role
 MAX_QUESTIONS = 5
@@ -111,6 +118,10 @@ class SurveyService(SurveyDelivery, SurveyResults):
         """The survey's questions in order."""
         return await SurveyQuestion.filter(survey_id=survey.id).order_by("position")
 
+    async def upcoming_issue(self, survey: Survey) -> Survey | None:
+        """A monthly survey's next issue while it is still scheduled (None otherwise)."""
+        return await Survey.get_or_none(previous_id=survey.id, state="scheduled")
+
     # --- scheduling ----------------------------------------------------------------------------
 
     async def preview(self, author: Person | None, audience: Audience) -> Preview:
@@ -189,9 +200,11 @@ class SurveyService(SurveyDelivery, SurveyResults):
         send_at: datetime,
         *,
         closes_at: datetime | None = None,
+        repeat: str = "",
         now: datetime | None = None,
     ) -> Survey:
-        """Validate and store a scheduled survey with its questions ((kind, prompt) pairs)."""
+        """Validate and store a scheduled survey with its questions ((kind, prompt) pairs);
+        `repeat="monthly"` sends it again every month."""
         self.require_manager(author)
         title = self.check_title(title)
         if not 1 <= len(questions) <= MAX_QUESTIONS:
@@ -205,6 +218,8 @@ class SurveyService(SurveyDelivery, SurveyResults):
         send_at = self.check_send_at(send_at, now)
         if closes_at is not None and closes_at <= send_at:
             raise ServiceError("survey.closes_before_send")
+        if repeat not in REPEATS:
+            raise ServiceError("survey.repeat_unknown")
         async with in_transaction():
             survey = await Survey.create(
                 title=title,
@@ -213,6 +228,7 @@ class SurveyService(SurveyDelivery, SurveyResults):
                 audience_value=audience.value,
                 send_at=send_at,
                 closes_at=closes_at,
+                repeat=repeat,
             )
             for position, (kind, prompt) in enumerate(checked, start=1):
                 await SurveyQuestion.create(

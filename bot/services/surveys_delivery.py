@@ -7,9 +7,14 @@ message twice and a run interrupted by a restart is simply run again.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from bot.core.notifier import PRIORITY_BULK, Outgoing
 from bot.core.types import Address, Button, Reply
@@ -98,6 +103,8 @@ class SurveyDelivery:
         won = await Survey.filter(id=survey.id, fanout_done=False).update(
             fanout_done=True, recipients_total=total, remind_at=opened + self.remind_after
         )
+        if won and survey.repeat == "monthly":
+            await self.next_issue(survey, now)
         later = survey.send_at > survey.created_at + timedelta(minutes=1)
         if won and author is not None and later:  # "send now" is answered in the chat instead
             await notifier.push(
@@ -105,6 +112,32 @@ class SurveyDelivery:
                 number=survey.id, title=survey.title, people=total,
             )
         return queued
+
+    async def next_issue(self: SurveyService, survey: Survey, now: datetime) -> Survey | None:
+        """For a monthly survey that just went out: close the issue before it and schedule the
+        next one (same questions and audience, a month later); once only (`previous` is
+        unique). Closing that scheduled issue ends the series."""
+        if survey.previous_id:
+            await Survey.filter(id=survey.previous_id, state="open").update(
+                state="closed", closed_at=now
+            )
+        send_at = add_month(survey.send_at, self.tz)
+        closes_at = survey.closes_at + (send_at - survey.send_at) if survey.closes_at else None
+        try:
+            async with in_transaction():
+                upcoming = await Survey.create(
+                    title=survey.title, author_id=survey.author_id,
+                    audience_kind=survey.audience_kind, audience_value=survey.audience_value,
+                    send_at=send_at, closes_at=closes_at, repeat=survey.repeat,
+                    previous_id=survey.id,
+                )
+                for q in await SurveyQuestion.filter(survey_id=survey.id).order_by("position"):
+                    await SurveyQuestion.create(
+                        survey=upcoming, position=q.position, kind=q.kind, prompt=q.prompt
+                    )
+        except IntegrityError:  # another instance scheduled it
+            return None
+        return upcoming
 
     async def remind_due(
         self: SurveyService, notifier: Notifier, now: datetime | None = None
@@ -174,6 +207,14 @@ class SurveyDelivery:
         return await Survey.filter(state="open", closes_at__lte=now).update(
             state="closed", closed_at=now
         )
+
+
+def add_month(when: datetime, tz: ZoneInfo) -> datetime:
+    """The same local day and time a month later (the month's last day when it is shorter)."""
+    local = when.astimezone(tz)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day).astimezone(UTC)
 
 
 async def _answered_counts(survey_id: int, person_ids: list[int]) -> dict[int, int]:

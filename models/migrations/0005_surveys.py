@@ -27,6 +27,8 @@ class Migration(migrations.Migration):
                 ('closes_at', fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False)),
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('closed_by', fields.ForeignKeyField('models.Person', source_field='closed_by_id', null=True, db_constraint=True, to_field='id', related_name='surveys_closed', on_delete=OnDelete.SET_NULL)),
+                ('repeat', fields.CharField(default='', max_length=16)),
+                ('previous', fields.OneToOneField('models.Survey', source_field='previous_id', null=True, db_constraint=True, to_field='id', related_name='next_survey', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'survey', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A survey a manager scheduled: title, audience (as alerts store it), when it goes out,'},
