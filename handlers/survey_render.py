@@ -82,8 +82,9 @@ async def results_card(ctx: Context, stats: SurveyStats) -> tuple[str, list[list
         ctx.t("survey.card_audience", audience=audience),
     ]
     if survey.state != "scheduled":
-        lines.append(responses_text(ctx, stats.responses)
-                     + ctx.t("survey.partial", count=stats.responses.partial))
+        partial = stats.responses.partial
+        extra = ctx.t("survey.partial", count=partial) if partial else ""
+        lines.append(responses_text(ctx, stats.responses) + extra)
     if survey.state == "open" and survey.remind_at is not None:
         key = "survey.reminder_sent_line" if survey.reminder_sent else "survey.reminder_due_line"
         lines.append(ctx.t(key, when=local_time(ctx, survey.remind_at)))
