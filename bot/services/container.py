@@ -9,6 +9,7 @@ from bot.services.alerts import AlertService
 from bot.services.digest_service import DigestService
 from bot.services.dispatch import DispatchService
 from bot.services.dispatch_wiring import build_dispatch
+from bot.services.dorm_requests import DormRequestService
 from bot.services.dorms import DormService
 from bot.services.due import DueWork
 from bot.services.duty import DutyService
@@ -45,6 +46,7 @@ class Services:
     due: DueWork
     stock: StockService
     digest: DigestService
+    dorm_requests: DormRequestService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -70,4 +72,5 @@ class Services:
             **dispatch,
             stock=stock,
             digest=digest,
+            dorm_requests=DormRequestService(dorms),
         )
