@@ -41,12 +41,16 @@ def empty_summary() -> Summary:
 class DormRequestService(DormRequestDecisions):
     """Students file and withdraw requests; dorm admins list, count and decide them."""
 
-    async def _file(self, person: Person, kind: str, now: datetime | None,
-                    **values: Any) -> DormRequest:
-        stay = await self.resident_stay(person)
+    async def ensure_none_open(self, person: Person, kind: str) -> None:
+        """One pending request per kind: refuse another while one waits for a decision."""
         open_one = await DormRequest.filter(person_id=person.id, kind=kind, state="pending").first()
         if open_one is not None:
             raise InvalidState("dorm_requests.already_open", number=open_one.id)
+
+    async def _file(self, person: Person, kind: str, now: datetime | None,
+                    **values: Any) -> DormRequest:
+        stay = await self.resident_stay(person)
+        await self.ensure_none_open(person, kind)
         async with in_transaction():
             request = await DormRequest.create(
                 kind=kind, person_id=person.id, assignment_id=stay.id,
@@ -94,6 +98,12 @@ class DormRequestService(DormRequestDecisions):
             pref_building=preference.building if preference else None,
             pref_room=preference.room if preference else None,
         )
+
+    async def preference(self, building_id: int, room_id: int | None) -> Preference:
+        """A preference stored in a draft (place ids), loaded again."""
+        building = await Place.get(id=building_id)
+        room = await Place.get(id=room_id) if room_id else None
+        return Preference(building, room)
 
     async def withdraw(self, person: Person, request_id: int) -> DormRequest:
         """The student withdraws their own pending request."""

@@ -67,26 +67,32 @@ class DormRequestDecisions(NightDutyRules):
                                   target=f"dreq:{request_id}", detail={"reason": reason})
         return await self.view(request_id)
 
-    async def free_beds(self, actor: Person, request_id: int,
-                        room: Place | None = None) -> list[DormBed]:
-        """Free beds (rooms loaded) a pending room change could take: in `room` if given, else
-        the preferred room, else the preferred building, else the student's own building;
-        only in buildings the actor manages."""
+    async def free_beds(self, actor: Person, request_id: int, room: Place | None = None
+                        ) -> tuple[list[DormBed], Place, bool]:
+        """Free beds (rooms loaded) a pending room change could take, where they were looked
+        for, and whether the student's wish lies outside the actor's buildings. Looked for in
+        `room` if given (it must be the actor's), else the preferred room, else the preferred
+        building, else the student's own building."""
         view = await self._pending(actor, request_id)
-        if room is None:
-            room = view.pref_room
-        query = DormBed.filter(active=True).exclude(id=view.stay.bed.id)
+        ids = await self.managed_building_ids(actor)
         if room is not None:
             await self.dorms.require_building(actor, await Place.get(id=room.parent_id))
-            query = query.filter(room_id=room.id)
+            where, outside = room, False
         else:
-            building = view.pref_building or view.stay.building
-            await self.dorms.require_building(actor, building)
-            query = query.filter(room__parent_id=building.id)
+            where = view.pref_room or view.pref_building or view.stay.building
+            building_id = where.parent_id if where.kind == "room" else where.id
+            outside = ids is not None and building_id not in ids
+            if outside:
+                where = view.stay.building
+        query = DormBed.filter(active=True).exclude(id=view.stay.bed.id)
+        if where.kind == "room":
+            query = query.filter(room_id=where.id)
+        else:
+            query = query.filter(room__parent_id=where.id)
         taken = DormAssignment.filter(status__in=ACTIVE_STATUSES).values_list("bed_id", flat=True)
         taken_ids = set(await taken)
         beds = await query.prefetch_related("room").order_by("room__code", "label")
-        return [bed for bed in beds if bed.id not in taken_ids][:MAX_FREE_BEDS]
+        return [bed for bed in beds if bed.id not in taken_ids][:MAX_FREE_BEDS], where, outside
 
     async def approve_move(self, actor: Person, request_id: int, bed_id: int,
                            now: datetime | None = None) -> RequestView:

@@ -14,7 +14,7 @@ from bot.services.dorm_requests_rules import dorm_places
 from bot.services.errors import NotFound
 from models.audit import AuditLog
 from models.dorm_requests import DormNightDuty
-from models.people import Person
+from models.people import Identity, Person
 from models.places import Place
 
 MAX_PEOPLE_FOUND = 6
@@ -69,8 +69,12 @@ class NightDutyRules(DormRequestBase):
         exact = [p for p in found if text in (p.name, p.external_id, p.phone)]
         return exact or list(found)
 
+    async def reachable(self, person: Person) -> bool:
+        """True when the person has a chat account the bot can push to."""
+        return await Identity.exists(person_id=person.id)
+
     async def set_night_duty(self, actor: Person, building_id: int,
-                             person_id: int | None) -> Person | None:
+                             person_id: int | None) -> tuple[Place, Person | None]:
         """Name the building's night duty person (None clears it); the actor must manage it."""
         building = await Place.get_or_none(id=building_id, kind="building")
         if building is None:
@@ -87,6 +91,6 @@ class NightDutyRules(DormRequestBase):
                 defaults={"person_id": person.id, "set_by_id": actor.id},
                 building_id=building.id,
             )
-        await AuditLog.create(actor=actor, action="dorm.night_duty", target=f"place:{building.id}",
+        await AuditLog.create(actor=actor, action="dorm_night_duty.set", target=f"place:{building.id}",
                               detail={"person": person_id})
-        return person
+        return building, person
