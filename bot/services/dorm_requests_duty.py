@@ -91,6 +91,6 @@ class NightDutyRules(DormRequestBase):
                 defaults={"person_id": person.id, "set_by_id": actor.id},
                 building_id=building.id,
             )
-        await AuditLog.create(actor=actor, action="dorm_night_duty.set", target=f"place:{building.id}",
-                              detail={"person": person_id})
+        await AuditLog.create(actor=actor, action="dorm_night_duty.set",
+                              target=f"place:{building.id}", detail={"person": person_id})
         return building, person
