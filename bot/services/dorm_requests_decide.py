@@ -112,7 +112,7 @@ class DormRequestDecisions(NightDutyRules):
         if bed.id == old.bed_id:
             raise ServiceError("dorm_requests.same_bed")
         async with in_transaction():
-            await DormBed.filter(id=bed.id).select_for_update().values_list("id", flat=True)
+            await DormBed.select_for_update().get(id=bed.id)  # others wait here until we commit
             if await DormAssignment.exists(bed_id=bed.id, status__in=ACTIVE_STATUSES):
                 raise InvalidState("dorm_requests.bed_taken", room=bed.room.code,
                                    bed=bed.label)
