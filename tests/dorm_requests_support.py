@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.services.dorms_roster import dorm_room
 from models.dorms import DormBed
 from scheduler.jobs_dorms import dorm_tick
@@ -26,8 +24,7 @@ def later_today(hours: int = 2) -> str:
     return (datetime.now(UTC) + timedelta(hours=hours)).astimezone(TZ).strftime("%H:%M")
 
 
-@pytest.fixture
-async def dorm(harness, tmp_path):
+async def make_dorm(harness, tmp_path):
     """张三 (zh) and 李四 (en) in D1-203, 王五 in D2-101; one free bed in D1-204; dorm admins
     孙宿管 (D1, chat da1) and 周宿管 (D2, chat da2) bound; notices sent."""
     h = harness

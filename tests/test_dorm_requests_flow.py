@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from models.dorm_requests import DormNightDuty, DormRequest
 from models.dorms import DormAssignment, DormBed
-from tests.dorm_requests_support import dorm, later_today  # noqa: F401 (fixture)
+from tests.dorm_requests_support import later_today, make_dorm
+
+
+@pytest.fixture
+async def dorm(harness, tmp_path):
+    """Two students in D1-203 and one in D2, a free bed in D1-204, both dorm admins bound."""
+    return await make_dorm(harness, tmp_path)
 
 
 def _payload(reply, label: str) -> str:
@@ -15,7 +23,7 @@ def _payload(reply, label: str) -> str:
 
 
 async def test_late_return_approved_reaches_night_duty(dorm):
-    h, made = dorm
+    h, _ = dorm
     night = await h.app.services.people.create("夜班阿姨", ["worker"], phone="13900000009")
     await h.app.services.people.bind(night, "test", "night", "night")
     replies = await h.send("da1", "/nightduty D1 夜班阿姨")
@@ -165,7 +173,7 @@ async def test_room_change_rejected_and_no_free_bed(dorm):
 
 
 async def test_roles_stale_buttons_and_non_residents(dorm):
-    h, made = dorm
+    h, _ = dorm
     replies = await h.send("worker", "/dormrequest")
     assert "只有在住学生" in replies[0].text
     replies = await h.send("worker", "晚归")
