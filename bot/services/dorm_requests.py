@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.services.dorm_requests_decide import DormRequestDecisions
@@ -30,6 +31,7 @@ from models.people import Person
 from models.places import Place
 
 MAX_LISTED = 30
+LATE_GRACE = timedelta(hours=1)  # a late return can still be decided this long after the time
 Summary = dict[str, dict[str, int]]
 
 
@@ -176,3 +178,22 @@ class DormRequestService(DormRequestDecisions):
         for _, kind, state in await self._rows(start, end, buildings):
             summary.setdefault(kind, dict.fromkeys(REQUEST_STATES, 0))[state] += 1
         return summary
+
+    async def expire_stale(self, now: datetime | None = None, limit: int = 200
+                           ) -> list[DormRequest]:
+        """Pending requests nobody decided in time become "cancelled": a late return an hour
+        after its time, a stay out once its last day is over. Each one exactly once (the
+        conditional update); returns them, so the students can be told."""
+        now = utc(now)
+        today = self.today(now)
+        stale = await DormRequest.filter(state="pending").filter(
+            Q(kind="late_return", expected_at__lt=now - LATE_GRACE)
+            | Q(kind="stay_out", date_to__lt=today)
+        ).order_by("id").limit(limit)
+        expired = []
+        for request in stale:
+            if await DormRequest.filter(id=request.id, state="pending").update(
+                state="cancelled", decided_at=now, decision_reason="expired"
+            ):
+                expired.append(request)
+        return expired
