@@ -202,6 +202,8 @@ async def test_roles_stale_buttons_and_non_residents(dorm):
     assert "没有找到" in replies[0].text or "not found" in replies[0].text
     replies = await h.send("student", "晚归")
     assert f"#{request.id}" in replies[0].text and "等待审批" in replies[0].text
+    replies = await h.send("da1", callback=f"drq:o:{request.id}")
+    assert "这不是调宿申请" in replies[0].text
     replies = await h.send("da1", callback="drq:a:xyz")
     assert "无法识别" in replies[0].text or "按钮" in replies[0].text
     assert (await DormRequest.get(id=request.id)).state == "pending"
@@ -209,6 +211,9 @@ async def test_roles_stale_buttons_and_non_residents(dorm):
 
 async def test_lists_counts_withdraw_and_night_duty_buttons(dorm):
     h, _ = dorm
+    replies = await h.send("manager", "/requests")
+    assert "D1号楼：待审批 0" in replies[0].text and "D2号楼：待审批 0" in replies[0].text
+    assert "没有待审批" in replies[0].text
     await h.send("student", "晚归")
     await h.send("student", later_today())
     await h.send("student", "图书馆")

@@ -20,6 +20,7 @@ from bot.services.dorm_requests_rules import (
     Preference,
     check_span,
     clean_text,
+    dorm_places,
     expected_moment,
 )
 from bot.services.dorms_base import utc
@@ -148,7 +149,9 @@ class DormRequestService(DormRequestDecisions):
             query = query.filter(building_id__in=list(ids))
         pending_rows = await query.values_list("building_id", "kind")
         today_rows = await self._rows(start, start + timedelta(days=1), ids)
-        wanted = (set(ids) if ids is not None else set()) | {b for b, _ in pending_rows}
+        # managers see every dorm building, even one without requests
+        shown = set(ids) if ids is not None else {b.id for b in (await dorm_places())[1]}
+        wanted = shown | {b for b, _ in pending_rows}
         wanted |= {b for b, _, _ in today_rows}
         out = []
         for building in await Place.filter(id__in=wanted).order_by("code"):

@@ -74,6 +74,8 @@ class DormRequestDecisions(NightDutyRules):
         `room` if given (it must be the actor's), else the preferred room, else the preferred
         building, else the student's own building."""
         view = await self._pending(actor, request_id)
+        if view.request.kind != "room_change":
+            raise ServiceError("dorm_requests.not_room_change")
         ids = await self.managed_building_ids(actor)
         if room is not None:
             await self.dorms.require_building(actor, await Place.get(id=room.parent_id))
