@@ -46,10 +46,10 @@ async def _begin(ctx: Context, kind: str | None) -> None:
     assert ctx.person is not None
     stay = await ctx.services.dorm_requests.resident_stay(ctx.person)  # non-residents: refused
     if kind is None:
-        await ctx.begin(FLOW, "kind", room=stay.room.code)
+        await ctx.begin(FLOW, "kind", room=stay.room.display(ctx.locale))
     else:
         await ctx.services.dorm_requests.ensure_none_open(ctx.person, kind)
-        await ctx.begin(FLOW, FIRST_STEP[kind], kind=kind, room=stay.room.code)
+        await ctx.begin(FLOW, FIRST_STEP[kind], kind=kind, room=stay.room.display(ctx.locale))
     await ctx.reprompt()
 
 
