@@ -9,6 +9,7 @@ from bot.services.alerts import AlertService
 from bot.services.digest_service import DigestService
 from bot.services.dispatch import DispatchService
 from bot.services.dispatch_wiring import build_dispatch
+from bot.services.dorm_requests import DormRequestService
 from bot.services.dorms import DormService
 from bot.services.due import DueWork
 from bot.services.duty import DutyService
@@ -47,6 +48,7 @@ class Services:
     stock: StockService
     digest: DigestService
     surveys: SurveyService
+    dorm_requests: DormRequestService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -73,4 +75,5 @@ class Services:
             stock=stock,
             digest=digest,
             surveys=SurveyService(settings, PlaceService(), dorms.residents_of),
+            dorm_requests=DormRequestService(dorms),
         )
