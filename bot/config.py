@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     stock_collect_days: int = Field(3, ge=1, le=60)  # approved, not collected by then: released
     stock_alert_interval_seconds: float = 120.0
     stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
+    max_video_bytes: int = Field(20 * 1024 * 1024, ge=1)  # videos and voice notes (Telegram: 20 MB)
 
     @field_validator("stock_quantity_roles")
     @classmethod
