@@ -80,8 +80,15 @@ async def got_done_photos(ctx: Context) -> None:
             await take_voices(ctx, inc.voices)
         if not (inc.text or "").strip():
             done = ctx.choose(ctx.t("report.btn_photos_done", count=_proof_count(ctx)), "done")
-            await ctx.say("dispatch.done_photo_added", [[done], [ctx.cancel_button()]],
-                          count=_proof_count(ctx))
+            buttons = [[done], [ctx.cancel_button()]]
+            if inc.photos:
+                photos = len(ctx.conv.data.get("photos", []))
+                await ctx.say("dispatch.done_photo_added", buttons, count=photos)
+            elif inc.videos:
+                videos = len(ctx.conv.data.get("videos", []))
+                await ctx.say("media.video_added_more", buttons, count=videos)
+            else:  # a voice note (already acknowledged) is no proof: ask again
+                await ask_done_photos(ctx)
             return
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
