@@ -177,8 +177,9 @@ async def got_photos(ctx: Context) -> None:
     if inc.photos or inc.videos:
         if inc.photos:
             await take_photos(ctx, inc.photos)
-        if inc.videos:
-            await take(ctx, inc.videos, VIDEOS)
+        if inc.videos and not await take(ctx, inc.videos, VIDEOS):
+            await ask_photos(ctx)  # refused (and told why): the same question again
+            return
         count = _media_count(ctx)
         buttons = [[ctx.choose(ctx.t("report.btn_photos_done", count=count), "done")]]
         if inc.photos:

@@ -74,8 +74,7 @@ async def got_done_photos(ctx: Context) -> None:
     if inc.photos or inc.videos or inc.voices:
         if inc.photos:
             await take_photos(ctx, inc.photos)
-        if inc.videos:
-            await take(ctx, inc.videos, VIDEOS)
+        kept_video = bool(inc.videos and await take(ctx, inc.videos, VIDEOS))
         if inc.voices:
             await take_voices(ctx, inc.voices)
         if not (inc.text or "").strip():
@@ -84,10 +83,10 @@ async def got_done_photos(ctx: Context) -> None:
             if inc.photos:
                 photos = len(ctx.conv.data.get("photos", []))
                 await ctx.say("dispatch.done_photo_added", buttons, count=photos)
-            elif inc.videos:
+            elif kept_video:
                 videos = len(ctx.conv.data.get("videos", []))
                 await ctx.say("media.video_added_more", buttons, count=videos)
-            else:  # a voice note (already acknowledged) is no proof: ask again
+            else:  # a refused video (told why) or a voice note is no proof: ask again
                 await ask_done_photos(ctx)
             return
     elif inc.documents:

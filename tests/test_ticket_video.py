@@ -98,6 +98,8 @@ async def test_oversized_video_is_refused_before_download_and_the_draft_is_kept(
     replies = await send_video(h, "student", b"never fetched", size=30 * MB)
     assert "30.0 MB" in replies[0].text and "最大 20.0 MB" in replies[0].text
     assert "已填写的内容都还在" in replies[0].text
+    assert len(replies) == 2 and "或一段短视频" in replies[1].text  # the same step again
+    assert "完成（1）" in replies[1].buttons[0][0].label
     await h.press("student", "完成")
     await h.press("student", "一般")
     card = h.last("student").text
@@ -200,3 +202,14 @@ def test_reply_with_media_survives_the_outbox_round_trip(tmp_path):
     inline = Reply.from_dict(Reply(text="x", media=Media(kind="voice", data=OGG)).to_dict())
     assert inline.media is not None and inline.media.load() == OGG
     assert Reply.from_dict({"text": "old", "buttons": []}).media is None  # rows from before
+
+
+async def test_oversized_proof_video_is_refused_and_the_done_step_asked_again(chat):
+    h = chat
+    await _accepted_job(h)
+    await h.press("worker", "完工")
+    replies = await send_video(h, "worker", b"never fetched", size=25 * MB)
+    assert "25.0 MB" in replies[0].text and "或一段完工视频" in replies[-1].text
+    assert await Attachment.filter(kind="video").count() == 0
+    replies = await h.press("worker", "完成（0）")
+    assert "或一段完工视频" in replies[0].text
