@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.context import Context
-from bot.core.types import FileRef
+from bot.core.types import DeliveryError, FileRef
 from bot.services.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -62,6 +62,9 @@ async def take(ctx: Context, refs: list[FileRef], intake: Intake) -> list[int]:
             attachment = await store(ctx.person, data)
         except ServiceError as err:
             await ctx.reply(ctx.t(err.key, **err.fields))
+            continue
+        except DeliveryError:  # the platform would not hand the file over (e.g. too big)
+            await ctx.say("errors.file_unavailable")
             continue
         ids.append(attachment.id)
     if len(ids) > before:

@@ -142,3 +142,15 @@ async def test_completion_proved_by_a_video_note_reaches_the_reporter(campus, ap
     shown = sent(api, REPORTER, "sendVideo")
     assert len(shown) == 1 and shown[0]["params"]["video"] == proof
     assert "完工凭证" in shown[0]["text"]
+
+
+async def test_a_big_video_without_a_declared_size_is_answered_when_getfile_refuses(campus, api):
+    _, reporter, _ = campus
+    await reporter.say("3号楼402 水龙头漏水")
+    await reporter.expect("请确认")
+    big = api.push_video(REPORTER, mp4_bytes(seed=14), declared_size=25 * 1024 * 1024,
+                         size_in_message=False)
+    await reporter.expect("无法获取这个文件")
+    assert file_id_of(big, "video") in [c["file_id"] for c in api.calls_to("getFile")]
+    card = await reporter.expect("请确认")  # the draft is still there
+    assert "水龙头漏水" in card["text"] and "视频" not in card["text"]

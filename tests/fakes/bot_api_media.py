@@ -79,15 +79,18 @@ class BotApiMedia:
 
     def push_video(
         self, user_id: int, data: bytes, caption: str | None = None, *,
-        declared_size: int | None = None, duration: int = 5, mime_type: str = "video/mp4",
+        declared_size: int | None = None, size_in_message: bool = True, duration: int = 5,
+        mime_type: str = "video/mp4",
         chat_id: int | None = None, first_name: str = "Test", language_code: str | None = "zh-hans",
     ) -> dict[str, Any]:
         """Queue a video message; `declared_size` is the file_size Telegram reports (e.g. 30 MB
-        for a file getFile will refuse)."""
+        for a file getFile will refuse), left out of the message with `size_in_message=False`."""
         info = self.register_file(data, "videos", "clip.mp4", declared_size)
         video = {"file_id": info["file_id"], "file_unique_id": info["file_unique_id"],
                  "width": 640, "height": 360, "duration": duration, "mime_type": mime_type,
                  "file_name": "clip.mp4", "file_size": info["file_size"]}
+        if not size_in_message:  # file_size is optional in a Video: only getFile tells
+            del video["file_size"]
         content: dict[str, Any] = {"video": video}
         if caption is not None:
             content.update(self._caption(caption))
