@@ -53,7 +53,8 @@ async def test_captioned_video_files_a_report_and_the_worker_gets_it(chat):
     assert len(forwarded) == 1 and ticket.number in forwarded[0].text
     assert forwarded[0].media is not None and forwarded[0].media.load() == clip
     assert len(media_to(h, "worker", "voice")) == 1
-    assert ticket.number in h.last("worker").text  # then the card with Accept / Decline
+    offer = h.last("worker").text  # then the card with Accept / Decline, counting them
+    assert ticket.number in offer and "视频：1 段 · 语音：1 条" in offer
 
     detail = (await h.press("student", "查看"))[-1].text
     assert "照片：0 张" in detail and "视频：1 段" in detail and "语音：1 条" in detail
