@@ -56,7 +56,6 @@ class TicketDetail:
     photo_count: int
     follower_count: int
     is_reporter: bool
-    voice_count: int = 0
     media: MediaCounts = field(default_factory=MediaCounts)
 
 
@@ -189,7 +188,6 @@ class RepairService:
             photo_count=await Attachment.filter(ticket_id=ticket.id, kind="photo").count(),
             follower_count=await TicketFollower.filter(ticket_id=ticket.id).count(),
             is_reporter=ticket.reporter_id == viewer.id,
-            voice_count=await Attachment.filter(ticket_id=ticket.id, kind="voice").count(),
             media=await media_counts(ticket.id),
         )
 
