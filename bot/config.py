@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
     survey_remind_hours: float = Field(24.0, gt=0)  # one reminder to non-respondents after this
     survey_interval_seconds: float = 60.0
+    max_video_bytes: int = Field(20 * 1024 * 1024, ge=1)  # videos and voice notes (Telegram: 20 MB)
 
     @field_validator("stock_quantity_roles")
     @classmethod

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.types import Button
+from bot.services.ticket_media import MediaCounts
 
 
 def local_time(ctx: Context, when: datetime) -> str:
@@ -32,3 +33,18 @@ def status_label(ctx: Context, status: str) -> str:
 def urgency_label(ctx: Context, urgency: str) -> str:
     """The localized name of an urgency level."""
     return ctx.t(f"urgency.{urgency}")
+
+
+def media_lines(ctx: Context, counts: MediaCounts) -> str:
+    """The detail's media lines (each starting with a newline): the reporter's videos and voice
+    notes, then what the completion brought; empty when there are none."""
+    parts = []
+    if counts.videos:
+        parts.append(ctx.t("tickets.detail_videos", count=counts.videos))
+    if counts.voices:
+        parts.append(ctx.t("tickets.detail_voices", count=counts.voices))
+    text = "\n" + " · ".join(parts) if parts else ""
+    if counts.result_photos or counts.result_videos or counts.result_voices:
+        text += "\n" + ctx.t("tickets.detail_result", photos=counts.result_photos,
+                             videos=counts.result_videos, voices=counts.result_voices)
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.services.categories import CATEGORIES, guess_category
+from handlers.media_intake import VIDEOS, take, take_sent_media
 from handlers.render import category_label, rows, urgency_label
 from handlers.report_draft import (
     FLOW,
@@ -12,7 +13,6 @@ from handlers.report_draft import (
     next_step,
     take_location,
     take_photos,
-    take_voices,
 )
 from models.repairs import URGENCIES
 
@@ -36,19 +36,19 @@ async def report(ctx: Context) -> None:
 
 
 async def _side_input(ctx: Context) -> bool:
-    """Photos, voice notes, a location or files sent at a step that asks for something else:
-    keep photos and voice notes, take the place from a location, re-ask."""
+    """Photos, videos, voice notes, a location or files sent at a step that asks for something
+    else: keep the media (a caption becomes the description), take the place from a location,
+    re-ask."""
     inc = ctx.incoming
-    if inc.photos:
-        added = await take_photos(ctx, inc.photos)
-        if added:
-            await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
-        if inc.text and ctx.conv.step != "description" and not ctx.conv.data.get("description"):
-            await ctx.update(description=inc.text.strip()[:2000])
-        await advance(ctx)
-        return True
-    if inc.voices:
-        await take_voices(ctx, inc.voices)
+    if inc.photos or inc.videos or inc.voices:
+        if inc.photos:
+            added = await take_photos(ctx, inc.photos)
+            if added:
+                await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
+        await take_sent_media(ctx)
+        captioned = (inc.photos or inc.videos) and inc.text
+        if captioned and ctx.conv.step != "description" and not ctx.conv.data.get("description"):
+            await ctx.update(description=(inc.text or "").strip()[:2000])
         await advance(ctx)
         return True
     if inc.location and not inc.text:
@@ -60,7 +60,6 @@ async def _side_input(ctx: Context) -> bool:
         await ctx.reprompt()
         return True
     return await ctx.cancelled()
-
 
 
 @router.prompt(FLOW, "category")
@@ -142,7 +141,7 @@ async def ask_description(ctx: Context) -> None:
 async def got_description(ctx: Context) -> None:
     """Take the description (a captioned photo counts as description + photo)."""
     text = (ctx.incoming.text or "").strip()
-    if ctx.incoming.photos and text:
+    if (ctx.incoming.photos or ctx.incoming.videos) and text:
         await ctx.update(description=text[:2000])
     if await _side_input(ctx):
         return
@@ -154,13 +153,16 @@ async def got_description(ctx: Context) -> None:
     await advance(ctx)
 
 
+def _media_count(ctx: Context) -> int:
+    return len(ctx.conv.data.get("photos", [])) + len(ctx.conv.data.get("videos", []))
+
+
 @router.prompt(FLOW, "photos")
 async def ask_photos(ctx: Context) -> None:
-    """Ask for photos: several allowed, then Done, or Skip."""
-    count = len(ctx.conv.data.get("photos", []))
+    """Ask for photos or a short video: several allowed, then Done, or Skip."""
     buttons = [
         [
-            ctx.choose(ctx.t("report.btn_photos_done", count=count), "done"),
+            ctx.choose(ctx.t("report.btn_photos_done", count=_media_count(ctx)), "done"),
             ctx.choose(ctx.t("report.btn_skip"), "skip"),
         ],
         [ctx.cancel_button()],
@@ -170,13 +172,22 @@ async def ask_photos(ctx: Context) -> None:
 
 @router.step(FLOW, "photos")
 async def got_photos(ctx: Context) -> None:
-    """Collect photos until Done/Skip."""
+    """Collect photos and videos until Done/Skip."""
     inc = ctx.incoming
-    if inc.photos:
-        await take_photos(ctx, inc.photos)
-        count = len(ctx.conv.data.get("photos", []))
+    if inc.photos or inc.videos:
+        if inc.photos:
+            await take_photos(ctx, inc.photos)
+        if inc.videos and not await take(ctx, inc.videos, VIDEOS):
+            await ask_photos(ctx)  # refused (and told why): the same question again
+            return
+        count = _media_count(ctx)
         buttons = [[ctx.choose(ctx.t("report.btn_photos_done", count=count), "done")]]
-        await ctx.say("report.photo_added_more", buttons, count=count)
+        if inc.photos:
+            photos = len(ctx.conv.data.get("photos", []))
+            await ctx.say("report.photo_added_more", buttons, count=photos)
+        else:
+            videos = len(ctx.conv.data.get("videos", []))
+            await ctx.say("media.video_added_more", buttons, count=videos)
         return
     word = (inc.text or "").strip().lower()
     if ctx.choice in ("done", "skip") or word in DONE_WORDS:

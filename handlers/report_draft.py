@@ -1,24 +1,17 @@
-"""The report draft: which fields a repair report still needs, and photo/voice intake."""
+"""The report draft: which fields a repair report still needs, and photo/video/voice intake."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
-
 from bot.core.context import Context
 from bot.core.types import FileRef
-from bot.services.errors import ServiceError
 from bot.services.places import NEAR_METERS
 from bot.services.report_text import ParsedReport, parse_report_text
+from handlers.media_intake import PHOTOS, VOICES, take
 from models.places import Place
 
-if TYPE_CHECKING:
-    from models.people import Person
-    from models.repairs import Attachment
-
 FLOW = "report"
-MAX_PHOTOS = 9
-MAX_VOICES = 5
+MAX_PHOTOS = PHOTOS.limit
+MAX_VOICES = VOICES.limit
 
 
 def next_step(data: dict) -> str:
@@ -36,49 +29,9 @@ def next_step(data: dict) -> str:
     return "confirm"
 
 
-async def _take_files(
-    ctx: Context, refs: list[FileRef], field: str, limit: int, too_many_key: str,
-    store: Callable[[Person, bytes], Awaitable[Attachment]],
-) -> list[int]:
-    """Download, check and store files into the draft list `field`; returns the full list."""
-    assert ctx.person is not None
-    ids: list[int] = list(ctx.conv.data.get(field, []))
-    before = len(ids)
-    for ref in refs:
-        if len(ids) >= limit:
-            await ctx.say(too_many_key, limit=limit)
-            break
-        try:
-            ctx.services.media.check_size(ref.size)
-            data = await ctx.fetch_file(ref.ref)
-            attachment = await store(ctx.person, data)
-        except ServiceError as err:
-            await ctx.reply(ctx.t(err.key, **err.fields))
-            continue
-        ids.append(attachment.id)
-    if len(ids) > before:
-        await ctx.update(**{field: ids})
-    return ids[before:]
-
-
 async def take_photos(ctx: Context, refs: list[FileRef]) -> int:
     """Download, check and store photos into the draft; returns how many were added."""
-    media = ctx.services.media
-    added = await _take_files(
-        ctx, refs, "photos", MAX_PHOTOS, "report.too_many_photos", media.store_photo
-    )
-    return len(added)
-
-
-async def take_voices(ctx: Context, refs: list[FileRef]) -> int:
-    """Download, check and store voice notes into the draft; returns how many were added."""
-    media = ctx.services.media
-    added = await _take_files(
-        ctx, refs, "voices", MAX_VOICES, "report.too_many_voices", media.store_voice
-    )
-    if added:
-        await ctx.say("report.voice_added", count=len(ctx.conv.data.get("voices", [])))
-    return len(added)
+    return len(await take(ctx, refs, PHOTOS))
 
 
 async def take_location(ctx: Context) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from handlers.dispatch_render import dispatch_note
+from handlers.media_intake import draft_media_ids, take_sent_media
 from handlers.render import category_label, urgency_label
 from handlers.report import START_WORDS, advance, report
-from handlers.report_draft import FLOW, draft_from_text, take_location, take_photos, take_voices
+from handlers.report_draft import FLOW, draft_from_text, take_location, take_photos
 
 router = Router()
 
@@ -23,8 +24,12 @@ async def _card_text(ctx: Context) -> str:
         photos=len(data.get("photos", [])),
         urgency=urgency_label(ctx, data.get("urgency", "normal")),
     )
-    voices = len(data.get("voices", []))
-    return f"{card}\n{ctx.t('report.voice_line', count=voices)}" if voices else card
+    lines = [card]
+    if data.get("videos"):
+        lines.append(ctx.t("media.video_line", count=len(data["videos"])))
+    if data.get("voices"):
+        lines.append(ctx.t("report.voice_line", count=len(data["voices"])))
+    return "\n".join(lines)
 
 
 @router.prompt(FLOW, "confirm")
@@ -41,15 +46,14 @@ async def show_card(ctx: Context, edit: bool = False) -> None:
 
 @router.step(FLOW, "confirm")
 async def confirm(ctx: Context) -> None:
-    """Submit, toggle urgency or cancel; photos sent now are added to the draft."""
+    """Submit, toggle urgency or cancel; photos, videos and voice notes sent now are added."""
     inc = ctx.incoming
     if inc.photos:
         await take_photos(ctx, inc.photos)
         await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
         await show_card(ctx)
         return
-    if inc.voices:
-        await take_voices(ctx, inc.voices)
+    if await take_sent_media(ctx):
         await show_card(ctx)
         return
     if ctx.choice == "toggle":
@@ -81,7 +85,7 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         data["category"],
         data["description"],
         data.get("urgency", "normal"),
-        [*data.get("photos", []), *data.get("voices", [])],
+        draft_media_ids(data),
     )
     await ctx.finish()
     outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
@@ -160,18 +164,22 @@ async def shortcut_text(ctx: Context) -> None:
 
 @router.on_photo
 async def shortcut_photo(ctx: Context) -> None:
-    """A photo (with or without a caption) starts a report with that photo."""
+    """A photo or a video (with or without a caption) starts a report with it."""
+    inc = ctx.incoming
     await ctx.begin(FLOW, "category")
-    await take_photos(ctx, ctx.incoming.photos)
-    if not ctx.conv.data.get("photos"):
+    if inc.photos:
+        await take_photos(ctx, inc.photos)
+    await take_sent_media(ctx)
+    if not (ctx.conv.data.get("photos") or ctx.conv.data.get("videos")):
         await ctx.finish()
         return
-    caption = (ctx.incoming.text or "").strip()
+    caption = (inc.text or "").strip()
     if caption and await _start_from_text(ctx, caption, photos_done=True):
         return
     if caption:
         await ctx.update(description=caption[:2000])
-    await ctx.say("report.photo_received")
+    if inc.photos:  # a video was already acknowledged as it was kept
+        await ctx.say("report.photo_received")
     await advance(ctx)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from handlers.render import category_label, local_time, status_label, urgency_label
+from handlers.media_intake import draft_media_ids, take_sent_media
+from handlers.render import category_label, local_time, media_lines, status_label, urgency_label
 from handlers.report_draft import take_photos
 from models.repairs import OPEN_STATUSES
 
@@ -100,8 +101,7 @@ async def show_ticket(ctx: Context, number: str) -> None:
         followers=detail.follower_count,
         history="\n".join(history),
     )
-    if detail.voice_count:
-        text += "\n" + ctx.t("tickets.detail_voices", count=detail.voice_count)
+    text += media_lines(ctx, detail.media)
     worker = await ctx.services.dispatch.assignee(ticket)
     if worker is not None:
         text += "\n" + ctx.t("dispatch.detail_worker", name=worker.name)
@@ -130,26 +130,29 @@ async def ask_note(ctx: Context) -> None:
 
 @router.step(NOTE_FLOW, "text")
 async def got_note(ctx: Context) -> None:
-    """Collect photos; text (or Send) files the note on the ticket."""
+    """Collect photos, videos and voice notes; text (or Send) files the note on the ticket."""
     assert ctx.person is not None
     inc = ctx.incoming
     if await ctx.cancelled():
         return
-    if inc.photos:
-        await take_photos(ctx, inc.photos)
+    if inc.photos or inc.videos or inc.voices:
+        if inc.photos:
+            await take_photos(ctx, inc.photos)
+            if not inc.text:
+                await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
+        await take_sent_media(ctx)
         if not inc.text:
-            await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
             return
-    if inc.documents:
+    elif inc.documents:
         await ctx.say("errors.not_a_photo")
         return
     text = (inc.text or "").strip()
-    photos = ctx.conv.data.get("photos", [])
-    if not text and not photos:
+    files = draft_media_ids(ctx.conv.data)
+    if not text and not files:
         await ctx.say("tickets.note_empty")
         await ask_note(ctx)
         return
     number = ctx.conv.data["number"]
-    await ctx.services.repairs.add_note(number, ctx.person, text, photos)
+    await ctx.services.repairs.add_note(number, ctx.person, text, files)
     await ctx.finish()
     await ctx.say("tickets.note_added", number=number)

@@ -1,5 +1,5 @@
-"""Worker flows with typed input: finishing a job (photos, result note, materials), the parts
-needed, why it can't be fixed, another reason to decline."""
+"""Worker flows with typed input: finishing a job (photos or a video, result note, materials),
+the parts needed, why it can't be fixed, another reason to decline."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.core.context import Context
 from bot.core.router import Router
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.materials import parse_materials
+from handlers.media_intake import VIDEOS, take, take_voices
 from handlers.report_draft import take_photos
 
 router = Router()
@@ -50,30 +51,45 @@ async def start_done(ctx: Context, job_id: str) -> None:
         await ask_done_photos(ctx)
 
 
+def _proof_count(ctx: Context) -> int:
+    return len(ctx.conv.data.get("photos", [])) + len(ctx.conv.data.get("videos", []))
+
+
 @router.prompt(DONE, "photos")
 async def ask_done_photos(ctx: Context) -> None:
-    """Ask for photos of the result (required ones say how many)."""
+    """Ask for photos or a video of the result (required ones say how many)."""
     need = ctx.services.work.photos_required
-    count = len(ctx.conv.data.get("photos", []))
     key = "dispatch.done_ask_photos" if need else "dispatch.done_ask_photos_optional"
-    done = ctx.choose(ctx.t("report.btn_photos_done", count=count), "done")
+    done = ctx.choose(ctx.t("report.btn_photos_done", count=_proof_count(ctx)), "done")
     await ctx.say(key, [[done], [ctx.cancel_button()]], number=ctx.conv.data["number"], count=need)
 
 
 @router.step(DONE, "photos")
 async def got_done_photos(ctx: Context) -> None:
-    """Collect photos; Done (or typed text, taken as the note) moves on once enough came."""
+    """Collect photos, videos and voice notes; Done (or typed text, taken as the note) moves on
+    once the proof is there: the required photos, or a video."""
     if await ctx.cancelled():
         return
     inc = ctx.incoming
-    if inc.photos:
-        await take_photos(ctx, inc.photos)
+    if inc.photos or inc.videos or inc.voices:
+        if inc.photos:
+            await take_photos(ctx, inc.photos)
+        kept_video = bool(inc.videos and await take(ctx, inc.videos, VIDEOS))
+        if inc.voices:
+            await take_voices(ctx, inc.voices)
         if not (inc.text or "").strip():
-            count = len(ctx.conv.data.get("photos", []))
-            done = ctx.choose(ctx.t("report.btn_photos_done", count=count), "done")
-            await ctx.say("dispatch.done_photo_added", [[done], [ctx.cancel_button()]], count=count)
+            done = ctx.choose(ctx.t("report.btn_photos_done", count=_proof_count(ctx)), "done")
+            buttons = [[done], [ctx.cancel_button()]]
+            if inc.photos:
+                photos = len(ctx.conv.data.get("photos", []))
+                await ctx.say("dispatch.done_photo_added", buttons, count=photos)
+            elif kept_video:
+                videos = len(ctx.conv.data.get("videos", []))
+                await ctx.say("media.video_added_more", buttons, count=videos)
+            else:  # a refused video (told why) or a voice note is no proof: ask again
+                await ask_done_photos(ctx)
             return
-    if inc.documents:
+    elif inc.documents:
         await ctx.say("errors.not_a_photo")
         return
     text = (inc.text or "").strip()
@@ -81,7 +97,7 @@ async def got_done_photos(ctx: Context) -> None:
         await ask_done_photos(ctx)
         return
     need = ctx.services.work.photos_required
-    if len(ctx.conv.data.get("photos", [])) < need:
+    if len(ctx.conv.data.get("photos", [])) < need and not ctx.conv.data.get("videos"):
         await ctx.say("dispatch.done_need_photo", count=need)
         await ask_done_photos(ctx)
         return
@@ -142,7 +158,8 @@ async def got_materials(ctx: Context) -> None:
         """The service call that ends the flow."""
         assert ctx.person is not None
         await ctx.services.work.complete(
-            ctx.notifier, data["job_id"], ctx.person, data["note"], data.get("photos", []), lines
+            ctx.notifier, data["job_id"], ctx.person, data["note"], data.get("photos", []), lines,
+            video_ids=data.get("videos", []), voice_ids=data.get("voices", []),
         )
         await ctx.finish()
         await ctx.say("dispatch.done_thanks", number=data["number"], materials=len(lines))

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.adapters.telegram_media import send_media, video_refs
 from bot.config import Settings
 from bot.core.types import Address, Button, DeliveryError, Feed, FileRef, Incoming, Reply
 
@@ -196,7 +197,13 @@ class TelegramAdapter:
         chat_id = _chat_id(address.chat_id)
         markup = _markup(reply.buttons)
         try:
-            if reply.image is not None:
+            if reply.media is not None:
+                fits = _utf16_len(reply.text) <= CAPTION_LIMIT
+                await send_media(bot, chat_id, reply.media, (reply.text or None) if fits else None,
+                                 markup if fits else None)
+                if not fits:
+                    await _send_chunks(bot, chat_id, split_text(reply.text), markup)
+            elif reply.image is not None:
                 if _utf16_len(reply.text) <= CAPTION_LIMIT:
                     await bot.send_photo(
                         chat_id, photo=reply.image, caption=reply.text or None, reply_markup=markup
@@ -330,8 +337,10 @@ def _files(message: Message) -> tuple[list[FileRef], list[FileRef]]:
             mime=document.mime_type,
             file_name=document.file_name,
             is_image=is_image,
+            kind="video" if (document.mime_type or "").startswith("video/") else "photo",
         )
         (photos if is_image else documents).append(ref)
+    documents += video_refs(message)
     voice = message.voice or message.audio
     if voice is not None:
         documents.append(FileRef(ref=voice.file_id, size=voice.file_size, mime=voice.mime_type,

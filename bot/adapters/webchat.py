@@ -24,7 +24,7 @@ from bot.adapters.webchat_pages import (
 from bot.adapters.webchat_store import MessageStore, Upload, UploadStore
 from bot.config import Settings
 from bot.core.i18n import Translator, normalize_locale
-from bot.core.types import Address, DeliveryError, Feed, FileRef, Incoming, Reply
+from bot.core.types import Address, DeliveryError, Feed, FileRef, Incoming, Media, Reply
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,26 @@ class WebChatAdapter:
             if existing is not None and existing.sender == "bot":
                 self.messages.edit(chat_id, target, reply.text, reply.buttons, reply.image)
                 return
-        self.messages.append(chat_id, "bot", reply.text, buttons=reply.buttons, image=reply.image)
+        attachment = self._media_attachment(chat_id, reply.media) if reply.media else None
+        self.messages.append(chat_id, "bot", reply.text, buttons=reply.buttons, image=reply.image,
+                             attachment=attachment)
+
+    def _media_attachment(self, chat_id: str, media: Media) -> dict[str, Any]:
+        """Keep a reply's video or recording for the page to play (<video>/<audio>, or a link
+        when the stored file is gone: the text still arrives)."""
+        try:
+            data = media.load()
+        except OSError:
+            log.warning("web chat: media file of a reply is gone")
+            return {"name": media.file_name, "mime": media.mime, "kind": media.kind, "url": None}
+        ref = f"web:{uuid.uuid4().hex}"
+        mime = media.mime or ("audio/ogg" if media.kind == "voice" else "video/mp4")
+        self.uploads.put(ref, Upload(data, mime, media.file_name, chat_id))
+        return {
+            "url": f"/api/web/files/{ref.removeprefix('web:')}?" + urlencode({"user_id": chat_id}),
+            "name": media.file_name, "mime": mime, "size": len(data), "is_image": False,
+            "kind": media.kind,
+        }
 
     async def fetch_file(self, ref: str) -> bytes:
         """The bytes of a file the page uploaded; WebFileMissing if unknown or evicted."""
@@ -163,8 +182,9 @@ class WebChatAdapter:
             ref = f"web:{uuid.uuid4().hex}"
             self.uploads.put(ref, Upload(item.data, item.mime, item.file_name, form.user_id))
             is_image = item.mime.startswith("image/")
+            kind = "video" if item.mime.startswith("video/") else "photo"
             file_ref = FileRef(ref=ref, size=len(item.data), mime=item.mime,
-                               file_name=item.file_name, is_image=is_image)
+                               file_name=item.file_name, is_image=is_image, kind=kind)
             (photos if is_image else documents).append(file_ref)
         return photos, documents
 

@@ -16,10 +16,11 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from bot.adapters.wecom_api import WeComApi, WeComApiError, delivery_error
+from bot.adapters.wecom_api import WeComApi, WeComApiError, WeComMediaTooLarge, delivery_error
 from bot.adapters.wecom_callback import CallbackGuard
 from bot.adapters.wecom_endpoint import CALLBACK_PATH, CallbackEndpoint, Recent
 from bot.adapters.wecom_inbound import PLATFORM
+from bot.adapters.wecom_media import media_body
 from bot.adapters.wecom_render import Renderer
 from bot.config import Settings
 from bot.core.i18n import Translator
@@ -139,6 +140,8 @@ class WeComAdapter:
             media_id = await self._upload_image(reply.image)
             body = {"msgtype": "image", "image": {"media_id": media_id}}
             unreachable |= await self._post(members, body)
+        if reply.media is not None:
+            unreachable |= await self._post(members, await media_body(self.api, reply.media))
         if reply.text.strip() or rendered.choices or rendered.card_labels:
             for body in rendered.bodies:
                 unreachable |= await self._post(members, body)
@@ -189,6 +192,8 @@ class WeComAdapter:
         """Download a file a member sent (media/get); unavailable files answer clearly."""
         try:
             return await self.api.get_media(ref)
+        except WeComMediaTooLarge as exc:
+            raise ServiceError("media.larger_than", limit_mb=exc.limit // 1048576) from exc
         except WeComApiError as exc:
             log.warning("WeCom media %s unavailable: %s", ref[:32], exc)
             raise ServiceError("errors.file_unavailable") from exc

@@ -48,6 +48,14 @@ class WeComApiError(Exception):
         self.path = path
 
 
+class WeComMediaTooLarge(WeComApiError):
+    """media/get: the file is larger than we are willing to download."""
+
+    def __init__(self, limit: int):
+        super().__init__(None, f"file larger than {limit} bytes", "media/get")
+        self.limit = limit
+
+
 def delivery_error(exc: WeComApiError) -> DeliveryError:
     """Map an API failure to the outbox's terms: wait (rate limit), give up, or retry."""
     if exc.errcode in RATE_LIMITS:
@@ -202,7 +210,7 @@ class WeComApi:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise WeComApiError(None, f"{type(exc).__name__}: {exc}", "media/get") from exc
         if len(content) > max_bytes:
-            raise WeComApiError(None, f"file larger than {max_bytes} bytes", "media/get")
+            raise WeComMediaTooLarge(max_bytes)
         return bytes(content)
 
     async def create_menu(self, agent_id: str, menu: dict[str, Any]) -> None:

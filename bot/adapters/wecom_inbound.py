@@ -81,7 +81,12 @@ def to_incoming(message: BaseMessage, raw: dict[str, Any], kind: str) -> Incomin
         except (KeyError, TypeError, ValueError):
             return None
         return Incoming(**base, location=where, message_id=_msg_id(raw))
-    if msg_type in ("video", "shortvideo", "file"):
+    if msg_type in ("video", "shortvideo"):
+        media_id = str(raw.get("MediaId") or "")
+        video = FileRef(ref=media_id, mime="video/mp4", file_name=f"{media_id[:16]}.mp4",
+                        is_image=False, kind="video")
+        return Incoming(**base, documents=[video], message_id=_msg_id(raw)) if media_id else None
+    if msg_type == "file":
         media_id = str(raw.get("MediaId") or "")
         doc = FileRef(ref=media_id, file_name=raw.get("FileName"), is_image=False)
         return Incoming(**base, documents=[doc], message_id=_msg_id(raw)) if media_id else None

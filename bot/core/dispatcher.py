@@ -193,8 +193,9 @@ class Dispatcher:
                 if await route.matches(ctx):
                     await route.handler(ctx)
                     return
-        fallbacks = self.router.photo_fallbacks if inc.photos else self.router.text_fallbacks
-        if (inc.text or inc.photos) and fallbacks:
+        visual = bool(inc.photos or inc.videos)  # a video starts a report like a photo
+        fallbacks = self.router.photo_fallbacks if visual else self.router.text_fallbacks
+        if (inc.text or visual) and fallbacks:
             await fallbacks[0](ctx)
         elif inc.voices:
             await ctx.say("errors.voice_not_here")

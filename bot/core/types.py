@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -15,6 +16,9 @@ class Address:
     chat_id: str
 
 
+VIDEO_KINDS = ("video", "video_note")
+
+
 @dataclass
 class FileRef:
     """A file the user sent, as the platform refers to it (downloaded on demand)."""
@@ -24,7 +28,8 @@ class FileRef:
     mime: str | None = None
     file_name: str | None = None
     is_image: bool = True
-    kind: str = "photo"  # "photo", "file" or "voice" (a recording, kept like a photo)
+    kind: str = "photo"  # "photo", "file", "voice", "video" or "video_note" (kept like photos)
+    duration: int | None = None  # seconds, for recordings and videos when the platform says
 
 
 @dataclass
@@ -56,6 +61,11 @@ class Incoming:
         """The voice recordings among the documents."""
         return [doc for doc in self.documents if doc.kind == "voice"]
 
+    @property
+    def videos(self) -> list[FileRef]:
+        """The videos (and round video notes) among the documents."""
+        return [doc for doc in self.documents if doc.kind in VIDEO_KINDS]
+
 
 @dataclass
 class Button:
@@ -66,13 +76,59 @@ class Button:
 
 
 @dataclass
+class Media:
+    """A video or voice recording to send: its bytes, or a stored file's path (read when sent,
+    so the outbox keeps a path, not megabytes), or a file id the platform `ref_platform` gave."""
+
+    kind: str  # "video" or "voice"
+    data: bytes | None = None
+    path: str | None = None
+    ref: str | None = None
+    ref_platform: str | None = None
+    mime: str | None = None
+    file_name: str | None = None
+
+    def load(self) -> bytes:
+        """The bytes to upload (from `data` or the stored file); OSError when gone."""
+        if self.data is not None:
+            return self.data
+        if self.path is None:
+            raise FileNotFoundError("media without bytes or path")
+        return Path(self.path).read_bytes()
+
+    def ref_for(self, platform: str) -> str | None:
+        """The platform's own file id, when it came from that platform."""
+        return self.ref if self.ref and self.ref_platform == platform else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialize for the outbox (bytes hex-encoded; a path or file id as is)."""
+        return {
+            "kind": self.kind, "data": self.data.hex() if self.data is not None else None,
+            "path": self.path, "ref": self.ref, "ref_platform": self.ref_platform,
+            "mime": self.mime, "file_name": self.file_name,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Media:
+        """Rebuild media stored by `to_dict`."""
+        raw = data.get("data")
+        return cls(
+            kind=data["kind"], data=bytes.fromhex(raw) if raw else None, path=data.get("path"),
+            ref=data.get("ref"), ref_platform=data.get("ref_platform"), mime=data.get("mime"),
+            file_name=data.get("file_name"),
+        )
+
+
+@dataclass
 class Reply:
-    """What the bot says: text, optional button rows, optional image, optional edit target."""
+    """What the bot says: text, optional button rows, optional image, video or voice
+    recording (`media`), optional edit target."""
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     image: bytes | None = None
     edit_message_id: str | None = None
+    media: Media | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize for the outbox (image bytes are stored hex-encoded)."""
@@ -81,6 +137,7 @@ class Reply:
             "buttons": [[[b.label, b.payload] for b in row] for row in self.buttons],
             "image": self.image.hex() if self.image else None,
             "edit_message_id": self.edit_message_id,
+            "media": self.media.to_dict() if self.media else None,
         }
 
     @classmethod
@@ -91,6 +148,7 @@ class Reply:
             buttons=[[Button(label, payload) for label, payload in row] for row in data["buttons"]],
             image=bytes.fromhex(data["image"]) if data.get("image") else None,
             edit_message_id=data.get("edit_message_id"),
+            media=Media.from_dict(data["media"]) if data.get("media") else None,
         )
 
 

@@ -15,6 +15,7 @@ from bot.services.duty import DutyService, place_zone
 from bot.services.escalation import SlaTracker, schedule
 from bot.services.repairs import RepairService
 from bot.services.sla import SlaPolicy
+from bot.services.ticket_media import forward, ticket_media
 from models.audit import AuditLog
 from models.dispatch import DueTask, Job
 from models.people import Person
@@ -143,7 +144,8 @@ class DispatchService:
         return job
 
     async def send_offer(self, announce: Announcer, job: Job, now: datetime) -> None:
-        """The dispatch message: the reporter's photos, then the card with Accept/Decline."""
+        """The dispatch message: the reporter's photos, videos and voice notes, then the card
+        with Accept/Decline."""
         view = await job_view(job)
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         if job.role == "primary":
@@ -152,6 +154,10 @@ class DispatchService:
             if images:
                 caption = text("dispatch.photo_caption", number=view.ticket.number)
                 await announce.photos(worker, images, caption)
+            recordings = await ticket_media(view.ticket.id, ("video", "voice"))
+            if recordings:
+                caption = text("dispatch.media_caption", number=view.ticket.number)
+                await forward(announce, worker, recordings, caption, PRIORITY_OFFER)
         contact = self.policy.config.show_reporter_contact
 
         def render(t: Translate, locale: str | None) -> tuple[str, list[list[Button]]]:

@@ -24,6 +24,8 @@ class JobView:
     sla: TicketSla | None
     helpers: list[Person]
     last_note: str | None = None
+    videos: int = 0
+    voices: int = 0
 
     @property
     def due(self) -> datetime | None:
@@ -96,6 +98,8 @@ async def job_view(job: Job) -> JobView:
         sla=await TicketSla.get_or_none(ticket_id=ticket.id),
         helpers=helpers,
         last_note=note.note if note else None,
+        videos=await Attachment.filter(ticket_id=ticket.id, kind="video").count(),
+        voices=await Attachment.filter(ticket_id=ticket.id, kind="voice").count(),
     )
 
 

@@ -43,6 +43,11 @@ def job_text(t: Translate, local: Callable[[datetime], str], locale: str | None,
           description=ticket.description,
           photos=view.photos),
     ]
+    recordings = [t(key, count=count) for key, count in (("tickets.detail_videos", view.videos),
+                                                         ("tickets.detail_voices", view.voices))
+                  if count]
+    if recordings:
+        lines.append(" · ".join(recordings))
     if show_contact:
         lines.append(t("dispatch.card_contact", name=view.reporter.name,
                        phone=view.reporter.phone or "-"))

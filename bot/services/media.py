@@ -1,4 +1,5 @@
-"""Media: original bytes of photos kept on disk (content-addressed), rows in `attachment`."""
+"""Media: original bytes of photos, videos and voice notes kept on disk (content-addressed),
+rows in `attachment`."""
 
 from __future__ import annotations
 
@@ -40,21 +41,48 @@ def sniff_audio(data: bytes) -> str | None:
 
 
 AUDIO_SUFFIX = {"audio/amr": "amr", "audio/ogg": "ogg", "audio/mpeg": "mp3"}
+VIDEO_SUFFIX = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm",
+                "video/3gpp": "3gp"}
+DEFAULT_MAX_VIDEO_BYTES = 20 * 1024 * 1024  # Telegram's getFile refuses anything larger
+LARGE_KINDS = ("video", "video_note", "voice")  # kept within the video limit
+
+
+def sniff_video(data: bytes) -> str | None:
+    """The video MIME type (MP4, QuickTime, 3GP, WebM) by magic bytes, or None."""
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand == b"qt  ":
+            return "video/quicktime"
+        if brand.startswith(b"3g"):
+            return "video/3gpp"
+        if brand in (b"heic", b"heix", b"mif1", b"msf1", b"avif"):
+            return None  # still images in the same container
+        return "video/mp4"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    return None
 
 
 class MediaService:
     """Stores and finds attachments."""
 
-    def __init__(self, media_dir: str, max_photo_bytes: int):
+    def __init__(self, media_dir: str, max_photo_bytes: int,
+                 max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES):
         self.root = Path(media_dir)
         self.max_photo_bytes = max_photo_bytes
+        self.max_video_bytes = max_video_bytes
 
-    def check_size(self, size: int | None) -> None:
-        """Refuse a file over the photo size limit before downloading it."""
-        if size is not None and size > self.max_photo_bytes:
+    def limit_for(self, kind: str) -> int:
+        """The size limit of a file kind: videos and voice notes share the video limit."""
+        return self.max_video_bytes if kind in LARGE_KINDS else self.max_photo_bytes
+
+    def check_size(self, size: int | None, kind: str = "photo") -> None:
+        """Refuse a file over its kind's size limit (before downloading it, by declared size)."""
+        limit = self.limit_for(kind)
+        if size is not None and size > limit:
+            key = "media.video_too_large" if kind in LARGE_KINDS else "media.too_large"
             raise ServiceError(
-                "media.too_large", size_mb=round(size / 1048576, 1),
-                limit_mb=round(self.max_photo_bytes / 1048576, 1),
+                key, size_mb=round(size / 1048576, 1), limit_mb=round(limit / 1048576, 1)
             )
 
     async def store_photo(self, owner: Person, data: bytes) -> Attachment:
@@ -67,11 +95,19 @@ class MediaService:
 
     async def store_voice(self, owner: Person, data: bytes) -> Attachment:
         """Keep a voice recording (AMR, Ogg or MP3); refuses other bytes and oversized files."""
-        self.check_size(len(data))
+        self.check_size(len(data), "voice")
         mime = sniff_audio(data)
         if mime is None:
             raise ServiceError("media.not_voice")
         return await self._keep(owner, data, "voice", mime, AUDIO_SUFFIX[mime])
+
+    async def store_video(self, owner: Person, data: bytes) -> Attachment:
+        """Keep a short video (MP4, MOV, 3GP, WebM); refuses other bytes and oversized files."""
+        self.check_size(len(data), "video")
+        mime = sniff_video(data)
+        if mime is None:
+            raise ServiceError("media.not_video")
+        return await self._keep(owner, data, "video", mime, VIDEO_SUFFIX[mime])
 
     async def _keep(
         self, owner: Person, data: bytes, kind: str, mime: str, suffix: str

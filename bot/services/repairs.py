@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from bot.services.categories import CATEGORIES
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
+from bot.services.ticket_media import MediaCounts, media_counts
 from models.audit import AuditLog
 from models.people import Person
 from models.places import Place
@@ -55,7 +56,7 @@ class TicketDetail:
     photo_count: int
     follower_count: int
     is_reporter: bool
-    voice_count: int = 0
+    media: MediaCounts = field(default_factory=MediaCounts)
 
 
 class RepairService:
@@ -187,13 +188,13 @@ class RepairService:
             photo_count=await Attachment.filter(ticket_id=ticket.id, kind="photo").count(),
             follower_count=await TicketFollower.filter(ticket_id=ticket.id).count(),
             is_reporter=ticket.reporter_id == viewer.id,
-            voice_count=await Attachment.filter(ticket_id=ticket.id, kind="voice").count(),
+            media=await media_counts(ticket.id),
         )
 
     async def add_note(
         self, number: str, person: Person, text: str, attachment_ids: list[int] | None = None
     ) -> Ticket:
-        """The reporter adds a note and/or photos to their open ticket."""
+        """The reporter adds a note and/or photos, videos, voice notes to their open ticket."""
         ticket = await self.get(number)
         if ticket.reporter_id != person.id:
             raise PermissionDenied("tickets.only_reporter")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
-from bot.services.announce import PRIORITY_ALERT, text
+from bot.services.announce import PRIORITY_ALERT, PRIORITY_NEWS, text
 from bot.services.dispatch import DispatchService, clock
 from bot.services.dispatch_queries import JobView, job_view, own_job
 from bot.services.dispatch_views import STAGE_CODES
@@ -17,6 +17,7 @@ from bot.services.errors import InvalidState, ServiceError, require_role
 from bot.services.followup import FollowUpService
 from bot.services.materials import MaterialLine, MaterialUsageService
 from bot.services.offers import OfferService
+from bot.services.ticket_media import RESULT_KINDS, forward, ticket_media
 from models.audit import AuditLog
 from models.dispatch import STAGES, Job
 from models.people import Person
@@ -102,16 +103,19 @@ class WorkService:
 
     async def complete(self, notifier: Notifier, job_id: int | str, person: Person, note: str,
                        photo_ids: list[int], materials: list[MaterialLine],
-                       now: datetime | None = None) -> Job:
-        """Finish the job: a result note and the required photos; materials are recorded."""
+                       now: datetime | None = None, *, video_ids: list[int] | None = None,
+                       voice_ids: list[int] | None = None) -> Job:
+        """Finish the job: a result note and the required proof (the photos, or a video);
+        materials are recorded; the result media are sent to the reporter."""
         now = clock(now)
         job, ticket = await self.active(job_id, person)
         note = (note or "").strip()[:MAX_NOTE]
         if not note:
             raise ServiceError("dispatch.done_need_note")
-        photos = await Attachment.filter(id__in=photo_ids or [], owner_id=person.id,
-                                         ticket_id=None).values_list("id", flat=True)
-        if len(photos) < self.photos_required:
+        photos = await _own_drafts(person, photo_ids, "photo")
+        videos = await _own_drafts(person, video_ids, "video")
+        voices = await _own_drafts(person, voice_ids, "voice")
+        if len(photos) < self.photos_required and not videos:
             raise ServiceError("dispatch.done_need_photo", count=self.photos_required)
         async with in_transaction():  # materials (and stock, once hooked in) with the job
             if materials:
@@ -122,9 +126,10 @@ class WorkService:
             if not moved:
                 raise InvalidState("tickets.changed_meanwhile", number=ticket.number)
             await self.dispatch.repairs.transition(ticket, "done", person, note)
-            if photos:
-                await Attachment.filter(id__in=list(photos)).update(ticket_id=ticket.id,
-                                                                    kind="result")
+            for kind, ids in (("photo", photos), ("video", videos), ("voice", voices)):
+                if ids:
+                    await Attachment.filter(id__in=ids).update(ticket_id=ticket.id,
+                                                               kind=RESULT_KINDS[kind])
             await Job.filter(ticket_id=ticket.id, role="helper", status="accepted").update(
                 status="done", finished_at=now
             )
@@ -133,16 +138,27 @@ class WorkService:
                                      offers_only=True)
         await self.dispatch.tracker.resolved(ticket.id, now)
         await AuditLog.create(actor=person, action="job.done", target=ticket.number,
-                              detail={"photos": len(photos), "materials": len(materials)})
+                              detail={"photos": len(photos), "videos": len(videos),
+                                      "materials": len(materials)})
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         followers = [w for w in await self.dispatch.repairs.watchers(ticket)
                      if w.id != ticket.reporter_id]  # type: ignore[attr-defined]
         await self.dispatch.announcer(notifier).tell_all(
             followers, "dispatch.rep_done", number=ticket.number, place=place, note=note
         )
+        await self._show_result(notifier, ticket)
         await self.followup.ask(notifier, ticket, job, note, now)
         await self.followup.check_repeat(notifier, ticket, now)
         return job
+
+    async def _show_result(self, notifier: Notifier, ticket: Ticket) -> None:
+        """The completion's photos, videos and voice notes, to the reporter."""
+        result = await ticket_media(ticket.id, tuple(RESULT_KINDS.values()))
+        if result:
+            reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
+            caption = text("dispatch.result_caption", number=ticket.number)
+            await forward(self.dispatch.announcer(notifier), reporter, result, caption,
+                          PRIORITY_NEWS)
 
     async def need_parts(self, notifier: Notifier, job_id: int | str, person: Person,
                          note: str) -> Job:
@@ -200,3 +216,12 @@ class WorkService:
         )
         await self._tell_watchers(notifier, ticket, "dispatch.rep_cant_fix")
         return job
+
+
+async def _own_drafts(person: Person, ids: list[int] | None, kind: str) -> list[int]:
+    """The ids among `ids` that are `person`'s own unattached files of `kind`."""
+    if not ids:
+        return []
+    found = await Attachment.filter(id__in=ids, owner_id=person.id, ticket_id=None,
+                                    kind=kind).values_list("id", flat=True)
+    return list(found)

@@ -18,7 +18,8 @@ class UpdateInjection:
     if TYPE_CHECKING:
 
         def register_file(
-            self, data: bytes, kind: str = "photos", file_name: str | None = None
+            self, data: bytes, kind: str = "photos", file_name: str | None = None,
+            declared_size: int | None = None,
         ) -> dict: ...
 
         def photo_sizes_for(self, data: bytes) -> list[dict[str, Any]]: ...

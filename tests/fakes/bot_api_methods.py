@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from tests.fakes.bot_api_media import check_get_file_size
 from tests.fakes.bot_api_updates import (
     PHOTO_DIMS,
     ApiError,
@@ -52,7 +53,8 @@ class BotApiMethods:
         def _next_message_id(self) -> int: ...
 
         def register_file(
-            self, data: bytes, kind: str = "photos", file_name: str | None = None
+            self, data: bytes, kind: str = "photos", file_name: str | None = None,
+            declared_size: int | None = None,
         ) -> dict: ...
 
         def _flush_pending_to_webhook(self) -> None: ...
@@ -291,6 +293,7 @@ class BotApiMethods:
         file_id = params.get("file_id")
         if not file_id or file_id not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
+        check_get_file_size(self._file_info[file_id])
         return dict(self._file_info[file_id])
 
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:

@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.bot_api_inject import UpdateInjection
+from tests.fakes.bot_api_media import BotApiMedia
 from tests.fakes.bot_api_methods import BotApiMethods
 from tests.fakes.bot_api_updates import (
     ApiError,
@@ -23,11 +24,13 @@ from tests.fakes.bot_api_updates import (
 )
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
-SENT_METHODS = ("sendMessage", "sendPhoto", "editMessageText")
+RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup",
+                          "sendVideo", "sendVoice", "sendAudio"})
+SENT_METHODS = ("sendMessage", "sendPhoto", "editMessageText", "sendVideo", "sendVoice",
+                "sendAudio", "sendDocument")
 
 
-class FakeBotApi(UpdateInjection, BotApiMethods):
+class FakeBotApi(UpdateInjection, BotApiMethods, BotApiMedia):
     """An in-process Bot API: answers methods, records calls, injects updates and failures."""
 
     def __init__(self, bot_id: int = 123456, bot_username: str = "houqin_test_bot") -> None:
@@ -63,7 +66,7 @@ class FakeBotApi(UpdateInjection, BotApiMethods):
         self._total_stamps: deque[float] = deque()
         self._chat_stamps: defaultdict[str, deque[float]] = defaultdict(deque)
         self._seq = {"update": 100000, "message": 0, "file": 0, "callback": 0}
-        self._methods = self.method_table()
+        self._methods = {**self.method_table(), **self.media_methods()}
         self._canon = {name.lower(): name for name in self._methods}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -225,9 +228,11 @@ class FakeBotApi(UpdateInjection, BotApiMethods):
     # --- files ---------------------------------------------------------------------------------
 
     def register_file(
-        self, data: bytes, kind: str = "photos", file_name: str | None = None
+        self, data: bytes, kind: str = "photos", file_name: str | None = None,
+        declared_size: int | None = None,
     ) -> dict:
-        """Store bytes for getFile and download; returns the File object dict."""
+        """Store bytes for getFile and download; returns the File object dict (`declared_size`
+        stands in for a file too big to keep in a test)."""
         self._seq["file"] += 1
         seq = self._seq["file"]
         suffix = PurePosixPath(file_name).suffix if file_name else ""
@@ -235,7 +240,7 @@ class FakeBotApi(UpdateInjection, BotApiMethods):
         info = {
             "file_id": f"AgAC{kind[:3]}{seq:06d}",
             "file_unique_id": f"AQAD{seq:06d}",
-            "file_size": len(data),
+            "file_size": declared_size if declared_size is not None else len(data),
             "file_path": f"{kind}/file_{seq}{suffix}",
         }
         self.files[info["file_id"]] = bytes(data)

@@ -15,7 +15,10 @@ from aiohttp import web
 
 MAX_TOUSER = 1000
 TASK_ID = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
-MSGTYPES = ("text", "markdown", "textcard", "template_card", "image")
+MSGTYPES = ("text", "markdown", "textcard", "template_card", "image", "video", "voice", "file")
+MEDIA_MSGTYPES = ("image", "video", "voice", "file")
+# media/upload size limits of the real API (bytes)
+UPLOAD_LIMITS = {"image": 10 << 20, "voice": 2 << 20, "video": 10 << 20, "file": 20 << 20}
 
 
 class FakeWeComApi:
@@ -30,6 +33,7 @@ class FakeWeComApi:
         self.violations: list[str] = []
         self.media: dict[str, bytes] = {}
         self.uploads: list[tuple[str, bytes]] = []
+        self.upload_types: dict[str, str] = {}  # media_id -> the type it was uploaded as
         self.menus: list[dict[str, Any]] = []
         self.users: dict[int, list[dict[str, Any]]] = defaultdict(list)  # department -> members
         self.children: dict[int, list[int]] = defaultdict(list)
@@ -181,8 +185,11 @@ class FakeWeComApi:
                 return f"{kind} content empty or over 2048 bytes"
         if kind == "textcard" and not (part.get("title") and part.get("url")):
             return "textcard needs title and url"
-        if kind == "image" and part.get("media_id") not in self.media:
+        if kind in MEDIA_MSGTYPES and part.get("media_id") not in self.media:
             return f"unknown media_id {part.get('media_id')!r}"
+        uploaded_as = self.upload_types.get(str(part.get("media_id")))
+        if kind in ("video", "voice") and uploaded_as not in (None, kind):
+            return f"{kind} message with a media_id uploaded as {uploaded_as}"
         if kind == "template_card":
             return self._check_card(part)
         return None
@@ -208,8 +215,11 @@ class FakeWeComApi:
         _name, content = form["media"]
         if not content:
             return _error(40005, "empty media")
+        if len(content) > UPLOAD_LIMITS[params["type"]]:
+            return _error(40006, "invalid file size")
         media_id = self.add_media(content)
         self.uploads.append((media_id, content))
+        self.upload_types[media_id] = params["type"]
         return _ok(type=params["type"], media_id=media_id, created_at=str(int(time.time())))
 
     def _media_get(self, params: dict[str, Any]) -> web.Response:

@@ -113,6 +113,10 @@ class WeComCallbacks:
             fields["Recognition"] = recognition
         return self._xml(user, "voice", fields)
 
+    def video(self, user: str, media_id: str) -> str:
+        """A video message (the bot downloads it with media/get)."""
+        return self._xml(user, "video", {"MediaId": media_id, "ThumbMediaId": f"T{media_id}"})
+
     def location(self, user: str, lat: float, lng: float, label: str = "") -> str:
         """A shared location."""
         return self._xml(user, "location", {"Location_X": lat, "Location_Y": lng,

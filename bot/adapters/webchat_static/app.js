@@ -306,6 +306,24 @@
     return meta;
   }
 
+  // A video or recording: played in place (<video>/<audio>), or its name when unplayable.
+  function mediaNode(att) {
+    const mime = att.mime || "";
+    if (att.url && (mime.startsWith("video/") || mime.startsWith("audio/"))) {
+      const player = el(mime.startsWith("video/") ? "video" : "audio", "msg-media");
+      player.controls = true;
+      player.preload = "metadata";
+      player.src = att.url;
+      const link = el("a", "attachment", t("attachment", { name: att.name || "?" }));
+      link.href = att.url;
+      link.download = att.name || "";
+      const box = el("div", "media-box");
+      box.append(player, link);
+      return box;
+    }
+    return el("div", "attachment", t("attachment", { name: att.name || "?" }));
+  }
+
   function fillBot(node, msg) {
     node.replaceChildren();
     const bubble = el("div", "bubble");
@@ -316,6 +334,7 @@
       img.addEventListener("load", () => { if (nearBottom()) scrollToBottom(); });
       bubble.append(img);
     }
+    if (msg.attachment) bubble.append(mediaNode(msg.attachment));
     if (msg.text) bubble.append(el("div", "msg-text", msg.text));
     node.append(bubble);
     if (msg.buttons && msg.buttons.length) {
@@ -346,6 +365,8 @@
       img.src = att.url;
       img.addEventListener("load", () => { if (nearBottom()) scrollToBottom(); });
       bubble.append(img);
+    } else if (att && att.url && /^(video|audio)\//.test(att.mime || "")) {
+      bubble.append(mediaNode(att));
     } else if (att) {
       bubble.append(el("div", "attachment", t("attachment", { name: att.name || "?" })));
     }
