@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     stock_collect_days: int = Field(3, ge=1, le=60)  # approved, not collected by then: released
     stock_alert_interval_seconds: float = 120.0
     stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
+    inspection_grace_minutes: int = Field(120, ge=1)  # round open this long past due: reminder;
+    # twice as long: the zone lead is told and the round is missed
+    inspection_interval_seconds: float = 60.0
 
     @field_validator("stock_quantity_roles")
     @classmethod

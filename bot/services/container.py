@@ -13,6 +13,7 @@ from bot.services.dorms import DormService
 from bot.services.due import DueWork
 from bot.services.duty import DutyService
 from bot.services.followup import FollowUpService
+from bot.services.inspections import InspectionService
 from bot.services.manage import ManageService
 from bot.services.materials import MaterialUsageService
 from bot.services.media import MediaService
@@ -45,6 +46,7 @@ class Services:
     due: DueWork
     stock: StockService
     digest: DigestService
+    inspections: InspectionService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -70,4 +72,6 @@ class Services:
             **dispatch,
             stock=stock,
             digest=digest,
+            inspections=InspectionService(repairs, dispatch["duty"], settings.timezone,
+                                          settings.inspection_grace_minutes),
         )
