@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from tortoise.transactions import in_transaction
 from bot.services.categories import CATEGORIES
 from bot.services.csv_io import CsvImportError, ImportResult, read_csv
 from bot.services.errors import ServiceError
-from bot.services.inspection_rules import parse_rule
+from bot.services.inspection_rules import next_fire, parse_rule
 from models.inspections import ITEM_KINDS, InspectionItem, InspectionSchedule, InspectionTemplate
 from models.people import Person
 from models.places import Place
@@ -155,11 +156,20 @@ async def _worker(record: Record, errors: list[str]) -> Person | None:
     return found[0]
 
 
-async def import_inspections(path: str | Path, timezone: str = "Asia/Shanghai") -> ImportResult:
-    """Read, check every record, then write all of it or nothing (raises CsvImportError)."""
+async def import_inspections(path: str | Path, timezone: str = "Asia/Shanghai",
+                             now: datetime | None = None) -> ImportResult:
+    """Read, check every record, then write all of it or nothing (raises CsvImportError).
+    A new schedule's first round is its first fire time after `now`."""
     path = Path(path)
     reader = _from_csv if path.suffix.lower() == ".csv" else _from_toml
     templates, schedules = reader(path)
+    return await import_records(templates, schedules, timezone, now)
+
+
+async def import_records(templates: list[Record], schedules: list[Record],
+                         timezone: str = "Asia/Shanghai", now: datetime | None = None
+                         ) -> ImportResult:
+    """Check templates (with their items) and schedules, then write them all or nothing."""
     errors: list[str] = []
     planned: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     places: dict[str, Place | None] = {}
@@ -201,12 +211,12 @@ async def import_inspections(path: str | Path, timezone: str = "Asia/Shanghai") 
                                   worker))
     if errors:
         raise CsvImportError(errors)
-    return await _write(planned, planned_schedules)
+    return await _write(planned, planned_schedules, timezone, now or datetime.now(UTC))
 
 
 async def _write(planned: list[tuple[dict[str, Any], list[dict[str, Any]]]],
-                 schedules: list[tuple[str, str, Place | None, str | None, Person | None]]
-                 ) -> ImportResult:
+                 schedules: list[tuple[str, str, Place | None, str | None, Person | None]],
+                 timezone: str, now: datetime) -> ImportResult:
     result = ImportResult()
     async with in_transaction():
         for values, items in planned:
@@ -231,7 +241,10 @@ async def _write(planned: list[tuple[dict[str, Any], list[dict[str, Any]]]],
             if await InspectionSchedule.exists(key=key):
                 result.updated += 1
                 continue
-            await InspectionSchedule.create(key=key, template=template, place=place, zone=zone,
-                                            worker=worker, rule=" ".join(rule.split()))
+            rule = " ".join(rule.split())
+            await InspectionSchedule.create(
+                key=key, template=template, place=place, zone=zone, worker=worker, rule=rule,
+                next_due_at=next_fire(parse_rule(rule, timezone), now),
+            )
             result.created += 1
     return result
