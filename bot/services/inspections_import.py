@@ -188,7 +188,8 @@ async def import_records(templates: list[Record], schedules: list[Record],
         items = [_check_item(item, errors) for item in record.items]
         planned.append(({"code": code, "name_zh": record.get("name_zh")[:100],
                          "name_en": record.get("name_en")[:100],
-                         "zone": record.get("zone") or None, "place": places[code],
+                         "zone": record.get("zone") or None,
+                         "place_id": places[code].id if places[code] else None,
                          "category": record.get("category")[:64] or None}, items))
     planned_schedules = []
     for record in schedules:
