@@ -106,12 +106,9 @@ async def round_action(ctx: Context) -> None:
 
 async def _pick_worker(ctx: Context, round_id: int) -> None:
     assert ctx.person is not None
-    service = ctx.services.inspections
-    await service.open_rounds(ctx.person, limit=1)  # managers only
-    workers = await ctx.services.duty.workers(None, on_duty_only=False)
-    workers.sort(key=lambda w: (not w.on_duty, w.person.name))
-    buttons = [[ctx.act(w.person.name + (" ✅" if w.on_duty else ""), "ir", "a", round_id,
-                        w.person.id)] for w in workers[:MAX_WORKER_BUTTONS]]
+    workers = await ctx.services.inspections.reassign_candidates(ctx.person)
+    buttons = [[ctx.act(person.name, "ir", "a", round_id, person.id)]
+               for person in workers[:MAX_WORKER_BUTTONS]]
     if not buttons:
         await ctx.say("inspections.no_workers")
         return

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot.services.csv_io import CsvImportError
-from bot.services.inspections_demo import seed_demo_inspections
 from bot.services.inspections_import import import_inspections
 from models.inspections import InspectionItem, InspectionSchedule, InspectionTemplate
 from tests.inspection_support import import_checklist
@@ -115,3 +114,14 @@ def test_command_line_import_with_a_bad_line(tmp_path: Path) -> None:
     done = run("import", "inspections", str(write(tmp_path, "good.csv", csv_text)))
     assert done.returncode == 0, done.stderr
     assert "inspections: imported 2 (created 2, updated 0)" in done.stdout
+
+
+async def test_readme_example_imports(harness, tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Inspection rounds (巡检)", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    await harness.app.services.people.create("王师傅2", ["worker"], phone="13800000004")
+    result = await import_inspections(write(tmp_path, "readme.toml", example))
+    assert (result.created, result.updated) == (2, 0)
+    assert (await InspectionSchedule.get().prefetch_related("worker")).worker.phone \
+        == "13800000004"

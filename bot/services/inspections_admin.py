@@ -81,6 +81,13 @@ class InspectionAdmin(InspectionBase):
         ).limit(limit)
         return [await self.view(r.id) for r in rows]
 
+    async def reassign_candidates(self, actor: Person) -> list[Person]:
+        """Workers an open round may be given to: on duty first, then by name (managers only)."""
+        require_role(actor, *ADMIN_ROLES)
+        workers = await self.duty.workers(None, on_duty_only=False)
+        workers.sort(key=lambda w: (not w.on_duty, w.person.name))
+        return [w.person for w in workers]
+
     async def reassign(self, actor: Person, round_id: int, worker_id: int) -> RoundView:
         """Give an open round to another worker (managers only); answers so far stay."""
         require_role(actor, *ADMIN_ROLES)
