@@ -61,9 +61,8 @@ async def _manager_view(ctx: Context) -> None:
         await ctx.reply(text, buttons)
     open_rounds = await service.open_rounds(ctx.person)
     for view in open_rounds:
-        worker = await view.round.worker if view.round.worker_id else None  # type: ignore[attr-defined]
         text = ctx.t("inspections.open_round", card=round_card(ctx, view),
-                     worker=worker.name if worker else "—")
+                     worker=view.worker.name if view.worker else "—")
         await ctx.reply(text, [[ctx.act(ctx.t("inspections.btn_reassign"), "ir", "w", view.id)]])
 
 
@@ -93,7 +92,8 @@ async def round_action(ctx: Context) -> None:
         await _pick_worker(ctx, numbers[0])
     elif len(numbers) == 2:
         view = await service.reassign(ctx.person, numbers[0], numbers[1])
-        worker = await view.round.worker
+        worker = view.worker
+        assert worker is not None
         await ctx.reply(ctx.t("inspections.reassigned", name=worker.name), edit=True)
         await ctx.notifier.push(
             worker, "inspections.assigned_to_you",

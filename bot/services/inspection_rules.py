@@ -8,7 +8,7 @@ the month's end means its last day: 31 → 30 April, 28/29 February) or `cron <5
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -103,8 +103,10 @@ def parse_rule(rule: str, timezone: str) -> BaseTrigger:
 
 
 def next_fire(trigger: BaseTrigger, after: datetime) -> datetime | None:
-    """The first fire time strictly after `after` (aware), or None when there is none."""
-    return trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    """The first fire time strictly after `after` (aware), in UTC (so one moment is always
+    stored the same way), or None when there is none."""
+    found = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    return found.astimezone(UTC) if found is not None else None
 
 
 def fire_times(trigger: BaseTrigger, after: datetime, until: datetime) -> list[datetime]:

@@ -44,6 +44,11 @@ class RoundView:
         """The round id."""
         return self.round.id
 
+    @property
+    def worker(self) -> Person | None:
+        """Who the round is assigned to now."""
+        return self.round.worker
+
     def next_item(self) -> InspectionItem | None:
         """The first item not answered yet (None when all are)."""
         return next((i for i in self.items if i.id not in self.answers), None)
@@ -77,7 +82,8 @@ class InspectionBase:
     async def view(self, round_id: int) -> RoundView:
         """One round with everything it shows."""
         found = await InspectionRound.get_or_none(id=round_id).prefetch_related(
-            "schedule__template", "schedule__place__parent", "schedule__template__place"
+            "schedule__template", "schedule__place__parent", "schedule__template__place",
+            "worker",
         )
         if found is None:
             raise NotFound("inspections.unknown_round")

@@ -91,7 +91,7 @@ class InspectionDue(InspectionBase):
             if not claimed:
                 continue
             view = await self.view(rnd.id)
-            worker = await Person.get_or_none(id=rnd.worker_id) if rnd.worker_id else None  # type: ignore[attr-defined]
+            worker = view.worker
             if worker is None:
                 for manager in await self.duty.managers_on_duty():
                     await notifier.push(manager, "inspections.nobody", **await self._texts(
@@ -116,10 +116,12 @@ class InspectionDue(InspectionBase):
             claimed = await InspectionRound.filter(
                 id=rnd.id, reminded_at=None, state__in=OPEN_ROUND_STATES
             ).update(reminded_at=now)
-            worker = await Person.get_or_none(id=rnd.worker_id) if rnd.worker_id else None  # type: ignore[attr-defined]
-            if not claimed or worker is None:
+            if not claimed:
                 continue
             view = await self.view(rnd.id)
+            worker = view.worker
+            if worker is None:
+                continue
             await notifier.push(worker, "inspections.reminder", self._start_button(
                 notifier, worker, rnd.id), **await self._texts(view, worker.locale))
             reminded += 1
@@ -134,7 +136,7 @@ class InspectionDue(InspectionBase):
                 continue
             missed += 1
             view = await self.view(rnd.id)
-            worker = await Person.get_or_none(id=rnd.worker_id) if rnd.worker_id else None  # type: ignore[attr-defined]
+            worker = view.worker
             for person in await self.leads_or_managers(view.schedule):
                 await notifier.push(
                     person, "inspections.missed_lead",
