@@ -41,8 +41,10 @@ def _schedule_line(ctx: Context, line: TemplateLine) -> tuple[str, list[list[But
         state = ctx.t("inspections.paused_mark") if sched.paused else ""
         parts.append(ctx.t("inspections.schedule_line", id=sched.id, rule=sched.rule,
                            place=place, who=who, state=state))
-        verb, key = ("u", "inspections.btn_resume") if sched.paused else ("p",
-                                                                           "inspections.btn_pause_schedule")
+        if sched.paused:
+            verb, key = "u", "inspections.btn_resume"
+        else:
+            verb, key = "p", "inspections.btn_pause_schedule"
         buttons.append([ctx.act(ctx.t(key, id=sched.id), "ir", verb, sched.id)])
     text = ctx.t("inspections.template_line", name=line.template.display(ctx.locale),
                  code=line.template.code, items=line.items,
@@ -73,7 +75,7 @@ async def round_action(ctx: Context) -> None:
     assert ctx.person is not None
     verb, *ids = [*ctx.action_args, ""]
     numbers = [int(i) for i in ids if i.isdigit()]
-    if verb not in ("s", "p", "u", "w", "a") or not numbers:
+    if verb not in ("s", "p", "u", "w", "a") or len(numbers) != (2 if verb == "a" else 1):
         await ctx.say("errors.unknown_button")
         return
     if ctx.conv.active:
@@ -90,7 +92,7 @@ async def round_action(ctx: Context) -> None:
                         edit=True)
     elif verb == "w":
         await _pick_worker(ctx, numbers[0])
-    elif len(numbers) == 2:
+    else:
         view = await service.reassign(ctx.person, numbers[0], numbers[1])
         worker = view.worker
         assert worker is not None

@@ -135,3 +135,28 @@ async def test_manager_lists_and_pauses_a_schedule(harness, tmp_path):
     assert "已暂停" in _texts(out)
     out = await h.press("manager", "恢复计划")
     assert "已恢复" in _texts(out) and not (await InspectionSchedule.get()).paused
+
+
+async def test_english_worker_and_a_round_nobody_could_take(harness, tmp_path):
+    h = harness
+    people = h.app.services.people
+    mary = await people.create("Mary", ["worker"], locale="en", phone="13900000001")
+    await people.bind(mary, "test", "mary", "mary")
+    await import_checklist(tmp_path, worker="13900000001", now=T0 - timedelta(hours=1))
+    await inspection_tick(h.app.services, h.app.notifier, T0)
+    assert "Inspection round: Fire exits" in h.last("mary").text
+    out = await h.press("mary", "Start round")
+    assert "(1/3) Passage clear" in _texts(out)
+    await h.press("mary", "OK")
+    await h.press("mary", "OK")
+    out = await h.send("mary", "abc")
+    assert '"abc" is not a number' in _texts(out) and "allowed 0.7–1.4 MPa" in _texts(out)
+    out = await h.send("mary", "1,1")
+    assert "Round done: Fire exits (Building 3)" in _texts(out)
+    assert "All 3 item(s) OK." in _texts(out)
+    # a zone schedule with nobody in the zone: the managers hear of it, in their language
+    await InspectionSchedule.filter().update(worker_id=None, zone="east")
+    await inspection_tick(h.app.services, h.app.notifier, T0 + timedelta(days=1))
+    assert "找不到负责的师傅" in h.last("manager").text
+    rnd = await InspectionRound.filter(due_at=T0 + timedelta(days=1)).first()
+    assert rnd is not None and rnd.worker_id is None
