@@ -6,13 +6,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.services.csv_io import CsvImportError
 from bot.services.inspections_import import import_inspections
-from models.inspections import InspectionItem, InspectionSchedule, InspectionTemplate
+from models.inspections import (
+    InspectionItem,
+    InspectionRound,
+    InspectionSchedule,
+    InspectionTemplate,
+)
 from tests.inspection_support import import_checklist
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +47,14 @@ async def test_toml_import_then_reimport_updates(harness, tmp_path):
     assert [(i.kind, i.safety, i.photo_required) for i in items] == [
         ("check", True, True), ("check", False, False), ("reading", False, False)]
     assert (items[2].unit, items[2].min_value, items[2].max_value) == ("MPa", 0.7, 1.4)
-    assert items[1].repair_category == "carpentry" and schedule.next_due_at is not None
+    assert items[1].repair_category == "carpentry"
+    # the first round: the first 08:00 (Shanghai) after the schedule was stored
+    assert schedule.next_due_at is None
+    later = schedule.created_at + timedelta(days=1, minutes=1)
+    assert await harness.app.services.inspections.generate(later) == 1
+    rnd = await InspectionRound.get()
+    assert schedule.created_at < rnd.due_at <= later
+    assert rnd.due_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M") == "08:00"
     await import_checklist(tmp_path)  # the same file again: nothing doubled
     assert await InspectionSchedule.all().count() == 1
     assert await InspectionItem.filter(active=True).count() == 3

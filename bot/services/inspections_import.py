@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,8 @@ async def _worker(record: Record, errors: list[str]) -> Person | None:
 async def import_inspections(path: str | Path, timezone: str = "Asia/Shanghai",
                              now: datetime | None = None) -> ImportResult:
     """Read, check every record, then write all of it or nothing (raises CsvImportError).
-    A new schedule's first round is its first fire time after `now`."""
+    A new schedule's first round is its first fire time after `now` (by default: after it
+    was stored, worked out by the generating job in the configured time zone)."""
     path = Path(path)
     reader = _from_csv if path.suffix.lower() == ".csv" else _from_toml
     templates, schedules = reader(path)
@@ -212,12 +213,12 @@ async def import_records(templates: list[Record], schedules: list[Record],
                                   worker))
     if errors:
         raise CsvImportError(errors)
-    return await _write(planned, planned_schedules, timezone, now or datetime.now(UTC))
+    return await _write(planned, planned_schedules, timezone, now)
 
 
 async def _write(planned: list[tuple[dict[str, Any], list[dict[str, Any]]]],
                  schedules: list[tuple[str, str, Place | None, str | None, Person | None]],
-                 timezone: str, now: datetime) -> ImportResult:
+                 timezone: str, now: datetime | None) -> ImportResult:
     result = ImportResult()
     async with in_transaction():
         for values, items in planned:
@@ -245,7 +246,7 @@ async def _write(planned: list[tuple[dict[str, Any], list[dict[str, Any]]]],
             rule = " ".join(rule.split())
             await InspectionSchedule.create(
                 key=key, template=template, place=place, zone=zone, worker=worker, rule=rule,
-                next_due_at=next_fire(parse_rule(rule, timezone), now),
+                next_due_at=next_fire(parse_rule(rule, timezone), now) if now else None,
             )
             result.created += 1
     return result
