@@ -20,7 +20,7 @@ from bot.services.errors import ServiceError
 from models.people import ROLES
 
 T = TypeVar("T")
-IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock")
+IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections")
 EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger")
 
 
@@ -105,6 +105,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
         importer = import_stores if args.kind == "stores" else import_stock
         result = asyncio.run(_with_db(settings, lambda: importer(path)))
+    elif args.kind == "inspections":
+        from bot.services.inspections_import import import_inspections
+
+        result = asyncio.run(
+            _with_db(settings, lambda: import_inspections(path, settings.timezone))
+        )
     elif args.kind == "dorms":
         from bot.services.dorms_csv import import_roster
 
@@ -198,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import places, people or the dorm roster from CSV "
                          "(all or nothing)")
     imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND",
-                     help="places | people | dorms | stores | stock")
+                     help="places | people | dorms | stores | stock | inspections (TOML or CSV)")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_import)
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     survey_remind_hours: float = Field(24.0, gt=0)  # one reminder to non-respondents after this
     survey_interval_seconds: float = 60.0
     max_video_bytes: int = Field(20 * 1024 * 1024, ge=1)  # videos and voice notes (Telegram: 20 MB)
+    inspection_grace_minutes: int = Field(120, ge=1)  # round open this long past due: reminder;
+    # twice as long: the zone lead is told and the round is missed
+    inspection_interval_seconds: float = 60.0
 
     @field_validator("stock_quantity_roles")
     @classmethod

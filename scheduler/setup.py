@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.core.notifier import Notifier
 from bot.services.container import Services
 from scheduler import jobs, jobs_alerts, jobs_digest, jobs_dispatch, jobs_dorms, jobs_stock
+from scheduler import jobs_inspections as jobs_inspections
 from scheduler.jobs_dorm_requests import dorm_requests_tick
 from scheduler.jobs_surveys import survey_tick
 from scheduler.leader import LeaderLease, guard_jobs
@@ -58,6 +59,11 @@ def build_scheduler(
     scheduler.add_job(
         dorm_requests_tick, "interval", seconds=300,
         args=[services, notifier], id="dorm_requests_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_inspections.inspection_tick, "interval",
+        seconds=settings.inspection_interval_seconds, args=[services, notifier],
+        id="inspection_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -14,6 +14,7 @@ from bot.services.dorms import DormService
 from bot.services.due import DueWork
 from bot.services.duty import DutyService
 from bot.services.followup import FollowUpService
+from bot.services.inspections import InspectionService
 from bot.services.manage import ManageService
 from bot.services.materials import MaterialUsageService
 from bot.services.media import MediaService
@@ -49,6 +50,7 @@ class Services:
     digest: DigestService
     surveys: SurveyService
     dorm_requests: DormRequestService
+    inspections: InspectionService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -77,4 +79,6 @@ class Services:
             digest=digest,
             surveys=SurveyService(settings, PlaceService(), dorms.residents_of),
             dorm_requests=DormRequestService(dorms),
+            inspections=InspectionService(repairs, dispatch["duty"], settings.timezone,
+                                          settings.inspection_grace_minutes),
         )
