@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.core.notifier import Notifier
 from bot.services.container import Services
 from scheduler import jobs, jobs_alerts, jobs_digest, jobs_dispatch, jobs_dorms, jobs_stock
+from scheduler.jobs_energy import energy_tick
 from scheduler.leader import LeaderLease, guard_jobs
 
 
@@ -48,6 +49,10 @@ def build_scheduler(
     scheduler.add_job(
         jobs_digest.digest_tick, "interval", seconds=60,
         args=[services, notifier], id="digest_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        energy_tick, "interval", minutes=settings.energy_check_minutes,
+        args=[services, notifier], id="energy_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -12,6 +12,7 @@ from bot.services.dispatch_wiring import build_dispatch
 from bot.services.dorms import DormService
 from bot.services.due import DueWork
 from bot.services.duty import DutyService
+from bot.services.energy import EnergyService, detection_config
 from bot.services.followup import FollowUpService
 from bot.services.manage import ManageService
 from bot.services.materials import MaterialUsageService
@@ -45,6 +46,7 @@ class Services:
     due: DueWork
     stock: StockService
     digest: DigestService
+    energy: EnergyService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -70,4 +72,6 @@ class Services:
             **dispatch,
             stock=stock,
             digest=digest,
+            energy=EnergyService(detection_config(settings), settings.timezone,
+                                 dispatch["duty"], dispatch["dispatch"]),
         )
