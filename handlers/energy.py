@@ -1,5 +1,6 @@
 """Energy anomaly alerts, the answering side: the "Create repair ticket" and "False alarm"
-buttons (en:t:N, en:f:N). Exactly one decision counts; a later press is told who decided."""
+buttons (en:t:N, en:f:N). Exactly one decision counts; a later press is told who decided.
+A new ticket is dispatched after the answer, like a reported one."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ async def energy_action(ctx: Context) -> None:
     decision = await decide(energy, ctx.notifier, int(arg), ctx.person, OUTCOMES[verb],
                             ctx.locale)
     await ctx.reply(_answer(ctx, decision))
+    if decision.new_ticket is not None:  # a repair like any other: dispatch it
+        await ctx.services.dispatch.on_ticket_created(ctx.notifier, decision.new_ticket)
 
 
 def _answer(ctx: Context, decision: Decision) -> str:

@@ -76,7 +76,7 @@ class Anomaly(Model):
         "models.Person", related_name="energy_decisions", null=True, on_delete=fields.SET_NULL
     )
     decided_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    detected_at = fields.DatetimeField(db_index=True)
 
     class Meta:
         table = "energy_anomaly"

@@ -111,18 +111,19 @@ class EnergyService:
             for back in range(LOOKBACK_DAYS, -1, -1):
                 day = today - timedelta(days=back)
                 for finding in detect_findings(series, day, self.tz, meter.kind, self.cfg):
-                    anomaly = await self._record(meter, day, finding)
+                    anomaly = await self._record(meter, day, finding, now)
                     if anomaly is not None:
                         created.append(anomaly)
         return created
 
-    async def _record(self, meter: Meter, day: date, finding: Finding) -> Anomaly | None:
+    async def _record(self, meter: Meter, day: date, finding: Finding, now: datetime
+                      ) -> Anomaly | None:
         if await Anomaly.exists(meter_id=meter.id, day=day, kind=finding.kind):
             return None
         try:
             anomaly = await Anomaly.create(meter=meter, day=day, kind=finding.kind,
                                            details=finding.details(),
-                                           observed_at=finding.observed_at)
+                                           observed_at=finding.observed_at, detected_at=now)
         except IntegrityError:  # another instance recorded it first
             return None
         await AuditLog.create(action=f"energy.{finding.kind}", target=meter.code,
@@ -161,8 +162,9 @@ class EnergyService:
     async def anomaly_summary(self, start: datetime, end: datetime) -> AnomalySummary:
         """Anomalies detected in [start, end): counts per kind and outcome (open, ticket,
         false_alarm), and each one with its meter, place, outcome and ticket (for the digest)."""
-        rows = await Anomaly.filter(created_at__gte=start, created_at__lt=end).order_by(
-            "id").prefetch_related("meter__place", "ticket", "decided_by")
+        rows = await Anomaly.filter(  # UTC: SQLite compares stored times as text
+            detected_at__gte=start.astimezone(UTC), detected_at__lt=end.astimezone(UTC)
+        ).order_by("id").prefetch_related("meter__place", "ticket", "decided_by")
         summary = AnomalySummary()
         for row in rows:
             per_kind = summary.counts.setdefault(row.kind, {})

@@ -40,6 +40,11 @@ class Decision:
     ticket: Ticket | None = None
     linked_existing: bool = False
 
+    @property
+    def new_ticket(self) -> Ticket | None:
+        """The ticket this press filed (to dispatch), if any."""
+        return self.ticket if self.decided and not self.linked_existing else None
+
 
 def number(value: float) -> str:
     """A reading-sized figure: two decimals from 1 up, three below."""
@@ -132,7 +137,7 @@ async def decide(service: EnergyService, notifier: Notifier, anomaly_id: int, pe
                  outcome: str, locale: str | None, now: datetime | None = None) -> Decision:
     """Record `outcome` ("ticket" or "false_alarm") unless someone decided first. A ticket is
     filed on the meter's place by `person` (or the place's open ticket of that category is
-    linked) and dispatched as usual."""
+    linked); the caller dispatches a new ticket (`Decision.new_ticket`) as usual."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     anomaly = await service.get(anomaly_id)
     await service.check_decider(anomaly, person)
@@ -167,5 +172,4 @@ async def _file_ticket(service: EnergyService, notifier: Notifier, anomaly: Anom
     description = anomaly_text(notifier.translator, service, anomaly, locale)
     ticket = await repairs.create(person, meter.place, category, description, now=now)
     await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)
-    await service.dispatch.on_ticket_created(notifier, ticket, now)
     return ticket, False

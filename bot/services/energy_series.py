@@ -146,13 +146,14 @@ def spike_threshold(history: Sequence[float], kind: str, cfg: DetectionConfig
     return middle + margin, middle, spread
 
 
-def detect_spike(hourly: Hourly, day: date, tz: ZoneInfo, kind: str, cfg: DetectionConfig
-                 ) -> Finding | None:
+def detect_spike(hourly: Hourly, day: date, tz: ZoneInfo, kind: str, cfg: DetectionConfig,
+                 skip_hours: Iterable[int] = ()) -> Finding | None:
     """Consumption far above what this meter uses at the same hour of day over the previous
     `history_days` days (needs `spike_min_history` such hours); the worst hour of the day."""
     worst: Finding | None = None
     over = 0
-    for hour_of_day in range(24):
+    skipped = set(skip_hours)
+    for hour_of_day in (h for h in range(24) if h not in skipped):
         moment = local_hour(day, hour_of_day, tz)
         if moment not in hourly:
             continue
@@ -175,7 +176,15 @@ def detect_spike(hourly: Hourly, day: date, tz: ZoneInfo, kind: str, cfg: Detect
 
 def detect(hourly: Hourly, day: date, tz: ZoneInfo, kind: str, cfg: DetectionConfig
            ) -> list[Finding]:
-    """Every rule that fires for a meter of `kind` on local `day` (leaks: water only)."""
-    found = [detect_leak(hourly, day, tz, cfg)] if kind == "water" else []
-    found.append(detect_spike(hourly, day, tz, kind, cfg))
-    return [f for f in found if f is not None]
+    """Every rule that fires for a meter of `kind` on local `day`. Leaks are for water only,
+    and a water meter's night hours belong to the leak rule; a day with a leak raises no
+    water spike as well (the leak explains the extra use)."""
+    if kind != "water":
+        spike = detect_spike(hourly, day, tz, kind, cfg)
+        return [spike] if spike else []
+    leak = detect_leak(hourly, day, tz, cfg)
+    if leak:
+        return [leak]
+    night = range(cfg.night_start, cfg.night_end)
+    spike = detect_spike(hourly, day, tz, kind, cfg, skip_hours=night)
+    return [spike] if spike else []

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('notified_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('decided_by', fields.ForeignKeyField('models.Person', source_field='decided_by_id', null=True, db_constraint=True, to_field='id', related_name='energy_decisions', on_delete=OnDelete.SET_NULL)),
                 ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('detected_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'energy_anomaly', 'app': 'models', 'unique_together': (('meter', 'day', 'kind'),), 'pk_attr': 'id', 'table_description': 'A probable leak or illegal load on one meter on one local day, and what was decided.'},
             bases=['Model'],
