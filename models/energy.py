@@ -36,7 +36,7 @@ class Meter(Model):
 
 
 class Reading(Model):
-    """One cumulative register value of a meter at a moment (UTC); one per meter and moment."""
+    """One cumulative register value of a meter at a moment (UTC), one per meter and moment."""
 
     id = fields.BigIntField(primary_key=True)
     meter: fields.ForeignKeyRelation[Meter] = fields.ForeignKeyField(

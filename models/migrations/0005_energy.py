@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('source', fields.CharField(default='api', max_length=8)),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'meter_reading', 'app': 'models', 'unique_together': (('meter', 'ts'),), 'pk_attr': 'id', 'table_description': 'One cumulative register value of a meter at a moment (UTC); one per meter and moment.'},
+            options={'table': 'meter_reading', 'app': 'models', 'unique_together': (('meter', 'ts'),), 'pk_attr': 'id', 'table_description': 'One cumulative register value of a meter at a moment (UTC), one per meter and moment.'},
             bases=['Model'],
         ),
     ]
