@@ -4,11 +4,13 @@ decision (a linked repair ticket that is dispatched, or a false alarm), for the 
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta
 
 from PIL import Image
 
+from bot.services.energy_alerts import decide
 from bot.services.energy_readings import ValidReading, store
 from models.dispatch import TicketSla, WorkerProfile
 from models.energy import Anomaly, Meter
@@ -180,3 +182,34 @@ async def test_anomaly_summary_for_the_digest(harness):
     assert first.ticket is not None and first.decided_by == "王师傅"
     empty = await energy.anomaly_summary(start - timedelta(days=2), start - timedelta(days=1))
     assert empty.total == 0 and empty.counts == {}
+
+
+async def test_two_presses_at_once_make_one_decision(harness):
+    h = harness
+    water, _ = await meters(h)
+    await energy_tick(h.app.services, h.app.notifier, NOW)
+    anomaly = await Anomaly.get(meter=water)
+    energy, notifier = h.app.services.energy, h.app.notifier
+    results = await asyncio.gather(
+        decide(energy, notifier, anomaly.id, h.people["worker"], "ticket", "zh_CN"),
+        decide(energy, notifier, anomaly.id, h.people["manager"], "false_alarm", "zh_CN"),
+    )
+    assert sorted(r.decided for r in results) == [False, True]
+    winner = next(r for r in results if r.decided)
+    await anomaly.refresh_from_db()
+    assert anomaly.state == winner.anomaly.state
+    assert await Ticket.all().count() == (1 if anomaly.state == "ticket" else 0)
+
+
+async def test_a_leak_that_goes_on_is_one_alert_a_day(harness):
+    h = harness
+    water = await Meter.create(code="W-3-402", kind="water", unit="m³",
+                               place=await Place.get(code="3-402"),
+                               responsible=h.people["worker"])
+    readings = register(FIRST, 36, water_use(), extra=leak)
+    await store([ValidReading(water, ts, value) for ts, value in readings], "api")
+    for hours in range(0, 30, 6):  # the job runs all night and the next day
+        await energy_tick(h.app.services, h.app.notifier, NOW + timedelta(hours=hours))
+    days = await Anomaly.filter(meter=water).order_by("day").values_list("day", "kind")
+    assert days == [(LAST, "leak"), (LAST + timedelta(days=1), "leak")]
+    assert len(alerts_to(h, "worker")) == 2
