@@ -74,8 +74,8 @@ class ReadingsApi:
             return _error(401, refused, **{"WWW-Authenticate": 'Bearer realm="houqin"'})
         if request.content_length is not None and request.content_length > self.max_body:
             return _error(400, f"body larger than {self.max_body} bytes")
-        raw = await request.content.read(self.max_body + 1)
-        if len(raw) > self.max_body:
+        raw = await self._read(request)
+        if raw is None:
             return _error(400, f"body larger than {self.max_body} bytes")
         try:
             batch = self._parse(raw)
@@ -86,6 +86,17 @@ class ReadingsApi:
             return _error(400, f"readings[{exc.index}]: {exc.reason}")
         result = await store(readings, "api")
         return web.json_response({"ok": True, **result.as_dict()})
+
+    async def _read(self, request: web.Request) -> bytes | None:
+        """The whole body as it arrives in chunks; None once it exceeds the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.readany():
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _parse(self, raw: bytes) -> list[tuple[int, RawReading]]:
         try:

@@ -34,7 +34,7 @@ async def start_app(tmp_path, token: str | None, **settings):
 @pytest.fixture
 async def api(tmp_path):
     """(endpoint URL, HTTP session)."""
-    app, url = await start_app(tmp_path, TOKEN, readings_max_batch=50)
+    app, url = await start_app(tmp_path, TOKEN)
     async with aiohttp.ClientSession() as http:
         yield url, http
     await app.stop()
@@ -145,10 +145,19 @@ async def test_bad_bodies(api):
     assert status == 400 and "readings" in answer["error"]
     status, answer = await post(http, url, batch())
     assert status == 400 and "non-empty list" in answer["error"]
-    many = batch(*[{"meter": "W-3-402", "ts": hour(n), "value": n} for n in range(51)])
+    many = batch(*[{"meter": "W-3-402", "ts": hour(n), "value": n} for n in range(5001)])
     status, answer = await post(http, url, many)
-    assert status == 400 and "too many readings: 51 (at most 50" in answer["error"]
-    huge = b'{"readings": [' + b" " * 70_000 + b"]}"
+    assert status == 400 and "too many readings: 5001 (at most 5000" in answer["error"]
+    huge = b'{"readings": [' + b" " * 1_300_000 + b"]}"
     status, answer = await post(http, url, raw=huge)
     assert status == 400 and "body larger than" in answer["error"]
     assert await Reading.all().count() == 0
+
+
+async def test_a_full_batch_arrives_whole(api):
+    url, http = api
+    readings = [{"meter": "W-3-402", "kind": "water", "ts": hour(n), "value": 10_000 - n}
+                for n in range(1, 5001)]
+    status, answer = await post(http, url, batch(*readings))
+    assert status == 200 and answer["accepted"] == 5000
+    assert await Reading.filter(meter__code="W-3-402").count() == 5000

@@ -16,7 +16,6 @@ from bot.core.types import Address, Button, Reply
 from bot.services.digest_chart import cjk_font
 from bot.services.energy import EnergyService
 from bot.services.energy_chart import WINDOW_HOURS, render_window, window_end
-from bot.services.errors import ServiceError
 from models.audit import AuditLog
 from models.energy import Anomaly
 from models.people import Identity, Person
@@ -149,7 +148,7 @@ async def decide(service: EnergyService, notifier: Notifier, anomaly_id: int, pe
     if outcome == "ticket":
         try:
             ticket, existing = await _file_ticket(service, notifier, anomaly, person, locale, now)
-        except ServiceError:
+        except Exception:  # no ticket: the anomaly is open again for another try
             await Anomaly.filter(id=anomaly.id).update(state="open", decided_by_id=None,
                                                        decided_at=None)
             raise
