@@ -213,3 +213,15 @@ async def test_a_leak_that_goes_on_is_one_alert_a_day(harness):
     days = await Anomaly.filter(meter=water).order_by("day").values_list("day", "kind")
     assert days == [(LAST, "leak"), (LAST + timedelta(days=1), "leak")]
     assert len(alerts_to(h, "worker")) == 2
+
+
+async def test_a_responsible_person_without_a_chat_is_skipped(harness):
+    h = harness
+    unbound = await h.app.services.people.create("新师傅", ["worker"])
+    water, _ = await meters(h)
+    await Meter.filter(id=water.id).update(responsible_id=unbound.id)
+    await energy_tick(h.app.services, h.app.notifier, NOW)
+    assert alerts_to(h, "worker") == []
+    assert len(alerts_to(h, "manager")) == 2  # the leak and the spike
+    anomaly = await Anomaly.get(meter=water)
+    assert anomaly.notified == [h.people["manager"].id]

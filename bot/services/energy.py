@@ -29,7 +29,7 @@ from bot.services.energy_series import detect as detect_findings
 from bot.services.errors import NotFound, PermissionDenied
 from models.audit import AuditLog
 from models.energy import Anomaly, Meter, Reading
-from models.people import Person
+from models.people import Identity, Person
 
 if TYPE_CHECKING:
     from bot.services.dispatch import DispatchService
@@ -76,6 +76,13 @@ def detection_config(settings: Settings) -> DetectionConfig:
         leak_floor=settings.energy_leak_floor,
         leak_factor=settings.energy_leak_factor,
     )
+
+
+async def _reachable(people: list[Person]) -> list[Person]:
+    """The active people among `people` with at least one bound chat."""
+    ids = set(await Identity.filter(person_id__in=[p.id for p in people]).values_list(
+        "person_id", flat=True))
+    return [p for p in people if p.active and p.id in ids]
 
 
 class EnergyService:
@@ -140,12 +147,17 @@ class EnergyService:
 
     async def recipients(self, meter: Meter) -> list[Person]:
         """Who is told: the meter's responsible person, else the zone leads of its place's
-        zone, else the managers (on duty, or all)."""
+        zone, else the managers (on duty, or all); each step only counts people with a chat
+        the bot can reach."""
         await meter.fetch_related("responsible", "place")
-        if meter.responsible is not None and meter.responsible.active:
-            return [meter.responsible]
+        responsible = [meter.responsible] if meter.responsible else []
         leads = await self.duty.zone_leads(await place_zone(meter.place))
-        return leads or await self.duty.managers_on_duty()
+        managers = await self.duty.managers_on_duty()
+        for group in (responsible, leads, managers):
+            reachable = await _reachable(group)
+            if reachable:
+                return reachable
+        return managers
 
     async def may_decide(self, anomaly: Anomaly, person: Person) -> bool:
         """The people it was sent to, the zone leads of its place's zone and managers."""
