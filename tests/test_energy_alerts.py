@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
@@ -225,3 +225,29 @@ async def test_a_responsible_person_without_a_chat_is_skipped(harness):
     assert len(alerts_to(h, "manager")) == 2  # the leak and the spike
     anomaly = await Anomaly.get(meter=water)
     assert anomaly.notified == [h.people["manager"].id]
+
+
+async def test_energy_lists_the_weeks_anomalies_and_shows_one_again(harness):
+    h = harness
+    _, power = await meters(h)
+    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await Anomaly.all().update(detected_at=datetime.now(UTC))  # /energy: the real last week
+    replies = await h.send("worker", "/energy")
+    assert "W-3-402" in replies[0].text and "E-3-403" not in replies[0].text  # not the worker's
+    replies = await h.send("manager", "/energy")
+    assert "W-3-402" in replies[0].text and "E-3-403" in replies[0].text
+    assert "待处理" in replies[0].text
+    spike = await Anomaly.get(meter=power)
+    shown = await h.press("manager", "E-3-403")
+    assert shown[0].image is not None and "用量异常" in shown[0].text
+    await h.press("manager", "误报")
+    replies = await h.send("manager", "/energy")
+    assert f"#{spike.id} ⚡ 用量异常 · E-3-403" in replies[0].text and "误报" in replies[0].text
+    assert all("E-3-403" not in b.label for row in replies[0].buttons for b in row)
+    refused = await h.send("student", "/energy")
+    assert refused[0].text == h.app.translator("zh_CN", "errors.not_allowed")
+    refused = await h.send("worker", callback=f"en:v:{spike.id}")
+    assert "只有收到该提醒的人" in refused[0].text
+    await Anomaly.all().delete()
+    replies = await h.send("worker", "/energy")
+    assert "近 7 天没有" in replies[0].text

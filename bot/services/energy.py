@@ -26,7 +26,7 @@ from bot.services.energy_series import (
     hourly_consumption,
 )
 from bot.services.energy_series import detect as detect_findings
-from bot.services.errors import NotFound, PermissionDenied
+from bot.services.errors import NotFound, PermissionDenied, require_role
 from models.audit import AuditLog
 from models.energy import Anomaly, Meter, Reading
 from models.people import Identity, Person
@@ -170,6 +170,18 @@ class EnergyService:
         """Raise PermissionDenied unless `person` may decide on the anomaly."""
         if not await self.may_decide(anomaly, person):
             raise PermissionDenied("energy.not_yours")
+
+    async def recent(self, person: Person, now: datetime | None = None, days: int = 7,
+                     limit: int = 10) -> list[Anomaly]:
+        """The anomalies of the last `days` days the person may decide on (managers: all),
+        open ones first, then newest first (workers and managers only)."""
+        require_role(person, "worker", "manager")
+        since = (now or datetime.now(UTC)).astimezone(UTC) - timedelta(days=days)
+        rows = await Anomaly.filter(detected_at__gte=since).order_by("-id").prefetch_related(
+            "meter__place", "ticket", "decided_by")
+        mine = [row for row in rows if await self.may_decide(row, person)]
+        mine.sort(key=lambda row: row.state != "open")  # stable: newest first within each
+        return mine[:limit]
 
     async def anomaly_summary(self, start: datetime, end: datetime) -> AnomalySummary:
         """Anomalies detected in [start, end): counts per kind and outcome (open, ticket,
