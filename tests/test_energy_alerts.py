@@ -8,16 +8,23 @@ import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PIL import Image
 
+from bot.core.i18n import Translator
+from bot.core.notifier import Notifier
+from bot.services.container import Services
+from bot.services.demo import seed_demo
 from bot.services.energy_alerts import decide
+from bot.services.energy_demo import seed_demo_energy
 from bot.services.energy_readings import ValidReading, store
 from models.dispatch import TicketSla, WorkerProfile
-from models.energy import Anomaly, Meter
+from models.energy import Anomaly, Meter, Reading
 from models.places import Place
 from models.repairs import Ticket
 from scheduler.jobs_energy import energy_tick
 from tests.energy_support import TZ, electricity_use, register, water_use
+from tests.support import make_settings
 
 FIRST = datetime(2026, 10, 26).date()
 LAST = FIRST + timedelta(days=34)
@@ -251,3 +258,17 @@ async def test_energy_lists_the_weeks_anomalies_and_shows_one_again(harness):
     await Anomaly.all().delete()
     replies = await h.send("worker", "/energy")
     assert "近 7 天没有" in replies[0].text
+
+
+@pytest.mark.parametrize("hour", [10, 18, 21])  # 18:20, 02:20 and 05:20 in Shanghai
+async def test_the_demo_meters_raise_a_leak_and_a_spike(db, tmp_path, hour):
+    now = datetime(2026, 11, 30, hour, 20, tzinfo=UTC)
+    await seed_demo()
+    await Reading.all().delete()  # seeded for the real now: again for this test's
+    assert await seed_demo_energy(now) > 1000
+    assert await seed_demo_energy(now) == 0  # once
+    services = Services.build(make_settings(tmp_path))
+    notifier = Notifier({}, Translator())
+    assert await energy_tick(services, notifier, now) == 2
+    found = await Anomaly.all().order_by("id").values_list("meter__code", "kind")
+    assert sorted(found) == [("E-4-101", "spike"), ("W-1-101", "leak")]

@@ -131,12 +131,16 @@ def test_settings_change_the_rules():
 
 
 def test_a_leak_is_not_also_a_water_spike():
-    def leak(local: datetime) -> float:
-        return 0.3 if local.date() == LAST else 0.0
+    after = LAST + timedelta(days=1)
 
-    hourly = hourly_consumption(register(FIRST, 35, water_use(), extra=leak))
+    def leak(local: datetime) -> float:  # all of the last day and the next midnight hour
+        return 0.3 if local.date() == LAST or (local.date() == after and local.hour == 0) else 0
+
+    hourly = hourly_consumption(register(FIRST, 36, water_use(), extra=leak))
     assert detect_spike(hourly, LAST, TZ, "water", CFG) is not None  # on its own it would be
     assert [f.kind for f in detect(hourly, LAST, TZ, "water", CFG)] == ["leak"]
+    assert detect_spike(hourly, after, TZ, "water", CFG) is not None
+    assert detect(hourly, after, TZ, "water", CFG) == []  # still last night's leak
 
 
 def test_a_burst_in_the_day_is_a_water_spike():

@@ -177,14 +177,16 @@ def detect_spike(hourly: Hourly, day: date, tz: ZoneInfo, kind: str, cfg: Detect
 def detect(hourly: Hourly, day: date, tz: ZoneInfo, kind: str, cfg: DetectionConfig
            ) -> list[Finding]:
     """Every rule that fires for a meter of `kind` on local `day`. Leaks are for water only,
-    and a water meter's night hours belong to the leak rule; a day with a leak raises no
-    water spike as well (the leak explains the extra use)."""
+    and a water meter's night hours belong to the leak rule; a day with a leak, or right
+    after one, raises no water spike as well (the leak explains the extra use)."""
     if kind != "water":
         spike = detect_spike(hourly, day, tz, kind, cfg)
         return [spike] if spike else []
     leak = detect_leak(hourly, day, tz, cfg)
     if leak:
         return [leak]
+    if detect_leak(hourly, day - timedelta(days=1), tz, cfg):
+        return []  # last night's leak goes on until tonight shows otherwise
     night = range(cfg.night_start, cfg.night_end)
     spike = detect_spike(hourly, day, tz, kind, cfg, skip_hours=night)
     return [spike] if spike else []
