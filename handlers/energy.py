@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.core.types import Reply
 from bot.services.energy_alerts import (
     ACTION,
     OUTCOMES,
@@ -65,7 +64,7 @@ async def _show(ctx: Context, anomaly_id: int) -> None:
     image = await chart(energy, ctx.translator, anomaly, ctx.locale, datetime.now(UTC))
     text = anomaly_text(ctx.translator, energy, anomaly, ctx.locale)
     buttons = decision_buttons(ctx.translator, anomaly.id, ctx.locale)
-    await ctx.notifier.send(ctx.incoming.address, Reply(text, buttons, image), priority=1)
+    await ctx.reply(text, buttons, image=image)
 
 
 @router.action(ACTION)
