@@ -21,7 +21,7 @@ from bot.services.energy_readings import ValidReading, store
 from models.dispatch import TicketSla, WorkerProfile
 from models.energy import Anomaly, Meter, Reading
 from models.places import Place
-from models.repairs import Ticket
+from models.repairs import Ticket, TicketFollower
 from scheduler.jobs_energy import energy_tick
 from tests.energy_support import TZ, electricity_use, register, water_use
 from tests.support import make_settings
@@ -272,3 +272,17 @@ async def test_the_demo_meters_raise_a_leak_and_a_spike(db, tmp_path, hour):
     assert await energy_tick(services, notifier, now) == 2
     found = await Anomaly.all().order_by("id").values_list("meter__code", "kind")
     assert sorted(found) == [("E-4-101", "spike"), ("W-1-101", "leak")]
+
+
+async def test_an_open_ticket_on_the_place_is_linked_not_doubled(harness):
+    h = harness
+    water, _ = await meters(h)
+    reported = await h.app.services.repairs.create(
+        h.people["student"], await Place.get(code="3-402"), "plumbing", "马桶一直在流水")
+    await energy_tick(h.app.services, h.app.notifier, NOW)
+    replies = await h.press("worker", "生成报修单")
+    assert "已关联" in replies[0].text and reported.number in replies[0].text
+    assert await Ticket.all().count() == 1
+    anomaly = await Anomaly.get(meter=water)
+    assert anomaly.state == "ticket" and anomaly.ticket_id == reported.id
+    assert await TicketFollower.exists(ticket_id=reported.id, person_id=h.people["worker"].id)

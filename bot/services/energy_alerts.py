@@ -165,8 +165,9 @@ async def _file_ticket(service: EnergyService, notifier: Notifier, anomaly: Anom
     category = CATEGORY[meter.kind]
     repairs = service.dispatch.repairs
     ticket = await repairs.open_duplicate(meter.place, category)
-    if ticket is not None:
+    if ticket is not None:  # the same problem is already reported: follow that one
         await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)
+        await repairs.follow(ticket.id, person)
         return ticket, True
     description = anomaly_text(notifier.translator, service, anomaly, locale)
     ticket = await repairs.create(person, meter.place, category, description, now=now)
