@@ -19,6 +19,7 @@ from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
 from bot.http_api import add_alert_routes
+from bot.readings_api import add_reading_routes
 from bot.services.container import Services
 from handlers import build_router
 from models.people import Person
@@ -45,6 +46,7 @@ class HouqinApp:
             self.adapters, self.translator, settings.outbox_max_attempts, platform_limits(settings)
         )
         add_alert_routes(self.http, self.services, self.notifier)
+        add_reading_routes(self.http, self.services)
         self.dispatcher = Dispatcher(
             self.router,
             self.services,

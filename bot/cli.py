@@ -20,8 +20,10 @@ from bot.services.errors import ServiceError
 from models.people import ROLES
 
 T = TypeVar("T")
-IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections")
-EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger")
+IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections", "meters",
+                "readings")
+EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger",
+                "meters", "readings")
 
 
 class CliError(Exception):
@@ -111,6 +113,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         result = asyncio.run(
             _with_db(settings, lambda: import_inspections(path, settings.timezone))
         )
+    elif args.kind in ("meters", "readings"):
+        from bot.services.energy_csv import import_meters, import_readings
+
+        result = asyncio.run(_with_db(settings, lambda: import_meters(path))
+                             if args.kind == "meters" else
+                             _with_db(settings, lambda: import_readings(path, settings.timezone)))
     elif args.kind == "dorms":
         from bot.services.dorms_csv import import_roster
 
@@ -131,6 +139,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.csv_people import export_people
     from bot.services.csv_places import export_places
     from bot.services.dorms_csv import export_roster
+    from bot.services.energy_csv import export_meters, export_readings
     from bot.services.stock_csv import export_ledger, export_stock, export_stores
 
     path = Path(args.file)
@@ -144,6 +153,8 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         "stores": lambda: export_stores(path),
         "stock": lambda: export_stock(path),
         "ledger": lambda: export_ledger(path, settings.timezone),
+        "meters": lambda: export_meters(path),
+        "readings": lambda: export_readings(path, settings.timezone),
     }
     count = asyncio.run(_with_db(settings, exporters[args.kind]))
     print(f"exported {count} {args.kind} to {path}")
@@ -204,14 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import places, people or the dorm roster from CSV "
                          "(all or nothing)")
     imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND",
-                     help="places | people | dorms | stores | stock | inspections (TOML or CSV)")
+                     help="places | people | dorms | stores | stock | inspections (TOML or CSV) "
+                     "| meters | readings")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export places, people, tickets or the dorm roster "
                          "to CSV")
     exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
-                     help="places | people | tickets | dorms | stores | stock | ledger")
+                     help="places | people | tickets | dorms | stores | stock | ledger | "
+                     "meters | readings")
     exp.add_argument("file", metavar="FILE.csv")
     exp.set_defaults(func=cmd_export)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     inspection_grace_minutes: int = Field(120, ge=1)  # round open this long past due: reminder;
     # twice as long: the zone lead is told and the round is missed
     inspection_interval_seconds: float = 60.0
+    readings_api_token: str | None = None  # POST /api/readings (Bearer token); unset: off
+    readings_max_batch: int = Field(5000, ge=1, le=100000)
+    energy_check_minutes: float = 60.0  # how often anomalies are looked for (and sent)
+    energy_spike_k: float = Field(6.0, gt=0)  # spike: above median + k·MAD of the same hour
+    energy_spike_floor_water: float = 0.05  # …and at least this much above (unit per hour)
+    energy_spike_floor_electricity: float = 0.5
+    energy_night_start: int = Field(1, ge=0, le=23)  # leak: local night window [start, end)
+    energy_night_end: int = Field(5, ge=1, le=24)
+    energy_leak_floor: float = 0.02  # a night minimum above max(floor, factor × usual) leaks
+    energy_leak_factor: float = Field(3.0, ge=1)
 
     @field_validator("stock_quantity_roles")
     @classmethod
@@ -85,6 +95,14 @@ class Settings(BaseSettings):
         unknown = [r.strip() for r in value.split(",") if r.strip() and r.strip() not in ROLES]
         if unknown:
             raise ValueError(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
+        return value
+
+    @field_validator("energy_night_end")
+    @classmethod
+    def _night_ends_after_start(cls, value: int, info: ValidationInfo) -> int:
+        """HOUQIN_ENERGY_NIGHT_END: a later hour than HOUQIN_ENERGY_NIGHT_START."""
+        if value <= info.data.get("energy_night_start", 0):
+            raise ValueError("the night window must end after it starts")
         return value
 
     @property

@@ -10,6 +10,7 @@ from bot.services.container import Services
 from scheduler import jobs, jobs_alerts, jobs_digest, jobs_dispatch, jobs_dorms, jobs_stock
 from scheduler import jobs_inspections as jobs_inspections
 from scheduler.jobs_dorm_requests import dorm_requests_tick
+from scheduler.jobs_energy import energy_tick
 from scheduler.jobs_surveys import survey_tick
 from scheduler.leader import LeaderLease, guard_jobs
 
@@ -64,6 +65,10 @@ def build_scheduler(
         jobs_inspections.inspection_tick, "interval",
         seconds=settings.inspection_interval_seconds, args=[services, notifier],
         id="inspection_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        energy_tick, "interval", minutes=settings.energy_check_minutes,
+        args=[services, notifier], id="energy_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -13,6 +13,7 @@ from bot.services.dorm_requests import DormRequestService
 from bot.services.dorms import DormService
 from bot.services.due import DueWork
 from bot.services.duty import DutyService
+from bot.services.energy import EnergyService, detection_config
 from bot.services.followup import FollowUpService
 from bot.services.inspections import InspectionService
 from bot.services.manage import ManageService
@@ -51,6 +52,7 @@ class Services:
     surveys: SurveyService
     dorm_requests: DormRequestService
     inspections: InspectionService
+    energy: EnergyService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -81,4 +83,6 @@ class Services:
             dorm_requests=DormRequestService(dorms),
             inspections=InspectionService(repairs, dispatch["duty"], settings.timezone,
                                           settings.inspection_grace_minutes),
+            energy=EnergyService(detection_config(settings), settings.timezone,
+                                 dispatch["duty"], dispatch["dispatch"]),
         )

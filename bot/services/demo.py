@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from bot.services.csv_places import upsert_place
 from bot.services.dorms_demo import seed_demo_dorm
 from bot.services.duty import DUTY_ROLES, DutyService
+from bot.services.energy_demo import seed_demo_energy
 from bot.services.inspections_demo import seed_demo_inspections
 from bot.services.people import PeopleService
 from bot.services.stock_demo import seed_demo_stock
@@ -137,6 +138,7 @@ async def seed_demo(people: PeopleService | None = None) -> DemoSummary:
         summary.stock_items, summary.stock_items_created = stock.items, stock.items_created
         await _demo_staff_on_duty()
         await seed_demo_inspections()
+        await seed_demo_energy()
     return summary
 
 
