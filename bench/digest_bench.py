@@ -39,6 +39,7 @@ class DigestTiming:
     span: str
     builds: list[float]
     with_text_ms: float
+    new: int
 
     @property
     def median(self) -> float:
@@ -47,9 +48,11 @@ class DigestTiming:
 
 
 async def run(n: int, repeats: int = 5, folder: str | None = None,
-              schema: str = "migrate") -> tuple[dict[str, float], list[DigestTiming]]:
+              schema: str = "migrate", render: bool = True,
+              ) -> tuple[dict[str, float], list[DigestTiming]]:
     """Load `n` tickets into a new database under `folder` (a temporary one by default) and
-    time the digests. Returns (facts about the load, one timing per kind)."""
+    time the digests (and, with `render`, their text and chart). Returns (facts about the
+    load, one timing per kind)."""
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         path = os.path.join(tmp, "bench.sqlite3")
         url = f"sqlite://{path}"
@@ -64,12 +67,13 @@ async def run(n: int, repeats: int = 5, folder: str | None = None,
                  **{f"rows_{table}": float(count) for table, count in counts.items()}}
         await init_db(url, schema="none")
         try:
-            return facts, await _time_digests(Services.build(settings), now, repeats)
+            return facts, await _time_digests(Services.build(settings), now, repeats, render)
         finally:
             await Tortoise.close_connections()
 
 
-async def _time_digests(services: Services, now: datetime, repeats: int) -> list[DigestTiming]:
+async def _time_digests(services: Services, now: datetime, repeats: int,
+                        render: bool) -> list[DigestTiming]:
     manager = await Person.filter(name="manager-0").get()
     service, translator = services.digest, Translator()
     out = []
@@ -81,11 +85,12 @@ async def _time_digests(services: Services, now: datetime, repeats: int) -> list
             report = await service.build(manager, period, SECTIONS)
             builds.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        messages(report, translator, "zh_CN", today=False)
+        if render:
+            messages(report, translator, "zh_CN", today=False)
         text_ms = (time.perf_counter() - started) * 1000
         span = period.start.isoformat() if kind == "day" else (
             f"{period.start.isoformat()}…{period.last_day.isoformat()}")
-        out.append(DigestTiming(kind, span, builds, text_ms))
+        out.append(DigestTiming(kind, span, builds, text_ms, report.new))
     return out
 
 

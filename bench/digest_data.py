@@ -44,9 +44,10 @@ def _insert(db: sqlite3.Connection, table: str, columns: tuple[str, ...],
     db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
-def _people(db: sqlite3.Connection, now: datetime) -> dict[str, list[int]]:
+def _people(db: sqlite3.Connection, now: datetime, n: int) -> dict[str, list[int]]:
     rows, ids = [], defaultdict(list)
-    for role, count in (("student", REPORTERS), ("worker", WORKERS), ("manager", MANAGERS)):
+    reporters = max(50, min(REPORTERS, n // 20))  # a small load (a smoke test) stays small
+    for role, count in (("student", reporters), ("worker", WORKERS), ("manager", MANAGERS)):
         for n in range(count):
             ids[role].append(len(rows) + 1)
             rows.append((len(rows) + 1, f"{role}-{n}", json.dumps([role]), "zh_CN", "[]", 1,
@@ -107,7 +108,7 @@ class Loader:
 
     def load(self) -> dict[str, int]:
         """Insert everything; returns the row count of each table written."""
-        people = _people(self.db, self.now)
+        people = _people(self.db, self.now, self.n)
         places = _places(self.db)
         place_weights = [1 / (rank + 1) ** 0.7 for rank in range(len(places))]
         self.workers = people["worker"]
@@ -214,12 +215,13 @@ class Loader:
 
     def _alerts(self, people: dict[str, list[int]]) -> None:
         everyone = people["student"] + people["worker"]
-        for n in range(12 * ALERTS_PER_MONTH):
+        for n in range(max(1, min(12 * ALERTS_PER_MONTH, self.n // 5000))):
             aid = n + 1
             created = self.now - timedelta(days=self.rng.uniform(0, 365))
             self.tables["alert"].append((aid, "water", "bench", 0, "everyone", "", "chat",
                                          "closed", 1, 0, 0, ts(created), people["manager"][0]))
-            for person in self.rng.sample(everyone, self.rng.randrange(300, 1500)):
+            size = min(len(everyone), self.rng.randrange(300, 1500))
+            for person in self.rng.sample(everyone, size):
                 roll = self.rng.random()
                 status = "safe" if roll < 0.55 else ("received" if roll < 0.75 else "pending")
                 self.tables["alert_recipient"].append(("", status, aid, person))
