@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count, Sum
 
+from bot.services.digest_buckets import closed_counts, new_counts, sla_rates
 from bot.services.digest_period import Period
 from models.alerts import Alert, AlertRecipient
 from models.dispatch import Job, TicketSla
@@ -23,14 +24,13 @@ from models.dorms import ACTIVE_STATUSES, DormAssignment
 from models.followup import FollowUp, RepeatFailure
 from models.people import Person
 from models.places import Place
-from models.repairs import OPEN_STATUSES, Ticket, TicketEvent
+from models.repairs import OPEN_STATUSES, Ticket
 
 if TYPE_CHECKING:
     from bot.services.dorms import DormService
     from bot.services.stock_alerts import StockAlertService
 
 SECTIONS = ("tickets", "sla", "backlog", "ratings", "top", "workers", "stock", "dorms", "alerts")
-CLOSED_STATUSES = ("done", "closed")
 TOP_N = 3
 # a duration in minutes between two timestamp columns, per SQL dialect
 MINUTES_SQL = {
@@ -119,22 +119,13 @@ def _span(prefix: str, start: datetime, end: datetime) -> dict[str, datetime]:
 
 async def count_closed(start: datetime, end: datetime) -> int:
     """Tickets that reached done or closed in the span (each ticket once)."""
-    row = await TicketEvent.filter(
-        to_status__in=CLOSED_STATUSES, **_span("created_at", start, end)
-    ).annotate(n=Count("ticket_id", distinct=True)).first().values("n")
-    return int((row or {}).get("n") or 0)
+    return (await closed_counts([start, end]))[0]
 
 
 async def sla_rate(kind: str, start: datetime, end: datetime) -> tuple[int, int]:
     """(met, measured) for `kind` response or resolution: deadlines met by what was done in
     the span, out of that plus the deadlines that passed in the span with nothing done."""
-    done, due = ("responded_at", "response_due") if kind == "response" else (
-        "resolved_at", "resolution_due")
-    span = _span(done, start, end)
-    measured = await TicketSla.filter(**span).count()
-    met = await TicketSla.filter(**span, **{f"{done}__lte": F(due)}).count()
-    missed = await TicketSla.filter(**_span(due, start, end), **{f"{done}__isnull": True}).count()
-    return met, measured + missed
+    return (await sla_rates(kind, [start, end]))[0]
 
 
 async def median_minutes(done: str, start: datetime, end: datetime) -> float | None:
@@ -224,13 +215,12 @@ async def _alerts(d: Digest, start: datetime, end: datetime) -> None:
 async def trend(last: Period, tz: ZoneInfo | str) -> list[TrendDay]:
     """New and closed tickets and resolution SLA % per bucket: the 14 days, 8 weeks or
     6 months ending with `last`."""
-    out = []
-    for bucket in last.trend():
-        start, end = bucket.bounds(tz)
-        new = await Ticket.filter(**_span("created_at", start, end)).count()
-        out.append(TrendDay(bucket.start, new, await count_closed(start, end),
-                            _pct(*await sla_rate("resolution", start, end))))
-    return out
+    buckets = last.trend()
+    edges = [b.bounds(tz)[0] for b in buckets] + [last.bounds(tz)[1]]
+    new, closed = await new_counts(edges), await closed_counts(edges)
+    rates = await sla_rates("resolution", edges)
+    return [TrendDay(b.start, n, c, _pct(*r))
+            for b, n, c, r in zip(buckets, new, closed, rates, strict=True)]
 
 
 async def build(span: date | Period, tz: ZoneInfo | str,
