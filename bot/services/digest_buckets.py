@@ -8,8 +8,8 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from tortoise.expressions import Case, F, When
-from tortoise.functions import Count, Sum
+from tortoise.expressions import Case, F, Q, RawSQL, When
+from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from models.dispatch import TicketSla
@@ -24,8 +24,10 @@ SLA_COLUMNS = {"response": ("responded_at", "response_due"),
 def _bucket(column: str, edges: list[datetime]) -> Any:
     """The index i of the bucket [edges[i], edges[i+1]) holding `column` (rows already limited
     to [edges[0], edges[-1]))."""
-    whens = [When(**{f"{column}__lt": edge}, then=i) for i, edge in enumerate(edges[1:-1])]
-    return Case(*whens, default=len(edges) - 2)
+    # literal bucket numbers: as parameters PostgreSQL would take them for text
+    whens = [When(**{f"{column}__lt": edge}, then=RawSQL(str(i)))
+             for i, edge in enumerate(edges[1:-1])]
+    return Case(*whens, default=RawSQL(str(len(edges) - 2)))
 
 
 async def per_bucket(query: QuerySet, column: str, edges: list[datetime],
@@ -67,8 +69,8 @@ async def sla_rates(kind: str, edges: list[datetime]) -> list[tuple[int, int]]:
     """(met, measured) per bucket for `kind` response or resolution: deadlines met by what was
     done in the bucket, out of that plus the deadlines that passed in it with nothing done."""
     done, due = SLA_COLUMNS[kind]
-    met_then = Sum(Case(When(**{f"{done}__lte": F(due)}, then=1), default=0))
-    finished = await per_bucket(TicketSla.all(), done, edges, n=Count("id"), met=met_then)
+    met = Count("id", _filter=Q(**{f"{done}__lte": F(due)}))
+    finished = await per_bucket(TicketSla.all(), done, edges, n=Count("id"), met=met)
     missed = await per_bucket(TicketSla.filter(**{f"{done}__isnull": True}), due, edges,
                               n=Count("id"))
     return [(f["met"], f["n"] + m["n"]) for f, m in zip(finished, missed, strict=True)]
