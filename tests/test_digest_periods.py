@@ -177,3 +177,13 @@ async def test_weekly_and_monthly_headings_and_charts(week):
         assert image.format == "PNG" and image.size == (800, 400)
         colors = image.convert("RGB").getcolors(maxcolors=800 * 400)
         assert colors is not None and len(colors) > 10
+
+
+async def test_long_worker_list_is_cut_to_the_busiest_ten(db):
+    from models.people import Person
+
+    d = digest.Digest(WEEK, ("workers",))
+    d.workers = [(Person(name=f"师傅{i}"), 30 - i) for i in range(12)]
+    text = body(d, Translator(), "en")
+    assert "师傅9 21 and 2 more" in text and "师傅10" not in text
+    assert body(d, Translator(), "zh_CN").endswith("师傅9 21 等，另有 2 人")

@@ -38,7 +38,8 @@ def render_trend(days: list[TrendDay], labels: dict[str, str], kind: str = "day"
            label=labels["closed"], color="#54A24B")
     ax.set_xticks(xs, [d.day.strftime(TICK_FORMATS[kind]) for d in days],
                   rotation=45 if kind == "day" else 0, fontsize=8)
-    ax.set_ylim(bottom=0, top=max([1, *(d.new for d in days), *(d.closed for d in days)]) * 1.2)
+    highest = max([1, *(d.new for d in days), *(d.closed for d in days)])
+    ax.set_ylim(bottom=0, top=highest * 1.35)  # room for the legend above the bars
     font = cjk_font()
     ax.set_title(labels["title"], **({"fontfamily": font} if font else {}))
     sla = ax.twinx()

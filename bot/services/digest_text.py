@@ -13,6 +13,8 @@ from models.people import Identity, Person
 if TYPE_CHECKING:
     from bot.core.notifier import Notifier
 
+TOP_WORKERS = 10  # a month lists every worker: the busiest ten, then how many more
+
 
 def _num(value: float | None, t: Translator, locale: str | None) -> str:
     if value is None:
@@ -78,7 +80,9 @@ def body(d: Digest, t: Translator, locale: str | None) -> str:
         places = ", ".join(f"{p.display(locale)} {n}" for p, n in d.top_places)
         lines.append(tr("top", categories=cats or tr("none"), places=places or tr("none")))
     if "workers" in d.sections:
-        done = ", ".join(f"{p.name} {n}" for p, n in d.workers)
+        done = ", ".join(f"{p.name} {n}" for p, n in d.workers[:TOP_WORKERS])
+        if len(d.workers) > TOP_WORKERS:
+            done += tr("more", count=len(d.workers) - TOP_WORKERS)
         lines.append(tr("workers", list=done or tr("none")))
     if "stock" in d.sections:
         items = ", ".join(
