@@ -1,4 +1,5 @@
-"""Run the benchmarks and print their tables: `python -m bench [USERS]`."""
+"""Run the benchmarks and print their tables: `python -m bench [USERS]` (repair conversations
+vs an echo bot) or `python -m bench digest [TICKETS]` (digest build time)."""
 
 from __future__ import annotations
 
@@ -9,4 +10,9 @@ from bench.telegram_load import table
 
 if __name__ == "__main__":
     logging.disable(logging.WARNING)  # the seeded test identities have no adapter: expected noise
-    print(table(int(sys.argv[1]) if len(sys.argv) > 1 else 500))
+    if len(sys.argv) > 1 and sys.argv[1] == "digest":
+        from bench.digest_bench import table as digest_table
+
+        print(digest_table(int(sys.argv[2]) if len(sys.argv) > 2 else 200_000))
+    else:
+        print(table(int(sys.argv[1]) if len(sys.argv) > 1 else 500))

@@ -45,6 +45,7 @@ class Alert(Model):
 
     class Meta:
         table = "alert"
+        indexes = (("created_at",),)
 
 
 class AlertRecipient(Model):

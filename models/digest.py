@@ -1,4 +1,5 @@
-"""Managers' daily digest (日报): each manager's delivery time, sections and last delivery."""
+"""Managers' digests (日报/周报/月报): each manager's delivery time, which digests, sections and
+last deliveries."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from tortoise.models import Model
 
 
 class DigestSubscription(Model):
-    """When a manager gets the daily digest and which sections it shows.
-    `last_sent_on` (a local date) is claimed by a conditional UPDATE, so it goes out once a day.
-    Managers without a row get it at the default time with every section."""
+    """When a manager gets the daily, weekly and monthly digests and which sections they show.
+    The daily one (`enabled`), the weekly one on Mondays (`weekly`) and the monthly one on the
+    1st (`monthly`) all go out at `hour`:`minute` local time. Each `last_*_sent_on` (the local
+    date it went out) is claimed by a conditional UPDATE, so each goes out once per period.
+    Managers without a row get the daily digest at the default time with every section."""
 
     id = fields.IntField(primary_key=True)
     person: fields.OneToOneRelation = fields.OneToOneField(
@@ -20,6 +23,10 @@ class DigestSubscription(Model):
     minute = fields.IntField(default=0)
     sections = fields.JSONField(default=list)
     last_sent_on = fields.DateField(null=True)
+    weekly = fields.BooleanField(default=False)
+    monthly = fields.BooleanField(default=False)
+    last_week_sent_on = fields.DateField(null=True)
+    last_month_sent_on = fields.DateField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

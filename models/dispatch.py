@@ -71,7 +71,8 @@ class Job(Model):
 
     class Meta:
         table = "dispatch_job"
-        indexes = (("ticket_id", "status"), ("worker_id", "status"))
+        indexes = (("ticket_id", "status"), ("worker_id", "status"),
+                   ("status", "finished_at", "worker_id"))  # the digest's jobs per worker
 
 
 class TicketSla(Model):
@@ -91,6 +92,10 @@ class TicketSla(Model):
 
     class Meta:
         table = "ticket_sla"
+        # cover the digest's SLA rates and medians over a span of response or resolution times
+        indexes = (("responded_at", "response_due", "started_at"),
+                   ("resolved_at", "resolution_due", "started_at"),
+                   ("response_due", "responded_at"), ("resolution_due", "resolved_at"))
 
 
 class DueTask(Model):

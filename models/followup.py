@@ -28,6 +28,7 @@ class FollowUp(Model):
 
     class Meta:
         table = "followup"
+        indexes = (("answered_at", "score"),)  # the digest's ratings in a span
 
 
 class TicketMaterial(Model):

@@ -32,7 +32,9 @@ class Ticket(Model):
 
     class Meta:
         table = "ticket"
-        indexes = (("place_id", "category", "status"),)
+        # the digest's: new tickets by category and place in a span, open backlog by age
+        indexes = (("place_id", "category", "status"), ("created_at", "category", "place_id"),
+                   ("status", "created_at"))
 
 
 class TicketEvent(Model):
@@ -53,6 +55,7 @@ class TicketEvent(Model):
 
     class Meta:
         table = "ticket_event"
+        indexes = (("to_status", "created_at", "ticket_id"),)  # the digest's closed tickets
 
 
 class TicketFollower(Model):

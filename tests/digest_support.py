@@ -23,6 +23,11 @@ def local(hour: int, minute: int = 0, day: int = 20) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=TZ).astimezone(UTC)
 
 
+def when(month: int, day: int, hour: int, minute: int = 0, tz: ZoneInfo = TZ) -> datetime:
+    """A local time on any 2026 day in `tz`, as stored: in UTC."""
+    return datetime(2026, month, day, hour, minute, tzinfo=tz).astimezone(UTC)
+
+
 async def ticket(reporter: Person, place: str, category: str, created: datetime,
                  status: str = "submitted") -> Ticket:
     """A ticket created at `created`."""

@@ -47,13 +47,13 @@ async def test_help_lists_digest_for_managers_only(harness):
 
 
 async def test_bad_argument_explains_usage(harness):
-    replies = await harness.send("manager", "/digest lastweek")
+    replies = await harness.send("manager", "/digest lastyear")
     assert "/digest settings" in replies[0].text and replies[0].image is None
 
 
 async def test_settings_time_and_sections(harness):
     replies = await harness.send("manager", "/digest settings")
-    assert "推送时间：08:00" in replies[0].text
+    assert "推送时间：08:00。推送：日报。" in replies[0].text
     await harness.press("manager", "09:00")
     assert "推送时间：09:00" in harness.last("manager").text
     await harness.press("manager", "库存")
@@ -63,8 +63,21 @@ async def test_settings_time_and_sections(harness):
     assert "▫️ 库存" in [b.label for r in harness.last("manager").buttons for b in r]
     replies = await harness.send("manager", "/digest today")
     assert "库存" not in replies[1].text and "报修" in replies[1].text
-    await harness.press("manager", "关闭")
-    assert "推送时间：不推送" in harness.last("manager").text
+    await harness.press("manager", "日报")
+    assert "推送：不推送" in harness.last("manager").text
+    await harness.press("manager", "周报")
+    await harness.press("manager", "月报")
+    card = harness.last("manager").text
+    assert "推送时间：09:00。推送：周报（每周一）、月报（每月1日）。" in card
+    labels = [b.label for r in harness.last("manager").buttons for b in r]
+    assert {"▫️ 日报", "✅ 周报（每周一）", "✅ 月报（每月1日）"} <= set(labels)
+    row = await DigestSubscription.get(person_id=harness.people["manager"].id)
+    assert (row.enabled, row.weekly, row.monthly, row.hour) == (False, True, True, 9)
+    await harness.press("manager", "日报")
+    replies = await harness.send("manager", callback="dg:t:off", message_id="m1")
+    assert "推送：周报（每周一）、月报（每月1日）" in replies[0].text  # an older card's Off button
+    replies = await harness.send("manager", callback="dg:p:year", message_id="m1")
+    assert "该选项不可用" in replies[0].text
     replies = await harness.send("manager", callback="dg:t:1234", message_id="m1")
     assert "该选项不可用" in replies[0].text
     replies = await harness.send("manager", callback="dg:s:nothing", message_id="m1")

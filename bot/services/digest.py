@@ -1,7 +1,8 @@
-"""The managers' daily digest (日报): one local calendar day of the department in numbers.
+"""The managers' digest (日报/周报/月报): one local day, week or month of the department in
+numbers.
 
-Every figure is a SQL aggregate (COUNT / AVG with GROUP BY); only the day's own accepted and
-resolved tickets are read to take their medians, a set bounded by one day's work.
+Every figure is a SQL aggregate (COUNT / SUM with GROUP BY, medians by ORDER BY … LIMIT on the
+database), so the cost follows the indexes, not the number of rows in the span.
 """
 
 from __future__ import annotations
@@ -12,25 +13,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count, Sum
 
+from bot.services.digest_buckets import closed_counts, new_counts, sla_rates
+from bot.services.digest_period import Period
 from models.alerts import Alert, AlertRecipient
 from models.dispatch import Job, TicketSla
 from models.dorms import ACTIVE_STATUSES, DormAssignment
 from models.followup import FollowUp, RepeatFailure
 from models.people import Person
 from models.places import Place
-from models.repairs import OPEN_STATUSES, Ticket, TicketEvent
+from models.repairs import OPEN_STATUSES, Ticket
 
 if TYPE_CHECKING:
     from bot.services.dorms import DormService
     from bot.services.stock_alerts import StockAlertService
 
 SECTIONS = ("tickets", "sla", "backlog", "ratings", "top", "workers", "stock", "dorms", "alerts")
-CLOSED_STATUSES = ("done", "closed")
-TREND_DAYS = 14
 TOP_N = 3
+# a duration in minutes between two timestamp columns, per SQL dialect
+MINUTES_SQL = {
+    "sqlite": '(julianday("{done}") - julianday("started_at")) * 1440.0',
+    "postgres": 'EXTRACT(EPOCH FROM ("{done}" - "started_at")) / 60.0',
+}
 
 
 @dataclass
@@ -45,7 +51,7 @@ class Sources:
 
 @dataclass
 class TrendDay:
-    """One day of the 14-day trend."""
+    """One bucket of the trend (a day, week or month), named by its first day."""
 
     day: date
     new: int
@@ -55,9 +61,10 @@ class TrendDay:
 
 @dataclass
 class Digest:
-    """The numbers of one local day; a section left out stays at its empty value."""
+    """The numbers of one local day, week or month; a section left out stays at its empty
+    value."""
 
-    day: date
+    period: Period
     sections: tuple[str, ...]
     new: int = 0
     closed: int = 0
@@ -84,6 +91,11 @@ class Digest:
     trend: list[TrendDay] = field(default_factory=list)
 
     @property
+    def day(self) -> date:
+        """The first local day of the digest's span."""
+        return self.period.start
+
+    @property
     def ack_pct(self) -> float | None:
         """Share of alert recipients who answered, in percent (None without recipients)."""
         return _pct(self.alert_acked, self.alert_recipients)
@@ -107,28 +119,26 @@ def _span(prefix: str, start: datetime, end: datetime) -> dict[str, datetime]:
 
 async def count_closed(start: datetime, end: datetime) -> int:
     """Tickets that reached done or closed in the span (each ticket once)."""
-    ids = await TicketEvent.filter(
-        to_status__in=CLOSED_STATUSES, **_span("created_at", start, end)
-    ).distinct().values_list("ticket_id", flat=True)
-    return len(ids)
+    return (await closed_counts([start, end]))[0]
 
 
 async def sla_rate(kind: str, start: datetime, end: datetime) -> tuple[int, int]:
     """(met, measured) for `kind` response or resolution: deadlines met by what was done in
     the span, out of that plus the deadlines that passed in the span with nothing done."""
-    done, due = ("responded_at", "response_due") if kind == "response" else (
-        "resolved_at", "resolution_due")
-    span = _span(done, start, end)
-    measured = await TicketSla.filter(**span).count()
-    met = await TicketSla.filter(**span, **{f"{done}__lte": F(due)}).count()
-    missed = await TicketSla.filter(**_span(due, start, end), **{f"{done}__isnull": True}).count()
-    return met, measured + missed
+    return (await sla_rates(kind, [start, end]))[0]
 
 
-async def _median_minutes(done: str, start: datetime, end: datetime) -> float | None:
-    rows = await TicketSla.filter(**_span(done, start, end)).values_list("started_at", done)
-    minutes = [(finish - begin).total_seconds() / 60 for begin, finish in rows]
-    return round(statistics.median(minutes), 1) if minutes else None
+async def median_minutes(done: str, start: datetime, end: datetime) -> float | None:
+    """The median minutes from start to `done` (responded_at or resolved_at) of the tickets
+    done in the span: the middle one or two rows of the ordered durations, on the database."""
+    rows = TicketSla.filter(**_span(done, start, end))
+    count = await rows.count()
+    if not count:
+        return None
+    expr = MINUTES_SQL[TicketSla._meta.db.capabilities.dialect].format(done=done)
+    middle = await rows.annotate(minutes=RawSQL(expr)).order_by("minutes").offset(
+        (count - 1) // 2).limit(2 - count % 2).values_list("minutes", flat=True)
+    return round(statistics.fmean(float(m) for m in middle), 1)
 
 
 async def _tickets(d: Digest, start: datetime, end: datetime) -> None:
@@ -142,8 +152,8 @@ async def _tickets(d: Digest, start: datetime, end: datetime) -> None:
 async def _sla(d: Digest, start: datetime, end: datetime) -> None:
     d.response_pct = _pct(*await sla_rate("response", start, end))
     d.resolution_pct = _pct(*await sla_rate("resolution", start, end))
-    d.median_response_min = await _median_minutes("responded_at", start, end)
-    d.median_resolution_min = await _median_minutes("resolved_at", start, end)
+    d.median_response_min = await median_minutes("responded_at", start, end)
+    d.median_resolution_min = await median_minutes("resolved_at", start, end)
 
 
 async def _backlog(d: Digest, end: datetime) -> None:
@@ -202,27 +212,29 @@ async def _alerts(d: Digest, start: datetime, end: datetime) -> None:
     d.alert_acked = await recipients.filter(status__not="pending").count()
 
 
-async def trend(last: date, tz: ZoneInfo | str, days: int = TREND_DAYS) -> list[TrendDay]:
-    """New and closed tickets and resolution SLA % for the `days` days ending with `last`."""
-    out = []
-    for back in range(days - 1, -1, -1):
-        day = last - timedelta(days=back)
-        start, end = day_bounds(day, tz)
-        new = await Ticket.filter(**_span("created_at", start, end)).count()
-        out.append(TrendDay(day, new, await count_closed(start, end),
-                            _pct(*await sla_rate("resolution", start, end))))
-    return out
+async def trend(last: Period, tz: ZoneInfo | str) -> list[TrendDay]:
+    """New and closed tickets and resolution SLA % per bucket: the 14 days, 8 weeks or
+    6 months ending with `last`."""
+    buckets = last.trend()
+    edges = [b.bounds(tz)[0] for b in buckets] + [last.bounds(tz)[1]]
+    new, closed = await new_counts(edges), await closed_counts(edges)
+    rates = await sla_rates("resolution", edges)
+    return [TrendDay(b.start, n, c, _pct(*r))
+            for b, n, c, r in zip(buckets, new, closed, rates, strict=True)]
 
 
-async def build(day: date, tz: ZoneInfo | str, sections: list[str] | tuple[str, ...] | None = None,
+async def build(span: date | Period, tz: ZoneInfo | str,
+                sections: list[str] | tuple[str, ...] | None = None,
                 sources: Sources | None = None) -> Digest:
-    """Compute the digest of local calendar `day` in time zone `tz`, with the chosen sections
-    (every section when None); the 14-day trend ending that day is always included."""
+    """Compute the digest of a local day (a date) or of a day, week or month (a Period) in time
+    zone `tz`, with the chosen sections (every section when None); the trend ending with that
+    span is always included."""
     src = sources or Sources()
+    period = span if isinstance(span, Period) else Period.containing("day", span)
     chosen = tuple(s for s in SECTIONS if sections is None or s in sections)
-    d = Digest(day=day, sections=chosen)
-    start, end = day_bounds(day, tz)
-    d.trend = await trend(day, tz)
+    d = Digest(period=period, sections=chosen)
+    start, end = period.bounds(tz)
+    d.trend = await trend(period, tz)
     d.new, d.closed = d.trend[-1].new, d.trend[-1].closed
     if "tickets" in chosen:
         await _tickets(d, start, end)

@@ -1,5 +1,5 @@
-"""The digest's picture: a 14-day trend of new vs closed tickets (bars) and SLA % (line),
-rendered headless to PNG bytes."""
+"""The digest's picture: the trend of new vs closed tickets (bars) and SLA % (line) over 14 days,
+8 weeks or 6 months, rendered headless to PNG bytes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from bot.services.digest import TrendDay
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 100
+TICK_FORMATS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}  # a week by its Monday
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
              "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
 
@@ -22,9 +23,10 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def render_trend(days: list[TrendDay], labels: dict[str, str]) -> bytes:
-    """A PNG (800×400) of the trend; `labels` gives the localized `new`, `closed`, `sla` and
-    `title` (pass English labels when `cjk_font()` finds no font with Chinese glyphs)."""
+def render_trend(days: list[TrendDay], labels: dict[str, str], kind: str = "day") -> bytes:
+    """A PNG (800×400) of the trend of day, week or month buckets (`kind`); `labels` gives the
+    localized `new`, `closed`, `sla` and `title` (pass English labels when `cjk_font()` finds
+    no font with Chinese glyphs)."""
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(fig)  # the Agg (headless) renderer, no display and no pyplot state
     ax = fig.add_subplot(1, 1, 1)
@@ -34,8 +36,10 @@ def render_trend(days: list[TrendDay], labels: dict[str, str]) -> bytes:
            color="#4C78A8")
     ax.bar([x + width / 2 for x in xs], [d.closed for d in days], width,
            label=labels["closed"], color="#54A24B")
-    ax.set_xticks(xs, [d.day.strftime("%m-%d") for d in days], rotation=45, fontsize=8)
-    ax.set_ylim(bottom=0, top=max([1, *(d.new for d in days), *(d.closed for d in days)]) * 1.2)
+    ax.set_xticks(xs, [d.day.strftime(TICK_FORMATS[kind]) for d in days],
+                  rotation=45 if kind == "day" else 0, fontsize=8)
+    highest = max([1, *(d.new for d in days), *(d.closed for d in days)])
+    ax.set_ylim(bottom=0, top=highest * 1.35)  # room for the legend above the bars
     font = cjk_font()
     ax.set_title(labels["title"], **({"fontfamily": font} if font else {}))
     sla = ax.twinx()

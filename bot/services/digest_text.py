@@ -13,6 +13,8 @@ from models.people import Identity, Person
 if TYPE_CHECKING:
     from bot.core.notifier import Notifier
 
+TOP_WORKERS = 10  # a month lists every worker: the busiest ten, then how many more
+
 
 def _num(value: float | None, t: Translator, locale: str | None) -> str:
     if value is None:
@@ -20,18 +22,35 @@ def _num(value: float | None, t: Translator, locale: str | None) -> str:
     return f"{value:g}"
 
 
+def span_label(d: Digest, t: Translator, locale: str | None) -> str:
+    """The digest's span in words: a day, "start – end" of a week, or a month."""
+    p = d.period
+    if p.kind == "week":
+        return t(locale, "digest.span_week", start=p.start.isoformat(),
+                 end=p.last_day.isoformat())
+    if p.kind == "month":
+        return t(locale, "digest.span_month", year=p.start.year, month=p.start.month)
+    return p.start.isoformat()
+
+
+def _suffix(d: Digest) -> str:
+    return "" if d.period.kind == "day" else f"_{d.period.kind}"
+
+
 def caption(d: Digest, t: Translator, locale: str | None, today: bool) -> str:
-    """One line under the chart: the day, new, closed, resolution SLA %."""
-    key = "digest.caption_today" if today else "digest.caption"
-    return t(locale, key, day=d.day.isoformat(), new=d.new, closed=d.closed,
-             sla=_num(d.trend[-1].sla_pct if d.trend else None, t, locale))
+    """One line under the chart: the span, new, closed, resolution SLA %."""
+    key = "digest.caption_today" if today else f"digest.caption{_suffix(d)}"
+    return t(locale, key, day=d.day.isoformat(), span=span_label(d, t, locale), new=d.new,
+             closed=d.closed, sla=_num(d.trend[-1].sla_pct if d.trend else None, t, locale))
 
 
 def chart(d: Digest, t: Translator, locale: str | None) -> bytes:
-    """The 14-day trend PNG, labelled in the reader's language when a Chinese font exists."""
+    """The trend PNG (14 days, 8 weeks or 6 months), labelled in the reader's language when a
+    Chinese font exists."""
     lang = locale if cjk_font() else "en"
-    labels = {k: t(lang, f"digest.chart_{k}") for k in ("new", "closed", "sla", "title")}
-    return render_trend(d.trend, labels)
+    labels = {k: t(lang, f"digest.chart_{k}") for k in ("new", "closed", "sla")}
+    labels["title"] = t(lang, f"digest.chart_title{_suffix(d)}")
+    return render_trend(d.trend, labels, d.period.kind)
 
 
 def body(d: Digest, t: Translator, locale: str | None) -> str:
@@ -42,7 +61,7 @@ def body(d: Digest, t: Translator, locale: str | None) -> str:
     def na(value: float | None) -> str:
         return _num(value, t, locale)
 
-    lines = [tr("title", day=d.day.isoformat())]
+    lines = [tr(f"title{_suffix(d)}", day=d.day.isoformat(), span=span_label(d, t, locale))]
     if "tickets" in d.sections:
         lines.append(tr("tickets", new=d.new, closed=d.closed, overdue=d.overdue,
                         repeats=d.repeat_failures))
@@ -61,7 +80,9 @@ def body(d: Digest, t: Translator, locale: str | None) -> str:
         places = ", ".join(f"{p.display(locale)} {n}" for p, n in d.top_places)
         lines.append(tr("top", categories=cats or tr("none"), places=places or tr("none")))
     if "workers" in d.sections:
-        done = ", ".join(f"{p.name} {n}" for p, n in d.workers)
+        done = ", ".join(f"{p.name} {n}" for p, n in d.workers[:TOP_WORKERS])
+        if len(d.workers) > TOP_WORKERS:
+            done += tr("more", count=len(d.workers) - TOP_WORKERS)
         lines.append(tr("workers", list=done or tr("none")))
     if "stock" in d.sections:
         items = ", ".join(
@@ -83,12 +104,14 @@ def messages(d: Digest, t: Translator, locale: str | None, today: bool) -> list[
 
 
 async def deliver(notifier: Notifier, person: Person, d: Digest) -> int:
-    """Queue the scheduled digest to every identity of `person` (once per identity and day,
+    """Queue the scheduled digest to every identity of `person` (once per identity and span,
     by idempotency key); returns how many identities it went to."""
     replies = messages(d, notifier.translator, person.locale, today=False)
     identities = await Identity.filter(person_id=person.id)
+    kind = "" if d.period.kind == "day" else f"{d.period.kind}:"
     for ident in identities:
         for n, reply in enumerate(replies):
+            key = f"digest:{ident.id}:{kind}{d.day.isoformat()}:{n}"
             await notifier.send(Address(ident.platform, ident.chat_id), reply,
-                                idempotency_key=f"digest:{ident.id}:{d.day.isoformat()}:{n}")
+                                idempotency_key=key)
     return len(identities)
