@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.digest_more import MoreSources
 from bot.services.digest_service import DigestService
 from bot.services.dispatch import DispatchService
 from bot.services.dispatch_wiring import build_dispatch
@@ -67,7 +68,7 @@ class Services:
         dispatch = build_dispatch(settings, repairs, stock)
         digest = DigestService(settings.timezone, stock.alerts, dorms,
                                dispatch["followup"].config.low_rating)
-        return cls(
+        services = cls(
             settings=settings,
             people=people,
             places=PlaceService(),
@@ -86,3 +87,6 @@ class Services:
             energy=EnergyService(detection_config(settings), settings.timezone,
                                  dispatch["duty"], dispatch["dispatch"]),
         )
+        digest.more = MoreSources(services.dorm_requests, services.inspections, services.energy,
+                                  services.surveys)
+        return services

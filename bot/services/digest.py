@@ -17,6 +17,7 @@ from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count, Sum
 
 from bot.services.digest_buckets import closed_counts, new_counts, sla_rates
+from bot.services.digest_more import MORE_SECTIONS, MoreFigures, MoreSources, collect
 from bot.services.digest_period import Period
 from models.alerts import Alert, AlertRecipient
 from models.dispatch import Job, TicketSla
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from bot.services.dorms import DormService
     from bot.services.stock_alerts import StockAlertService
 
-SECTIONS = ("tickets", "sla", "backlog", "ratings", "top", "workers", "stock", "dorms", "alerts")
+SECTIONS = ("tickets", "sla", "backlog", "ratings", "top", "workers", "stock", "dorms", "alerts",
+            *MORE_SECTIONS)
 TOP_N = 3
 # a duration in minutes between two timestamp columns, per SQL dialect
 MINUTES_SQL = {
@@ -47,6 +49,7 @@ class Sources:
     dorms: DormService | None = None
     viewer: Person | None = None
     low_rating: int = 2
+    more: MoreSources | None = None
 
 
 @dataclass
@@ -89,6 +92,7 @@ class Digest:
     alert_recipients: int = 0
     alert_acked: int = 0
     trend: list[TrendDay] = field(default_factory=list)
+    more: MoreFigures = field(default_factory=MoreFigures)
 
     @property
     def day(self) -> date:
@@ -254,4 +258,5 @@ async def build(span: date | Period, tz: ZoneInfo | str,
         await _dorms(d, src, start, end)
     if "alerts" in chosen:
         await _alerts(d, start, end)
+    d.more = await collect(src.more, chosen, start, end)
     return d

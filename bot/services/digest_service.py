@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 
 from bot.services import digest
 from bot.services.digest import SECTIONS, Digest, Sources
+from bot.services.digest_more import MoreSources
 from bot.services.digest_period import PERIODS, Period
 from bot.services.dorms import DormService
 from bot.services.errors import InvalidState, require_role
@@ -52,6 +53,7 @@ class DigestService:
         self.stock = stock
         self.dorms = dorms
         self.low_rating = low_rating
+        self.more: MoreSources | None = None  # the capabilities behind the extra sections
 
     def local_today(self, now: datetime | None = None) -> date:
         """Today's date in the service's time zone."""
@@ -82,7 +84,7 @@ class DigestService:
         """The digest of a local day (a date) or a day, week or month (a Period) as `viewer` (a
         manager) sees it."""
         require_role(viewer, *DIGEST_ROLES)
-        sources = Sources(self.stock, self.dorms, viewer, self.low_rating)
+        sources = Sources(self.stock, self.dorms, viewer, self.low_rating, self.more)
         return await digest.build(span, self.tz, sections, sources)
 
     async def settings(self, person: Person) -> DigestSettings:

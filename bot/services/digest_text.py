@@ -8,6 +8,7 @@ from bot.core.i18n import Translator
 from bot.core.types import Address, Reply
 from bot.services.digest import Digest
 from bot.services.digest_chart import cjk_font, render_trend
+from bot.services.digest_more import lines as more_lines
 from models.people import Identity, Person
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def body(d: Digest, t: Translator, locale: str | None) -> str:
     if "alerts" in d.sections:
         lines.append(tr("alerts", raised=d.alerts_raised, acked=d.alert_acked,
                         recipients=d.alert_recipients, pct=na(d.ack_pct)))
+    lines += more_lines(d.more, lambda key, **f: t(locale, key, **f), locale)
     return "\n".join(lines)
 
 
