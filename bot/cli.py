@@ -20,8 +20,8 @@ from bot.services.errors import ServiceError
 from models.people import ROLES
 
 T = TypeVar("T")
-IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock")
-EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger")
+IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "assets")
+EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger", "assets")
 
 
 class CliError(Exception):
@@ -105,6 +105,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
         importer = import_stores if args.kind == "stores" else import_stock
         result = asyncio.run(_with_db(settings, lambda: importer(path)))
+    elif args.kind == "assets":
+        from bot.services.assets_csv import import_assets
+
+        result = asyncio.run(_with_db(settings, lambda: import_assets(path)))
     elif args.kind == "dorms":
         from bot.services.dorms_csv import import_roster
 
@@ -121,6 +125,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly)."""
+    from bot.services.assets_csv import export_assets
     from bot.services.csv_io import export_tickets
     from bot.services.csv_people import export_people
     from bot.services.csv_places import export_places
@@ -138,6 +143,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         "stores": lambda: export_stores(path),
         "stock": lambda: export_stock(path),
         "ledger": lambda: export_ledger(path, settings.timezone),
+        "assets": lambda: export_assets(path),
     }
     count = asyncio.run(_with_db(settings, exporters[args.kind]))
     print(f"exported {count} {args.kind} to {path}")
@@ -198,14 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import places, people or the dorm roster from CSV "
                          "(all or nothing)")
     imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND",
-                     help="places | people | dorms | stores | stock")
+                     help="places | people | dorms | stores | stock | assets")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export places, people, tickets or the dorm roster "
                          "to CSV")
     exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
-                     help="places | people | tickets | dorms | stores | stock | ledger")
+                     help="places | people | tickets | dorms | stores | stock | ledger | assets")
     exp.add_argument("file", metavar="FILE.csv")
     exp.set_defaults(func=cmd_export)
 
@@ -219,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--locale", help=" or ".join(SUPPORTED))
     inv.set_defaults(func=cmd_invite)
 
+    from bot.qr_cli import add_qr_parser
+
+    add_qr_parser(sub)
     from bot.adapters.wecom_cli import add_wecom_parser
 
     add_wecom_parser(sub)

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     stock_collect_days: int = Field(3, ge=1, le=60)  # approved, not collected by then: released
     stock_alert_interval_seconds: float = 120.0
     stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
+    telegram_bot_username: str | None = None  # QR labels link to t.me/<username>?start=…
+    public_url: str | None = None  # how phones reach the HTTP server (QR links, WeCom scan page)
 
     @field_validator("stock_quantity_roles")
     @classmethod

@@ -10,7 +10,7 @@ ASSET_EVENTS = ("created", "moved", "repair_opened", "repaired", "status", "disp
 
 
 class Asset(Model):
-    """One piece of equipment with a unique code (e.g. AC-3-402-01), where it is and who keeps it."""
+    """A piece of equipment with a unique code (e.g. AC-3-402-01): where it is, who keeps it."""
 
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
