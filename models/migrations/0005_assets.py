@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('status', fields.CharField(default='in_use', db_index=True, max_length=16)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'asset', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One piece of equipment with a unique code (e.g. AC-3-402-01), where it is and who keeps it.'},
+            options={'table': 'asset', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A piece of equipment with a unique code (e.g. AC-3-402-01): where it is, who keeps it.'},
             bases=['Model'],
         ),
         ops.CreateModel(
