@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 FLOW = "report"
 MAX_PHOTOS = 9
 MAX_VOICES = 5
+MAX_ASSETS = 8
 
 
 def next_step(data: dict) -> str:
@@ -27,6 +28,8 @@ def next_step(data: dict) -> str:
         return "category"
     if not data.get("place_id"):
         return "place"
+    if data.get("asset_choices") and "asset_id" not in data:
+        return "asset"
     if not data.get("description"):
         return "description"
     if not data.get("photos_done"):
@@ -79,6 +82,15 @@ async def take_voices(ctx: Context, refs: list[FileRef]) -> int:
     if added:
         await ctx.say("report.voice_added", count=len(ctx.conv.data.get("voices", [])))
     return len(added)
+
+
+async def offer_assets(ctx: Context) -> None:
+    """Once the place is known, remember its assets so the report can name one (QR reports
+    already did)."""
+    data = ctx.conv.data
+    if data.get("place_id") and not data.get("asset_offered"):
+        assets = await ctx.services.assets.at_place(data["place_id"])
+        await ctx.update(asset_offered=True, asset_choices=[a.id for a in assets[:MAX_ASSETS]])
 
 
 async def take_location(ctx: Context) -> bool:

@@ -23,6 +23,10 @@ async def _card_text(ctx: Context) -> str:
         photos=len(data.get("photos", [])),
         urgency=urgency_label(ctx, data.get("urgency", "normal")),
     )
+    if data.get("asset_id"):
+        asset = await ctx.services.assets.by_id(data["asset_id"])
+        card += "\n" + ctx.t("assets.card_line", asset=asset.display(ctx.locale),
+                              code=asset.code)
     voices = len(data.get("voices", []))
     return f"{card}\n{ctx.t('report.voice_line', count=voices)}" if voices else card
 
@@ -82,6 +86,7 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         data["description"],
         data.get("urgency", "normal"),
         [*data.get("photos", []), *data.get("voices", [])],
+        asset=await ctx.services.assets.by_id(data["asset_id"]) if data.get("asset_id") else None,
     )
     await ctx.finish()
     outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)

@@ -72,7 +72,7 @@ async def check_asset_repeat(followup: FollowUpService, notifier: Notifier, tick
     await dispatch.announcer(notifier).tell_all(
         await dispatch.duty.managers_on_duty(), "assets.repeat_failure",
         [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}"),
-          (text("assets.btn_card"), f"as:v:{asset.code}")]], PRIORITY_ALERT,
+          (text("assets.btn_card"), f"as:v:{asset.id}")]], PRIORITY_ALERT,
         number=ticket.number, place=place, code=asset.code, asset=asset, count=count,
         days=days,
     )

@@ -60,6 +60,31 @@ class AssetService:
             raise NotFound("assets.unknown", code=(code or "").strip()[:32])
         return asset
 
+    async def by_id(self, asset_id: int | str) -> Asset:
+        """An asset by id (from a button), or NotFound."""
+        asset = await Asset.get_or_none(id=int(asset_id)) if str(asset_id).isdigit() else None
+        if asset is None:
+            raise NotFound("assets.unknown", code=str(asset_id)[:32])
+        return asset
+
+    async def scanned(self, kind: str, code: str) -> tuple[Place, Asset | None]:
+        """What a QR code names: an active place, or an asset in service and its place.
+        Unknown codes are NotFound, retired ones (disposed, deactivated place) InvalidState."""
+        if kind == "asset":
+            asset = await self.find(code)
+            if asset is None:
+                raise NotFound("qr.unknown_asset", code=code[:32])
+            place = await Place.get(id=asset.place_id)  # type: ignore[attr-defined]
+            if asset.status == "disposed" or not place.active:
+                raise InvalidState("qr.retired_asset", code=asset.code)
+            return place, asset
+        place = await Place.get_or_none(code=code)
+        if place is None:
+            raise NotFound("qr.unknown_place", code=code[:32])
+        if not place.active:
+            raise InvalidState("qr.retired_place", code=place.code)
+        return place, None
+
     async def at_place(self, place_id: int) -> list[Asset]:
         """The assets kept at a place (disposed ones left out), by code."""
         return await Asset.filter(place_id=place_id, status__not="disposed").order_by("code")
