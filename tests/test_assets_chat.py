@@ -156,3 +156,20 @@ async def test_guided_report_offers_the_place_assets(h):
     await h.press("student", "水管")
     await h.send("student", "3-403")
     assert "什么问题" in h.last("student").text
+
+
+async def test_one_message_report_still_one_tap_and_may_name_the_asset(h):
+    replies = await h.send("student", "3号楼402 空调不制冷")
+    card = replies[-1]
+    assert "请确认" in card.text and "设备：" not in card.text
+    await h.press("student", "选择具体设备")
+    assert "哪台设备" in h.last("student").text
+    await h.press("student", "空调")
+    assert "设备：空调（AC-3-402）" in h.last("student").text
+    await h.press("student", "提交")
+    ticket = await Ticket.get()
+    assert ticket.asset_id == h.ac.id and ticket.description == "空调不制冷"
+    await h.send("student", "3-402 电视没信号")  # one tap, no asset named
+    await h.press("student", "提交")
+    latest = await Ticket.all().order_by("-id").first()
+    assert latest.id != ticket.id and latest.asset_id is None
