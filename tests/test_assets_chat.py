@@ -173,3 +173,23 @@ async def test_one_message_report_still_one_tap_and_may_name_the_asset(h):
     await h.press("student", "提交")
     latest = await Ticket.all().order_by("-id").first()
     assert latest.id != ticket.id and latest.asset_id is None
+
+
+async def test_manager_names_the_asset_of_a_ticket(h):
+    await h.send("student", "3-402 屏幕没信号")
+    await h.press("student", "提交")
+    ticket = await Ticket.get()
+    for user in ("student", "worker"):  # neither may link an asset, even with a forged button
+        replies = await h.send(user, callback=f"at:s:{ticket.id}:{h.tv.id}")
+        assert "没有权限" in texts(replies)
+    assert (await Ticket.get(id=ticket.id)).asset_id is None
+    await h.send("manager", callback=f"mg:v:{ticket.id}")
+    await h.press("manager", "关联设备")
+    assert f"{ticket.number} 是哪台设备" in h.last("manager").text
+    await h.press("manager", "电视")
+    assert "已关联设备：电视（TV_1）" in h.last("manager").text
+    assert (await Ticket.get(id=ticket.id)).asset_id == h.tv.id
+    assert (await Asset.get(id=h.tv.id)).status == "under_repair"
+    await h.send("manager", callback=f"at:s:{ticket.id}:{h.ac.id}")  # corrected: TV freed
+    assert (await Asset.get(id=h.tv.id)).status == "in_use"
+    assert (await Asset.get(id=h.ac.id)).status == "under_repair"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.services.announce import PRIORITY_ALERT, text
-from bot.services.assets import _change_status
-from bot.services.errors import InvalidState, ServiceError
+from bot.services.assets import EDIT_ROLES, _change_status
+from bot.services.errors import InvalidState, ServiceError, require_role
 from models.assets import Asset, AssetRepeatFailure
 from models.dispatch import Job
 from models.people import Person
@@ -45,6 +45,30 @@ async def sync_asset(ticket: Ticket, actor: Person | None, now: datetime | None 
                              ticket.number, ticket.id)
     elif not open_repair and asset.status == "under_repair":
         await _change_status(asset, actor, "in_use", "repaired", now, ticket.number, ticket.id)
+
+
+async def link_ticket(actor: Person, ticket: Ticket, asset: Asset) -> Ticket:
+    """A manager names the asset an open ticket is about (or corrects it); both the new and
+    any previously named asset follow the ticket's state."""
+    require_role(actor, *EDIT_ROLES)
+    if ticket.status not in OPEN_STATUSES:
+        raise InvalidState("tickets.not_open", number=ticket.number)
+    place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
+    check_reportable(asset, place)
+    before = ticket.asset_id  # type: ignore[attr-defined]
+    if before == asset.id:
+        return ticket
+    moved = await Ticket.filter(id=ticket.id, asset_id=before).update(asset_id=asset.id)
+    if not moved:
+        raise InvalidState("tickets.changed_meanwhile", number=ticket.number)
+    await TicketEvent.create(ticket_id=ticket.id, actor=actor, kind="asset_linked",
+                             note=asset.code)
+    if before:
+        ticket.asset_id = before  # type: ignore[attr-defined]
+        await sync_asset(ticket, actor)
+    ticket.asset_id = asset.id  # type: ignore[attr-defined]
+    await sync_asset(ticket, actor)
+    return ticket
 
 
 async def check_asset_repeat(followup: FollowUpService, notifier: Notifier, ticket: Ticket,
