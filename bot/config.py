@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     stock_digest_hour: int = Field(8, ge=0, le=23)  # local hour of the daily below-minimum digest
     telegram_bot_username: str | None = None  # QR labels link to t.me/<username>?start=…
     public_url: str | None = None  # how phones reach the HTTP server (QR links, WeCom scan page)
+    maintenance_interval_seconds: float = 600.0  # preventive maintenance + warranty reminders
 
     @field_validator("stock_quantity_roles")
     @classmethod

@@ -7,7 +7,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import Settings
 from bot.core.notifier import Notifier
 from bot.services.container import Services
-from scheduler import jobs, jobs_alerts, jobs_digest, jobs_dispatch, jobs_dorms, jobs_stock
+from scheduler import (
+    jobs,
+    jobs_alerts,
+    jobs_assets,
+    jobs_digest,
+    jobs_dispatch,
+    jobs_dorms,
+    jobs_stock,
+)
 from scheduler.leader import LeaderLease, guard_jobs
 
 
@@ -48,6 +56,10 @@ def build_scheduler(
     scheduler.add_job(
         jobs_digest.digest_tick, "interval", seconds=60,
         args=[services, notifier], id="digest_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_assets.maintenance_tick, "interval", seconds=settings.maintenance_interval_seconds,
+        args=[services, notifier], id="maintenance_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler
