@@ -20,7 +20,8 @@ def _every(ctx: Context, plan: MaintenancePlan) -> str:
 
 def _target(ctx: Context, plan: MaintenancePlan) -> str:
     if plan.asset is not None:
-        return f"{plan.asset.display(ctx.locale)} ({plan.asset.code})"
+        return ctx.t("maintenance.target_asset", asset=plan.asset.display(ctx.locale),
+                     code=plan.asset.code)
     return ctx.t("maintenance.target_category", category=plan.asset_category)
 
 

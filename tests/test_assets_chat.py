@@ -193,3 +193,20 @@ async def test_manager_names_the_asset_of_a_ticket(h):
     await h.send("manager", callback=f"at:s:{ticket.id}:{h.ac.id}")  # corrected: TV freed
     assert (await Asset.get(id=h.tv.id)).status == "in_use"
     assert (await Asset.get(id=h.ac.id)).status == "under_repair"
+
+
+async def test_pm_command_for_managers(h):
+    replies = await h.send("student", "/pm")
+    assert "没有权限" in texts(replies)
+    replies = await h.send("manager", "/pm")
+    assert "还没有保养计划" in replies[-1].text
+    replies = await h.send("manager", "/pm add AC-3-402 3x 清洗")
+    assert "不是有效的周期" in replies[-1].text
+    replies = await h.send("manager", "/pm add AC-3-402 3m 清洗 空调滤网")
+    assert "已添加计划" in replies[-1].text and "清洗 空调滤网" in replies[-1].text
+    replies = await h.send("manager", "/pm")
+    assert "空调（AC-3-402）" in replies[-1].text and "每 3 个月" in replies[-1].text
+    await h.press("manager", "停止")
+    assert "已停止" in h.last("manager").text
+    replies = await h.send("manager", "/pm")
+    assert "还没有保养计划" in replies[-1].text
