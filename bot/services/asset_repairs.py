@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.services.announce import PRIORITY_ALERT, text
-from bot.services.assets import EDIT_ROLES, _change_status
+from bot.services.assets import EDIT_ROLES, change_status
 from bot.services.errors import InvalidState, ServiceError, require_role
 from models.assets import Asset, AssetRepeatFailure
 from models.dispatch import Job
@@ -41,10 +41,10 @@ async def sync_asset(ticket: Ticket, actor: Person | None, now: datetime | None 
     now = now or datetime.now(UTC)
     open_repair = await Ticket.exists(asset_id=asset_id, status__in=OPEN_STATUSES)
     if open_repair and asset.status != "under_repair":
-        await _change_status(asset, actor, "under_repair", "repair_opened", now,
+        await change_status(asset, actor, "under_repair", "repair_opened", now,
                              ticket.number, ticket.id)
     elif not open_repair and asset.status == "under_repair":
-        await _change_status(asset, actor, "in_use", "repaired", now, ticket.number, ticket.id)
+        await change_status(asset, actor, "in_use", "repaired", now, ticket.number, ticket.id)
 
 
 async def link_ticket(actor: Person, ticket: Ticket, asset: Asset) -> Ticket:

@@ -164,7 +164,7 @@ class AssetService:
         if status == asset.status:
             return asset
         await self._no_open_repair(asset)
-        await _change_status(asset, actor, status, "status", now, reason)
+        await change_status(asset, actor, status, "status", now, reason)
         return asset
 
     async def dispose(self, actor: Person, code: str, reason: str,
@@ -175,14 +175,15 @@ class AssetService:
             raise ServiceError("assets.need_reason")
         asset = await self._editable(actor, code)
         await self._no_open_repair(asset)
-        await _change_status(asset, actor, "disposed", "disposed", now, reason)
+        await change_status(asset, actor, "disposed", "disposed", now, reason)
         return asset
 
 
-async def _change_status(asset: Asset, actor: Person | None, status: str, kind: str,
+async def change_status(asset: Asset, actor: Person | None, status: str, kind: str,
                          now: datetime | None, note: str = "", ticket_id: int | None = None
                          ) -> bool:
-    """Move the asset's status if nobody changed it meanwhile; a history row and audit."""
+    """Move the asset's status if nobody changed it meanwhile, with a history row and audit;
+    False when it had changed."""
     async with in_transaction():
         moved = await Asset.filter(id=asset.id, status=asset.status).update(status=status)
         if not moved:
