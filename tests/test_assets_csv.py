@@ -113,8 +113,8 @@ def test_cli_import_export_assets(cli, tmp_path: Path):
     assert done.returncode == 2 and "line 3: unknown place 'NOPE'" in done.stderr
     assert "Traceback" not in done.stderr
     with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM asset").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM asset").fetchone()[0] == 5  # 4 from the demo
     out = tmp_path / "out.csv"
     done = cli("export", "assets", str(out))
-    assert done.returncode == 0 and "exported 1 assets" in done.stdout
+    assert done.returncode == 0 and "exported 5 assets" in done.stdout
     assert "AC-1-101,空调,Air con,hvac,1-101" in out.read_text(encoding="utf-8-sig")

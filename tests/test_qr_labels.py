@@ -135,7 +135,9 @@ def test_cli_qr(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     first = sorted((tmp_path / "png").iterdir())[0]
     assert decode(Image.open(first)) == [f"http://127.0.0.1:8080/?start=p_{first.stem}"]
-    nothing = run("qr", "assets", str(tmp_path / "a.pdf"))
-    assert nothing.returncode == 2 and "no assets to label" in nothing.stderr
+    demo = run("qr", "assets", str(tmp_path / "a.pdf"))  # the demo campus's equipment
+    assert demo.returncode == 0 and "4 assets labels" in demo.stdout
+    nothing = run("qr", "assets", "--building", "5", str(tmp_path / "b5.pdf"))
+    assert nothing.returncode == 2 and "no assets to label in building 5" in nothing.stderr
     unknown = run("qr", "rooms", "--building", "NOPE", str(tmp_path / "x.pdf"))
     assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
