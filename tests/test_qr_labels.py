@@ -76,6 +76,8 @@ def test_links_per_platform(tmp_path):
     assert query["appid"] == ["ww123"] and query["agentid"] == ["1000002"]
     assert query["redirect_uri"] == ["https://h.example/wecom/scan"]
     assert query["state"] == ["p_3-402"] and query["scope"] == ["snsapi_base"]
+    painted = LabelPainter(find_cjk_font()).paint(Label("3-402", "3号楼402", "Room 402", url))
+    assert decode(painted) == [url]  # the long WeCom link still scans from the label
     with pytest.raises(ValueError):
         scan_url(web, "p_1", "telegram")
 

@@ -81,9 +81,9 @@ class LabelPainter:
         image = Image.new("RGB", LABEL, "white")
         draw = ImageDraw.Draw(image)
         draw.rectangle((4, 4, LABEL[0] - 5, LABEL[1] - 5), outline=(170, 170, 170), width=2)
-        matrix = qr_image(label.url).resize((QR_SIZE, QR_SIZE), Image.NEAREST)
-        top = (LABEL[1] - QR_SIZE) // 2
-        image.paste(matrix, (MARGIN - 10, top))
+        matrix = qr_image(label.url, QR_SIZE)
+        top = (LABEL[1] - matrix.height) // 2
+        image.paste(matrix, (MARGIN - 10 + (QR_SIZE - matrix.width) // 2, top))
         left = MARGIN + QR_SIZE
         width = LABEL[0] - left - MARGIN
         lines = [(label.code, 64)]
@@ -100,12 +100,15 @@ class LabelPainter:
         return image
 
 
-def qr_image(data: str) -> Image.Image:
-    """The QR code of `data` (error correction M, quiet zone of 4) as a black-on-white image."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=10, border=4)
+def qr_image(data: str, size: int = QR_SIZE) -> Image.Image:
+    """The QR code of `data` (error correction M, quiet zone of 4) as a black-on-white image
+    at most `size` pixels wide, every module the same whole number of pixels."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=1, border=4)
     code.add_data(data)
     code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    scale = max(1, size // image.width)
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
 def pages_of(images: list[Image.Image]) -> list[Image.Image]:
