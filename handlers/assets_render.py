@@ -8,8 +8,14 @@ from zoneinfo import ZoneInfo
 from bot.core.context import Context
 from bot.core.types import Button
 from bot.services.assets import AssetCard
-from handlers.render import local_time, status_label
+from bot.services.categories import CATEGORIES
+from handlers.render import category_label, local_time, status_label
 from models.assets import AssetEvent
+
+
+def asset_category(ctx: Context, category: str) -> str:
+    """A repair category's localized name; other asset categories as written."""
+    return category_label(ctx, category) if category in CATEGORIES else (category or "-")
 
 
 def asset_status(ctx: Context, status: str) -> str:
@@ -47,7 +53,7 @@ def card_text(ctx: Context, card: AssetCard) -> str:
     history = [_event_line(ctx, e) for e in card.events]
     return ctx.t(
         "assets.card", code=asset.code, name=asset.display(ctx.locale),
-        category=asset.category or "-", place=card.place.display(ctx.locale),
+        category=asset_category(ctx, asset.category), place=card.place.display(ctx.locale),
         status=asset_status(ctx, asset.status),
         responsible=card.responsible.name if card.responsible else "-",
         purchased=asset.purchase_date.isoformat() if asset.purchase_date else "-",

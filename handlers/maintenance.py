@@ -7,6 +7,7 @@ from bot.core.context import Context
 from bot.core.router import Router
 from bot.services.assets import EDIT_ROLES
 from bot.services.maintenance import MaintenanceService
+from handlers.assets_render import asset_category
 from models.maintenance import MaintenancePlan
 
 router = Router()
@@ -22,7 +23,8 @@ def _target(ctx: Context, plan: MaintenancePlan) -> str:
     if plan.asset is not None:
         return ctx.t("maintenance.target_asset", asset=plan.asset.display(ctx.locale),
                      code=plan.asset.code)
-    return ctx.t("maintenance.target_category", category=plan.asset_category)
+    return ctx.t("maintenance.target_category",
+                 category=asset_category(ctx, plan.asset_category or ""))
 
 
 @router.command("pm", "maintenance", "baoyang", roles=EDIT_ROLES, help_key="help.cmd_pm",
