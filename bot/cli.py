@@ -21,9 +21,9 @@ from models.people import ROLES
 
 T = TypeVar("T")
 IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections", "meters",
-                "readings")
+                "readings", "assets")
 EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger",
-                "meters", "readings")
+                "meters", "readings", "assets")
 
 
 class CliError(Exception):
@@ -119,6 +119,10 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         result = asyncio.run(_with_db(settings, lambda: import_meters(path))
                              if args.kind == "meters" else
                              _with_db(settings, lambda: import_readings(path, settings.timezone)))
+    elif args.kind == "assets":
+        from bot.services.assets_csv import import_assets
+
+        result = asyncio.run(_with_db(settings, lambda: import_assets(path)))
     elif args.kind == "dorms":
         from bot.services.dorms_csv import import_roster
 
@@ -135,6 +139,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly)."""
+    from bot.services.assets_csv import export_assets
     from bot.services.csv_io import export_tickets
     from bot.services.csv_people import export_people
     from bot.services.csv_places import export_places
@@ -155,6 +160,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         "ledger": lambda: export_ledger(path, settings.timezone),
         "meters": lambda: export_meters(path),
         "readings": lambda: export_readings(path, settings.timezone),
+        "assets": lambda: export_assets(path),
     }
     count = asyncio.run(_with_db(settings, exporters[args.kind]))
     print(f"exported {count} {args.kind} to {path}")
@@ -216,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "(all or nothing)")
     imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND",
                      help="places | people | dorms | stores | stock | inspections (TOML or CSV) "
-                     "| meters | readings")
+                     "| meters | readings | assets")
     imp.add_argument("file", metavar="FILE.csv")
     imp.set_defaults(func=cmd_import)
 
@@ -224,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "to CSV")
     exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
                      help="places | people | tickets | dorms | stores | stock | ledger | "
-                     "meters | readings")
+                     "meters | readings | assets")
     exp.add_argument("file", metavar="FILE.csv")
     exp.set_defaults(func=cmd_export)
 
@@ -238,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--locale", help=" or ".join(SUPPORTED))
     inv.set_defaults(func=cmd_invite)
 
+    from bot.qr_cli import add_qr_parser
+
+    add_qr_parser(sub)
     from bot.adapters.wecom_cli import add_wecom_parser
 
     add_wecom_parser(sub)

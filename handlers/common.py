@@ -7,6 +7,8 @@ from bot.core.i18n import SUPPORTED
 from bot.core.router import Router
 from bot.core.types import Incoming
 from bot.services.people import normalize_phone
+from bot.services.qr_links import is_scan_param
+from handlers.qr_start import start_from_scan
 
 router = Router()
 router.public_flows.add("lang")
@@ -16,6 +18,12 @@ router.public_flows.add("lang")
 async def start(ctx: Context) -> None:
     """Bind with an invite code (`/start CODE`), or greet."""
     inc = ctx.incoming
+    if is_scan_param(inc.args):  # a QR code's deep link, not an invite code
+        if ctx.person is None:
+            await register(ctx)
+            return
+        await start_from_scan(ctx, inc.args[0])
+        return
     if inc.args:
         person = await ctx.services.people.redeem_invite(
             inc.args[0], inc.platform, inc.user_id, inc.chat_id
@@ -44,7 +52,7 @@ async def register(ctx: Context) -> None:
         return
     inc = ctx.incoming
     resume = {"text": inc.text, "command": inc.command, "args": inc.args}
-    if inc.command in ("start", "register"):
+    if inc.command in ("start", "register") and not is_scan_param(inc.args):
         resume = {}
     await ctx.begin("register", "name", resume=resume)
     await ask_name(ctx)

@@ -117,6 +117,8 @@ async def show_card(ctx: Context, ticket_id: str, edit: bool = True) -> None:
              ctx.act(ctx.t("manage.btn_invalid"), "mg", "ci", tid)],
             *buttons,
         ]
+        if await ctx.services.assets.at_place(item.place.id):
+            buttons.append([ctx.act(ctx.t("assets.btn_link"), "at", "p", tid)])
     await ctx.reply(text, buttons, edit=edit and bool(ctx.incoming.callback))
 
 

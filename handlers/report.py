@@ -11,6 +11,7 @@ from handlers.report_draft import (
     FLOW,
     draft_from_text,
     next_step,
+    offer_assets,
     take_location,
     take_photos,
 )
@@ -23,6 +24,7 @@ DONE_WORDS = {"done", "ok", "完成", "好了", "好", "没了", "skip", "跳过
 
 async def advance(ctx: Context) -> None:
     """Go to the first step the draft still needs and ask for it."""
+    await offer_assets(ctx)
     step = next_step(ctx.conv.data)
     await ctx.goto(step)
     await ctx.reprompt()

@@ -12,6 +12,7 @@ from models.places import Place
 FLOW = "report"
 MAX_PHOTOS = PHOTOS.limit
 MAX_VOICES = VOICES.limit
+MAX_ASSETS = 8
 
 
 def next_step(data: dict) -> str:
@@ -20,6 +21,8 @@ def next_step(data: dict) -> str:
         return "category"
     if not data.get("place_id"):
         return "place"
+    if data.get("asset_choices") and "asset_id" not in data:
+        return "asset"
     if not data.get("description"):
         return "description"
     if not data.get("photos_done"):
@@ -32,6 +35,15 @@ def next_step(data: dict) -> str:
 async def take_photos(ctx: Context, refs: list[FileRef]) -> int:
     """Download, check and store photos into the draft; returns how many were added."""
     return len(await take(ctx, refs, PHOTOS))
+
+
+async def offer_assets(ctx: Context) -> None:
+    """Once the place is known, remember its assets so the report can name one (QR reports
+    already did)."""
+    data = ctx.conv.data
+    if data.get("place_id") and not data.get("asset_offered"):
+        assets = await ctx.services.assets.at_place(data["place_id"])
+        await ctx.update(asset_offered=True, asset_choices=[a.id for a in assets[:MAX_ASSETS]])
 
 
 async def take_location(ctx: Context) -> bool:

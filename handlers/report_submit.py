@@ -24,6 +24,10 @@ async def _card_text(ctx: Context) -> str:
         photos=len(data.get("photos", [])),
         urgency=urgency_label(ctx, data.get("urgency", "normal")),
     )
+    if data.get("asset_id"):
+        asset = await ctx.services.assets.by_id(data["asset_id"])
+        card += "\n" + ctx.t("assets.card_line", asset=asset.display(ctx.locale),
+                              code=asset.code)
     lines = [card]
     if data.get("videos"):
         lines.append(ctx.t("media.video_line", count=len(data["videos"])))
@@ -41,6 +45,8 @@ async def show_card(ctx: Context, edit: bool = False) -> None:
         [ctx.choose(ctx.t("report.btn_submit"), "submit")],
         [ctx.choose(ctx.t(toggle), "toggle"), ctx.cancel_button()],
     ]
+    if ctx.conv.data.get("asset_choices") and not ctx.conv.data.get("asset_id"):
+        buttons.insert(1, [ctx.choose(ctx.t("assets.btn_pick"), "asset")])
     await ctx.reply(await _card_text(ctx), buttons, edit=edit)
 
 
@@ -65,6 +71,10 @@ async def confirm(ctx: Context) -> None:
         await ctx.reply(ctx.t("cancel.done"), edit=True)
     elif ctx.choice == "submit":
         await _submit(ctx)
+    elif ctx.choice == "asset" and ctx.conv.data.get("asset_choices"):
+        ctx.conv.data.pop("asset_id", None)
+        await ctx.goto("asset")  # the asset step, then back to this card
+        await ctx.reprompt()
     else:
         await ctx.say("report.use_buttons")
         await show_card(ctx)
@@ -86,6 +96,7 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         data["description"],
         data.get("urgency", "normal"),
         draft_media_ids(data),
+        asset=await ctx.services.assets.by_id(data["asset_id"]) if data.get("asset_id") else None,
     )
     await ctx.finish()
     outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
@@ -141,6 +152,7 @@ async def _start_from_text(ctx: Context, text: str, photos_done: bool) -> bool:
         suggest=[p.id for p in suggestions],
         urgency="normal",
         photos_done=photos_done or bool(data.get("place_id")),
+        asset_id=None,  # one tap still submits; the card offers to name the equipment
     )
     if unknown:
         key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"

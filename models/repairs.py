@@ -29,6 +29,9 @@ class Ticket(Model):
     status = fields.CharField(max_length=16, default="submitted", db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    asset: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Asset", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "ticket"

@@ -7,8 +7,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import Settings
 from bot.core.notifier import Notifier
 from bot.services.container import Services
-from scheduler import jobs, jobs_alerts, jobs_digest, jobs_dispatch, jobs_dorms, jobs_stock
-from scheduler import jobs_inspections as jobs_inspections
+from scheduler import (
+    jobs,
+    jobs_alerts,
+    jobs_assets,
+    jobs_digest,
+    jobs_dispatch,
+    jobs_dorms,
+    jobs_inspections,
+    jobs_stock,
+)
 from scheduler.jobs_dorm_requests import dorm_requests_tick
 from scheduler.jobs_energy import energy_tick
 from scheduler.jobs_surveys import survey_tick
@@ -69,6 +77,10 @@ def build_scheduler(
     scheduler.add_job(
         energy_tick, "interval", minutes=settings.energy_check_minutes,
         args=[services, notifier], id="energy_tick", max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
+        jobs_assets.maintenance_tick, "interval", seconds=settings.maintenance_interval_seconds,
+        args=[services, notifier], id="maintenance_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -232,3 +232,31 @@ async def test_chat_in_a_real_browser(server: Server, tmp_path: Path) -> None:
         await browser.close()
 
     assert problems == []
+
+
+async def test_qr_link_sends_start_once(server: Server) -> None:
+    """A scanned label opens /?start=p_<code>: the chosen person sends `/start p_<code>` once,
+    and the parameter leaves the address bar (a reload does not report again)."""
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await (await browser.new_context(locale="en-US")).new_page()
+        await page.goto(server.url + "?start=p_3-402")
+        await page.locator('[data-testid="person-p20"]').click()
+        await expect(page.locator(".msg.bot").last).to_contain_text("echo: /start p_3-402")
+        assert "start=" not in page.url
+        starts = [i for i in server.received if i.command == "start"]
+        assert [(i.user_id, i.args) for i in starts] == [("p20", ["p_3-402"])]
+        await page.reload()
+        await expect(page.locator("#current-name")).to_have_text("Wang Fang")
+        await page.locator("#message-input").fill("after reload")
+        await page.keyboard.press("Enter")
+        await expect(page.locator(".msg.bot").last).to_contain_text("echo: after reload")
+        assert len([i for i in server.received if i.command == "start"]) == 1
+        await page.goto(server.url + "?start=bad%20value")  # not a start parameter: ignored
+        await page.locator("#message-input").fill("still here")
+        await page.keyboard.press("Enter")
+        await expect(page.locator(".msg.bot").last).to_contain_text("echo: still here")
+        assert len([i for i in server.received if i.command == "start"]) == 1
+        await browser.close()

@@ -22,6 +22,7 @@ from bot.adapters.wecom_endpoint import CALLBACK_PATH, CallbackEndpoint, Recent
 from bot.adapters.wecom_inbound import PLATFORM
 from bot.adapters.wecom_media import media_body
 from bot.adapters.wecom_render import Renderer
+from bot.adapters.wecom_scan import ScanLanding
 from bot.config import Settings
 from bot.core.i18n import Translator
 from bot.core.types import Address, DeliveryError, Feed, Reply
@@ -88,6 +89,8 @@ class WeComAdapter:
             clock=clock,
         )
         self.endpoint.mount(http_app)
+        ScanLanding(self.api, self.endpoint.schedule, translator,
+                    settings.default_locale).mount(http_app)  # QR labels opened in WeCom
 
     # --- lifecycle -----------------------------------------------------------------------------
 

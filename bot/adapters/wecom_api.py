@@ -223,6 +223,11 @@ class WeComApi:
         data = await self.call("GET", "user/list", params)
         return list(data.get("userlist") or [])
 
+    async def user_from_code(self, code: str) -> str | None:
+        """auth/getuserinfo: the member's userid behind an OAuth2 code (None: not a member)."""
+        body = await self.call("GET", "auth/getuserinfo", {"code": code})
+        return body.get("userid") or body.get("UserId") or None
+
 
 def _checked(body: Any, path: str) -> dict[str, Any]:
     """The body when errcode is 0 (or absent), else WeComApiError."""

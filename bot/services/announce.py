@@ -54,8 +54,8 @@ class Announcer:
         if isinstance(value, Text):
             fields = {k: self.render(locale, v) for k, v in value.fields.items()}
             return self.notifier.translator(locale, value.key, **fields)
-        if isinstance(value, Place):
-            return value.display(locale)
+        if isinstance(value, Place) or callable(getattr(value, "display", None)):
+            return value.display(locale)  # places, assets: their name in the reader's language
         if isinstance(value, datetime):
             return self.local(value)
         return value

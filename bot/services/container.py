@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.services.alerts import AlertService
+from bot.services.assets import AssetService
 from bot.services.digest_more import MoreSources
 from bot.services.digest_service import DigestService
 from bot.services.dispatch import DispatchService
@@ -54,6 +55,7 @@ class Services:
     dorm_requests: DormRequestService
     inspections: InspectionService
     energy: EnergyService
+    assets: AssetService = field(default_factory=AssetService)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from bot.services.assets_demo import seed_demo_assets
 from bot.services.csv_places import upsert_place
 from bot.services.dorms_demo import seed_demo_dorm
 from bot.services.duty import DUTY_ROLES, DutyService
@@ -136,6 +137,7 @@ async def seed_demo(people: PeopleService | None = None) -> DemoSummary:
         await seed_demo_dorm(people)
         stock = await seed_demo_stock()
         summary.stock_items, summary.stock_items_created = stock.items, stock.items_created
+        await seed_demo_assets()
         await _demo_staff_on_duty()
         await seed_demo_inspections()
         await seed_demo_energy()

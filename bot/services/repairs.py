@@ -10,9 +10,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from bot.services.asset_repairs import check_reportable, sync_asset
 from bot.services.categories import CATEGORIES
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
 from bot.services.ticket_media import MediaCounts, media_counts
+from models.assets import Asset
 from models.audit import AuditLog
 from models.people import Person
 from models.places import Place
@@ -93,9 +95,12 @@ class RepairService:
         urgency: str = "normal",
         attachment_ids: list[int] | None = None,
         now: datetime | None = None,
+        asset: Asset | None = None,
     ) -> Ticket:
-        """File a new ticket with its photos; numbered R-YYYYMMDD-NNNN in local time."""
+        """File a new ticket with its photos (optionally on one asset at that place); numbered
+        R-YYYYMMDD-NNNN in local time."""
         require_role(reporter, "reporter")
+        check_reportable(asset, place)
         if category not in CATEGORIES:
             raise ServiceError("repair.bad_category")
         if urgency not in URGENCIES:
@@ -113,6 +118,7 @@ class RepairService:
                 description=text[:4000],
                 urgency=urgency,
                 status="submitted",
+                asset=asset,
                 using_db=conn,
             )
             if attachment_ids:
@@ -131,6 +137,7 @@ class RepairService:
                 detail={"place": place.code, "category": category},
                 using_db=conn,
             )
+        await sync_asset(ticket, reporter, now)
         return ticket
 
     async def get(self, number: str) -> Ticket:
@@ -246,6 +253,7 @@ class RepairService:
                 detail={"from": ticket.status},
             )
         ticket.status = to
+        await sync_asset(ticket, actor)
 
     async def list_open(self, actor: Person, limit: int = 20) -> list[Ticket]:
         """Open tickets, oldest first, for staff only."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from bot.services.announce import PRIORITY_ALERT, PRIORITY_NEWS, text
+from bot.services.asset_repairs import check_asset_repeat
 from bot.services.dispatch import DispatchService, clock
 from bot.services.dispatch_queries import JobView, job_view, own_job
 from bot.services.dispatch_views import STAGE_CODES
@@ -149,6 +150,7 @@ class WorkService:
         await self._show_result(notifier, ticket)
         await self.followup.ask(notifier, ticket, job, note, now)
         await self.followup.check_repeat(notifier, ticket, now)
+        await check_asset_repeat(self.followup, notifier, ticket, now)
         return job
 
     async def _show_result(self, notifier: Notifier, ticket: Ticket) -> None:

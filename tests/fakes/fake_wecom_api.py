@@ -38,6 +38,7 @@ class FakeWeComApi:
         self.users: dict[int, list[dict[str, Any]]] = defaultdict(list)  # department -> members
         self.children: dict[int, list[int]] = defaultdict(list)
         self.unreachable: set[str] = set()  # members message/send reports as invaliduser
+        self.oauth_codes: dict[str, str] = {}  # one-time OAuth2 code -> member userid
         self.token_ttl = 7200
         self._tokens: set[str] = set()
         self._seq = itertools.count(1)
@@ -140,6 +141,7 @@ class FakeWeComApi:
             "media/get": self._media_get,
             "menu/create": self._menu,
             "user/list": self._user_list,
+            "auth/getuserinfo": self._user_info,
         }.get(path)
         if handler is None:
             return _error(404, f"no such API {path}")
@@ -241,6 +243,13 @@ class FakeWeComApi:
                 return _error(40058, "sub button name over 40 bytes or without key")
         self.menus.append(menu)
         return _ok()
+
+    def _user_info(self, params: dict[str, Any]) -> web.Response:
+        """auth/getuserinfo: a code issued by `oauth_codes` works once."""
+        user = self.oauth_codes.pop(str(params.get("code", "")), None)
+        if user is None:
+            return _error(40029, "invalid code")
+        return _ok(userid=user, user_ticket="")
 
     def _user_list(self, params: dict[str, Any]) -> web.Response:
         department = int(params.get("department_id", 0))

@@ -22,6 +22,7 @@
     pending: new Map(), // client_id -> local user bubble not yet confirmed
     typingTimer: null,
     toastTimer: null,
+    pendingStart: null, // the ?start= parameter of a scanned QR label, sent once
   };
 
   // ---- small utilities -------------------------------------------------------------
@@ -244,6 +245,28 @@
     showView("chat");
     startPolling();
     $("message-input").focus();
+    sendPendingStart();
+  }
+
+  // A QR label's link (/?start=p_<code>) is sent once as "/start p_<code>" by whoever chats.
+  function takeStartParam() {
+    try {
+      const params = new URLSearchParams(window.location.search);
+      const value = params.get("start");
+      if (!value) return null;
+      params.delete("start");
+      const rest = params.toString();
+      history.replaceState(null, "", window.location.pathname + (rest ? `?${rest}` : ""));
+      return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : null;
+    } catch { return null; }
+  }
+
+  function sendPendingStart() {
+    const param = state.pendingStart;
+    if (!param) return;
+    state.pendingStart = null;
+    $("message-input").value = `/start ${param}`;
+    sendText();
   }
 
   // ---- messages --------------------------------------------------------------------
@@ -617,6 +640,7 @@
   }
 
   async function main() {
+    state.pendingStart = takeStartParam();
     wire();
     await loadStrings(detectLocale());
     applyStrings();

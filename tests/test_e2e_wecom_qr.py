@@ -1,0 +1,59 @@
+"""End to end on WeCom: a QR label's OAuth2 link, followed the way WeCom redirects, starts a
+report in the member's app chat with the place filled in; bad links and codes are refused."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pytest
+
+from bot.app import HouqinApp
+from bot.services.qr_links import encode_param, scan_url
+from models.repairs import Ticket
+from tests.fakes.fake_wecom_api import FakeWeComApi
+from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID
+from tests.support import seed_small_campus
+from tests.test_e2e_wecom import Member, free_port, wecom_settings
+
+
+@pytest.fixture
+async def fake_api():
+    fake = FakeWeComApi(corp_id=CORP_ID, agent_id=AGENT_ID)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def test_scanned_label_starts_the_report_in_the_app_chat(tmp_path, fake_api):
+    port = free_port()
+    settings = wecom_settings(tmp_path, fake_api, port, public_url=f"http://127.0.0.1:{port}")
+    app = HouqinApp(settings)
+    await app.start(schema="generate")
+    try:
+        people = await seed_small_campus()
+        await app.services.people.bind(people["student"], "wecom", "zhangsan", "zhangsan")
+        label = urlsplit(scan_url(settings, encode_param("place", "3-402"), "wecom"))
+        query = parse_qs(label.query)
+        assert label.netloc == "open.weixin.qq.com" and query["appid"] == [CORP_ID]
+        landing, state = query["redirect_uri"][0], query["state"][0]
+        fake_api.oauth_codes["oauth-1"] = "zhangsan"  # WeCom identifies the member
+        async with aiohttp.ClientSession() as http:
+            async with http.get(landing, params={"code": "oauth-1", "state": state}) as resp:
+                assert resp.status == 200
+                assert "返回应用对话继续" in await resp.text()
+            member = Member(fake_api, None, "zhangsan")  # type: ignore[arg-type]
+            await member.expect("3号楼402")
+            await member.expect("哪类问题")
+            # the same link reloaded: the one-time code is spent, no second report starts
+            async with http.get(landing, params={"code": "oauth-1", "state": state}) as resp:
+                assert resp.status == 403 and "企业微信" in await resp.text()
+            async with http.get(landing, params={"code": "x", "state": "NOTAQR"}) as resp:
+                assert resp.status == 400
+            async with http.get(landing, params={"state": state}) as resp:
+                assert resp.status == 400
+        starts = [m for m in fake_api.messages_to("zhangsan") if "哪类问题" in str(m)]
+        assert len(starts) == 1
+        assert await Ticket.all().count() == 0
+    finally:
+        await app.stop()
