@@ -14,12 +14,12 @@ Answers 201 with the alert's number; 401 without the right token; 400 with the r
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.api_auth import bearer_refusal, error, unauthorized
 from bot.services.alerts_audience import Audience
 from bot.services.errors import ServiceError
 from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS
@@ -42,9 +42,6 @@ def add_alert_routes(http: web.Application, services: Services, notifier: Notifi
     http.router.add_post(ALERTS_PATH, AlertApi(services, notifier).handle)
 
 
-def _error(status: int, reason: str, **headers: str) -> web.Response:
-    return web.json_response({"ok": False, "error": reason}, status=status, headers=headers)
-
 
 class AlertApi:
     """Authenticates, validates and hands the alert to the alert service."""
@@ -53,23 +50,12 @@ class AlertApi:
         self.services = services
         self.notifier = notifier
 
-    def _authorized(self, request: web.Request) -> str | None:
-        """None when the bearer token matches, else the reason it does not."""
-        token = self.services.settings.alerts_api_token
-        if not token:
-            return "the alerts API is disabled: HOUQIN_ALERTS_API_TOKEN is not set"
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
-            return "missing bearer token (Authorization: Bearer <token>)"
-        if not hmac.compare_digest(given.strip().encode(), token.encode()):
-            return "invalid token"
-        return None
-
     async def handle(self, request: web.Request) -> web.Response:
         """Raise the alert described by the JSON body."""
-        refused = self._authorized(request)
+        refused = bearer_refusal(request, self.services.settings.alerts_api_token, "alerts",
+                                 "HOUQIN_ALERTS_API_TOKEN")
         if refused:
-            return _error(401, refused, **{"WWW-Authenticate": 'Bearer realm="houqin"'})
+            return unauthorized(refused)
         try:
             body = await self._body(request)
             template, details, audience, evacuation, source = await self._parse(body)
@@ -84,9 +70,9 @@ class AlertApi:
                 source=source,
             )
         except BadRequest as exc:
-            return _error(400, str(exc))
+            return error(400, str(exc))
         except ServiceError as err:
-            return _error(400, self.notifier.translator("en", err.key, **err.fields))
+            return error(400, self.notifier.translator("en", err.key, **err.fields))
         return web.json_response(
             {
                 "ok": True,

@@ -17,13 +17,13 @@ is off and the answer says so, as for /api/alerts).
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.api_auth import bearer_refusal, error, unauthorized
 from bot.services.energy_readings import RawReading, ReadingError, store, validate
 
 if TYPE_CHECKING:
@@ -43,9 +43,6 @@ def add_reading_routes(http: web.Application, services: Services) -> None:
     http.router.add_post(READINGS_PATH, ReadingsApi(services).handle)
 
 
-def _error(status: int, reason: str, **headers: str) -> web.Response:
-    return web.json_response({"ok": False, "error": reason}, status=status, headers=headers)
-
 
 class ReadingsApi:
     """Authenticates, validates and stores a batch of readings."""
@@ -55,35 +52,24 @@ class ReadingsApi:
         self.max_batch = services.settings.readings_max_batch
         self.max_body = max(64 * 1024, self.max_batch * BYTES_PER_READING)
 
-    def _authorized(self, request: web.Request) -> str | None:
-        """None when the bearer token matches, else the reason it does not."""
-        token = self.services.settings.readings_api_token
-        if not token:
-            return "the readings API is disabled: HOUQIN_READINGS_API_TOKEN is not set"
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
-            return "missing bearer token (Authorization: Bearer <token>)"
-        if not hmac.compare_digest(given.strip().encode(), token.encode()):
-            return "invalid token"
-        return None
-
     async def handle(self, request: web.Request) -> web.Response:
         """Store the readings of the JSON body."""
-        refused = self._authorized(request)
+        refused = bearer_refusal(request, self.services.settings.readings_api_token, "readings",
+                                 "HOUQIN_READINGS_API_TOKEN")
         if refused:
-            return _error(401, refused, **{"WWW-Authenticate": 'Bearer realm="houqin"'})
+            return unauthorized(refused)
         if request.content_length is not None and request.content_length > self.max_body:
-            return _error(400, f"body larger than {self.max_body} bytes")
+            return error(400, f"body larger than {self.max_body} bytes")
         raw = await self._read(request)
         if raw is None:
-            return _error(400, f"body larger than {self.max_body} bytes")
+            return error(400, f"body larger than {self.max_body} bytes")
         try:
             batch = self._parse(raw)
             readings = await validate(batch, datetime.now(UTC))
         except BadRequest as exc:
-            return _error(400, str(exc))
+            return error(400, str(exc))
         except ReadingError as exc:
-            return _error(400, f"readings[{exc.index}]: {exc.reason}")
+            return error(400, f"readings[{exc.index}]: {exc.reason}")
         result = await store(readings, "api")
         return web.json_response({"ok": True, **result.as_dict()})
 
