@@ -77,6 +77,8 @@ async def test_video_message_is_kept_and_forwarded_to_the_worker_as_video(runnin
     message = await api.wait_for(forwarded)
     uploaded = message["video"]["media_id"]
     assert api.upload_types[uploaded] == "video" and api.media[uploaded] == clip
-    caption = [m for m in api.messages_to("wang") if ticket.number in str(m.get("text"))]
-    assert caption  # the "🎬 number (1/1)" line that goes with it
+    def caption() -> list[dict]:  # the "🎬 number (1/1)" line that goes with it (its own send)
+        return [m for m in api.messages_to("wang") if ticket.number in str(m.get("text"))]
+
+    assert await api.wait_for(caption)
     assert not api.violations

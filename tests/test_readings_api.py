@@ -51,9 +51,13 @@ async def post(http, url, body=None, token: str | None = TOKEN, raw: bytes | Non
         return response.status, await response.json()
 
 
+# one base for the whole module, so a test running across the hour still names one moment twice
+BASE_HOUR = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
 def hour(back: int) -> str:
-    """An ISO timestamp in +08:00, `back` hours before the current hour."""
-    moment = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    """An ISO timestamp in +08:00, `back` hours before the hour the tests started in."""
+    moment = BASE_HOUR
     return (moment - timedelta(hours=back)).astimezone(timezone(timedelta(hours=8))).isoformat()
 
 
