@@ -38,7 +38,7 @@ async def test_notice_confirm_and_checklist_with_a_problem_photo(dorm):
     replies = await h.press("student", "有问题")  # furniture
     assert "家具" in replies[-1].text and "拍照" in replies[-1].text
     replies = await h.send("student", "椅子腿断了", photos=[png_bytes(seed=5)])
-    assert "已保存家具" in replies[-1].text and "共 1 张" in replies[-1].text
+    assert "已保存家具" in replies[-1].text and "照片 1 张" in replies[-1].text
     replies = await h.press("student", "完成")
     assert "（5/6）空调" in replies[-1].text
     replies = await h.press("student", "其余都正常")
