@@ -19,6 +19,7 @@ FLOW = "dormchk"
 MAX_ITEM_PHOTOS = 5
 OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good", "没有问题"}
 ITEM_MEDIA = ItemMedia.within("cur", MAX_ITEM_PHOTOS, "dorm.too_many_photos")
+router.cancel_text(FLOW, "dorm.check_cancelled")  # nothing is stored before Submit
 
 
 async def begin_checklist(ctx: Context, stay: Stay, phase: str) -> None:
@@ -74,7 +75,7 @@ async def _answer(ctx: Context, ok: bool) -> None:
 async def got_item(ctx: Context) -> None:
     """OK / Problem / all remaining OK; a photo, a video, a voice note or words here mean a
     problem."""
-    if await ctx.cancelled("dorm.check_cancelled"):
+    if await ctx.cancelled():
         return
     inc = ctx.incoming
     text = (inc.text or "").strip()
@@ -122,7 +123,7 @@ async def ask_problem(ctx: Context) -> None:
 async def got_problem(ctx: Context) -> None:
     """Photos, videos, voice notes (with or without a caption), words, then Done; words after
     a file finish it."""
-    if await ctx.cancelled("dorm.check_cancelled"):
+    if await ctx.cancelled():
         return
     inc = ctx.incoming
     cur = dict(ctx.conv.data.get("cur") or {})
@@ -183,7 +184,7 @@ def _results(ctx: Context, phase: str) -> list[CheckResult]:
 async def got_review(ctx: Context) -> None:
     """Submit the checklist (check-in or check-out), start over, or cancel."""
     assert ctx.person is not None
-    if await ctx.cancelled("dorm.check_cancelled"):
+    if await ctx.cancelled():
         return
     if ctx.choice == "redo":
         await ctx.goto("item", i=0, results=[], cur={})

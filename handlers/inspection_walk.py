@@ -25,6 +25,8 @@ MAX_ITEM_PHOTOS = 5
 OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good"}
 STOPPED = (InvalidState, NotFound, PermissionDenied)
 ITEM_MEDIA = ItemMedia.within("cur", MAX_ITEM_PHOTOS, "inspections.too_many_photos")
+# Pause and /cancel: each answer is stored as given, only an unfinished problem is dropped.
+router.cancel_text(FLOW, "inspections.paused")
 
 
 async def begin_round(ctx: Context, view: RoundView) -> None:
@@ -65,7 +67,7 @@ async def ask_item(ctx: Context) -> None:
 
 
 async def _paused(ctx: Context) -> bool:
-    return await ctx.cancelled("inspections.paused")
+    return await ctx.cancelled()
 
 
 @router.step(FLOW, "item")
