@@ -172,7 +172,9 @@ def _results(ctx: Context, phase: str) -> list[CheckResult]:
             else ctx.t(
                 f"dorm.ticket_{phase}",
                 item=item_label(ctx, r["item"]),
-                note=note or ctx.t("dorm.see_photo"),
+                note=note or ctx.t("media.see_files", files=files_summary(
+                    ctx, len(r.get("photos", [])), len(r.get("videos", [])),
+                    len(r.get("voices", [])))),
             )
         )
         out.append(CheckResult(r["item"], r["ok"], note, description, r.get("photos", []),

@@ -187,7 +187,8 @@ def _ticket_text(ctx: Context, view: RoundView, item: InspectionItem, value: flo
     reading = f"{value:g}{item.unit or ''}" if value is not None else ""
     return ctx.t("inspections.ticket_text", name=view.template.display(ctx.locale),
                  item=item.display(ctx.locale), reading=reading,
-                 note=note or ctx.t("inspections.see_photo"))
+                 note=note or ctx.t("media.see_files",
+                                    files=files_summary(ctx, *ITEM_MEDIA.counts(ctx.conv.data))))
 
 
 async def _record(ctx: Context, ok: bool, value: float | None = None) -> None:

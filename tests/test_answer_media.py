@@ -197,6 +197,20 @@ async def test_checkout_damage_shown_by_a_video_only(dorm):
     await h.press("da1", "其余都正常")
     out = await h.press("da1", "确认退宿")
     ticket = await Ticket.get()
-    assert "见照片/视频" in ticket.description and ticket.number in out[-1].text
+    assert "见附件（视频 1 段）" in ticket.description and ticket.number in out[-1].text
     assert await Attachment.filter(ticket_id=ticket.id, kind="video").count() == 1
     assert await Attachment.filter(kind="video").count() == 1
+
+
+async def test_a_voice_note_alone_describes_a_problem_where_no_photo_is_required(chat, tmp_path):
+    h = chat
+    await _walk_to_first_item(h, tmp_path)
+    await h.press("worker", "正常")
+    await h.press("worker", "有问题")  # the fire door: no photo required
+    out = await h.send("worker", voice=OGG)
+    assert "已保存防火门关闭良好的语音 1 条" in out[-1].text
+    out = await h.press("worker", "完成")
+    assert any("已生成报修工单" in r.text for r in out)
+    ticket = await Ticket.get()
+    assert "见附件（语音 1 条）" in ticket.description
+    assert [a.kind for a in await Attachment.filter(ticket_id=ticket.id)] == ["voice"]

@@ -166,7 +166,7 @@ async def test_admin_progress_lookup_mark_move_and_checkout(dorm):
     await h.press("da1", "确认退宿")
     ticket = await Ticket.get()
     assert f"损坏项已报修：{ticket.number}" in h.last("da1").text
-    assert ticket.category == "carpentry" and "见照片" in ticket.description
+    assert ticket.category == "carpentry" and "见附件（照片 1 张）" in ticket.description
     assert "您已办理退宿" in h.last("student").text
     replies = await h.send("da1", "/checkin")
     assert "已入住 0 · 未到 1" in replies[0].text
