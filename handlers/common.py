@@ -137,12 +137,13 @@ async def help_command(ctx: Context) -> None:
 
 @router.command("cancel", public=True, in_flow=True, help_key="help.cmd_cancel", order=91)
 async def cancel(ctx: Context) -> None:
-    """Abandon the current flow."""
+    """Abandon the current flow, saying what that means for it (its own cancel text)."""
     if not ctx.conv.active:
         await ctx.say("cancel.nothing")
         return
+    key = ctx.cancel_key()  # read before the flow ends
     await ctx.finish()
-    await ctx.say("cancel.done")
+    await ctx.say(key)
 
 
 @router.command("lang", in_flow=True, help_key="help.cmd_lang", order=80)

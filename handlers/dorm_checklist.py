@@ -1,22 +1,25 @@
 """The room-condition checklist: the student's check-in and the dorm admin's check-out.
 
-One item at a time: OK, or Problem → a photo and/or a few words; then a summary to submit.
-Every problem becomes a repair ticket on the room with its photos.
+One item at a time: OK, or Problem → photos, short videos, voice notes and/or a few words; then
+a summary to submit. Every problem becomes a repair ticket on the room with its files.
 """
 
 from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.core.types import Button, FileRef
+from bot.core.types import Button
 from bot.services.dorms_base import CheckResult, Stay
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.services.errors import InvalidState, NotFound, PermissionDenied
 from handlers.dorm_render import ITEMS, checklist_summary, item_label
+from handlers.media_intake import ItemMedia, carries_media, files_summary
 
 router = Router()
 FLOW = "dormchk"
 MAX_ITEM_PHOTOS = 5
 OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good", "没有问题"}
+ITEM_MEDIA = ItemMedia.within("cur", MAX_ITEM_PHOTOS, "dorm.too_many_photos")
+router.cancel_text(FLOW, "dorm.check_cancelled")  # nothing is stored before Submit
 
 
 async def begin_checklist(ctx: Context, stay: Stay, phase: str) -> None:
@@ -54,35 +57,14 @@ async def ask_item(ctx: Context) -> None:
 
 
 
-async def _take_photos(ctx: Context, refs: list[FileRef]) -> None:
-    """Store photos for the item being described (owner: the person checking)."""
-    assert ctx.person is not None
-    cur = dict(ctx.conv.data.get("cur") or {})
-    photos = list(cur.get("photos", []))
-    for ref in refs:
-        if len(photos) >= MAX_ITEM_PHOTOS:
-            await ctx.say("dorm.too_many_photos", limit=MAX_ITEM_PHOTOS)
-            break
-        try:
-            ctx.services.media.check_size(ref.size)
-            attachment = await ctx.services.media.store_photo(
-                ctx.person, await ctx.fetch_file(ref.ref)
-            )
-        except ServiceError as err:
-            await ctx.reply(ctx.t(err.key, **err.fields))
-            continue
-        photos.append(attachment.id)
-    cur["photos"] = photos
-    await ctx.update(cur=cur)
-
-
 async def _answer(ctx: Context, ok: bool) -> None:
     """Record the current item and move on (to the next item or the summary)."""
     data = ctx.conv.data
     cur = data.get("cur") or {}
     result = {"item": _item(ctx), "ok": ok}
     if not ok:
-        result.update(note=cur.get("note", ""), photos=cur.get("photos", []))
+        photos, videos, voices = ITEM_MEDIA.ids(data)
+        result.update(note=cur.get("note", ""), photos=photos, videos=videos, voices=voices)
     results = [*data.get("results", []), result]
     index = data.get("i", 0) + 1
     await ctx.goto("review" if index >= len(ITEMS) else "item", results=results, i=index, cur={})
@@ -91,12 +73,13 @@ async def _answer(ctx: Context, ok: bool) -> None:
 
 @router.step(FLOW, "item")
 async def got_item(ctx: Context) -> None:
-    """OK / Problem / all remaining OK; a photo or words here mean a problem."""
-    if await ctx.cancelled("dorm.check_cancelled"):
+    """OK / Problem / all remaining OK; a photo, a video, a voice note or words here mean a
+    problem."""
+    if await ctx.cancelled():
         return
     inc = ctx.incoming
     text = (inc.text or "").strip()
-    if ctx.choice == "ok" or (not inc.photos and text.lower() in OK_WORDS):
+    if ctx.choice == "ok" or (not carries_media(ctx) and text.lower() in OK_WORDS):
         await _answer(ctx, ok=True)
     elif ctx.choice == "allok":
         done = {r["item"] for r in ctx.conv.data.get("results", [])}
@@ -105,10 +88,9 @@ async def got_item(ctx: Context) -> None:
             "review", results=[*ctx.conv.data.get("results", []), *rest], i=len(ITEMS), cur={}
         )
         await ctx.reprompt()
-    elif ctx.choice == "bad" or inc.photos or text:
+    elif ctx.choice == "bad" or carries_media(ctx) or text:
         await ctx.goto("problem", cur={"note": text[:500]})
-        if inc.photos:
-            await _take_photos(ctx, inc.photos)
+        await ITEM_MEDIA.take_all(ctx)
         await ctx.reprompt()
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
@@ -120,13 +102,16 @@ async def got_item(ctx: Context) -> None:
 
 @router.prompt(FLOW, "problem")
 async def ask_problem(ctx: Context) -> None:
-    """Ask for a photo and a few words about the problem (either is enough)."""
+    """Ask for a photo (or a short video, a voice note) and a few words about the problem
+    (either is enough)."""
     cur = ctx.conv.data.get("cur") or {}
-    count = len(cur.get("photos", []))
+    counts = ITEM_MEDIA.counts(ctx.conv.data)
     label = item_label(ctx, _item(ctx))
-    if count:
-        buttons = [[ctx.choose(ctx.t("dorm.btn_done", count=count), "done"), _cancel_button(ctx)]]
-        await ctx.say("dorm.problem_photo_saved", buttons, count=count, item=label)
+    if sum(counts):
+        buttons = [[ctx.choose(ctx.t("dorm.btn_done", count=sum(counts)), "done"),
+                    _cancel_button(ctx)]]
+        await ctx.say("dorm.problem_photo_saved", buttons, files=files_summary(ctx, *counts),
+                      item=label)
     elif cur.get("note"):
         buttons = [[ctx.choose(ctx.t("dorm.btn_no_photo"), "done"), _cancel_button(ctx)]]
         await ctx.say("dorm.ask_photo", buttons, item=label)
@@ -136,27 +121,29 @@ async def ask_problem(ctx: Context) -> None:
 
 @router.step(FLOW, "problem")
 async def got_problem(ctx: Context) -> None:
-    """Photos (with or without a caption), words, then Done; words after a photo finish it."""
-    if await ctx.cancelled("dorm.check_cancelled"):
+    """Photos, videos, voice notes (with or without a caption), words, then Done; words after
+    a file finish it."""
+    if await ctx.cancelled():
         return
     inc = ctx.incoming
     cur = dict(ctx.conv.data.get("cur") or {})
     text = (inc.text or "").strip()
-    if inc.photos:
+    files = sum(ITEM_MEDIA.counts(ctx.conv.data))
+    if carries_media(ctx):
         if text:
             await ctx.update(cur={**cur, "note": text[:500]})
-        await _take_photos(ctx, inc.photos)
+        await ITEM_MEDIA.take_all(ctx)
         await ask_problem(ctx)
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
         await ask_problem(ctx)
     elif text:
         await ctx.update(cur={**cur, "note": text[:500]})
-        if cur.get("photos"):
+        if files:
             await _answer(ctx, ok=False)
         else:
             await ask_problem(ctx)
-    elif ctx.choice == "done" and (cur.get("note") or cur.get("photos")):
+    elif ctx.choice == "done" and (cur.get("note") or files):
         await _answer(ctx, ok=False)
     else:
         await ctx.say("dorm.problem_need_something")
@@ -185,10 +172,13 @@ def _results(ctx: Context, phase: str) -> list[CheckResult]:
             else ctx.t(
                 f"dorm.ticket_{phase}",
                 item=item_label(ctx, r["item"]),
-                note=note or ctx.t("dorm.see_photo"),
+                note=note or ctx.t("media.see_files", files=files_summary(
+                    ctx, len(r.get("photos", [])), len(r.get("videos", [])),
+                    len(r.get("voices", [])))),
             )
         )
-        out.append(CheckResult(r["item"], r["ok"], note, description, r.get("photos", [])))
+        out.append(CheckResult(r["item"], r["ok"], note, description, r.get("photos", []),
+                               r.get("videos", []), r.get("voices", [])))
     return out
 
 
@@ -196,7 +186,7 @@ def _results(ctx: Context, phase: str) -> list[CheckResult]:
 async def got_review(ctx: Context) -> None:
     """Submit the checklist (check-in or check-out), start over, or cancel."""
     assert ctx.person is not None
-    if await ctx.cancelled("dorm.check_cancelled"):
+    if await ctx.cancelled():
         return
     if ctx.choice == "redo":
         await ctx.goto("item", i=0, results=[], cur={})

@@ -8,6 +8,7 @@ from bot.core.context import Context
 from bot.core.types import Button
 from bot.services.dorms_base import CHECK_ITEMS, Stay
 from bot.services.dorms_notify import stay_fields, student_buttons
+from handlers.media_intake import files_summary
 
 
 def fields(ctx: Context, stay: Stay) -> dict[str, Any]:
@@ -80,7 +81,9 @@ def checklist_summary(ctx: Context, results: list[dict]) -> str:
                     "dorm.summary_problem",
                     item=label,
                     note=result.get("note") or "-",
-                    photos=len(result.get("photos", [])),
+                    files=files_summary(ctx, len(result.get("photos", [])),
+                                        len(result.get("videos", [])),
+                                        len(result.get("voices", []))),
                 )
             )
     return "\n".join(lines)

@@ -1,20 +1,22 @@
 """Walking an inspection round in chat, one item at a time.
 
-Check items: OK / Problem (a photo and/or a few words; a photo when the item requires one).
-Reading items: a number; out of the allowed range counts as a problem and asks for a note or a
-photo. Each answer is stored at once (the round resumes after a restart or a later Start), a
-problem becomes a repair ticket on the place, a safety problem also alerts the managers.
+Check items: OK / Problem (photos, short videos, voice notes and/or a few words; a photo or a
+video when the item requires proof). Reading items: a number; out of the allowed range counts as
+a problem and asks for a note or a file. Each answer is stored at once (the round resumes after
+a restart or a later Start), a problem becomes a repair ticket on the place carrying its files,
+a safety problem also alerts the managers.
 """
 
 from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.core.types import Button, FileRef
+from bot.core.types import Button
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.inspections_base import RoundView
 from bot.services.inspections_walk import in_range, parse_reading
 from handlers.inspection_render import item_question, place_name, summary
+from handlers.media_intake import ItemMedia, carries_media, files_summary
 from models.inspections import InspectionItem
 
 router = Router()
@@ -22,6 +24,9 @@ FLOW = "insp"
 MAX_ITEM_PHOTOS = 5
 OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good"}
 STOPPED = (InvalidState, NotFound, PermissionDenied)
+ITEM_MEDIA = ItemMedia.within("cur", MAX_ITEM_PHOTOS, "inspections.too_many_photos")
+# Pause and /cancel: each answer is stored as given, only an unfinished problem is dropped.
+router.cancel_text(FLOW, "inspections.paused")
 
 
 async def begin_round(ctx: Context, view: RoundView) -> None:
@@ -61,27 +66,8 @@ async def ask_item(ctx: Context) -> None:
     await ctx.reply(item_question(ctx, view, item), buttons)
 
 
-async def _take_photos(ctx: Context, refs: list[FileRef]) -> None:
-    assert ctx.person is not None
-    cur = dict(ctx.conv.data.get("cur") or {})
-    photos = list(cur.get("photos", []))
-    for ref in refs:
-        if len(photos) >= MAX_ITEM_PHOTOS:
-            await ctx.say("inspections.too_many_photos", limit=MAX_ITEM_PHOTOS)
-            break
-        try:
-            ctx.services.media.check_size(ref.size)
-            attachment = await ctx.services.media.store_photo(
-                ctx.person, await ctx.fetch_file(ref.ref))
-        except ServiceError as err:
-            await ctx.reply(ctx.t(err.key, **err.fields))
-            continue
-        photos.append(attachment.id)
-    await ctx.update(cur={**cur, "photos": photos})
-
-
 async def _paused(ctx: Context) -> bool:
-    return await ctx.cancelled("inspections.paused")
+    return await ctx.cancelled()
 
 
 @router.step(FLOW, "item")
@@ -97,12 +83,11 @@ async def got_item(ctx: Context) -> None:
     text = (inc.text or "").strip()
     if item.kind == "reading":
         await _got_reading(ctx, item, text)
-    elif ctx.choice == "ok" or (not inc.photos and text.lower() in OK_WORDS):
+    elif ctx.choice == "ok" or (not carries_media(ctx) and text.lower() in OK_WORDS):
         await _record(ctx, ok=True)
-    elif ctx.choice == "bad" or inc.photos or (text and not ctx.choice):
+    elif ctx.choice == "bad" or carries_media(ctx) or (text and not ctx.choice):
         await ctx.goto("problem", cur={"note": text[:500]})
-        if inc.photos:
-            await _take_photos(ctx, inc.photos)
+        await ITEM_MEDIA.take_all(ctx)
         await ctx.reprompt()
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
@@ -131,20 +116,31 @@ async def _got_reading(ctx: Context, item: InspectionItem, text: str) -> None:
     await ctx.reprompt()
 
 
+def _has_proof(ctx: Context, item: InspectionItem) -> bool:
+    """Whether the problem can be recorded as it stands: some file, and a photo or a video
+    when the item requires visual proof."""
+    photos, videos, voices = ITEM_MEDIA.counts(ctx.conv.data)
+    if item.photo_required:
+        return bool(photos or videos)
+    return bool(photos or videos or voices)
+
+
 @router.prompt(FLOW, "problem")
 async def ask_problem(ctx: Context) -> None:
-    """Ask for a photo and/or a few words (a photo when the item requires one)."""
+    """Ask for a photo, video or voice note and/or a few words (a photo or a video when the
+    item requires one)."""
     _, item = await _current(ctx)
     if item is None:
         await ctx.goto("item")
         await ask_item(ctx)
         return
     cur = ctx.conv.data.get("cur") or {}
-    count, label = len(cur.get("photos", [])), item.display(ctx.locale)
-    if count:
-        buttons = [[ctx.choose(ctx.t("inspections.btn_done", count=count), "done"),
+    counts, label = ITEM_MEDIA.counts(ctx.conv.data), item.display(ctx.locale)
+    if _has_proof(ctx, item):
+        buttons = [[ctx.choose(ctx.t("inspections.btn_done", count=sum(counts)), "done"),
                     _pause_button(ctx)]]
-        await ctx.say("inspections.photo_saved", buttons, count=count, item=label)
+        await ctx.say("inspections.photo_saved", buttons, files=files_summary(ctx, *counts),
+                      item=label)
     elif item.photo_required:
         await ctx.say("inspections.ask_photo_required", [[_pause_button(ctx)]], item=label)
     elif cur.get("note"):
@@ -156,27 +152,30 @@ async def ask_problem(ctx: Context) -> None:
 
 @router.step(FLOW, "problem")
 async def got_problem(ctx: Context) -> None:
-    """Photos (captions count as the note), words, then Done."""
+    """Photos, videos, voice notes (captions count as the note), words, then Done."""
     if await _paused(ctx):
         return
     inc = ctx.incoming
     cur = dict(ctx.conv.data.get("cur") or {})
     text = (inc.text or "").strip()
-    if inc.photos:
+    _, item = await _current(ctx)
+    if item is None:
+        await ask_problem(ctx)
+    elif carries_media(ctx):
         if text:
             await ctx.update(cur={**cur, "note": text[:500]})
-        await _take_photos(ctx, inc.photos)
+        await ITEM_MEDIA.take_all(ctx)
         await ask_problem(ctx)
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
         await ask_problem(ctx)
     elif text:
         await ctx.update(cur={**cur, "note": text[:500]})
-        if cur.get("photos"):
+        if _has_proof(ctx, item):
             await _record(ctx, ok=False)
         else:
             await ask_problem(ctx)
-    elif ctx.choice == "done" and (cur.get("note") or cur.get("photos")):
+    elif ctx.choice == "done" and (cur.get("note") or sum(ITEM_MEDIA.counts(ctx.conv.data))):
         await _record(ctx, ok=False)
     else:
         await ctx.say("inspections.need_something")
@@ -188,7 +187,8 @@ def _ticket_text(ctx: Context, view: RoundView, item: InspectionItem, value: flo
     reading = f"{value:g}{item.unit or ''}" if value is not None else ""
     return ctx.t("inspections.ticket_text", name=view.template.display(ctx.locale),
                  item=item.display(ctx.locale), reading=reading,
-                 note=note or ctx.t("inspections.see_photo"))
+                 note=note or ctx.t("media.see_files",
+                                    files=files_summary(ctx, *ITEM_MEDIA.counts(ctx.conv.data))))
 
 
 async def _record(ctx: Context, ok: bool, value: float | None = None) -> None:
@@ -202,10 +202,11 @@ async def _record(ctx: Context, ok: bool, value: float | None = None) -> None:
     cur = ctx.conv.data.get("cur") or {}
     value = cur.get("value", value)
     note = cur.get("note") or ""
+    photos, videos, voices = ITEM_MEDIA.ids(ctx.conv.data)
     try:
         done = await service.answer(
             ctx.person, view.id, item.id, ok=ok, value=value, note=note,
-            photo_ids=cur.get("photos", []),
+            photo_ids=photos, video_ids=videos, voice_ids=voices,
             description=_ticket_text(ctx, view, item, value, note),
         )
     except STOPPED as err:  # reassigned, missed or answered elsewhere: nothing recorded

@@ -12,6 +12,7 @@ from bot.services.surveys_delivery import ANSWER_ACTION
 
 router = Router()
 FLOW = "survey_reply"
+router.cancel_text(FLOW, "survey.stopped")  # each answer is stored as given
 
 
 @router.action(ANSWER_ACTION)

@@ -131,6 +131,7 @@ class InspectionAnswer(Model):
     ok = fields.BooleanField()
     value = fields.FloatField(null=True)
     note = fields.TextField(null=True)
+    # every attachment of the answer (photos, videos, voice notes: each Attachment.kind says)
     photo_ids = fields.JSONField(default=list)
     ticket: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Ticket", related_name="inspection_answers", null=True, on_delete=fields.SET_NULL

@@ -38,7 +38,7 @@ async def test_notice_confirm_and_checklist_with_a_problem_photo(dorm):
     replies = await h.press("student", "有问题")  # furniture
     assert "家具" in replies[-1].text and "拍照" in replies[-1].text
     replies = await h.send("student", "椅子腿断了", photos=[png_bytes(seed=5)])
-    assert "已保存家具" in replies[-1].text and "共 1 张" in replies[-1].text
+    assert "已保存家具" in replies[-1].text and "照片 1 张" in replies[-1].text
     replies = await h.press("student", "完成")
     assert "（5/6）空调" in replies[-1].text
     replies = await h.press("student", "其余都正常")
@@ -166,7 +166,7 @@ async def test_admin_progress_lookup_mark_move_and_checkout(dorm):
     await h.press("da1", "确认退宿")
     ticket = await Ticket.get()
     assert f"损坏项已报修：{ticket.number}" in h.last("da1").text
-    assert ticket.category == "carpentry" and "见照片" in ticket.description
+    assert ticket.category == "carpentry" and "见附件（照片 1 张）" in ticket.description
     assert "您已办理退宿" in h.last("student").text
     replies = await h.send("da1", "/checkin")
     assert "已入住 0 · 未到 1" in replies[0].text

@@ -77,6 +77,8 @@ async def test_captioned_video_and_voice_reach_the_ticket_and_the_worker(campus,
 
     offer = await worker.expect("新派工")
     assert ticket.number in offer["text"]
+    # the voice upload is sometimes recorded after the card (flaky before): wait for it
+    await api.wait_for(lambda _calls: sent(api, WORKER, "sendVoice"), timeout=8)
     videos = sent(api, WORKER, "sendVideo")
     assert len(videos) == 1 and videos[0]["params"]["video"] == clip
     assert ticket.number in videos[0]["text"]

@@ -67,10 +67,18 @@ class Context:
         """The Cancel button of the current flow (answered by `cancelled`)."""
         return self.choose(self.t("cancel.button"), "cancel")
 
-    async def cancelled(self, key: str = "cancel.done") -> bool:
-        """If Cancel was pressed: end the flow, say `key` on the pressed message, return True."""
+    def cancel_key(self) -> str:
+        """What ending the current flow by Cancel or /cancel says: the flow's own text (see
+        Router.cancel_text), else the shared "Cancelled. Nothing was filed."."""
+        texts = self.router.cancel_texts if self.router is not None else {}
+        return texts.get(self.conv.flow or "", "cancel.done")
+
+    async def cancelled(self, key: str | None = None) -> bool:
+        """If Cancel was pressed: end the flow, say `key` (default: the flow's cancel text) on
+        the pressed message, return True."""
         if self.choice != "cancel":
             return False
+        key = key or self.cancel_key()
         await self.finish()
         await self.reply(self.t(key), edit=True)
         return True

@@ -44,6 +44,7 @@ class Router:
     prompts: dict[tuple[str, str], Handler] = field(default_factory=dict)
     actions: dict[str, Handler] = field(default_factory=dict)
     public_flows: set[str] = field(default_factory=set)
+    cancel_texts: dict[str, str] = field(default_factory=dict)
     text_fallbacks: list[Handler] = field(default_factory=list)
     text_routes: list[TextRoute] = field(default_factory=list)
     photo_fallbacks: list[Handler] = field(default_factory=list)
@@ -86,6 +87,11 @@ class Router:
             return fn
 
         return register
+
+    def cancel_text(self, flow: str, key: str) -> None:
+        """What Cancel and /cancel say when they end `flow` (instead of the shared "nothing was
+        filed"): for flows that keep what was given so far, or drop something else."""
+        self.cancel_texts[flow] = key
 
     def action(self, name: str) -> Callable[[Handler], Handler]:
         """Register a button action `name:arg…` that works outside any flow."""
@@ -139,6 +145,7 @@ class Router:
         self.prompts.update(other.prompts)
         self.actions.update(other.actions)
         self.public_flows |= other.public_flows
+        self.cancel_texts.update(other.cancel_texts)
         self.text_fallbacks.extend(other.text_fallbacks)
         self.text_routes = sorted([*self.text_routes, *other.text_routes],
                                   key=lambda route: route.priority)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from bot.services.dorm_moves import lock_bed, move_to_bed
 from bot.services.dorm_requests_base import RequestView
 from bot.services.dorm_requests_duty import NightDutyRules
 from bot.services.dorm_requests_rules import MAX_REASON, clean_text
@@ -14,7 +15,7 @@ from bot.services.dorms_base import utc
 from bot.services.errors import InvalidState, NotFound, ServiceError
 from models.audit import AuditLog
 from models.dorm_requests import DormRequest
-from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed, DormReminder
+from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed
 from models.people import Person
 from models.places import Place
 
@@ -100,8 +101,8 @@ class DormRequestDecisions(NightDutyRules):
                            now: datetime | None = None) -> RequestView:
         """Approve a room change onto a free bed: in one transaction the request is decided,
         the old assignment ends as "moved" (its bed is free) and a new one takes the bed.
-        The bed row is locked first (SELECT … FOR UPDATE on PostgreSQL; SQLite serializes
-        transactions), so of two approvals racing for the last bed exactly one wins."""
+        The bed row is locked first (dorm_moves.lock_bed, shared with the admin's room change),
+        so of two moves racing for the last bed exactly one wins."""
         now = utc(now)
         view = await self._pending(actor, request_id)
         if view.request.kind != "room_change":
@@ -114,8 +115,7 @@ class DormRequestDecisions(NightDutyRules):
         if bed.id == old.bed_id:
             raise ServiceError("dorm_requests.same_bed")
         async with in_transaction():
-            await DormBed.select_for_update().get(id=bed.id)  # others wait here until we commit
-            if await DormAssignment.exists(bed_id=bed.id, status__in=ACTIVE_STATUSES):
+            if await lock_bed(bed.id) is not None:
                 raise InvalidState("dorm_requests.bed_taken", room=bed.room.code,
                                    bed=bed.label)
             claimed = await DormRequest.filter(id=request_id, state="pending").update(
@@ -123,25 +123,8 @@ class DormRequestDecisions(NightDutyRules):
             )
             if not claimed:
                 await self.refuse_decided(request_id)
-            ended = await DormAssignment.filter(id=old.id, status=old.status).update(
-                status="moved", ended_at=now
-            )
-            if not ended:
-                raise InvalidState("dorm.changed_meanwhile")
-            new = await DormAssignment.create(
-                person_id=old.person_id, bed=bed, status=old.status,
-                window_start=old.window_start, window_end=old.window_end,
-                key_pickup=old.key_pickup, notified_at=old.notified_at or now,
-                confirmed_at=old.confirmed_at, confirmed_by_id=old.confirmed_by_id,
-                deferred_reason=old.deferred_reason, deferred_to=old.deferred_to,
-            )
-            await DormReminder.filter(assignment_id=old.id, sent_at=None).update(
-                assignment_id=new.id
-            )
-            # the student's other open requests follow them to the new bed
-            await DormRequest.filter(assignment_id=old.id, state="pending").update(
-                assignment_id=new.id, building_id=bed.room.parent_id
-            )
+            # ends the old stay; the student's other open requests follow them to the new bed
+            new = await move_to_bed(old, bed, bed.room.parent_id, now)
             await AuditLog.create(
                 actor=actor, action="dorm_request.room_change", target=f"dreq:{request_id}",
                 detail={"from": f"{view.stay.room.code}/{view.stay.bed.label}",

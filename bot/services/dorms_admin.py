@@ -6,10 +6,11 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from bot.services.dorm_moves import lock_bed, move_to_bed
 from bot.services.dorms_base import CheckResult, DormBase, Stay, utc
 from bot.services.errors import InvalidState, NotFound, ServiceError
 from models.audit import AuditLog
-from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed, DormReminder
+from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed
 from models.people import Person
 from models.places import Place
 from models.repairs import Ticket
@@ -66,7 +67,9 @@ class DormAdminTools(DormBase):
         now: datetime | None = None,
     ) -> Stay:
         """Move a student to another bed (both buildings must be the actor's); the old
-        assignment ends as "moved" and a new one keeps its status, window and reminders."""
+        assignment ends as "moved" and a new one keeps its status, window and reminders. The
+        bed is locked and re-checked inside the transaction, so of two moves racing for the
+        same free bed exactly one wins."""
         now = utc(now)
         stay = await self.managed_stay(actor, assignment_id)
         old = stay.assignment
@@ -83,32 +86,12 @@ class DormAdminTools(DormBase):
         bed, _ = await DormBed.get_or_create(room=room, label=label)
         if bed.id == stay.bed.id:
             raise InvalidState("dorm.same_bed")
-        taken = await DormAssignment.filter(bed_id=bed.id, status__in=ACTIVE_STATUSES).first()
-        if taken is not None:
-            occupant = await Person.get(id=taken.person_id)
-            raise InvalidState("dorm.bed_taken", name=occupant.name)
+        await self._refuse_taken(await DormAssignment.filter(
+            bed_id=bed.id, status__in=ACTIVE_STATUSES).first())
         async with in_transaction():
-            ended = await DormAssignment.filter(id=old.id, status=old.status).update(
-                status="moved", ended_at=now
-            )
-            if not ended:
-                raise InvalidState("dorm.changed_meanwhile")
-            new = await DormAssignment.create(
-                person_id=stay.person.id,
-                bed=bed,
-                status=old.status,
-                window_start=old.window_start,
-                window_end=old.window_end,
-                key_pickup=old.key_pickup,
-                notified_at=old.notified_at or now,
-                confirmed_at=old.confirmed_at,
-                confirmed_by_id=old.confirmed_by_id,
-                deferred_reason=old.deferred_reason,
-                deferred_to=old.deferred_to,
-            )
-            await DormReminder.filter(assignment_id=old.id, sent_at=None).update(
-                assignment_id=new.id
-            )
+            # re-checked under the bed's lock: a room-change approval may have taken it meanwhile
+            await self._refuse_taken(await lock_bed(bed.id))
+            new = await move_to_bed(old, bed, building.id, now)
             await AuditLog.create(
                 actor=actor,
                 action="checkin.room_change",
@@ -116,6 +99,12 @@ class DormAdminTools(DormBase):
                 detail={"from": f"{stay.room.code}/{stay.bed.label}", "to": f"{room.code}/{label}"},
             )
         return await self.stay(new.id)
+
+    @staticmethod
+    async def _refuse_taken(occupant: DormAssignment | None) -> None:
+        if occupant is not None:
+            person = await Person.get(id=occupant.person_id)  # type: ignore[attr-defined]
+            raise InvalidState("dorm.bed_taken", name=person.name)
 
     async def start_checkout(self, actor: Person, assignment_id: int) -> Stay:
         """Check the student can be checked out (before the admin walks the checklist)."""

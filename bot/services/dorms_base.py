@@ -52,13 +52,21 @@ def utc(now: datetime | None = None) -> datetime:
 
 @dataclass
 class CheckResult:
-    """One answered checklist item; `description` is the ticket text when not OK."""
+    """One answered checklist item; `description` is the ticket text when not OK; its photos,
+    videos and voice notes go onto that ticket."""
 
     item: str
     ok: bool
     note: str = ""
     description: str = ""
     photo_ids: list[int] = field(default_factory=list)
+    video_ids: list[int] = field(default_factory=list)
+    voice_ids: list[int] = field(default_factory=list)
+
+    @property
+    def attachment_ids(self) -> list[int]:
+        """Every file of the answer: photos, videos, voice notes."""
+        return [*self.photo_ids, *self.video_ids, *self.voice_ids]
 
 
 @dataclass
@@ -162,8 +170,8 @@ class DormBase:
     async def record_checklist(
         self, stay: Stay, actor: Person, phase: str, results: list[CheckResult], now: datetime
     ) -> list[Ticket]:
-        """Store the answers; every problem becomes a repair ticket on the room with its photos
-        (call inside the transaction that changes the assignment)."""
+        """Store the answers; every problem becomes a repair ticket on the room with its photos,
+        videos and voice notes (call inside the transaction that changes the assignment)."""
         tickets: list[Ticket] = []
         for result in results:
             ticket = None
@@ -174,7 +182,7 @@ class DormBase:
                     CHECK_ITEMS[result.item],
                     result.description,
                     "normal",
-                    result.photo_ids,
+                    result.attachment_ids,
                     now,
                 )
                 tickets.append(ticket)

@@ -84,14 +84,16 @@ class InspectionWalk(InspectionBase):
         ).update(state="in_progress", started_at=utc(now))
         return await self.view(view.id)
 
-    def check_answer(self, item: InspectionItem, ok: bool, note: str, photo_ids: list[int]
+    def check_answer(self, item: InspectionItem, ok: bool, note: str, photo_ids: list[int],
+                     video_ids: list[int] | None = None, voice_ids: list[int] | None = None
                      ) -> None:
-        """A problem needs a few words or a photo, and a photo when the item says so."""
+        """A problem needs a few words or a file (photo, video, voice note), and a photo or a
+        video when the item asks for visual proof."""
         if ok:
             return
-        if item.photo_required and not photo_ids:
+        if item.photo_required and not (photo_ids or video_ids):
             raise ServiceError("inspections.photo_required")
-        if not note.strip() and not photo_ids:
+        if not note.strip() and not (photo_ids or video_ids or voice_ids):
             raise ServiceError("inspections.need_something")
 
     async def answer(
@@ -104,13 +106,16 @@ class InspectionWalk(InspectionBase):
         value: float | None = None,
         note: str = "",
         photo_ids: list[int] | None = None,
+        video_ids: list[int] | None = None,
+        voice_ids: list[int] | None = None,
         description: str = "",
         now: datetime | None = None,
     ) -> Answered:
         """Store one item's answer; a problem (or a reading out of range) becomes a repair
-        ticket on the round's place with its photos (`description` is the ticket text)."""
+        ticket on the round's place carrying its photos, videos and voice notes (`description`
+        is the ticket text)."""
         now = utc(now)
-        photos = list(photo_ids or [])
+        photos, videos, voices = list(photo_ids or []), list(video_ids or []), list(voice_ids or [])
         view = await self.own_round(person, round_id)
         item = next((i for i in view.items if i.id == item_id), None)
         if item is None:
@@ -119,7 +124,8 @@ class InspectionWalk(InspectionBase):
             if value is None:
                 raise ServiceError("inspections.not_a_number", text="")
             ok = ok and in_range(item, value)
-        self.check_answer(item, ok, note, photos)
+        self.check_answer(item, ok, note, photos, videos, voices)
+        files = [*photos, *videos, *voices]
         ticket = None
         try:
             async with in_transaction():
@@ -132,11 +138,11 @@ class InspectionWalk(InspectionBase):
                     urgency = "urgent" if item.safety else "normal"
                     ticket = await self.repairs.create(
                         person, view.place, item.repair_category,
-                        description or item.display(person.locale), urgency, photos, now,
+                        description or item.display(person.locale), urgency, files, now,
                     )
                 saved = await InspectionAnswer.create(
                     round_id=view.id, item_id=item.id, ok=ok, value=value,
-                    note=note.strip()[:MAX_NOTE] or None, photo_ids=photos, ticket=ticket,
+                    note=note.strip()[:MAX_NOTE] or None, photo_ids=files, ticket=ticket,
                     actor=person,
                 )
         except IntegrityError as exc:  # answered twice (a double tap, another device)
