@@ -119,6 +119,8 @@ class MeterMaintenance:
         """A plan for one asset every N units of its meter (e.g. "500kWh"); managers only."""
         require_role(actor, *EDIT_ROLES)
         amount, unit = parse_units(every)
+        if not is_known_unit(unit) and not await Meter.filter(unit__iexact=unit).exists():
+            raise ServiceError("maintenance.bad_every", value=(every or "")[:20])
         name = " ".join((name or "").split())[:100]
         if not name:
             raise ServiceError("maintenance.need_name")
