@@ -85,7 +85,11 @@ async def pm_command(ctx: Context) -> None:
 async def _add(ctx: Context, service: MaintenanceService, args: list[str]) -> None:
     """`TARGET EVERY NAME…`: a calendar plan (90d, 3m) or a meter plan (500kWh, 1000 m³)."""
     assert ctx.person is not None
+    if len(args) >= 4 and args[1].lower() in ("every", "每"):  # "/pm add P-1 every 1000 m³ …"
+        args = [args[0], *args[2:]]
     target, every, name = args[0], args[1], args[2:]
+    if every.startswith("每") and len(every) > 1:  # 每500度, 每3个月
+        every = every[1:]
     try:
         parse_every(every)
     except ServiceError:

@@ -223,8 +223,10 @@ async def test_pm_by_meter_in_chat(harness):
     replies = await harness.send("student2", "/pm meter W-3 PUMP-3")
     assert "not allowed" in replies[-1].text.lower() or "permission" in replies[-1].text.lower()
     await harness.send("manager", "/pm meter W-3 PUMP-3")
-    replies = await harness.send("manager", "/pm add PUMP-3 1000 m³ 水泵保养")
+    replies = await harness.send("manager", "/pm add PUMP-3 every 1000 m³ 水泵保养")
     assert "已添加计划" in replies[-1].text and "「水泵保养」" in replies[-1].text
+    replies = await harness.send("manager", "/pm add AC-3-402 每90天 滤网检查")
+    assert "已添加计划" in replies[-1].text and "提前 7 天" in replies[-1].text
     replies = await harness.send("manager", "/pm add hvac 500kWh 清洗")
     assert "需针对单个资产" in replies[-1].text
     replies = await harness.send("manager", "/pm")
@@ -233,3 +235,4 @@ async def test_pm_by_meter_in_chat(harness):
     replies = await harness.send("manager", "/pm meter E-402 -")
     assert "已取消" in replies[-1].text
     assert await MaintenancePlan.filter(every_units__isnull=False).count() == 2
+    assert await MaintenancePlan.filter(every_days=90).count() == 1
