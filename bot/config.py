@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None  # QR labels link to t.me/<username>?start=…
     public_url: str | None = None  # how phones reach the HTTP server (QR links, WeCom scan page)
     maintenance_interval_seconds: float = 600.0  # preventive maintenance + warranty reminders
+    maintenance_meter_lead_percent: float = Field(10.0, ge=0, lt=100)  # meter plans: order ahead
 
     @field_validator("stock_quantity_roles")
     @classmethod

@@ -30,6 +30,10 @@ class Meter(Model):
     )
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # the equipment it measures (a pump, an air conditioner): meter-reading maintenance plans
+    asset: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Asset", related_name="meters", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "meter"

@@ -9,7 +9,8 @@ from tortoise.models import Model
 
 class MaintenancePlan(Model):
     """Service an asset (or every asset of a category) every N days or N months, a work order
-    is generated lead_days before each due date."""
+    is generated lead_days before each due date; or an asset every N units of its meter, a work
+    order lead_units before the meter gets there."""
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100)
@@ -29,6 +30,16 @@ class MaintenancePlan(Model):
         "models.Person", related_name="maintenance_plans", on_delete=fields.RESTRICT
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    # by meter reading (every_units set; days/months unset): a work order when the asset's meter
+    # has advanced by carry + every_units − lead_units since the baseline reading
+    meter: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Meter", related_name="maintenance_plans", null=True, on_delete=fields.CASCADE
+    )
+    every_units = fields.FloatField(null=True)
+    lead_units = fields.FloatField(null=True)
+    meter_baseline = fields.FloatField(null=True)  # register value at the last work order
+    meter_baseline_at = fields.DatetimeField(null=True)  # ... and that reading's moment
+    meter_carry = fields.FloatField(default=0.0)  # units from the baseline to the due point
 
     class Meta:
         table = "maintenance_plan"
@@ -49,6 +60,7 @@ class MaintenanceRun(Model):
         "models.Ticket", related_name="maintenance_runs", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField()
+    meter_value = fields.FloatField(null=True)  # meter plans: the register value that triggered it
 
     class Meta:
         table = "maintenance_run"

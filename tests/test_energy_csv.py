@@ -60,7 +60,8 @@ async def test_meters_and_readings_round_trip(campus, tmp_path):
     assert (again.accepted, again.duplicates) == (0, 3)
     assert await export_meters(tmp_path / "m2.csv") == 2
     assert (tmp_path / "m2.csv").read_text(encoding="utf-8-sig") == (
-        METERS + "E-3,electricity,kWh,3,\nW-3-402,water,m³,3-402,W1\n")
+        "code,kind,unit,place,responsible,asset\n"
+        "E-3,electricity,kWh,3,,\nW-3-402,water,m³,3-402,W1,\n")
     assert await export_readings(tmp_path / "r2.csv", "Asia/Shanghai") == 3
     assert (tmp_path / "r2.csv").read_text(encoding="utf-8-sig") == (
         READINGS + "E-3,2026-11-29T02:00:00+08:00,5000.0\n"

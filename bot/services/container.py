@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.assets import AssetService
+from bot.services.assets_digest import AssetsDigest
 from bot.services.digest_more import MoreSources
 from bot.services.digest_service import DigestService
 from bot.services.dispatch import DispatchService
@@ -90,5 +91,5 @@ class Services:
                                  dispatch["duty"], dispatch["dispatch"]),
         )
         digest.more = MoreSources(services.dorm_requests, services.inspections, services.energy,
-                                  services.surveys)
+                                  services.surveys, AssetsDigest())
         return services

@@ -1,6 +1,7 @@
 """Digest sections that other capabilities supply for a span: dorm life requests, inspection
-rounds, energy anomalies and opinion surveys. Each capability's service computes its own
-summary (SQL counts); this module only collects and words them."""
+rounds, energy anomalies, opinion surveys and assets (repeat failures, PM work orders). Each
+capability's service computes its own summary (SQL counts); this module only collects and
+words them."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.services.assets_digest import AssetsDigest
     from bot.services.dorm_requests import DormRequestService
     from bot.services.energy import EnergyService
     from bot.services.inspections import InspectionService
     from bot.services.surveys import SurveyService
 
-MORE_SECTIONS = ("requests", "rounds", "energy", "surveys")
-LISTED = 3  # anomalies and surveys named one by one; the rest only counted
+MORE_SECTIONS = ("requests", "rounds", "energy", "surveys", "assets")
+LISTED = 3  # anomalies, surveys and assets named one by one; the rest only counted
 
 
 @dataclass
@@ -27,6 +29,7 @@ class MoreSources:
     inspections: InspectionService | None = None
     energy: EnergyService | None = None
     surveys: SurveyService | None = None
+    assets: AssetsDigest | None = None
 
 
 @dataclass
@@ -37,6 +40,7 @@ class MoreFigures:
     rounds: Any = None
     energy: Any = None
     surveys: Any = None
+    assets: Any = None
     shown: list[str] = field(default_factory=list)
 
 
@@ -54,6 +58,8 @@ async def collect(src: MoreSources | None, chosen: tuple[str, ...], start: datet
         more.energy = await src.energy.anomaly_summary(start, end)
     if "surveys" in chosen and src.surveys is not None:
         more.surveys = await src.surveys.survey_summary(start, end)
+    if "assets" in chosen and src.assets is not None:
+        more.assets = await src.assets.assets_summary(start, end)
     return more
 
 
@@ -70,6 +76,8 @@ def lines(more: MoreFigures, t: Callable[..., str], locale: str | None) -> list[
         out.append(_energy(more.energy, t, locale))
     if more.surveys is not None:
         out.append(_surveys(more.surveys, t))
+    if more.assets is not None:
+        out.append(_assets(more.assets, t, locale))
     return out
 
 
@@ -107,3 +115,13 @@ def _surveys(summary: Any, t: Callable[..., str]) -> str:
         named += t("digest.more_items", count=len(seen) - LISTED)
     return t("digest.surveys", sent=len(summary.sent), closed=len(summary.closed),
              list=named or t("digest.none"))
+
+
+def _assets(summary: Any, t: Callable[..., str], locale: str | None) -> str:
+    flagged = summary.flagged
+    named = ", ".join(t("digest.asset_item", name=a.display(locale), code=a.code)
+                      for a in flagged[:LISTED])
+    if len(flagged) > LISTED:
+        named += t("digest.more_items", count=len(flagged) - LISTED)
+    return t("digest.assets", count=len(flagged), list=named or t("digest.none"),
+             pm=summary.pm_orders)

@@ -20,6 +20,7 @@ from bot.services.announce import PRIORITY_ALERT, text
 from bot.services.assets import EDIT_ROLES
 from bot.services.categories import CATEGORIES
 from bot.services.errors import NotFound, ServiceError, require_role
+from bot.services.maintenance_meter import MeterMaintenance
 from models.assets import Asset
 from models.maintenance import MaintenancePlan, MaintenanceRun, WarrantyReminder
 from models.people import Person
@@ -117,7 +118,7 @@ class MaintenanceService:
         """Active plans, soonest first (managers only)."""
         require_role(actor, *EDIT_ROLES)
         return await MaintenancePlan.filter(active=True).order_by("next_due", "id") \
-            .prefetch_related("asset")
+            .prefetch_related("asset", "meter")
 
     async def stop_plan(self, actor: Person, plan_id: int | str) -> MaintenancePlan:
         """Stop a plan (its past work orders stay)."""
@@ -168,7 +169,8 @@ class MaintenanceService:
         that fell more than a period behind (the bot was off) skips to its current period."""
         today = self.today(now)
         made: list[Ticket] = []
-        for plan in await MaintenancePlan.filter(active=True).order_by("id"):
+        for plan in await MaintenancePlan.filter(active=True,
+                                                 every_units__isnull=True).order_by("id"):
             while plan.next_due - timedelta(days=plan.lead_days) <= today:
                 due, stale = plan.next_due, due_after(plan, plan.period + 1) <= today
                 if not await self._claim(plan):
@@ -212,7 +214,9 @@ class MaintenanceService:
         return sent
 
     async def tick(self, notifier: Notifier, now: datetime | None = None) -> TickResult:
-        """The periodic job's work: due work orders, then warranty reminders."""
+        """The periodic job's work: due work orders (calendar, then meter plans), then
+        warranty reminders."""
         now = now or datetime.now(UTC)
-        return TickResult(await self.generate(notifier, now),
-                          await self.warranty_reminders(notifier, now))
+        orders = await self.generate(notifier, now)
+        orders += await MeterMaintenance(self.services).generate(notifier, now)
+        return TickResult(orders, await self.warranty_reminders(notifier, now))
