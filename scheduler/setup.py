@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
@@ -21,6 +23,8 @@ from scheduler.jobs_dorm_requests import dorm_requests_tick
 from scheduler.jobs_energy import energy_tick
 from scheduler.jobs_surveys import survey_tick
 from scheduler.leader import LeaderLease, guard_jobs
+
+FIRST_ENERGY_CHECK_SECONDS = 30
 
 
 def build_scheduler(
@@ -77,6 +81,8 @@ def build_scheduler(
     scheduler.add_job(
         energy_tick, "interval", minutes=settings.energy_check_minutes,
         args=[services, notifier], id="energy_tick", max_instances=1, coalesce=True,
+        # first look soon after a start (the lease is held by then), not a whole period later
+        next_run_time=datetime.now(UTC) + timedelta(seconds=FIRST_ENERGY_CHECK_SECONDS),
     )
     scheduler.add_job(
         jobs_assets.maintenance_tick, "interval", seconds=settings.maintenance_interval_seconds,
