@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 
 from bot.app import HouqinApp
+from models.dorm_requests import DormRequest
+from models.dorms import DormAssignment
 from models.surveys import Survey, SurveyAnswer
+from tests.dorm_requests_support import later_today, spare_beds
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID, WeComCallbacks
 from tests.support import seed_small_campus
+from tests.test_dorm_support import small_dorm, window_around
 from tests.test_e2e_wecom import Member, free_port, shown, wecom_settings
 
 WECOM_USERS = {"student": "zhangsan", "student2": "lisi", "worker": "wang", "manager": "chen"}
@@ -133,4 +137,63 @@ async def test_survey_composed_sent_and_answered_with_rating_buttons(running, ap
     assert got == [("张三", 1, 4, None), ("张三", 2, None, "师傅很好，就是来得有点晚"),
                    ("李四", 1, 2, None), ("李四", 2, None, None)]
     assert (await Survey.get()).recipients_total == 4
+    assert not api.violations and keys_fit(api)
+
+
+async def test_dorm_requests_approved_and_rejected_on_wecom(running, api):
+    app, people = running["app"], running["people"]
+    start, end = window_around(now())
+    made = await small_dorm(running["tmp_path"], {"student": people["student"],
+                                                  "student2": people["student2"]}, start, end)
+    await spare_beds("D1-204", ("1", "2"))
+    await app.services.people.bind(made["admin1"], "wecom", "sun", "sun")
+    who = members(api, running["wecom"])
+    student, student2 = who["student"], who["student2"]
+    admin = Member(api, running["wecom"], "sun")
+
+    await student.say("/dormrequest")
+    kinds = await student.expect("请选择要申请的事项")
+    await choose(student, kinds, "调宿")
+    await student.expect("调宿原因")
+    await student.say("室友作息不同")
+    await student.expect("希望调到哪栋楼")
+    await student.say("d1-204")
+    card = await student.expect("请核对您的🔁 调宿申请")
+    assert "意向：D1号楼204" in shown(card)
+    await choose(student, card, "提交申请")
+    await student.expect("已提交🔁 调宿申请")
+    pushed = await admin.expect("新的宿舍申请")
+    request = await DormRequest.get()
+    assert card_keys(pushed)["✅ 批准"] == f"drq:a:{request.id}"
+    assert "室友作息不同" in shown(pushed) and "张三" in shown(pushed)
+    await choose(admin, pushed, "批准")
+    beds = await admin.expect("请选择 D1号楼204 的空床位")
+    await choose(admin, beds, "D1号楼204 2号床")
+    await admin.expect("调至 D1号楼204 2号床")
+    await student.expect("新宿舍：D1号楼204 2号床")
+    await request.refresh_from_db()
+    assert request.state == "approved" and request.decided_by_id == made["admin1"].id
+    moved = await DormAssignment.get(person_id=people["student"].id,
+                                     status="pending").prefetch_related("bed__room")
+    assert (moved.bed.room.code, moved.bed.label) == ("D1-204", "2")
+
+    await student2.say("/dormrequest")
+    await choose(student2, await student2.expect("What would you like"), "Late return")
+    await student2.expect("When do you expect to be back")
+    back = later_today(3)
+    await student2.say(back)
+    await student2.expect("why will you be late")
+    await student2.say("Club event")
+    check = await student2.expect("Please check your request")
+    assert back in shown(check)
+    await choose(student2, check, "Submit")
+    pushed = await admin.expect("新的宿舍申请")  # the admin reads Chinese
+    await choose(admin, pushed, "驳回")
+    reasons = await admin.expect("请选择或输入原因")
+    assert reasons["msgtype"] == "text"  # reasons too wide for card buttons: numbered text
+    await choose(admin, reasons, "本周晚归次数过多")  # answered by its number
+    told = await student2.expect("was not approved")
+    assert "本周晚归次数过多" in shown(told)
+    late = await DormRequest.get(kind="late_return")
+    assert (late.state, late.decision_reason) == ("rejected", "本周晚归次数过多")
     assert not api.violations and keys_fit(api)
