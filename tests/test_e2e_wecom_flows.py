@@ -6,7 +6,8 @@ WeCom API received it (template cards whose keys are our payloads, or numbered t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +15,15 @@ import pytest
 from bot.app import HouqinApp
 from models.dorm_requests import DormRequest
 from models.dorms import DormAssignment
+from models.inspections import InspectionAnswer, InspectionRound
+from models.repairs import Attachment, Ticket
 from models.surveys import Survey, SurveyAnswer
+from scheduler.jobs_inspections import inspection_tick
 from tests.dorm_requests_support import later_today, spare_beds
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID, WeComCallbacks
-from tests.support import seed_small_campus
+from tests.inspection_support import import_checklist
+from tests.support import png_bytes, seed_small_campus
 from tests.test_dorm_support import small_dorm, window_around
 from tests.test_e2e_wecom import Member, free_port, shown, wecom_settings
 
@@ -196,4 +201,50 @@ async def test_dorm_requests_approved_and_rejected_on_wecom(running, api):
     assert "本周晚归次数过多" in shown(told)
     late = await DormRequest.get(kind="late_return")
     assert (late.state, late.decision_reason) == ("rejected", "本周晚归次数过多")
+    assert not api.violations and keys_fit(api)
+
+
+async def test_inspection_round_walked_with_a_problem_and_a_reading(running, api):
+    app, wecom = running["app"], running["wecom"]
+    worker = members(api, wecom)["worker"]
+    moment = now()
+    await import_checklist(running["tmp_path"], rule="cron * * * * *",
+                           now=moment - timedelta(minutes=2))
+    created, _, _, _ = await inspection_tick(app.services, app.notifier, moment)
+    assert created == 1
+    await worker.expect("巡检任务：消防通道")  # pushed by the job
+    await worker.say("/rounds")
+    due = await worker.expect("消防通道（3号楼）")
+    rnd = await InspectionRound.get()
+    assert card_keys(due) == {"▶️ 开始巡检": f"ir:s:{rnd.id}"}
+    await choose(worker, due, "开始巡检")
+    first = await worker.expect("（1/3）通道畅通")
+    assert [b.split(":")[-1] for b in card_keys(first).values()] == ["ok", "bad", "cancel"]
+    await choose(worker, first, "正常")
+    await choose(worker, await worker.expect("（2/3）防火门"), "有问题")
+    await worker.expect("防火门关闭良好有什么问题")
+    await worker.say("闭门器坏了")
+    await worker.expect("再发一张照片")
+    photo = png_bytes(seed=21)
+    posted = await wecom.send(wecom.image("wang", api.add_media(photo)))
+    assert posted.status == 200
+    saved = await worker.expect("已保存防火门关闭良好的照片 1 张")
+    await choose(worker, saved, "完成")
+    made = await worker.expect("已生成报修工单")
+    await worker.expect("（3/3）灭火器压力")
+    await worker.say("abc")  # typed where a number belongs: asked again
+    await worker.expect("不是数字")
+    await worker.say("1.0")
+    done = await worker.expect("巡检完成")
+    assert "问题 1 项" in shown(done) and "闭门器坏了" in shown(done)
+
+    ticket = await Ticket.get()
+    assert ticket.number in shown(made) and ticket.number in shown(done)
+    assert ticket.category == "carpentry" and "闭门器坏了" in ticket.description
+    stored = await Attachment.filter(ticket_id=ticket.id)
+    assert [Path(a.path).read_bytes() for a in stored] == [photo]
+    await rnd.refresh_from_db()
+    assert rnd.state == "done"
+    reading = await InspectionAnswer.get(round_id=rnd.id, value=1.0)
+    assert reading.ok
     assert not api.violations and keys_fit(api)
