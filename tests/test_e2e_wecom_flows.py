@@ -6,6 +6,8 @@ WeCom API received it (template cards whose keys are our payloads, or numbered t
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,19 +41,28 @@ async def api():
     await fake.stop()
 
 
-@pytest.fixture
-async def running(tmp_path, api):
+@asynccontextmanager
+async def serving(tmp_path: Path, api: FakeWeComApi) -> AsyncIterator[dict[str, Any]]:
     """The app serving /wecom/callback with the small campus's four people bound on WeCom
     (李四 "lisi" reads English, the others Chinese)."""
     port = free_port()
     app = HouqinApp(wecom_settings(tmp_path, api, port))
     await app.start(schema="generate")
-    people = await seed_small_campus()
-    for key, user in WECOM_USERS.items():
-        await app.services.people.bind(people[key], "wecom", user, user)
-    wecom = WeComCallbacks(f"http://127.0.0.1:{port}/wecom/callback")
-    yield {"app": app, "wecom": wecom, "people": people, "tmp_path": tmp_path}
-    await app.stop()
+    try:
+        people = await seed_small_campus()
+        for key, user in WECOM_USERS.items():
+            await app.services.people.bind(people[key], "wecom", user, user)
+        wecom = WeComCallbacks(f"http://127.0.0.1:{port}/wecom/callback")
+        yield {"app": app, "wecom": wecom, "people": people, "tmp_path": tmp_path}
+    finally:
+        await app.stop()
+
+
+@pytest.fixture
+async def running(tmp_path, api):
+    """The app on WeCom with the campus's people bound (see `serving`)."""
+    async with serving(tmp_path, api) as started:
+        yield started
 
 
 def members(api: FakeWeComApi, wecom: WeComCallbacks) -> dict[str, Member]:
