@@ -5,6 +5,7 @@ digest asked for with /digest week — through real callback crypto and the fake
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +17,7 @@ from models.people import Person
 from models.repairs import Ticket
 from scheduler.jobs_energy import energy_tick
 from tests.fakes.fake_wecom_api import FakeWeComApi
+from tests.digest_support import TZ, ticket
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID
 from tests.test_e2e_wecom import shown
 from tests.test_e2e_wecom_flows import card_keys, choose, members, serving
@@ -81,3 +83,27 @@ async def test_energy_alerts_with_charts_decided_by_card_taps(app_on_wecom, fake
     assert spike_row.decided_by_id == app_on_wecom["people"]["manager"].id
     assert await Ticket.all().count() == 1
     assert not api.violations
+
+
+async def test_weekly_digest_on_demand_as_a_chart_and_a_text(app_on_wecom, fake_api):
+    api, app, people = fake_api, app_on_wecom["app"], app_on_wecom["people"]
+    week = app.services.digest.span("week")
+    first_hour = datetime.combine(week.start, datetime.min.time(), TZ).astimezone(UTC)
+    await ticket(people["student"], "3-402", "plumbing", first_hour + timedelta(hours=10))
+    manager = members(api, app_on_wecom["wecom"])["manager"]
+    await manager.say("/digest week")
+    span = f"{week.start.isoformat()} 至 {week.last_day.isoformat()}"
+    caption = await manager.expect(f"📊 {span} 周报：新增 1 单")
+    report = await manager.expect(f"📋 后勤周报 — {span}")
+    sent = api.messages_to("chen")
+    chart = sent[sent.index(caption) - 1]  # the chart first, then its caption and the report
+    assert chart["msgtype"] == "image" and uploaded_png(api, chart).size == (800, 400)
+    assert sent.index(report) > sent.index(caption)
+    assert "🏷 报修最多的类别：💧 水管/卫浴 1" in shown(report)
+    assert "📍 报修最多的地点：3号楼402 1" in shown(report)
+    assert len(api.uploads) == 1 and not api.violations
+
+    student = members(api, app_on_wecom["wecom"])["student"]
+    await student.say("/digest week")  # not a manager: refused, no chart
+    await student.expect("没有权限")
+    assert len(api.uploads) == 1
