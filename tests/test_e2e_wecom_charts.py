@@ -16,8 +16,8 @@ from models.energy import Anomaly
 from models.people import Person
 from models.repairs import Ticket
 from scheduler.jobs_energy import energy_tick
-from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.digest_support import TZ, ticket
+from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID
 from tests.test_e2e_wecom import shown
 from tests.test_e2e_wecom_flows import card_keys, choose, members, serving
