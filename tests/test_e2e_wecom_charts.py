@@ -74,6 +74,8 @@ async def test_energy_alerts_with_charts_decided_by_card_taps(app_on_wecom, fake
     made = await worker.expect("生成报修单 R-")
     ticket = await Ticket.get(place__code="3-402")
     assert ticket.number in shown(made) and ticket.category == "plumbing"
+    await choose(worker, alert, "误报")  # the same card again: already decided, nothing changes
+    await worker.expect("已由 王师傅")
     await choose(manager, spike, "False alarm")  # its number, typed
     await manager.expect("recorded as a false alarm")
     await leak.refresh_from_db()

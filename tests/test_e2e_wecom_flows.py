@@ -161,7 +161,7 @@ async def test_dorm_requests_approved_and_rejected_on_wecom(running, api):
     start, end = window_around(now())
     made = await small_dorm(running["tmp_path"], {"student": people["student"],
                                                   "student2": people["student2"]}, start, end)
-    await spare_beds("D1-204", ("1", "2"))
+    await spare_beds("D1-204", ("1", "2", "3", "4", "5", "6"))
     await app.services.people.bind(made["admin1"], "wecom", "sun", "sun")
     who = members(api, running["wecom"])
     student, student2 = who["student"], who["student2"]
@@ -184,6 +184,8 @@ async def test_dorm_requests_approved_and_rejected_on_wecom(running, api):
     assert "室友作息不同" in shown(pushed) and "张三" in shown(pushed)
     await choose(admin, pushed, "批准")
     beds = await admin.expect("请选择 D1号楼204 的空床位")
+    assert beds["msgtype"] == "text"  # six beds, another room, reject: numbered text
+    assert len(numbered(beds)) == 8
     await choose(admin, beds, "D1号楼204 2号床")
     await admin.expect("调至 D1号楼204 2号床")
     await student.expect("新宿舍：D1号楼204 2号床")
