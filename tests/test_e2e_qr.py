@@ -15,9 +15,9 @@ from bot.services.qr_labels import LabelPainter, find_cjk_font
 from models.assets import Asset
 from models.places import Place
 from models.repairs import Ticket
+from tests.e2e_support import TgUser, tg_settings
 from tests.fakes import FakeBotApi
 from tests.support import seed_small_campus
-from tests.test_e2e_telegram import TgUser, tg_settings
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"

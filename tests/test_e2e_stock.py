@@ -8,8 +8,8 @@ import pytest
 
 from bot.app import HouqinApp
 from models.stock import Requisition, StockMove
+from tests.e2e_support import TgUser, tg_settings
 from tests.support import seed_small_campus
-from tests.test_e2e_telegram import TgUser, api, tg_settings  # noqa: F401  (api: a fixture)
 from tests.test_stock_support import assert_consistent, figures, seed_stores
 
 pytestmark = pytest.mark.filterwarnings(
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture
-async def running(tmp_path, api):  # noqa: F811
+async def running(tmp_path, api):
     """The app in polling mode; the worker is Telegram user 5001, the storekeeper 5002."""
     app = HouqinApp(tg_settings(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
@@ -30,7 +30,7 @@ async def running(tmp_path, api):  # noqa: F811
     await app.stop()
 
 
-async def test_requisition_partly_approved_and_collected(running, api):  # noqa: F811
+async def test_requisition_partly_approved_and_collected(running, api):
     app, world, worker, keeper = running
     await worker.say("/requisition")
     await worker.expect("需要哪些物资")
