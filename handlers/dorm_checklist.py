@@ -11,14 +11,19 @@ from bot.core.router import Router
 from bot.core.types import Button
 from bot.services.dorms_base import CheckResult, Stay
 from bot.services.errors import InvalidState, NotFound, PermissionDenied
+from handlers.checklist_problem import ItemProblem, ProblemTexts, note_or_files
 from handlers.dorm_render import ITEMS, checklist_summary, item_label
-from handlers.media_intake import ItemMedia, carries_media, files_summary
+from handlers.media_intake import ItemMedia, carries_media
 
 router = Router()
 FLOW = "dormchk"
 MAX_ITEM_PHOTOS = 5
 OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good", "没有问题"}
 ITEM_MEDIA = ItemMedia.within("cur", MAX_ITEM_PHOTOS, "dorm.too_many_photos")
+PROBLEM = ItemProblem(ITEM_MEDIA, ProblemTexts(
+    btn_done="dorm.btn_done", btn_no_photo="dorm.btn_no_photo",
+    files_saved="dorm.problem_photo_saved", ask_photo="dorm.ask_photo",
+    ask_problem="dorm.ask_problem", need_something="dorm.problem_need_something"))
 router.cancel_text(FLOW, "dorm.check_cancelled")  # nothing is stored before Submit
 
 
@@ -89,9 +94,7 @@ async def got_item(ctx: Context) -> None:
         )
         await ctx.reprompt()
     elif ctx.choice == "bad" or carries_media(ctx) or text:
-        await ctx.goto("problem", cur={"note": text[:500]})
-        await ITEM_MEDIA.take_all(ctx)
-        await ctx.reprompt()
+        await PROBLEM.open(ctx, text)
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
         await ask_item(ctx)
@@ -104,19 +107,7 @@ async def got_item(ctx: Context) -> None:
 async def ask_problem(ctx: Context) -> None:
     """Ask for a photo (or a short video, a voice note) and a few words about the problem
     (either is enough)."""
-    cur = ctx.conv.data.get("cur") or {}
-    counts = ITEM_MEDIA.counts(ctx.conv.data)
-    label = item_label(ctx, _item(ctx))
-    if sum(counts):
-        buttons = [[ctx.choose(ctx.t("dorm.btn_done", count=sum(counts)), "done"),
-                    _cancel_button(ctx)]]
-        await ctx.say("dorm.problem_photo_saved", buttons, files=files_summary(ctx, *counts),
-                      item=label)
-    elif cur.get("note"):
-        buttons = [[ctx.choose(ctx.t("dorm.btn_no_photo"), "done"), _cancel_button(ctx)]]
-        await ctx.say("dorm.ask_photo", buttons, item=label)
-    else:
-        await ctx.say("dorm.ask_problem", [[_cancel_button(ctx)]], item=label)
+    await PROBLEM.ask(ctx, item_label(ctx, _item(ctx)), _cancel_button(ctx))
 
 
 @router.step(FLOW, "problem")
@@ -125,29 +116,7 @@ async def got_problem(ctx: Context) -> None:
     a file finish it."""
     if await ctx.cancelled():
         return
-    inc = ctx.incoming
-    cur = dict(ctx.conv.data.get("cur") or {})
-    text = (inc.text or "").strip()
-    files = sum(ITEM_MEDIA.counts(ctx.conv.data))
-    if carries_media(ctx):
-        if text:
-            await ctx.update(cur={**cur, "note": text[:500]})
-        await ITEM_MEDIA.take_all(ctx)
-        await ask_problem(ctx)
-    elif inc.documents:
-        await ctx.say("errors.not_a_photo")
-        await ask_problem(ctx)
-    elif text:
-        await ctx.update(cur={**cur, "note": text[:500]})
-        if files:
-            await _answer(ctx, ok=False)
-        else:
-            await ask_problem(ctx)
-    elif ctx.choice == "done" and (cur.get("note") or files):
-        await _answer(ctx, ok=False)
-    else:
-        await ctx.say("dorm.problem_need_something")
-        await ask_problem(ctx)
+    await PROBLEM.answer(ctx, ask_problem, lambda: _answer(ctx, ok=False))
 
 
 @router.prompt(FLOW, "review")
@@ -172,9 +141,8 @@ def _results(ctx: Context, phase: str) -> list[CheckResult]:
             else ctx.t(
                 f"dorm.ticket_{phase}",
                 item=item_label(ctx, r["item"]),
-                note=note or ctx.t("media.see_files", files=files_summary(
-                    ctx, len(r.get("photos", [])), len(r.get("videos", [])),
-                    len(r.get("voices", [])))),
+                note=note_or_files(ctx, note, len(r.get("photos", [])),
+                                   len(r.get("videos", [])), len(r.get("voices", []))),
             )
         )
         out.append(CheckResult(r["item"], r["ok"], note, description, r.get("photos", []),

@@ -15,8 +15,9 @@ from bot.core.types import Button
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.inspections_base import RoundView
 from bot.services.inspections_walk import in_range, parse_reading
+from handlers.checklist_problem import ItemProblem, ProblemTexts, note_or_files
 from handlers.inspection_render import item_question, place_name, summary
-from handlers.media_intake import ItemMedia, carries_media, files_summary
+from handlers.media_intake import ItemMedia, carries_media
 from models.inspections import InspectionItem
 
 router = Router()
@@ -25,6 +26,11 @@ MAX_ITEM_PHOTOS = 5
 OK_WORDS = {"ok", "好", "好的", "正常", "没问题", "无问题", "fine", "good"}
 STOPPED = (InvalidState, NotFound, PermissionDenied)
 ITEM_MEDIA = ItemMedia.within("cur", MAX_ITEM_PHOTOS, "inspections.too_many_photos")
+PROBLEM = ItemProblem(ITEM_MEDIA, ProblemTexts(
+    btn_done="inspections.btn_done", btn_no_photo="inspections.btn_no_photo",
+    files_saved="inspections.photo_saved", ask_photo="inspections.ask_photo",
+    ask_problem="inspections.ask_problem", need_something="inspections.need_something",
+    ask_photo_required="inspections.ask_photo_required"))
 # Pause and /cancel: each answer is stored as given, only an unfinished problem is dropped.
 router.cancel_text(FLOW, "inspections.paused")
 
@@ -86,9 +92,7 @@ async def got_item(ctx: Context) -> None:
     elif ctx.choice == "ok" or (not carries_media(ctx) and text.lower() in OK_WORDS):
         await _record(ctx, ok=True)
     elif ctx.choice == "bad" or carries_media(ctx) or (text and not ctx.choice):
-        await ctx.goto("problem", cur={"note": text[:500]})
-        await ITEM_MEDIA.take_all(ctx)
-        await ctx.reprompt()
+        await PROBLEM.open(ctx, text)
     elif inc.documents:
         await ctx.say("errors.not_a_photo")
         await ask_item(ctx)
@@ -116,15 +120,6 @@ async def _got_reading(ctx: Context, item: InspectionItem, text: str) -> None:
     await ctx.reprompt()
 
 
-def _has_proof(ctx: Context, item: InspectionItem) -> bool:
-    """Whether the problem can be recorded as it stands: some file, and a photo or a video
-    when the item requires visual proof."""
-    photos, videos, voices = ITEM_MEDIA.counts(ctx.conv.data)
-    if item.photo_required:
-        return bool(photos or videos)
-    return bool(photos or videos or voices)
-
-
 @router.prompt(FLOW, "problem")
 async def ask_problem(ctx: Context) -> None:
     """Ask for a photo, video or voice note and/or a few words (a photo or a video when the
@@ -134,20 +129,7 @@ async def ask_problem(ctx: Context) -> None:
         await ctx.goto("item")
         await ask_item(ctx)
         return
-    cur = ctx.conv.data.get("cur") or {}
-    counts, label = ITEM_MEDIA.counts(ctx.conv.data), item.display(ctx.locale)
-    if _has_proof(ctx, item):
-        buttons = [[ctx.choose(ctx.t("inspections.btn_done", count=sum(counts)), "done"),
-                    _pause_button(ctx)]]
-        await ctx.say("inspections.photo_saved", buttons, files=files_summary(ctx, *counts),
-                      item=label)
-    elif item.photo_required:
-        await ctx.say("inspections.ask_photo_required", [[_pause_button(ctx)]], item=label)
-    elif cur.get("note"):
-        buttons = [[ctx.choose(ctx.t("inspections.btn_no_photo"), "done"), _pause_button(ctx)]]
-        await ctx.say("inspections.ask_photo", buttons, item=label)
-    else:
-        await ctx.say("inspections.ask_problem", [[_pause_button(ctx)]], item=label)
+    await PROBLEM.ask(ctx, item.display(ctx.locale), _pause_button(ctx), item.photo_required)
 
 
 @router.step(FLOW, "problem")
@@ -155,31 +137,11 @@ async def got_problem(ctx: Context) -> None:
     """Photos, videos, voice notes (captions count as the note), words, then Done."""
     if await _paused(ctx):
         return
-    inc = ctx.incoming
-    cur = dict(ctx.conv.data.get("cur") or {})
-    text = (inc.text or "").strip()
     _, item = await _current(ctx)
     if item is None:
         await ask_problem(ctx)
-    elif carries_media(ctx):
-        if text:
-            await ctx.update(cur={**cur, "note": text[:500]})
-        await ITEM_MEDIA.take_all(ctx)
-        await ask_problem(ctx)
-    elif inc.documents:
-        await ctx.say("errors.not_a_photo")
-        await ask_problem(ctx)
-    elif text:
-        await ctx.update(cur={**cur, "note": text[:500]})
-        if _has_proof(ctx, item):
-            await _record(ctx, ok=False)
-        else:
-            await ask_problem(ctx)
-    elif ctx.choice == "done" and (cur.get("note") or sum(ITEM_MEDIA.counts(ctx.conv.data))):
-        await _record(ctx, ok=False)
-    else:
-        await ctx.say("inspections.need_something")
-        await ask_problem(ctx)
+        return
+    await PROBLEM.answer(ctx, ask_problem, lambda: _record(ctx, ok=False), item.photo_required)
 
 
 def _ticket_text(ctx: Context, view: RoundView, item: InspectionItem, value: float | None,
@@ -187,8 +149,7 @@ def _ticket_text(ctx: Context, view: RoundView, item: InspectionItem, value: flo
     reading = f"{value:g}{item.unit or ''}" if value is not None else ""
     return ctx.t("inspections.ticket_text", name=view.template.display(ctx.locale),
                  item=item.display(ctx.locale), reading=reading,
-                 note=note or ctx.t("media.see_files",
-                                    files=files_summary(ctx, *ITEM_MEDIA.counts(ctx.conv.data))))
+                 note=note_or_files(ctx, note, *ITEM_MEDIA.counts(ctx.conv.data)))
 
 
 async def _record(ctx: Context, ok: bool, value: float | None = None) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.db import close_db, init_db
+from tests.fakes import FakeBotApi
 from tests.support import PG_DSN, Harness, database_url, make_settings, seed_small_campus
 
 
@@ -45,3 +46,12 @@ async def harness(tmp_path):
     h.people = await seed_small_campus()
     yield h
     await h.stop()
+
+
+@pytest.fixture
+async def api():
+    """A running fake Bot API server (files that fake another API define their own `api`)."""
+    fake = FakeBotApi()
+    await fake.start()
+    yield fake
+    await fake.stop()

@@ -11,49 +11,31 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import HouqinApp
 from models.followup import FollowUp
 from models.repairs import Attachment, Ticket, TicketEvent
 from scheduler.jobs_dispatch import dispatch_tick
 from tests.dispatch_support import all_day_sla
-from tests.fakes import FakeBotApi
+from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.support import png_bytes, seed_small_campus
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
+pytestmark = QUIET_PTB
 REPORTER, WORKER_A, WORKER_B, MANAGER = 4242, 5001, 5002, 5003
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
 async def campus(tmp_path, api):
     """The app in polling mode; the reporter, two plumbers and a manager bound to Telegram."""
-    app = HouqinApp(tg_settings(tmp_path, api, sla_file=all_day_sla(tmp_path)))
-    await app.start(serve_http=False, schema="generate")
-    people = await seed_small_campus()
-    services = app.services.people
-    people["li"] = await services.create("李师傅", ["worker"], skills=["plumbing"], locale="en")
-    for key, uid in (("student", REPORTER), ("worker", WORKER_A), ("li", WORKER_B),
-                     ("manager", MANAGER)):
-        await services.bind(people[key], "telegram", str(uid), str(uid))
-    users = {
-        "reporter": TgUser(api, REPORTER),
-        "a": TgUser(api, WORKER_A),
-        "b": TgUser(api, WORKER_B, language="en"),
-        "manager": TgUser(api, MANAGER),
-    }
-    yield app, users
-    await app.stop()
+    async with telegram_app(tmp_path, api, sla_file=all_day_sla(tmp_path)) as app:
+        people = await seed_small_campus()
+        li = await app.services.people.create("李师傅", ["worker"], skills=["plumbing"],
+                                              locale="en")
+        users = {
+            "reporter": await bound(app, api, people["student"], REPORTER),
+            "a": await bound(app, api, people["worker"], WORKER_A),
+            "b": await bound(app, api, li, WORKER_B, language="en"),
+            "manager": await bound(app, api, people["manager"], MANAGER),
+        }
+        yield app, users
 
 
 async def test_report_decline_redispatch_accept_done_rate_and_escalation(campus, api):

@@ -5,40 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
-from bot.app import HouqinApp
 from models.dorms import DormAssignment, DormCheckItem
 from models.repairs import Attachment, Ticket
 from scheduler.jobs_dorms import dorm_tick
-from tests.fakes import FakeBotApi
+from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.support import png_bytes, seed_small_campus
 from tests.test_dorm_support import small_dorm, window_around
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
+pytestmark = QUIET_PTB
 
 
 async def test_notice_checkin_and_a_problem_with_photo_becomes_a_ticket(tmp_path, api):
-    app = HouqinApp(tg_settings(tmp_path, api))
-    await app.start(serve_http=False, schema="generate")
-    try:
+    async with telegram_app(tmp_path, api) as app:
         people = await seed_small_campus()
-        code = await app.services.people.create_invite(people["student"])
-        user = TgUser(api, 4242)
-        await user.say(f"/start {code}")
-        await user.expect("账号已绑定")
+        user = await signed_in(app, api, people["student"], 4242)
         start, end = window_around(datetime.now(UTC))
         await small_dorm(tmp_path, {"student": people["student"]}, start, end)
 
@@ -75,5 +55,3 @@ async def test_notice_checkin_and_a_problem_with_photo_becomes_a_ticket(tmp_path
                    for m in api.sent_messages(4242)
                    for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
                    for b in row)
-    finally:
-        await app.stop()

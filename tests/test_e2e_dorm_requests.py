@@ -5,44 +5,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from bot.app import HouqinApp
 from models.dorm_requests import DormRequest
 from models.dorms import DormAssignment
 from tests.dorm_requests_support import spare_beds
-from tests.fakes import FakeBotApi
+from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.support import seed_small_campus
 from tests.test_dorm_support import small_dorm, window_around
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
+pytestmark = QUIET_PTB
 
 
 async def test_room_change_filed_and_approved_over_telegram(tmp_path, api):
-    app = HouqinApp(tg_settings(tmp_path, api))
-    await app.start(serve_http=False, schema="generate")
-    try:
+    async with telegram_app(tmp_path, api) as app:
         people = await seed_small_campus()
         start, end = window_around(datetime.now(UTC))
         made = await small_dorm(tmp_path, {"student": people["student"]}, start, end)
         await spare_beds("D1-204", ("1", "2"))
-        student, admin = TgUser(api, 4242), TgUser(api, 5151)
-        for user, person in ((student, people["student"]), (admin, made["admin1"])):
-            code = await app.services.people.create_invite(person)
-            await user.say(f"/start {code}")
-            await user.expect("账号已绑定")
+        student = await signed_in(app, api, people["student"], 4242)
+        admin = await signed_in(app, api, made["admin1"], 5151)
 
         await student.say("/dormrequest")
         await student.expect("请选择要申请的事项")
@@ -77,5 +57,3 @@ async def test_room_change_filed_and_approved_over_telegram(tmp_path, api):
                        for m in api.sent_messages(user_id)
                        for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
                        for b in row)
-    finally:
-        await app.stop()

@@ -7,44 +7,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from bot.app import HouqinApp
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
 from scheduler.jobs_inspections import inspection_tick
 from tests.dispatch_support import all_day_sla
-from tests.fakes import FakeBotApi
+from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.inspection_support import import_checklist
 from tests.media_support import mp4_bytes
 from tests.support import seed_small_campus
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
+pytestmark = QUIET_PTB
 INSPECTOR, CARPENTER = 5151, 5252
 
 
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def test_inspection_problem_proved_by_a_video_puts_it_on_the_ticket(tmp_path, api):
-    app = HouqinApp(tg_settings(tmp_path, api, sla_file=all_day_sla(tmp_path)))
-    await app.start(serve_http=False, schema="generate")
-    try:
+    async with telegram_app(tmp_path, api, sla_file=all_day_sla(tmp_path)) as app:
         people = await seed_small_campus()
         carpenter = await app.services.people.create("李木工", ["worker"], skills=["carpentry"])
-        await app.services.people.bind(people["worker"], "telegram", str(INSPECTOR),
-                                       str(INSPECTOR))
-        await app.services.people.bind(carpenter, "telegram", str(CARPENTER), str(CARPENTER))
-        inspector, fixer = TgUser(api, INSPECTOR), TgUser(api, CARPENTER)
+        inspector = await bound(app, api, people["worker"], INSPECTOR)
+        fixer = await bound(app, api, carpenter, CARPENTER)
         await fixer.say("/duty on")
         await fixer.expect("已上岗")
         now = datetime.now(UTC)
@@ -93,5 +74,3 @@ async def test_inspection_problem_proved_by_a_video_puts_it_on_the_ticket(tmp_pa
         videos = {m["params"]["video"]: m["text"] for m in api.sent_messages(CARPENTER)
                   if m["method"] == "sendVideo"}
         assert blocked.number in videos[proof] and broken.number in videos[door]
-    finally:
-        await app.stop()

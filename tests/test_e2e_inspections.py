@@ -6,40 +6,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from bot.app import HouqinApp
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
 from scheduler.jobs_inspections import inspection_tick
-from tests.fakes import FakeBotApi
+from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.inspection_support import import_checklist
 from tests.support import png_bytes, seed_small_campus
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
+pytestmark = QUIET_PTB
 
 
 async def test_round_pushed_walked_and_a_problem_becomes_a_ticket(tmp_path, api):
-    app = HouqinApp(tg_settings(tmp_path, api))
-    await app.start(serve_http=False, schema="generate")
-    try:
+    async with telegram_app(tmp_path, api) as app:
         people = await seed_small_campus()
-        code = await app.services.people.create_invite(people["worker"])
-        user = TgUser(api, 5151)
-        await user.say(f"/start {code}")
-        await user.expect("账号已绑定")
+        user = await signed_in(app, api, people["worker"], 5151)
         now = datetime.now(UTC)
         await import_checklist(tmp_path, rule="cron * * * * *", now=now - timedelta(minutes=2))
         created, pushed, _, _ = await inspection_tick(app.services, app.notifier, now)
@@ -77,5 +57,3 @@ async def test_round_pushed_walked_and_a_problem_becomes_a_ticket(tmp_path, api)
                    for m in api.sent_messages(5151)
                    for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
                    for b in row)
-    finally:
-        await app.stop()

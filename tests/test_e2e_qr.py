@@ -15,37 +15,20 @@ from bot.services.qr_labels import LabelPainter, find_cjk_font
 from models.assets import Asset
 from models.places import Place
 from models.repairs import Ticket
-from tests.fakes import FakeBotApi
+from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.support import seed_small_campus
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
+pytestmark = QUIET_PTB
 
 
 @pytest.fixture
-async def fake_api():
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def app_and_user(tmp_path, fake_api):
-    settings = tg_settings(tmp_path, fake_api, telegram_bot_username="houqin_bot")
-    app = HouqinApp(settings)
-    await app.start(serve_http=False, schema="generate")
-    people = await seed_small_campus()
-    await Asset.create(code="AC-3-402", name_zh="空调", name_en="Air conditioner",
-                       place=await Place.get(code="3-402"))
-    code = await app.services.people.create_invite(people["student"])
-    user = TgUser(fake_api, 4242)
-    await user.say(f"/start {code}")
-    await user.expect("账号已绑定")
-    yield app, user
-    await app.stop()
+async def app_and_user(tmp_path, api):
+    async with telegram_app(tmp_path, api, telegram_bot_username="houqin_bot") as app:
+        people = await seed_small_campus()
+        await Asset.create(code="AC-3-402", name_zh="空调", name_en="Air conditioner",
+                           place=await Place.get(code="3-402"))
+        user = await signed_in(app, api, people["student"], 4242)
+        yield app, user
 
 
 async def scanned_param(app: HouqinApp, kind: str, code: str) -> str:

@@ -6,31 +6,25 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import HouqinApp
 from models.stock import Requisition, StockMove
+from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.support import seed_small_campus
-from tests.test_e2e_telegram import TgUser, api, tg_settings  # noqa: F401  (api: a fixture)
 from tests.test_stock_support import assert_consistent, figures, seed_stores
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
+pytestmark = QUIET_PTB
 
 
 @pytest.fixture
-async def running(tmp_path, api):  # noqa: F811
+async def running(tmp_path, api):
     """The app in polling mode; the worker is Telegram user 5001, the storekeeper 5002."""
-    app = HouqinApp(tg_settings(tmp_path, api))
-    await app.start(serve_http=False, schema="generate")
-    world = await seed_stores(await seed_small_campus())
-    people = app.services.people
-    await people.bind(world.people["worker"], "telegram", "5001", "5001")
-    await people.bind(world.people["keeper"], "telegram", "5002", "5002")
-    yield app, world, TgUser(api, 5001), TgUser(api, 5002)
-    await app.stop()
+    async with telegram_app(tmp_path, api) as app:
+        world = await seed_stores(await seed_small_campus())
+        worker = await bound(app, api, world.people["worker"], 5001)
+        keeper = await bound(app, api, world.people["keeper"], 5002)
+        yield app, world, worker, keeper
 
 
-async def test_requisition_partly_approved_and_collected(running, api):  # noqa: F811
+async def test_requisition_partly_approved_and_collected(running, api):
     app, world, worker, keeper = running
     await worker.say("/requisition")
     await worker.expect("需要哪些物资")

@@ -10,14 +10,11 @@ import pytest
 
 from bot.app import HouqinApp
 from models.repairs import Attachment, Ticket
-from tests.fakes import FakeBotApi
-from tests.support import make_settings, png_bytes, seed_small_campus
+from tests.e2e_support import QUIET_PTB, TgUser, signed_in, tg_settings
+from tests.support import png_bytes, seed_small_campus
 
-TOKEN = "123456:TEST-token"
 SECRET = "webhook-Secret_9"
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
+pytestmark = QUIET_PTB
 
 
 def free_port() -> int:
@@ -27,75 +24,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class TgUser:
-    """One Telegram user typing and tapping against the fake server."""
-
-    def __init__(self, api: FakeBotApi, user_id: int, language: str = "zh-hans"):
-        self.api, self.user_id, self.language = api, user_id, language
-        self.seen = 0
-
-    def _mine(self) -> list[dict]:
-        return self.api.sent_messages(chat_id=self.user_id)
-
-    async def expect(self, needle: str) -> dict:
-        """Wait for a new bot message to this user containing `needle`."""
-        def found(_calls):
-            for msg in self._mine()[self.seen:]:
-                if needle in (msg.get("text") or ""):
-                    return msg
-            return None
-        msg = await self.api.wait_for(found, timeout=8)
-        self.seen = self._mine().index(msg) + 1
-        return msg
-
-    async def say(self, text: str) -> dict:
-        """Send a text message."""
-        return self.api.push_text(self.user_id, text, language_code=self.language)
-
-    async def photo(self, images: list[bytes], caption: str | None = None):
-        """Send one photo or an album."""
-        return self.api.push_photo(self.user_id, images, caption=caption,
-                                   language_code=self.language)
-
-    async def press(self, label: str) -> dict:
-        """Tap the newest button whose label contains `label`."""
-        for msg in reversed(self._mine()):
-            markup = msg.get("reply_markup") or {}
-            for row in markup.get("inline_keyboard", []):
-                for button in row:
-                    if label in button["text"]:
-                        return self.api.push_callback(
-                            self.user_id, button["callback_data"], msg["message_id"],
-                            language_code=self.language,
-                        )
-        raise AssertionError(f"no button {label!r}; sent: {self._mine()[-3:]}")
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-def tg_settings(tmp_path: Path, api: FakeBotApi, **extra):
-    """App settings pointing python-telegram-bot at the fake server."""
-    return make_settings(tmp_path, telegram_token=TOKEN, telegram_api_url=api.api_url,
-                         telegram_file_url=api.file_url, **extra)
-
-
 @pytest.fixture
 async def running(tmp_path, api):
     """The app in polling mode with a small campus; user 4242 is bound to the student."""
     app = HouqinApp(tg_settings(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
     people = await seed_small_campus()
-    code = await app.services.people.create_invite(people["student"])
-    user = TgUser(api, 4242)
-    await user.say(f"/start {code}")
-    await user.expect("账号已绑定")
+    user = await signed_in(app, api, people["student"], 4242)
     state = {"app": app}
     yield state, user
     await state["app"].stop()

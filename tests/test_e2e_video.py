@@ -8,42 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import HouqinApp
 from models.repairs import Attachment, Ticket
 from tests.dispatch_support import all_day_sla
+from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.fakes import FakeBotApi
 from tests.media_support import OGG, mp4_bytes
 from tests.support import seed_small_campus
-from tests.test_e2e_telegram import TgUser, tg_settings
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
-)
+pytestmark = QUIET_PTB
 REPORTER, WORKER = 4242, 5001
-
-
-@pytest.fixture
-async def api():
-    """A running fake Bot API server."""
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
 async def campus(tmp_path, api):
     """The app in polling mode; the reporter and a plumber (on duty) bound to Telegram."""
-    app = HouqinApp(tg_settings(tmp_path, api, sla_file=all_day_sla(tmp_path)))
-    await app.start(serve_http=False, schema="generate")
-    people = await seed_small_campus()
-    for key, uid in (("student", REPORTER), ("worker", WORKER)):
-        await app.services.people.bind(people[key], "telegram", str(uid), str(uid))
-    reporter, worker = TgUser(api, REPORTER), TgUser(api, WORKER)
-    await worker.say("/duty on")
-    await worker.expect("已上岗")
-    yield app, reporter, worker
-    await app.stop()
+    async with telegram_app(tmp_path, api, sla_file=all_day_sla(tmp_path)) as app:
+        people = await seed_small_campus()
+        reporter = await bound(app, api, people["student"], REPORTER)
+        worker = await bound(app, api, people["worker"], WORKER)
+        await worker.say("/duty on")
+        await worker.expect("已上岗")
+        yield app, reporter, worker
 
 
 def file_id_of(update: dict, field: str) -> str:

@@ -23,15 +23,14 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.telegram_media import send_media, video_refs
+from bot.adapters.telegram_media import send_captioned, video_refs
+from bot.adapters.telegram_text import Markup, send_chunks, split_text
 from bot.config import Settings
 from bot.core.types import Address, Button, DeliveryError, Feed, FileRef, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -43,7 +42,6 @@ UNEDITABLE = (
     "no text in the message",
     "message_id_invalid",
 )
-Markup = InlineKeyboardMarkup | None
 
 
 class TelegramAdapter:
@@ -197,24 +195,12 @@ class TelegramAdapter:
         chat_id = _chat_id(address.chat_id)
         markup = _markup(reply.buttons)
         try:
-            if reply.media is not None:
-                fits = _utf16_len(reply.text) <= CAPTION_LIMIT
-                await send_media(bot, chat_id, reply.media, (reply.text or None) if fits else None,
-                                 markup if fits else None)
-                if not fits:
-                    await _send_chunks(bot, chat_id, split_text(reply.text), markup)
-            elif reply.image is not None:
-                if _utf16_len(reply.text) <= CAPTION_LIMIT:
-                    await bot.send_photo(
-                        chat_id, photo=reply.image, caption=reply.text or None, reply_markup=markup
-                    )
-                else:
-                    await bot.send_photo(chat_id, photo=reply.image)
-                    await _send_chunks(bot, chat_id, split_text(reply.text), markup)
+            if reply.media is not None or reply.image is not None:
+                await send_captioned(bot, chat_id, reply, markup)
             elif reply.edit_message_id:
                 await self._edit(bot, chat_id, reply.edit_message_id, reply.text, markup)
             else:
-                await _send_chunks(bot, chat_id, split_text(reply.text), markup)
+                await send_chunks(bot, chat_id, split_text(reply.text), markup)
         except TelegramError as exc:
             raise _delivery_error(exc) from exc
 
@@ -224,7 +210,7 @@ class TelegramAdapter:
         """Edit the message in place; fall back to a new message when it cannot be edited."""
         chunks = split_text(text)
         if not message_id.isdigit():  # not an id Telegram gave us: nothing to edit
-            await _send_chunks(bot, chat_id, chunks, markup)
+            await send_chunks(bot, chat_id, chunks, markup)
             return
         try:
             await bot.edit_message_text(
@@ -236,11 +222,11 @@ class TelegramAdapter:
         except BadRequest as exc:
             reason = str(exc).lower()
             if any(marker in reason for marker in UNEDITABLE):
-                await _send_chunks(bot, chat_id, chunks, markup)
+                await send_chunks(bot, chat_id, chunks, markup)
                 return
             if "not modified" not in reason:
                 raise
-        await _send_chunks(bot, chat_id, chunks[1:], markup)
+        await send_chunks(bot, chat_id, chunks[1:], markup)
 
     async def fetch_file(self, ref: str) -> bytes:
         """Download a file the user sent (getFile, then the file URL)."""
@@ -250,13 +236,6 @@ class TelegramAdapter:
             return bytes(await file.download_as_bytearray())
         except TelegramError as exc:
             raise _delivery_error(exc) from exc
-
-
-async def _send_chunks(bot: Bot, chat_id: int | str, chunks: list[str], markup: Markup) -> None:
-    """Send texts in order, the buttons on the last one."""
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
 
 
 # --- mapping -----------------------------------------------------------------------------------
@@ -365,39 +344,6 @@ def _chat_id(chat_id: str) -> int | str:
         return int(chat_id)
     except ValueError:
         return chat_id
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut a text into pieces of at most `limit` UTF-16 units, preferring line then word breaks."""
-    chunks: list[str] = []
-    rest = text
-    while _utf16_len(rest) > limit:
-        cut = _fit(rest, limit)
-        for separator in ("\n", " "):
-            position = rest.rfind(separator, 0, cut)
-            if position > cut // 2:
-                chunks.append(rest[:position])
-                rest = rest[position + 1 :]
-                break
-        else:
-            chunks.append(rest[:cut])
-            rest = rest[cut:]
-    chunks.append(rest)
-    return [chunk for chunk in chunks if chunk.strip()] or [text]
-
-
-def _fit(text: str, limit: int) -> int:
-    """How many leading characters of `text` fit in `limit` UTF-16 units."""
-    units = 0
-    for index, char in enumerate(text):
-        units += 2 if ord(char) > 0xFFFF else 1
-        if units > limit:
-            return index
-    return len(text)
 
 
 def _retry_seconds(exc: RetryAfter) -> float:

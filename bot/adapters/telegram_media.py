@@ -1,11 +1,13 @@
 """Telegram videos and voice notes: mapping message.video / video_note to FileRefs, and sending
-a reply's media with sendVideo / sendVoice (sendAudio or sendDocument for other formats)."""
+a reply's media with sendVideo / sendVoice (sendAudio or sendDocument for other formats) or its
+picture with sendPhoto, the text as the caption when it fits."""
 
 from __future__ import annotations
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 
-from bot.core.types import DeliveryError, FileRef, Media
+from bot.adapters.telegram_text import CAPTION_LIMIT, Markup, send_chunks, split_text, utf16_len
+from bot.core.types import DeliveryError, FileRef, Media, Reply
 
 PLATFORM = "telegram"
 # sendVoice plays OGG/Opus (MP3 and M4A too); sendVideo streams MPEG-4. Other formats are sent
@@ -36,6 +38,25 @@ def _seconds(duration: object) -> int | None:
         return None
     total = getattr(duration, "total_seconds", None)
     return int(total()) if callable(total) else int(duration)  # type: ignore[call-overload]
+
+
+async def send_captioned(bot: Bot, chat_id: int | str, reply: Reply, markup: Markup) -> None:
+    """Send the reply's video/recording or picture, its text as the caption (with the buttons)
+    when it fits, otherwise after it as messages of their own."""
+    fits = utf16_len(reply.text) <= CAPTION_LIMIT
+    if reply.media is not None:
+        await send_media(bot, chat_id, reply.media, (reply.text or None) if fits else None,
+                         markup if fits else None)
+        if not fits:
+            await send_chunks(bot, chat_id, split_text(reply.text), markup)
+    elif reply.image is not None:
+        if fits:
+            await bot.send_photo(
+                chat_id, photo=reply.image, caption=reply.text or None, reply_markup=markup
+            )
+        else:
+            await bot.send_photo(chat_id, photo=reply.image)
+            await send_chunks(bot, chat_id, split_text(reply.text), markup)
 
 
 async def send_media(bot: Bot, chat_id: int | str, media: Media, caption: str | None,
