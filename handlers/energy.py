@@ -1,5 +1,5 @@
 """Energy anomaly alerts, the answering side: `/energy` (the last week's anomalies), the alert
-again (en:v:N), and the "Create repair ticket" and "False alarm" buttons (en:t:N, en:f:N).
+again (en:v:N), and the "Create ticket" and "False alarm" buttons (en:t:N, en:f:N).
 Exactly one decision counts; a later press is told who decided. A new ticket is dispatched
 after the answer, like a reported one."""
 

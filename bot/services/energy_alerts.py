@@ -77,7 +77,7 @@ def anomaly_text(translator: Translator, service: EnergyService, anomaly: Anomal
 
 def decision_buttons(translator: Translator, anomaly_id: int, locale: str | None
                      ) -> list[list[Button]]:
-    """"Create repair ticket" and "False alarm"."""
+    """"Create ticket" and "False alarm"."""
     return [[Button(translator(locale, "energy.btn_ticket"), f"{ACTION}:t:{anomaly_id}"),
              Button(translator(locale, "energy.btn_false_alarm"), f"{ACTION}:f:{anomaly_id}")]]
 
