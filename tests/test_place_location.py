@@ -18,8 +18,9 @@ HEADER = "code,kind,name_zh,name_en,parent_code,zone,aliases,lat,lon\n"
 
 @pytest.fixture
 async def csv_db(tmp_path: Path):
-    """A migrated database of the test's own, connected for the test."""
-    await init_db(database_url(tmp_path))
+    """A database of the test's own (schema from the models; tests/test_migrations.py checks
+    that the migrations build the same), connected for the test."""
+    await init_db(database_url(tmp_path), schema="generate")
     yield tmp_path
     await close_db()
 
