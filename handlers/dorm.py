@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.context import Context
 from bot.core.router import Router
+from bot.services.dorm_requests_rules import parse_date
 from bot.services.errors import ServiceError
 from handlers.dorm_checklist import begin_checklist
 from handlers.dorm_render import my_card
@@ -14,27 +14,6 @@ from handlers.render import rows
 
 router = Router()
 DEFER_FLOW = "dormdefer"
-_MONTH_DAY = re.compile(r"^\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*[日号]?\s*$")
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """A typed date: 2025-09-03, 9-3, 9/3, 9月3日 (no year: the next such day)."""
-    text = text.strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    found = _MONTH_DAY.match(text)
-    if not found:
-        return None
-    for year in (today.year, today.year + 1):
-        try:
-            day = date(year, int(found[1]), int(found[2]))
-        except ValueError:
-            return None
-        if day > today:
-            return day
-    return None
 
 
 @router.command("mydorm", "sushe", in_flow=True, help_key="dorm.cmd_mydorm", order=15)
@@ -124,7 +103,7 @@ async def got_date(ctx: Context) -> None:
     assert ctx.person is not None
     if await ctx.cancelled():
         return
-    day = parse_day(ctx.choice or ctx.incoming.text or "", _today(ctx))
+    day = parse_date(ctx.choice or ctx.incoming.text or "", _today(ctx), after_today=True)
     if day is None:
         await ctx.say("dorm.bad_date_format")
         await ask_date(ctx)

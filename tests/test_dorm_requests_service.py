@@ -60,6 +60,7 @@ def test_typed_times_and_dates():
     assert parse_date("12-05", today) == date(2026, 12, 5)
     assert parse_date("1月3日", today) == date(2027, 1, 3)
     assert parse_date("11/30", today) == today
+    assert parse_date("11/30", today, after_today=True) == date(2027, 11, 30)
     assert parse_date("2-30", today) is None and parse_date("next week", today) is None
     check_span(today, today + timedelta(days=30), today)
     for start, end, key in ((today - timedelta(days=1), today, "date_past"),

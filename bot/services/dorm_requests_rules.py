@@ -54,8 +54,9 @@ def expected_moment(clock: time, now: datetime, tz: tzinfo) -> datetime:
     return moment
 
 
-def parse_date(text: str, today: date) -> date | None:
-    """A typed date: 2026-12-03, 12-3, 12/3, 12月3日 (no year: the next such day from today)."""
+def parse_date(text: str, today: date, after_today: bool = False) -> date | None:
+    """A typed date: 2026-12-03, 12-3, 12/3, 12月3日 (no year: the next such day from today,
+    or after today with `after_today`)."""
     text = (text or "").strip()
     try:
         return date.fromisoformat(text)
@@ -69,7 +70,7 @@ def parse_date(text: str, today: date) -> date | None:
             day = date(year, int(found[1]), int(found[2]))
         except ValueError:
             return None
-        if day >= today:
+        if day > today or (day == today and not after_today):
             return day
     return None
 
