@@ -1,4 +1,4 @@
-"""`python -m bot …`: the command line (see bot/cli.py)."""
+"""`python -m bot …`: the command line (see bot/cli/)."""
 
 from bot.cli import main
 

@@ -13,8 +13,8 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import SUPPORTED, Translator
-from bot.core.notifier import Notifier
-from bot.core.ratelimit import platform_limits
+from bot.delivery.notifier import Notifier
+from bot.delivery.ratelimit import platform_limits
 from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
@@ -65,7 +65,7 @@ class HouqinApp:
     def _configured_adapters(self) -> list[Adapter]:
         adapters: list[Adapter] = []
         if self.settings.webchat:
-            from bot.adapters.webchat import WebChatAdapter
+            from bot.adapters.web.adapter import WebChatAdapter
 
             adapters.append(
                 WebChatAdapter(
@@ -73,12 +73,12 @@ class HouqinApp:
                 )
             )
         if self.settings.telegram_enabled:
-            from bot.adapters.telegram import TelegramAdapter
+            from bot.adapters.telegram.adapter import TelegramAdapter
 
             adapters.append(TelegramAdapter(self.settings, self.http, self.menu_commands()))
         if self.settings.wecom_enabled:
-            from bot.adapters.wecom import WeComAdapter
-            from bot.services.wecom_directory import WeComDirectory
+            from bot.adapters.wecom.adapter import WeComAdapter
+            from bot.services.people.directory import WeComDirectory
 
             directory = WeComDirectory(self.services.people)
             adapters.append(WeComAdapter(self.settings, self.http, self.translator, directory))

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.api_auth import bearer_refusal, error, unauthorized
-from bot.services.alerts_audience import Audience
+from bot.services.alerts.audience import Audience
 from bot.services.errors import ServiceError
 from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS
 
 if TYPE_CHECKING:
-    from bot.core.notifier import Notifier
+    from bot.delivery.notifier import Notifier
     from bot.services.container import Services
 
 ALERTS_PATH = "/api/alerts"

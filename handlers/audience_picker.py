@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.alerts_audience import Audience
+from bot.services.alerts.audience import Audience
 from bot.services.errors import NotFound
 from handlers.render import rows
 from models.people import ROLES

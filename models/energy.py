@@ -2,7 +2,7 @@
 
 A reading's `value` is the meter's cumulative register (the total it shows, as real meters
 report it), not the consumption of an interval; hourly consumption is derived from successive
-readings (bot/services/energy_series.py), so a re-sent or late reading changes nothing twice.
+readings (bot/services/energy/series.py), so a re-sent or late reading changes nothing twice.
 """
 
 from __future__ import annotations

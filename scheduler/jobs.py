@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.notifier import Notifier
+from bot.delivery.notifier import Notifier
 from models.conversation import ProcessedUpdate
 
 

@@ -7,21 +7,19 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.core.notifier import Notifier
+from bot.delivery.notifier import Notifier
 from bot.services.container import Services
-from scheduler import (
-    jobs,
-    jobs_alerts,
-    jobs_assets,
-    jobs_digest,
-    jobs_dispatch,
-    jobs_dorms,
-    jobs_inspections,
-    jobs_stock,
-)
-from scheduler.jobs_dorm_requests import dorm_requests_tick
-from scheduler.jobs_energy import energy_tick
-from scheduler.jobs_surveys import survey_tick
+from bot.services.alerts import jobs as jobs_alerts
+from bot.services.assets import jobs as jobs_assets
+from bot.services.digest import jobs as jobs_digest
+from bot.services.dorms import jobs as jobs_dorms
+from bot.services.inspections import jobs as jobs_inspections
+from bot.services.repairs import jobs as jobs_dispatch
+from bot.services.stock import jobs as jobs_stock
+from scheduler import jobs
+from bot.services.dorm_requests.jobs import dorm_requests_tick
+from bot.services.energy.jobs import energy_tick
+from bot.services.surveys.jobs import survey_tick
 from scheduler.leader import LeaderLease, guard_jobs
 
 FIRST_ENERGY_CHECK_SECONDS = 30

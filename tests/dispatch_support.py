@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.i18n import Translator
-from bot.core.notifier import Notifier
+from bot.delivery.notifier import Notifier
 from bot.services.container import Services
-from bot.services.people import PeopleService
+from bot.services.people.service import PeopleService
 from models.people import Person
 from models.places import Place
 from models.repairs import Ticket
@@ -99,7 +99,7 @@ class World:
 
     async def run_due(self, **delta: float) -> int:
         """Advance the clock and run the periodic dispatch job."""
-        from scheduler.jobs_dispatch import dispatch_tick
+        from bot.services.repairs.jobs import dispatch_tick
 
         self.tick(**delta)
         return await dispatch_tick(self.services, self.notifier, self.now)

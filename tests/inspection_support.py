@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from bot.services.inspections_import import import_inspections
+from bot.services.inspections.importer import import_inspections
 from models.inspections import InspectionRound, InspectionSchedule
 
 CHECKLIST = """

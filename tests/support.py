@@ -194,7 +194,7 @@ class Harness:
 
 async def seed_small_campus() -> dict[str, Person]:
     """Building 3 with rooms 3-402 and 3-403, the library, and people of each role."""
-    from bot.services.people import PeopleService
+    from bot.services.people.service import PeopleService
 
     b3 = await Place.create(code="3", kind="building", name_zh="3号楼", name_en="Building 3")
     for room in ("402", "403", "502"):

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot.core.i18n import Translator
-from bot.core.notifier import Notifier
-from bot.services.alerts import Audience
+from bot.delivery.notifier import Notifier
+from bot.services.alerts.service import Audience
 from bot.services.container import Services
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from models.alerts import Alert, AlertRecipient

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.db import close_db, init_db
-from bot.services.assets_csv import ASSET_COLUMNS, export_assets, import_assets
-from bot.services.csv_io import CsvImportError
-from bot.services.people import PeopleService
+from bot.services.assets.csv_io import ASSET_COLUMNS, export_assets, import_assets
+from bot.services.csv_format import CsvImportError
+from bot.services.people.service import PeopleService
 from models.assets import Asset, AssetEvent
 from models.people import Person
 from tests.support import database_url, seed_small_campus

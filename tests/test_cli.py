@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.people import CODE_ALPHABET
+from bot.services.people.service import CODE_ALPHABET
 
 ROOT = Path(__file__).resolve().parents[1]
 

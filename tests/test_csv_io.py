@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.db import close_db, init_db
-from bot.services.csv_io import CsvImportError, export_tickets, read_csv
-from bot.services.csv_people import export_people, import_people
-from bot.services.csv_places import export_places, import_places, upsert_place
+from bot.services.csv_format import CsvImportError, export_tickets, read_csv
+from bot.services.people.people_csv import export_people, import_people
+from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.demo import DEMO_PEOPLE, seed_demo
 from models.people import Identity, Person
 from models.places import Place

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from bot.core.i18n import Translator
-from bot.services import digest
-from bot.services.digest_text import body, chart
+from bot.services.digest import figures as digest
+from bot.services.digest.text import body, chart
 from bot.services.errors import PermissionDenied
-from bot.services.people import PeopleService
+from bot.services.people.service import PeopleService
 from models.dorms import DormAssignment
 from tests.digest_support import TZ, alert, event, job_done, local, rating, repeat, sla, ticket
 from tests.test_dorm_support import small_dorm

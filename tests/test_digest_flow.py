@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from PIL import Image
 
-from bot.services.digest import SECTIONS
+from bot.services.digest.figures import SECTIONS
 from models.digest import DigestSubscription
-from scheduler.jobs_digest import digest_tick
+from bot.services.digest.jobs import digest_tick
 from tests.digest_support import TZ, local, ticket
 
 

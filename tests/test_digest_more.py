@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services.assets_digest import AssetsDigest, AssetsSummary
-from bot.services.digest_more import MoreFigures, lines
-from bot.services.energy import AnomalyItem, AnomalySummary
-from bot.services.inspections_admin import RoundsSummary
-from bot.services.surveys_results import Responses, SurveyLine, SurveySpanSummary
+from bot.services.assets.digest import AssetsDigest, AssetsSummary
+from bot.services.digest.more_sections import MoreFigures, lines
+from bot.services.energy.service import AnomalyItem, AnomalySummary
+from bot.services.inspections.admin import RoundsSummary
+from bot.services.surveys.results import Responses, SurveyLine, SurveySpanSummary
 from models.assets import Asset, AssetRepeatFailure
 from models.dorm_requests import DormRequest
 from models.dorms import DormAssignment

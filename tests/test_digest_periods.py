@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 
 from bot.core.i18n import Translator
-from bot.services import digest
-from bot.services.digest_period import Period
-from bot.services.digest_text import body, caption, chart
-from bot.services.people import PeopleService
+from bot.services.digest import figures as digest
+from bot.services.digest.period import Period
+from bot.services.digest.text import body, caption, chart
+from bot.services.people.service import PeopleService
 from tests.digest_support import TZ, event, job_done, rating, sla, ticket, when
 
 WEEK = Period.containing("week", date(2026, 11, 18))  # Monday 16 … Sunday 22 November

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.services.errors import InvalidState, PermissionDenied
-from scheduler.jobs_digest import digest_tick
+from bot.services.digest.jobs import digest_tick
 from tests.digest_support import TZ, ticket, when
 
 

@@ -8,11 +8,11 @@ import asyncio
 import pytest
 
 from bot.core.i18n import Translator
-from bot.core.notifier import Notifier
+from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 from models.dispatch import DueTask, Job
 from models.repairs import TicketEvent
-from scheduler.jobs_dispatch import dispatch_tick
+from bot.services.repairs.jobs import dispatch_tick
 from tests.dispatch_support import World
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.manage import OpenFilter
+from bot.services.repairs.manage import OpenFilter
 from models.dispatch import Job
 from models.repairs import Ticket, TicketEvent, TicketFollower
 from tests.dispatch_support import World

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.services.errors import InvalidState, ServiceError
-from bot.services.materials import parse_materials
+from bot.services.repairs.materials import parse_materials
 from models.dispatch import Job
 from models.followup import TicketMaterial
 from models.repairs import Attachment, Ticket, TicketEvent

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.csv_io import CsvImportError
-from bot.services.dorms_csv import export_roster, import_roster, parse_time
-from bot.services.people import PeopleService
+from bot.services.csv_format import CsvImportError
+from bot.services.dorms.csv_io import export_roster, import_roster, parse_time
+from bot.services.people.service import PeopleService
 from models.dorms import DormAssignment, DormBed, DormBuildingAdmin
 from models.people import Person
 from models.places import Place

@@ -9,7 +9,7 @@ import pytest
 from models.conversation import ConversationState
 from models.dorms import DormAssignment, DormCheckItem
 from models.repairs import Attachment, Ticket
-from scheduler.jobs_dorms import dorm_tick
+from bot.services.dorms.jobs import dorm_tick
 from tests.support import png_bytes
 from tests.test_dorm_support import small_dorm, window_around
 

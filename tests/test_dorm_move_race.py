@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.dorm_requests import DormRequestService
-from bot.services.dorm_requests_rules import find_preference
-from bot.services.dorms import DormService
+from bot.services.dorm_requests.service import DormRequestService
+from bot.services.dorm_requests.rules import find_preference
+from bot.services.dorms.service import DormService
 from bot.services.errors import InvalidState
-from bot.services.people import PeopleService
-from bot.services.repairs import RepairService
+from bot.services.people.service import PeopleService
+from bot.services.repairs.tickets import RepairService
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment
 from tests.dorm_requests_support import spare_beds

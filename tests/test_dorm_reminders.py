@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from bot.services.dorms_base import parse_reminder_offsets
-from bot.services.dorms_csv import import_roster
+from bot.services.dorms.base import parse_reminder_offsets
+from bot.services.dorms.csv_io import import_roster
 from models.dorms import DormAssignment, DormReminder
-from scheduler.jobs_dorms import dorm_tick
+from bot.services.dorms.jobs import dorm_tick
 from tests.test_dorm_support import TZ, answers, local, small_dorm, write_roster
 
 START = datetime(2030, 9, 1, 8, 0, tzinfo=TZ)

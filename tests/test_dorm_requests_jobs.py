@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from models.dorm_requests import DormRequest
-from scheduler.jobs_dorm_requests import dorm_requests_tick
+from bot.services.dorm_requests.jobs import dorm_requests_tick
 from tests.dorm_requests_support import TZ, make_dorm
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.services.dorm_requests import DormRequestService
-from bot.services.dorm_requests_rules import (
+from bot.services.dorm_requests.service import DormRequestService
+from bot.services.dorm_requests.rules import (
     Preference,
     check_span,
     expected_moment,
@@ -18,10 +18,10 @@ from bot.services.dorm_requests_rules import (
     parse_clock,
     parse_date,
 )
-from bot.services.dorms import DormService
+from bot.services.dorms.service import DormService
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.people import PeopleService
-from bot.services.repairs import RepairService
+from bot.services.people.service import PeopleService
+from bot.services.repairs.tickets import RepairService
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment
 from models.places import Place

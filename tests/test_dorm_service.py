@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.dorms_base import CHECK_ITEMS, CheckResult
+from bot.services.dorms.base import CHECK_ITEMS, CheckResult
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from models.dorms import DormAssignment, DormCheckItem, DormReminder
 from models.repairs import Attachment, Ticket

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services.dorms_base import CHECK_ITEMS, CheckResult
-from bot.services.dorms_csv import import_roster
-from bot.services.dorms_roster import dorm_room
-from bot.services.people import PeopleService
+from bot.services.dorms.base import CHECK_ITEMS, CheckResult
+from bot.services.dorms.csv_io import import_roster
+from bot.services.dorms.roster import dorm_room
+from bot.services.people.service import PeopleService
 from models.dorms import DormAssignment
 from models.people import Person
 

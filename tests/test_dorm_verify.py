@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.dorms_verify import same_name
+from bot.services.dorms.verify import same_name
 from bot.services.errors import InvalidState, ServiceError
 from models.dorms import DormVerifyAttempt
 from models.people import Identity

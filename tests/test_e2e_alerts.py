@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.app import HouqinApp
-from bot.services.alerts import Audience
+from bot.services.alerts.service import Audience
 from models.alerts import AlertRecipient
 from models.outbox import OutboxMessage
 from models.people import Identity, Person

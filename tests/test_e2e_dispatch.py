@@ -13,7 +13,7 @@ import pytest
 
 from models.followup import FollowUp
 from models.repairs import Attachment, Ticket, TicketEvent
-from scheduler.jobs_dispatch import dispatch_tick
+from bot.services.repairs.jobs import dispatch_tick
 from tests.dispatch_support import all_day_sla
 from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.support import png_bytes, seed_small_campus

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
-from scheduler.jobs_inspections import inspection_tick
+from bot.services.inspections.jobs import inspection_tick
 from tests.dispatch_support import all_day_sla
 from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.inspection_support import import_checklist

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
-from scheduler.jobs_inspections import inspection_tick
+from bot.services.inspections.jobs import inspection_tick
 from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.inspection_support import import_checklist
 from tests.support import png_bytes, seed_small_campus

@@ -10,8 +10,8 @@ import pytest
 import zxingcpp
 
 from bot.app import HouqinApp
-from bot.services.qr_export import collect_labels
-from bot.services.qr_labels import LabelPainter, find_cjk_font
+from bot.services.assets.qr_export import collect_labels
+from bot.services.assets.qr_labels import LabelPainter, find_cjk_font
 from models.assets import Asset
 from models.places import Place
 from models.repairs import Ticket

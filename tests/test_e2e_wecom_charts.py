@@ -15,7 +15,7 @@ from PIL import Image
 from models.energy import Anomaly
 from models.people import Person
 from models.repairs import Ticket
-from scheduler.jobs_energy import energy_tick
+from bot.services.energy.jobs import energy_tick
 from tests.digest_support import TZ, ticket
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID

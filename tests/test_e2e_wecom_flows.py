@@ -20,7 +20,7 @@ from models.dorms import DormAssignment
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
 from models.surveys import Survey, SurveyAnswer
-from scheduler.jobs_inspections import inspection_tick
+from bot.services.inspections.jobs import inspection_tick
 from tests.dorm_requests_support import later_today, spare_beds
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID, WeComCallbacks

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.csv_io import CsvImportError
-from bot.services.energy_csv import (
+from bot.services.csv_format import CsvImportError
+from bot.services.energy.csv_io import (
     export_meters,
     export_readings,
     import_meters,
     import_readings,
 )
-from bot.services.people import PeopleService
+from bot.services.people.service import PeopleService
 from models.energy import Meter, Reading
 from models.places import Place
 

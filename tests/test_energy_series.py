@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.services.energy_series import (
+from bot.services.energy.series import (
     DetectionConfig,
     detect,
     detect_leak,

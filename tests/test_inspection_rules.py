@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services.errors import ServiceError
-from bot.services.inspection_rules import fire_times, next_fire, parse_rule
+from bot.services.inspections.rules import fire_times, next_fire, parse_rule
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from models.inspections import InspectionAnswer, InspectionRound, InspectionSchedule
 from models.repairs import Attachment, Ticket
-from scheduler.jobs_inspections import inspection_tick
+from bot.services.inspections.jobs import inspection_tick
 from tests.inspection_support import import_checklist
 from tests.support import png_bytes
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.csv_io import CsvImportError
-from bot.services.inspections_import import import_inspections
+from bot.services.csv_format import CsvImportError
+from bot.services.inspections.importer import import_inspections
 from models.inspections import (
     InspectionItem,
     InspectionRound,

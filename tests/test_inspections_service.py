@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.services.errors import InvalidState, PermissionDenied, ServiceError
-from bot.services.inspections import InspectionService
-from bot.services.inspections_walk import parse_reading
+from bot.services.inspections.service import InspectionService
+from bot.services.inspections.walk import parse_reading
 from models.inspections import InspectionAnswer, InspectionRound, InspectionSchedule
 from models.places import Place
 from models.repairs import Attachment, Ticket
-from scheduler.jobs_inspections import inspection_tick
+from bot.services.inspections.jobs import inspection_tick
 from tests.inspection_support import import_checklist, rounds_of
 from tests.support import png_bytes
 

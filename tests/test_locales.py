@@ -31,7 +31,7 @@ def test_every_literal_key_in_code_exists():
 
 
 def test_dynamic_key_families_complete():
-    from bot.services.categories import CATEGORIES
+    from bot.services.repairs.categories import CATEGORIES
     from models.people import ROLES
     from models.repairs import STATUSES, URGENCIES
 

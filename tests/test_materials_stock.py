@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from bot.services.errors import ServiceError
-from bot.services.materials import MaterialLine, MaterialUsageService, parse_materials
-from bot.services.stock import StockService
+from bot.services.repairs.materials import MaterialLine, MaterialUsageService, parse_materials
+from bot.services.stock.service import StockService
 from models.followup import TicketMaterial
 from models.repairs import TicketEvent
 from models.stock import StockMove

@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass, field
 
 from bot.core.i18n import Translator
-from bot.core.notifier import PRIORITY_ALERT, PRIORITY_BULK, Notifier, Outgoing
-from bot.core.outbox import OutboxStore, now_utc
-from bot.core.ratelimit import PlatformLimits, RateLimiter
+from bot.delivery.notifier import PRIORITY_ALERT, PRIORITY_BULK, Notifier, Outgoing
+from bot.delivery.outbox import OutboxStore, now_utc
+from bot.delivery.ratelimit import PlatformLimits, RateLimiter
 from bot.core.types import Address, DeliveryError, Reply
 from models.outbox import OutboxMessage
 

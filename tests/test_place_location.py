@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.db import close_db, init_db
-from bot.services.csv_io import CsvImportError, read_csv
-from bot.services.csv_places import PLACE_COLUMNS, export_places, import_places
-from bot.services.places import PlaceService, distance_m
+from bot.services.csv_format import CsvImportError, read_csv
+from bot.services.people.places_csv import PLACE_COLUMNS, export_places, import_places
+from bot.services.people.places import PlaceService, distance_m
 from models.places import Place
 from tests.support import database_url
 

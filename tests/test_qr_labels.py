@@ -13,12 +13,12 @@ import pytest
 import zxingcpp
 from PIL import Image, PdfParser
 
-from bot.services.assets import AssetService
+from bot.services.assets.service import AssetService
 from bot.services.errors import NotFound
-from bot.services.people import CODE_ALPHABET
-from bot.services.qr_export import collect_labels
-from bot.services.qr_labels import Label, LabelPainter, find_cjk_font, write_labels
-from bot.services.qr_links import (
+from bot.services.people.service import CODE_ALPHABET
+from bot.services.assets.qr_export import collect_labels
+from bot.services.assets.qr_labels import Label, LabelPainter, find_cjk_font, write_labels
+from bot.services.assets.qr_links import (
     PayloadTooLong,
     decode_param,
     encode_param,

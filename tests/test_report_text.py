@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.categories import CATEGORIES, guess_category
-from bot.services.report_text import (
+from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs.report_text import (
     ParsedReport,
     normalize_text,
     parse_place,

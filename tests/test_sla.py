@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.sla import SlaPolicy
-from bot.services.sla_config import SlaConfigError, load_config, parse_duration
+from bot.services.repairs.sla import SlaPolicy
+from bot.services.repairs.sla_config import SlaConfigError, load_config, parse_duration
 
 TZ = ZoneInfo("Asia/Shanghai")
 

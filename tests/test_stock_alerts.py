@@ -10,7 +10,7 @@ import pytest
 
 from bot.services.errors import PermissionDenied
 from models.stock import StockLevel
-from scheduler.jobs_stock import stock_digest, stock_tick
+from bot.services.stock.jobs import stock_digest, stock_tick
 from tests.test_stock_support import seed_stores, set_level
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai

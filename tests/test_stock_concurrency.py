@@ -14,8 +14,8 @@ from tortoise import Tortoise
 
 from bot.db import close_db, ensure_database, tortoise_config
 from bot.services.errors import InvalidState
-from bot.services.repairs import RepairService
-from bot.services.stock import StockService
+from bot.services.repairs.tickets import RepairService
+from bot.services.stock.service import StockService
 from models.places import Place
 from models.repairs import Ticket
 from models.stock import Requisition

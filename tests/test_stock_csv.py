@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.db import close_db, init_db
-from bot.services.csv_io import CsvImportError
-from bot.services.people import PeopleService
-from bot.services.stock import StockService
-from bot.services.stock_csv import (
+from bot.services.csv_format import CsvImportError
+from bot.services.people.service import PeopleService
+from bot.services.stock.service import StockService
+from bot.services.stock.csv_io import (
     export_ledger,
     export_stock,
     export_stores,

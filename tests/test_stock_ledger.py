@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.repairs import RepairService
-from bot.services.stock import StockService
+from bot.services.repairs.tickets import RepairService
+from bot.services.stock.service import StockService
 from models.places import Place
 from models.repairs import Ticket
 from models.stock import StockMove, StoreAssignment, Warehouse

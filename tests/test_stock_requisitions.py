@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.repairs import RepairService
-from bot.services.stock import StockService
+from bot.services.repairs.tickets import RepairService
+from bot.services.stock.service import StockService
 from models.places import Place
 from models.stock import Requisition, StockMove
 from tests.support import seed_small_campus

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.services.errors import ServiceError
-from bot.services.stock import StockService
-from bot.services.stock_demo import seed_demo_stock
-from bot.services.stock_search import (
+from bot.services.stock.service import StockService
+from bot.services.stock.demo import seed_demo_stock
+from bot.services.stock.search import (
     parse_count,
     parse_line,
     parse_qty,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.services.people import PeopleService
-from bot.services.stock import StockService
-from bot.services.stock_demo import seed_demo_stock
-from bot.services.stock_ledger import level_for, write_move
+from bot.services.people.service import PeopleService
+from bot.services.stock.service import StockService
+from bot.services.stock.demo import seed_demo_stock
+from bot.services.stock.ledger import level_for, write_move
 from models.people import Person
 from models.stock import Item, StockLevel, Warehouse
 

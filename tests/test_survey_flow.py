@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.services.alerts_audience import Audience
+from bot.services.alerts.audience import Audience
 from models.outbox import OutboxMessage
 from models.surveys import Survey, SurveyAnswer, SurveyRecipient
-from scheduler.jobs_surveys import survey_tick
+from bot.services.surveys.jobs import survey_tick
 
 
 async def settle(h) -> None:

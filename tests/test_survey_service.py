@@ -9,13 +9,13 @@ from types import SimpleNamespace
 import pytest
 
 from bot.core.i18n import Translator
-from bot.core.notifier import Notifier
-from bot.services.alerts_audience import Audience
+from bot.delivery.notifier import Notifier
+from bot.services.alerts.audience import Audience
 from bot.services.container import Services
 from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from models.outbox import OutboxMessage
 from models.surveys import Survey, SurveyAnswer, SurveyRecipient
-from scheduler.jobs_surveys import survey_tick
+from bot.services.surveys.jobs import survey_tick
 from tests.support import RecordingAdapter, make_settings, seed_small_campus
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
@@ -303,7 +303,7 @@ async def test_monthly_survey_schedules_its_next_issue_once(env):
 def test_add_month_keeps_the_local_day_or_the_months_last():
     from zoneinfo import ZoneInfo
 
-    from bot.services.surveys_delivery import add_month
+    from bot.services.surveys.delivery import add_month
 
     tz = ZoneInfo("Asia/Shanghai")
     jan31 = datetime(2027, 1, 31, 1, 0, tzinfo=UTC)  # 09:00 local

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.adapters.telegram import TelegramAdapter, parse_command, split_text
+from bot.adapters.telegram.adapter import TelegramAdapter, parse_command, split_text
 from bot.config import Settings
 from bot.core.types import Address, Button, DeliveryError, Incoming, Reply
 from tests.fakes import FakeBotApi

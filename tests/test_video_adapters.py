@@ -10,9 +10,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.wecom_inbound import parse
-from bot.adapters.wecom_media import media_type
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.wecom.inbound import parse
+from bot.adapters.wecom.media import media_type
 from bot.core.types import Address, Button, DeliveryError, Incoming, Media, Reply
 from tests.fakes import FakeBotApi
 from tests.media_support import OGG, mp4_bytes

@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.adapters.webchat import MAX_UPLOAD_BYTES, WebChatAdapter, WebFileMissing
+from bot.adapters.web.adapter import MAX_UPLOAD_BYTES, WebChatAdapter, WebFileMissing
 from bot.config import Settings
 from bot.core.i18n import LOCALES_DIR, Translator
 from bot.core.types import Address, Button, DeliveryError, Incoming, Reply

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.adapters.webchat import WebChatAdapter
+from bot.adapters.web.adapter import WebChatAdapter
 from bot.config import Settings
 from bot.core.i18n import LOCALES_DIR, Translator
 from bot.core.types import Button, Incoming, Reply

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.adapters.wecom import WeComAdapter, WeComBatchError
+from bot.adapters.wecom.adapter import WeComAdapter, WeComBatchError
 from bot.config import Settings
 from bot.core.i18n import Translator
 from bot.core.types import Address, Button, DeliveryError, Incoming, Reply

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.adapters.wecom_api import REFRESH_MARGIN, WeComApi, WeComApiError, delivery_error
+from bot.adapters.wecom.api import REFRESH_MARGIN, WeComApi, WeComApiError, delivery_error
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.support import png_bytes
 

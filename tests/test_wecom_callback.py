@@ -6,14 +6,14 @@ import pytest
 import xmltodict
 from wechatpy.enterprise import WeChatCrypto
 
-from bot.adapters.wecom_callback import (
+from bot.adapters.wecom.callback import (
     CallbackGuard,
     CallbackRejected,
     ReplayedCallback,
     check_aes_key,
     passive_button_update,
 )
-from bot.adapters.wecom_inbound import parse, parse_command, update_id
+from bot.adapters.wecom.inbound import parse, parse_command, update_id
 from tests.fakes.fake_wecom_callbacks import AES_KEY, CORP_ID, TOKEN, WeComCallbacks
 
 NOW = 1_700_000_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.adapters.wecom_render import Renderer, byte_len, markdown, split_bytes, width
+from bot.adapters.wecom.render import Renderer, byte_len, markdown, split_bytes, width
 from bot.core.i18n import Translator
 from bot.core.types import Button, Reply
 

@@ -12,7 +12,7 @@ from bot.core.state import Conversation, StateStore
 from bot.core.types import Button, Incoming, Reply
 
 if TYPE_CHECKING:
-    from bot.core.notifier import Notifier
+    from bot.delivery.notifier import Notifier
     from bot.services.container import Services
     from models.people import Person
 

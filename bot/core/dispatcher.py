@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot.core.context import FLOW_PREFIX, Context
 from bot.core.i18n import Translator, normalize_locale
-from bot.core.notifier import Notifier
+from bot.delivery.notifier import Notifier
 from bot.core.router import Router
 from bot.core.state import StateStore
 from bot.core.types import Adapter, Incoming

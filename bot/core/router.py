@@ -49,6 +49,7 @@ class Router:
     text_routes: list[TextRoute] = field(default_factory=list)
     photo_fallbacks: list[Handler] = field(default_factory=list)
     location_fallbacks: list[Handler] = field(default_factory=list)
+    _owners: dict[tuple[str, object], str] = field(default_factory=dict, repr=False)
 
     def command(
         self,
@@ -138,8 +139,10 @@ class Router:
             ]
         return sorted(listed, key=lambda item: (item[1].order, item[0]))
 
-    def include(self, other: Router) -> None:
-        """Merge another router's routes into this one."""
+    def include(self, other: Router, name: str = "") -> None:
+        """Merge another router's routes into this one; a command, step, prompt, action or
+        cancel text that both define raises `RouteConflict` naming both routers."""
+        self._check_free(other, name)
         self.commands.update(other.commands)
         self.steps.update(other.steps)
         self.prompts.update(other.prompts)
@@ -147,7 +150,39 @@ class Router:
         self.public_flows |= other.public_flows
         self.cancel_texts.update(other.cancel_texts)
         self.text_fallbacks.extend(other.text_fallbacks)
+        # sorted() is stable: routes of one priority keep the order the routers were included
         self.text_routes = sorted([*self.text_routes, *other.text_routes],
                                   key=lambda route: route.priority)
         self.photo_fallbacks.extend(other.photo_fallbacks)
         self.location_fallbacks.extend(other.location_fallbacks)
+        for kind, keys in _route_keys(other).items():
+            for key in keys:
+                self._owners.setdefault((kind, key), name or "?")
+
+    def _check_free(self, other: Router, name: str) -> None:
+        mine = _route_keys(self)
+        for kind, keys in _route_keys(other).items():
+            clash = sorted(str(k) for k in keys & mine[kind])
+            if clash:
+                owner = self._owners.get((kind, _first_key(keys & mine[kind])), "?")
+                raise RouteConflict(
+                    f"{kind} {', '.join(clash)} defined by both {owner} and {name or '?'}"
+                )
+
+
+class RouteConflict(RuntimeError):
+    """Two routers define the same command, step, prompt, action or cancel text."""
+
+
+def _route_keys(router: Router) -> dict[str, set]:
+    return {
+        "command": set(router.commands),
+        "step": set(router.steps),
+        "prompt": set(router.prompts),
+        "action": set(router.actions),
+        "cancel text": set(router.cancel_texts),
+    }
+
+
+def _first_key(keys: set):
+    return sorted(keys, key=str)[0]

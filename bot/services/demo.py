@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from bot.services.assets_demo import seed_demo_assets
-from bot.services.csv_places import upsert_place
-from bot.services.dorms_demo import seed_demo_dorm
-from bot.services.duty import DUTY_ROLES, DutyService
-from bot.services.energy_demo import seed_demo_energy
-from bot.services.inspections_demo import seed_demo_inspections
-from bot.services.people import PeopleService
-from bot.services.stock_demo import seed_demo_stock
+from bot.services.assets.demo import seed_demo_assets
+from bot.services.people.places_csv import upsert_place
+from bot.services.dorms.demo import seed_demo_dorm
+from bot.services.repairs.duty import DUTY_ROLES, DutyService
+from bot.services.energy.demo import seed_demo_energy
+from bot.services.inspections.demo import seed_demo_inspections
+from bot.services.people.service import PeopleService
+from bot.services.stock.demo import seed_demo_stock
 from models.people import Person
 from models.places import Place
 

@@ -1,0 +1,362 @@
+"""Telegram transport on python-telegram-bot 22: polling or webhook, mapped to Incoming/Reply."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import hmac
+import json
+import logging
+import warnings
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.adapters.telegram.media import send_captioned, video_refs
+from bot.adapters.telegram.text import Markup, send_chunks, split_text
+from bot.config import Settings
+from bot.core.types import Address, Button, DeliveryError, Feed, FileRef, Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+POLL_TIMEOUT = dtm.timedelta(seconds=25)
+# BadRequest texts meaning "this message cannot be edited": send a new one instead.
+UNEDITABLE = (
+    "can't be edited",
+    "to edit not found",
+    "no text in the message",
+    "message_id_invalid",
+)
+
+
+class TelegramAdapter:
+    """The Telegram Bot API as an Adapter: receives via polling or webhook, sends replies."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: Settings,
+        http_app: web.Application | None = None,
+        commands: dict[str, list[tuple[str, str]]] | None = None,
+    ) -> None:
+        if not settings.telegram_token:
+            raise ValueError("TelegramAdapter needs settings.telegram_token")
+        if settings.telegram_mode not in ("polling", "webhook"):
+            raise ValueError(f"unknown telegram_mode {settings.telegram_mode!r}")
+        self._settings = settings
+        self._commands = commands or {}
+        self._webhook = settings.telegram_mode == "webhook"
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token)
+            .base_url(settings.telegram_api_url)
+            .base_file_url(settings.telegram_file_url)
+        )
+        if self._webhook:
+            if http_app is None:
+                raise ValueError("webhook mode needs the aiohttp app to mount the webhook route")
+            if not settings.telegram_webhook_url or not settings.telegram_webhook_secret:
+                raise ValueError(
+                    "webhook mode needs telegram_webhook_url and telegram_webhook_secret"
+                )
+            builder = builder.updater(None)
+            http_app.router.add_post(WEBHOOK_PATH, self._on_webhook)
+        self._app = builder.build()
+        self._app.add_handler(TypeHandler(Update, self._on_update))
+        self._feed: Feed | None = None
+        self._running = False
+        self._stopped = False
+        self._init_lock = asyncio.Lock()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self, feed: Feed) -> None:
+        """Connect (getMe), register commands, then poll or set the webhook."""
+        if self._running or self._stopped:
+            raise RuntimeError("TelegramAdapter can be started once")
+        self._feed = feed
+        await self._app.initialize()
+        await self._register_commands()
+        await self._app.start()
+        self._running = True
+        if self._webhook:
+            await self._app.bot.set_webhook(
+                url=self._settings.telegram_webhook_url or "",
+                secret_token=self._settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            assert self._app.updater is not None
+            # start_polling calls deleteWebhook itself (keeping pending updates).
+            await self._app.updater.start_polling(
+                timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+            )
+        mode, name = self._settings.telegram_mode, self._app.bot.username
+        log.info("telegram adapter started (%s) as @%s", mode, name)
+
+    async def stop(self) -> None:
+        """Stop polling and the PTB application; safe to call more than once."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._running = False
+        updater = self._app.updater
+        try:
+            if updater is not None and updater.running:
+                await updater.stop()
+            if self._app.running:
+                await self._app.stop()
+            await self._app.shutdown()
+        finally:
+            await self._app.bot.shutdown()
+            self._feed = None
+
+    async def _register_commands(self) -> None:
+        for locale, pairs in self._commands.items():
+            commands = [BotCommand(name.lstrip("/").lower(), text) for name, text in pairs]
+            targets = [locale.replace("-", "_").split("_")[0].lower()]
+            if locale == self._settings.default_locale:
+                targets.append("")
+            for language in targets:
+                try:
+                    await self._app.bot.set_my_commands(commands, language_code=language or None)
+                except TelegramError:
+                    log.warning("setMyCommands failed for %r", language or "default", exc_info=True)
+
+    async def _ready_bot(self) -> Bot:
+        if self._stopped:
+            raise DeliveryError("telegram adapter is stopped")
+        async with self._init_lock:
+            await self._app.bot.initialize()
+        return self._app.bot
+
+    # --- receiving -----------------------------------------------------------------------------
+
+    async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update):
+            return
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
+        incoming = to_incoming(update, self._app.bot.username)
+        feed = self._feed
+        if incoming is None or feed is None:
+            return
+        try:
+            await feed(incoming)
+        except Exception:
+            log.exception("handling telegram update %s failed", update.update_id)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        try:
+            await query.answer()
+        except TelegramError:
+            log.warning("answerCallbackQuery failed for %s", query.id, exc_info=True)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        secret = (self._settings.telegram_webhook_secret or "").encode()
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            return web.Response(status=403, text="forbidden")
+        if not self._running:
+            return web.Response(status=503, text="not ready")
+        try:
+            data = json.loads(await request.read())
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("not an update")
+            update = Update.de_json(data, self._app.bot)
+        except Exception:
+            return web.Response(status=400, text="bad update")
+        await self._app.update_queue.put(update)
+        return web.Response(text="ok")
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver a reply (photo, edit or text; split when too long); raise DeliveryError."""
+        if address.platform != PLATFORM:
+            raise DeliveryError(f"not a telegram address: {address}", permanent=True)
+        bot = await self._ready_bot()
+        chat_id = _chat_id(address.chat_id)
+        markup = _markup(reply.buttons)
+        try:
+            if reply.media is not None or reply.image is not None:
+                await send_captioned(bot, chat_id, reply, markup)
+            elif reply.edit_message_id:
+                await self._edit(bot, chat_id, reply.edit_message_id, reply.text, markup)
+            else:
+                await send_chunks(bot, chat_id, split_text(reply.text), markup)
+        except TelegramError as exc:
+            raise _delivery_error(exc) from exc
+
+    async def _edit(
+        self, bot: Bot, chat_id: int | str, message_id: str, text: str, markup: Markup
+    ) -> None:
+        """Edit the message in place; fall back to a new message when it cannot be edited."""
+        chunks = split_text(text)
+        if not message_id.isdigit():  # not an id Telegram gave us: nothing to edit
+            await send_chunks(bot, chat_id, chunks, markup)
+            return
+        try:
+            await bot.edit_message_text(
+                chunks[0],
+                chat_id=chat_id,
+                message_id=int(message_id),
+                reply_markup=markup if len(chunks) == 1 else None,
+            )
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if any(marker in reason for marker in UNEDITABLE):
+                await send_chunks(bot, chat_id, chunks, markup)
+                return
+            if "not modified" not in reason:
+                raise
+        await send_chunks(bot, chat_id, chunks[1:], markup)
+
+    async def fetch_file(self, ref: str) -> bytes:
+        """Download a file the user sent (getFile, then the file URL)."""
+        bot = await self._ready_bot()
+        try:
+            file = await bot.get_file(ref)
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            raise _delivery_error(exc) from exc
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def to_incoming(update: Update, bot_username: str | None = None) -> Incoming | None:
+    """Convert a PTB Update into an Incoming (None for updates the bot ignores)."""
+    query = update.callback_query
+    if query is not None:
+        if query.data is None:
+            return None
+        user = query.from_user
+        source = query.message
+        return Incoming(
+            platform=PLATFORM,
+            chat_id=str(source.chat.id if source is not None else user.id),
+            user_id=str(user.id),
+            display_name=user.full_name,
+            callback=query.data,
+            language=user.language_code,
+            update_id=str(update.update_id),
+            message_id=str(source.message_id) if source is not None else None,
+        )
+    message = update.message
+    if message is None or message.from_user is None:
+        return None
+    text = message.text if message.text is not None else message.caption
+    if text is None and message.effective_attachment is None:
+        return None  # service messages (members joined, pinned, ...)
+    command, args = parse_command(text, bot_username)
+    photos, documents = _files(message)
+    location = message.location
+    user = message.from_user
+    return Incoming(
+        platform=PLATFORM,
+        chat_id=str(message.chat.id),
+        user_id=str(user.id),
+        display_name=user.full_name,
+        text=text,
+        command=command,
+        args=args,
+        photos=photos,
+        documents=documents,
+        location=(location.latitude, location.longitude) if location else None,
+        language=user.language_code,
+        update_id=str(update.update_id),
+        message_id=str(message.message_id),
+    )
+
+
+def parse_command(
+    text: str | None, bot_username: str | None = None
+) -> tuple[str | None, list[str]]:
+    """Split "/cmd@bot a b" into ("cmd", ["a", "b"]); commands for other bots are not ours."""
+    if not text or not text.startswith("/"):
+        return None, []
+    head, *args = text.split()
+    name, _, target = head[1:].partition("@")
+    if not name:
+        return None, []
+    if target and bot_username and target.lower() != bot_username.lower():
+        return None, []
+    return name.lower(), args
+
+
+def _files(message: Message) -> tuple[list[FileRef], list[FileRef]]:
+    photos: list[FileRef] = []
+    documents: list[FileRef] = []
+    if message.photo:
+        best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        photos.append(FileRef(ref=best.file_id, size=best.file_size, mime="image/jpeg"))
+    document = message.document
+    if document is not None:
+        is_image = (document.mime_type or "").startswith("image/")
+        ref = FileRef(
+            ref=document.file_id,
+            size=document.file_size,
+            mime=document.mime_type,
+            file_name=document.file_name,
+            is_image=is_image,
+            kind="video" if (document.mime_type or "").startswith("video/") else "photo",
+        )
+        (photos if is_image else documents).append(ref)
+    documents += video_refs(message)
+    voice = message.voice or message.audio
+    if voice is not None:
+        documents.append(FileRef(ref=voice.file_id, size=voice.file_size, mime=voice.mime_type,
+                                 is_image=False, kind="voice"))
+    return photos, documents
+
+
+def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+            for row in rows
+            if row
+        ]
+    )
+
+
+def _chat_id(chat_id: str) -> int | str:
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
+
+
+def _delivery_error(exc: TelegramError) -> DeliveryError:
+    """Translate a PTB error: flood control, permanent refusals, or transient failures."""
+    if isinstance(exc, RetryAfter):
+        return DeliveryError(str(exc), retry_after=_retry_seconds(exc))
+    if isinstance(exc, Forbidden | BadRequest | ChatMigrated):
+        return DeliveryError(f"{type(exc).__name__}: {exc}", permanent=True)
+    return DeliveryError(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,251 @@
+"""The command line's commands: `python -m bot [run|migrate|seed|import|export|invite|wecom] …`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+from tortoise.exceptions import BaseORMException
+
+from bot.cli.support import CliError, fail, split_values, with_db
+from bot.config import Settings
+from bot.core.i18n import SUPPORTED
+from bot.services.csv_format import CsvImportError
+from bot.services.errors import ServiceError
+from models.people import ROLES
+
+IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections", "meters",
+                "readings", "assets")
+EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger",
+                "meters", "readings", "assets")
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Start the bot with everything configured, until Ctrl-C / SIGTERM."""
+    from bot.app import run_app
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_app(settings))
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply pending database migrations."""
+    from bot.db import close_db, migrate
+
+    async def work() -> None:
+        try:
+            await migrate(settings.database_url)
+        finally:
+            await close_db()  # also after a failed migration, or asyncio.run never returns
+
+    asyncio.run(work())
+    print(f"database is up to date: {settings.database_url}")
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    """Load demo content into the configured database."""
+    from bot.services.demo import seed_demo
+    from bot.services.people.service import PeopleService
+
+    if not args.demo:
+        raise CliError("nothing to seed: use `seed --demo` to load the demo campus")
+    summary = asyncio.run(
+        with_db(settings, lambda: seed_demo(PeopleService(settings.invite_ttl_hours)))
+    )
+    print(summary)
+    if settings.webchat:
+        print(f"web chat: http://{settings.http_host}:{settings.http_port}/ "
+              "(pick a demo person there)")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Import places or people from a CSV file (all rows or none)."""
+    from bot.services.people.people_csv import import_people
+    from bot.services.people.places_csv import import_places
+    from bot.services.people.service import PeopleService
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    if args.kind == "places":
+        result = asyncio.run(with_db(settings, lambda: import_places(path)))
+    elif args.kind in ("stores", "stock"):
+        from bot.services.stock.csv_io import import_stock, import_stores
+
+        importer = import_stores if args.kind == "stores" else import_stock
+        result = asyncio.run(with_db(settings, lambda: importer(path)))
+    elif args.kind == "inspections":
+        from bot.services.inspections.importer import import_inspections
+
+        result = asyncio.run(
+            with_db(settings, lambda: import_inspections(path, settings.timezone))
+        )
+    elif args.kind in ("meters", "readings"):
+        from bot.services.energy.csv_io import import_meters, import_readings
+
+        result = asyncio.run(with_db(settings, lambda: import_meters(path))
+                             if args.kind == "meters" else
+                             with_db(settings, lambda: import_readings(path, settings.timezone)))
+    elif args.kind == "assets":
+        from bot.services.assets.csv_io import import_assets
+
+        result = asyncio.run(with_db(settings, lambda: import_assets(path)))
+    elif args.kind == "dorms":
+        from bot.services.dorms.csv_io import import_roster
+
+        people = PeopleService(settings.invite_ttl_hours)
+        result = asyncio.run(
+            with_db(settings, lambda: import_roster(path, settings.timezone, people))
+        )
+    else:
+        people = PeopleService(settings.invite_ttl_hours)
+        result = asyncio.run(with_db(settings, lambda: import_people(path, people)))
+    print(f"{args.kind}: {result}")
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly)."""
+    from bot.services.assets.csv_io import export_assets
+    from bot.services.csv_format import export_tickets
+    from bot.services.dorms.csv_io import export_roster
+    from bot.services.energy.csv_io import export_meters, export_readings
+    from bot.services.people.people_csv import export_people
+    from bot.services.people.places_csv import export_places
+    from bot.services.stock.csv_io import export_ledger, export_stock, export_stores
+
+    path = Path(args.file)
+    if not path.parent.is_dir():
+        raise CliError(f"no such directory: {path.parent}")
+    exporters: dict[str, Callable[[], Awaitable[int]]] = {
+        "places": lambda: export_places(path),
+        "people": lambda: export_people(path),
+        "tickets": lambda: export_tickets(path, settings.timezone),
+        "dorms": lambda: export_roster(path, settings.timezone),
+        "stores": lambda: export_stores(path),
+        "stock": lambda: export_stock(path),
+        "ledger": lambda: export_ledger(path, settings.timezone),
+        "meters": lambda: export_meters(path),
+        "readings": lambda: export_readings(path, settings.timezone),
+        "assets": lambda: export_assets(path),
+    }
+    count = asyncio.run(with_db(settings, exporters[args.kind]))
+    print(f"exported {count} {args.kind} to {path}")
+    return 0
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    """Prepare a person and print a one-time code they send as `/start CODE`."""
+    from bot.services.people.service import PeopleService, normalize_phone
+
+    roles = split_values(args.role)
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown or not roles:
+        raise CliError(f"unknown role: {', '.join(unknown) or '(none)'}; "
+                       f"choose from {', '.join(ROLES)}")
+    name = args.name.strip()
+    if not name:
+        raise CliError("--name must not be empty")
+    if args.locale and args.locale not in SUPPORTED:
+        raise CliError(f"unknown locale {args.locale!r}; choose from {', '.join(SUPPORTED)}")
+    phone = None
+    if args.phone:
+        phone = normalize_phone(args.phone)
+        if phone is None:
+            raise CliError(f"not a phone number: {args.phone}")
+    people = PeopleService(settings.invite_ttl_hours)
+
+    async def work() -> str:
+        person = await people.create(
+            name, roles, phone=phone, locale=args.locale, skills=split_values(args.skills),
+            zone=args.zone or None,
+        )
+        return await people.create_invite(person)
+
+    code = asyncio.run(with_db(settings, work))
+    print(f"Invite for {name} ({', '.join(roles)}), valid {settings.invite_ttl_hours} h"
+          f" — send: /start {code}")
+    print(code)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Houqin (后勤): the campus logistics chat bot. Settings come from "
+        "HOUQIN_* environment variables (or .env).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="start the bot (the default command)").set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="load demo content")
+    seed.add_argument("--demo", action="store_true", help="the demo campus: buildings, rooms, "
+                      "areas and people of every role (safe to run twice)")
+    seed.set_defaults(func=cmd_seed)
+
+    imp = sub.add_parser("import", help="import places, people or the dorm roster from CSV "
+                         "(all or nothing)")
+    imp.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND",
+                     help="places | people | dorms | stores | stock | inspections (TOML or CSV) "
+                     "| meters | readings | assets")
+    imp.add_argument("file", metavar="FILE.csv")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export places, people, tickets or the dorm roster "
+                         "to CSV")
+    exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
+                     help="places | people | tickets | dorms | stores | stock | ledger | "
+                     "meters | readings | assets")
+    exp.add_argument("file", metavar="FILE.csv")
+    exp.set_defaults(func=cmd_export)
+
+    inv = sub.add_parser("invite", help="prepare a person and print a one-time /start code")
+    inv.add_argument("--role", action="append", required=True, metavar="ROLE",
+                     help=f"repeatable or comma separated: {', '.join(ROLES)}")
+    inv.add_argument("--name", required=True)
+    inv.add_argument("--skills", action="append", metavar="A,B", help="e.g. plumbing,electrical")
+    inv.add_argument("--zone")
+    inv.add_argument("--phone")
+    inv.add_argument("--locale", help=" or ".join(SUPPORTED))
+    inv.set_defaults(func=cmd_invite)
+
+    from bot.cli.qr import add_qr_parser
+
+    add_qr_parser(sub)
+    from bot.cli.wecom import add_wecom_parser
+
+    add_wecom_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; user errors print to stderr and give exit status 2."""
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", cmd_run)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        return fail(f"bad HOUQIN_* setting:\n{exc}")
+    try:
+        return func(settings, args)
+    except CliError as exc:
+        return fail(str(exc))
+    except CsvImportError as exc:
+        lines = "\n".join(f"  {error}" for error in exc.errors)
+        return fail(f"{args.file}: nothing was imported, {len(exc.errors)} problem(s):\n{lines}")
+    except ServiceError as exc:
+        details = ", ".join(f"{k}={v}" for k, v in exc.fields.items())
+        return fail(f"{exc.key} {details}".strip())
+    except OSError as exc:
+        return fail(str(exc))
+    except BaseORMException as exc:
+        return fail(f"database error ({settings.database_url}): {exc}", 1)

@@ -1,0 +1,298 @@
+"""Delivery lanes: one per platform, taking due outbox rows in priority order and sending them
+within the platform's limits.
+
+A lane claims a chunk of due rows, groups identical messages into one `send_batch` call when the
+adapter offers it (up to its `batch_limit` recipients), waits for a rate-limiter slot per call and
+sends with several calls in flight, messages to one chat kept in order. A more urgent message
+queued meanwhile makes the lane hand the rest of its chunk back and start again from the top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.delivery.outbox import Claimed, OutboxStore, now_utc
+from bot.delivery.ratelimit import RateLimiter
+from bot.core.types import Adapter, Address, DeliveryError, Reply
+from models.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL = 30.0
+IN_FLIGHT_SECONDS = 0.5
+STOP_GRACE = 5.0
+
+
+@dataclass
+class Batch:
+    """Rows sent with one API call: one row, or identical rows for distinct chats."""
+
+    rows: list[Claimed]
+    chat_set: set[str] = field(default_factory=set)
+
+    def add(self, row: Claimed) -> None:
+        """Add a row (its chat must not be in the batch yet)."""
+        self.rows.append(row)
+        self.chat_set.add(row.chat_id)
+
+    @property
+    def priority(self) -> int:
+        """The most urgent priority among the rows."""
+        return min(r.priority for r in self.rows)
+
+    @property
+    def chats(self) -> tuple[str, ...]:
+        """The recipients' chat ids."""
+        return tuple(r.chat_id for r in self.rows)
+
+
+def make_batches(rows: Sequence[Claimed], batch_limit: int) -> list[Batch]:
+    """Group identical rows (same group key and priority) into batches of distinct chats,
+    keeping the rows' order of urgency."""
+    if batch_limit <= 1:
+        return [Batch([r], {r.chat_id}) for r in rows]
+    batches: list[Batch] = []
+    open_batches: dict[tuple[str, int], Batch] = {}
+    for row in rows:
+        if row.group_key is None:
+            batches.append(Batch([row], {row.chat_id}))
+            continue
+        key = (row.group_key, row.priority)
+        batch = open_batches.get(key)
+        if batch is None or len(batch.rows) >= batch_limit or row.chat_id in batch.chat_set:
+            batch = Batch([])
+            open_batches[key] = batch
+            batches.append(batch)
+        batch.add(row)
+    return batches
+
+
+class Lane:
+    """Sends one platform's queued messages, most urgent first, within its limits."""
+
+    def __init__(
+        self,
+        platform: str,
+        adapter: Adapter,
+        limiter: RateLimiter,
+        store: OutboxStore,
+        max_in_flight: int | None = None,
+    ):
+        self.platform = platform
+        self.adapter = adapter
+        self.limiter = limiter
+        self.store = store
+        declared = int(getattr(adapter, "batch_limit", 1) or 1)
+        self.batch_limit = declared if hasattr(adapter, "send_batch") else 1
+        total = limiter.limits.total_per_second
+        calls = min(500, max(50, int(2 * total))) if total > 0 else 200
+        self.chunk = max(calls, self.batch_limit)
+        # calls in flight: enough to keep the pace with half a second of latency, few enough
+        # that the HTTP client's connection pool stays small
+        in_flight = max_in_flight or (max(4, math.ceil(total * IN_FLIGHT_SECONDS)) if total else 16)
+        self._slots = asyncio.Semaphore(in_flight)
+        self._tasks: set[asyncio.Task[int]] = set()
+        self._tails: dict[str, asyncio.Task[int]] = {}
+        self._wakeup = asyncio.Event()
+        self._urgent = math.inf
+        self._runner: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # --- control -----------------------------------------------------------------------------
+
+    def wake(self, priority: int) -> None:
+        """New work was queued; more urgent than the chunk in hand, it goes first."""
+        self._urgent = min(self._urgent, priority)
+        self._wakeup.set()
+
+    def start(self) -> None:
+        """Run the lane in the background."""
+        if self._runner is None:
+            self._stopping = False
+            self._runner = asyncio.create_task(self._run(), name=f"lane-{self.platform}")
+
+    async def stop(self) -> None:
+        """Stop taking rows, let calls in flight finish, give untried rows back, flush marks."""
+        self._stopping = True
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)
+            for task in late:  # outcome unknown: the lease expires and the row is retried
+                task.cancel()
+        await self.store.close()
+
+    async def drain(self, limit: int) -> int:
+        """Send every due row now (up to `limit`), waiting for the calls; returns rows sent."""
+        tasks: list[asyncio.Task[int]] = []
+        taken = 0
+        while taken < limit:
+            claimed, started = await self._work(limit - taken)
+            tasks += started
+            taken += claimed
+            if not claimed:
+                break
+        results = await asyncio.gather(*tasks)
+        await self.store.flush()
+        return sum(results)
+
+    async def send_now(self, row: OutboxMessage) -> int:
+        """Send one claimed row in the caller's task (the slot already granted)."""
+        return await self._deliver(Batch([Claimed.of(row)], {row.chat_id}), (), immediate=True)
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        """Claim, pace, send; the next chunk is claimed while the current one ends."""
+        ahead: asyncio.Task[list[Claimed]] | None = None
+        try:
+            while not self._stopping:
+                self._wakeup.clear()
+                try:
+                    if ahead is not None:
+                        task, ahead = ahead, None
+                        rows = await task
+                    else:
+                        rows = await self._claim(self.chunk)
+                    if not rows:
+                        await self._idle()
+                        continue
+
+                    def claim_ahead() -> None:
+                        nonlocal ahead
+                        if ahead is None and not self._stopping:
+                            ahead = asyncio.create_task(self._claim(self.chunk))
+
+                    complete, _ = await self._pace(rows, claim_ahead)
+                    if not complete and ahead is not None:  # something more urgent came
+                        task, ahead = ahead, None
+                        await self.store.release(r.id for r in await task)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivery lane %s failed; retrying", self.platform)
+                    await asyncio.sleep(1.0)
+        finally:
+            if ahead is not None:
+                with contextlib.suppress(Exception):
+                    await self.store.release(r.id for r in await ahead)
+
+    async def _idle(self) -> None:
+        """Sleep until woken or until the earliest waiting row is due."""
+        due: datetime | None = await self.store.next_due(self.platform)
+        timeout = IDLE_POLL
+        if due is not None:
+            timeout = min(IDLE_POLL, max(0.01, (due - now_utc()).total_seconds()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        """Lease due rows; a more urgent row queued from now on preempts them."""
+        self._urgent = math.inf
+        return await self.store.claim(self.platform, limit)
+
+    async def _work(self, limit: int) -> tuple[int, list[asyncio.Task[int]]]:
+        """Claim a chunk and start its calls; returns rows claimed and the calls started."""
+        rows = await self._claim(limit)
+        if not rows:
+            return 0, []
+        _, started = await self._pace(rows)
+        return len(rows), started
+
+    async def _pace(
+        self, rows: list[Claimed], running_low: Callable[[], None] | None = None
+    ) -> tuple[bool, list[asyncio.Task[int]]]:
+        """Start the calls for claimed rows as the limiter allows; stops early (False) when a
+        more urgent row was queued, handing the untried rows back."""
+        batches = make_batches(rows, self.batch_limit)
+        low_mark = len(batches) - max(1, len(batches) // 4)
+        started: list[asyncio.Task[int]] = []
+        done = 0
+        try:
+            while done < len(batches):
+                batch = batches[done]
+                if self._urgent < batch.priority:
+                    return False, started
+                if done >= low_mark and running_low is not None:
+                    running_low()
+                await self._slots.acquire()
+                try:
+                    await self.limiter.acquire(batch.chats, batch.priority)
+                except BaseException:
+                    self._slots.release()
+                    raise
+                started.append(self._spawn(batch))
+                done += 1
+        finally:
+            untried = [r.id for b in batches[done:] for r in b.rows]
+            if untried:
+                await self.store.release(untried)
+        return True, started
+
+    def _spawn(self, batch: Batch) -> asyncio.Task[int]:
+        after = tuple(t for c in batch.chats if (t := self._tails.get(c)) and not t.done())
+        task = asyncio.create_task(self._deliver(batch, after, immediate=False))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        for chat in batch.chats:
+            self._tails[chat] = task
+        return task
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
+        self._tasks.discard(task)
+        self._slots.release()
+        if len(self._tails) > 10_000:
+            self._tails = {c: t for c, t in self._tails.items() if not t.done()}
+
+    async def _deliver(
+        self, batch: Batch, after: Sequence[asyncio.Task[int]], *, immediate: bool
+    ) -> int:
+        """One API call for the batch; records the outcome of every row."""
+        if after:  # earlier messages to these chats go first
+            await asyncio.wait(after)
+        rows = batch.rows
+        reply = Reply.from_dict(rows[0].payload)
+        try:
+            if len(rows) == 1:
+                await self.adapter.send(Address(self.platform, rows[0].chat_id), reply)
+            else:
+                await self.adapter.send_batch([r.chat_id for r in rows], reply)  # type: ignore[attr-defined]
+        except Exception as exc:
+            return await self._failed(rows, exc, immediate)
+        if immediate:
+            await self.store.mark_sent(r.id for r in rows)
+        else:
+            self.store.sent_later(r.id for r in rows)
+        return len(rows)
+
+    async def _failed(self, rows: list[Claimed], exc: Exception, immediate: bool) -> int:
+        """Reschedule the rows the call did not reach (all, unless the adapter said which)."""
+        if isinstance(exc, DeliveryError):
+            error, retry_after, permanent = str(exc), exc.retry_after, exc.permanent
+        else:  # an adapter bug must not lose the message
+            log.error("adapter %s failed to send", self.platform, exc_info=exc)
+            error, retry_after, permanent = repr(exc), None, False
+        if retry_after:
+            self.limiter.pause(retry_after)
+        named = getattr(exc, "failed_chat_ids", None)
+        failed_chats = set(map(str, named)) if named is not None else None
+        reached = [r for r in rows if failed_chats is not None and r.chat_id not in failed_chats]
+        reached_ids = {r.id for r in reached}
+        for row in rows:
+            if row.id not in reached_ids:
+                await self.store.failed(row, error, retry_after, permanent)
+        if reached:
+            if immediate:
+                await self.store.mark_sent(r.id for r in reached)
+            else:
+                self.store.sent_later(r.id for r in reached)
+        return len(reached)

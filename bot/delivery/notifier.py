@@ -1,0 +1,183 @@
+"""The notifier: every outgoing message is written to the outbox first, then delivered.
+
+`send` and `push` try to deliver at once when the platform's rate limits allow it (a reply in a
+conversation always does, ahead of anything queued); otherwise, and for bulk fan-out through
+`enqueue`, the platform's delivery lane sends the queued rows in priority order within its limits
+(see bot.delivery.lanes and bot.delivery.ratelimit). Failed sends stay in the outbox and are retried
+with exponential back-off, honouring the platform's retry_after; `deliver_due` (called by the
+scheduler) sends whatever is due.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from bot.delivery.lanes import Lane
+from bot.core.i18n import Translator
+from bot.delivery.outbox import OutboxStore, Outgoing, now_utc
+from bot.delivery.ratelimit import PlatformLimits, RateLimiter
+from bot.core.types import Adapter, Address, Button, Reply
+from models.outbox import OutboxMessage
+from models.people import Identity, Person
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "PRIORITY_ALERT",
+    "PRIORITY_BULK",
+    "PRIORITY_DEFAULT",
+    "PRIORITY_REPLY",
+    "Notifier",
+    "Outgoing",
+    "now_utc",
+]
+
+PRIORITY_REPLY = 1  # answers in a conversation, help calls in an emergency
+PRIORITY_ALERT = 2  # emergency broadcasts and their re-pushes
+PRIORITY_DEFAULT = 5  # notifications about one's tickets and the like
+PRIORITY_BULK = 8  # digests and reminders (lower numbers go first)
+INLINE_MAX_WAIT = 3.0  # a reply waits this long for a slot at most, else the lane sends it
+
+
+class Notifier:
+    """Writes replies and pushes to the outbox and delivers them through the adapters."""
+
+    def __init__(
+        self,
+        adapters: Mapping[str, Adapter],
+        translator: Translator,
+        max_attempts: int = 8,
+        limits: Mapping[str, PlatformLimits] | None = None,
+    ):
+        self.adapters = adapters
+        self.translator = translator
+        self.max_attempts = max_attempts
+        self.limits = dict(limits or {})
+        self.store = OutboxStore(max_attempts)
+        self._lanes: dict[str, Lane] = {}
+        self._running = False
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def lane(self, platform: str) -> Lane | None:
+        """The delivery lane of a platform (None when no adapter serves it)."""
+        lane = self._lanes.get(platform)
+        adapter = self.adapters.get(platform)
+        if lane is None and adapter is not None:
+            limits = self.limits.get(platform) or getattr(adapter, "rate_limits", None)
+            lane = Lane(platform, adapter, RateLimiter(limits or PlatformLimits()), self.store)
+            self._lanes[platform] = lane
+            if self._running:
+                lane.start()
+        return lane
+
+    async def start(self) -> None:
+        """Start the delivery lanes (queued rows from before a restart go out first)."""
+        self._running = True
+        for platform in list(self.adapters):
+            lane = self.lane(platform)
+            if lane is not None:
+                lane.start()
+                lane.wake(0)
+
+    async def stop(self) -> None:
+        """Stop the lanes: calls in flight finish, untried rows go back to the queue."""
+        self._running = False
+        for lane in list(self._lanes.values()):
+            await lane.stop()
+        await self.store.close()
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def send(
+        self,
+        address: Address,
+        reply: Reply,
+        priority: int = PRIORITY_DEFAULT,
+        *,
+        idempotency_key: str | None = None,
+    ) -> OutboxMessage:
+        """Queue one message and deliver it at once if the platform's limits allow (a reply,
+        priority 1, waits for the next slot); with a key already used, nothing is sent again."""
+        item = Outgoing(address, reply, priority, idempotency_key)
+        lane = self.lane(address.platform)
+        if lane is None:
+            row, _ = await self.store.add(item, claimed=True)
+            await self.store.failed(row, f"no adapter for {address.platform}", None, True)
+            return row
+        chats = (address.chat_id,)
+        urgent = (
+            priority <= PRIORITY_REPLY
+            and lane.limiter.next_free(chats, priority) <= INLINE_MAX_WAIT
+        )
+        if not urgent and not lane.limiter.try_acquire(chats, priority):
+            row, _ = await self.store.add(item)
+            lane.wake(priority)
+            return row
+        row, fresh = await self.store.add(item, claimed=True)
+        if not fresh:
+            return row
+        if urgent:
+            await lane.limiter.acquire(chats, priority)
+        await lane.send_now(row)
+        return row
+
+    async def push(
+        self,
+        person: Person,
+        key: str,
+        buttons: list[list[Button]] | None = None,
+        priority: int = PRIORITY_DEFAULT,
+        **fields: Any,
+    ) -> int:
+        """Send a translated message to every identity of a person; returns how many were queued."""
+        text = self.translator(person.locale, key, **fields)
+        identities = await Identity.filter(person_id=person.id)
+        for ident in identities:
+            reply = Reply(text=text, buttons=buttons or [])
+            await self.send(Address(ident.platform, ident.chat_id), reply, priority)
+        return len(identities)
+
+    async def enqueue(self, items: Iterable[Outgoing]) -> int:
+        """Queue many messages for the lanes (a broadcast); messages whose idempotency key was
+        queued before are skipped. Returns how many were newly queued.
+
+        For platforms sending one call per message, delivery starts with the first rows
+        written; for platforms that batch identical messages (WeCom), the rows appear at once,
+        in one transaction, so the lane fills its calls."""
+        streamed: list[Outgoing] = []
+        batched: list[Outgoing] = []
+        for item in items:
+            lane = self.lane(item.address.platform)
+            (batched if lane is not None and lane.batch_limit > 1 else streamed).append(item)
+        fresh = await self.store.add_many(streamed, self._wake) if streamed else []
+        if batched:
+            async with in_transaction():
+                queued = await self.store.add_many(batched)
+            self._wake(queued)
+            fresh += queued
+        return len(fresh)
+
+    def _wake(self, queued: list[Outgoing]) -> None:
+        urgency: dict[str, int] = {}
+        for item in queued:
+            platform = item.address.platform
+            urgency[platform] = min(urgency.get(platform, item.priority), item.priority)
+        for platform, priority in urgency.items():
+            lane = self.lane(platform)
+            if lane is not None:
+                lane.wake(priority)
+
+    async def deliver_due(self, limit: int = 200) -> int:
+        """Deliver queued messages whose time has come, now; returns how many were sent."""
+        await self.store.fail_orphans(self.adapters)
+        sent = 0
+        for platform in list(self.adapters):
+            lane = self.lane(platform)
+            if lane is not None and sent < limit:
+                sent += await lane.drain(limit - sent)
+        return sent

@@ -1,0 +1,194 @@
+"""Who an alert goes to: everyone, a building/area or zone, a role, a dorm building's residents,
+or a custom list of people; and where each of them is (for the lists by building)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.services.errors import InvalidState, NotFound, ServiceError
+from bot.services.people.service import normalize_phone
+from bot.services.people.places import PlaceService
+from models.alerts import AUDIENCE_KINDS
+from models.people import ROLES, Person
+from models.places import Place
+
+ResidentsOf = Callable[[str], Awaitable[list[Person]]]
+ZONE_PREFIX = "zone:"
+LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
+MAX_LIST_ENTRIES = 200
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class Audience:
+    """An audience as stored on the alert: its kind and value (see models.alerts)."""
+
+    kind: str
+    value: str = ""
+
+
+@dataclass
+class Recipients:
+    """The resolved audience: people (active, unique) with the place each is reached at."""
+
+    people: list[Person] = field(default_factory=list)
+    places: dict[int, str] = field(default_factory=dict)
+
+
+class AudienceResolver:
+    """Turns an audience into people; validates what a sender (or a system) names."""
+
+    def __init__(self, places: PlaceService, residents_of: ResidentsOf | None = None):
+        self.places = places
+        self.residents_of = residents_of
+
+    @property
+    def dorms_available(self) -> bool:
+        """True when dorm rosters can be used as an audience."""
+        return self.residents_of is not None
+
+    async def validate(self, audience: Audience) -> Audience:
+        """The audience in canonical form, or a ServiceError saying what is wrong."""
+        kind, value = audience.kind, audience.value.strip()
+        if kind not in AUDIENCE_KINDS:
+            raise ServiceError("alerts.audience_unknown", kind=kind[:20])
+        if kind == "everyone":
+            return Audience("everyone")
+        if kind == "role":
+            if value not in ROLES:
+                raise ServiceError("errors.role_unknown", role=value[:20])
+            return Audience("role", value)
+        if kind == "place":
+            return await self.place_audience(value)
+        if kind == "dorm":
+            if not self.dorms_available:
+                raise InvalidState("alerts.dorms_unavailable")
+            place = await self.places.get(value)
+            if place.kind != "building":
+                raise InvalidState("alerts.not_a_building", place=place.code)
+            return Audience("dorm", place.code)
+        ids = [int(v) for v in value.split(",") if v.strip().isdigit()]
+        if not ids or not await Person.filter(id__in=ids, active=True).exists():
+            raise ServiceError("alerts.list_empty")
+        return Audience("people", ",".join(str(i) for i in sorted(set(ids))))
+
+    async def place_audience(self, query: str) -> Audience:
+        """A building/area by code or name, or a campus zone by name ("north")."""
+        query = query.strip()
+        if query.lower().startswith(ZONE_PREFIX):
+            query = query[len(ZONE_PREFIX) :]
+        place = await self.places.find(query) if query else None
+        if place is None and query:
+            place = await Place.get_or_none(code=query.upper(), active=True)
+        if place is not None:
+            if place.kind not in ("building", "area"):
+                raise InvalidState("alerts.not_a_building", place=place.code)
+            return Audience("place", place.code)
+        zone = _norm(query)
+        zones = {
+            _norm(z) for z in await Place.filter(active=True).values_list("zone", flat=True) if z
+        }
+        if zone and zone in zones:
+            return Audience("place", ZONE_PREFIX + zone)
+        raise NotFound("places.unknown", query=query[:40])
+
+    async def parse_list(self, text: str) -> tuple[Audience | None, list[str]]:
+        """People named in a list (staff/student id, phone or exact name, separated by commas
+        or lines): the audience of those found, and the entries that matched nobody."""
+        entries = [e.strip() for e in LIST_SEPARATORS.split(text) if e.strip()]
+        if len(entries) > MAX_LIST_ENTRIES:
+            raise ServiceError("alerts.list_too_long", limit=MAX_LIST_ENTRIES)
+        people = await Person.filter(active=True)
+        by_id = {_norm(p.external_id): p for p in people if p.external_id}
+        by_phone = {p.phone: p for p in people if p.phone}
+        by_name: dict[str, list[Person]] = {}
+        for person in people:
+            by_name.setdefault(_norm(person.name), []).append(person)
+        found: list[int] = []
+        missing: list[str] = []
+        for entry in entries:
+            named = by_name.get(_norm(entry), [])
+            phone = normalize_phone(entry)
+            person = by_id.get(_norm(entry)) or (by_phone.get(phone) if phone else None)
+            person = person or (named[0] if len(named) == 1 else None)
+            if person is None:
+                missing.append(entry[:40])
+            elif person.id not in found:
+                found.append(person.id)
+        audience = Audience("people", ",".join(map(str, sorted(found)))) if found else None
+        return audience, missing
+
+    async def resolve(self, audience: Audience) -> Recipients:
+        """The active people of an audience and where each is (building code, zone or "")."""
+        kind, value = audience.kind, audience.value
+        out = Recipients()
+        dorm_places = await self._dorm_buildings()
+        if kind == "everyone":
+            people = await Person.filter(active=True).order_by("id")
+        elif kind == "role":
+            people = [
+                p for p in await Person.filter(active=True).order_by("id") if p.has_role(value)
+            ]
+        elif kind == "people":
+            ids = [int(v) for v in value.split(",") if v.strip().isdigit()]
+            people = await Person.filter(id__in=ids, active=True).order_by("id")
+        elif kind == "dorm":
+            assert self.residents_of is not None, "validated: dorms available"
+            people = await self.residents_of(value)
+            dorm_places.update({p.id: value for p in people})
+        else:
+            people, fixed = await self._place_people(value)
+            dorm_places.update(fixed)
+        for person in people:
+            if person.id not in out.places:
+                out.people.append(person)
+                out.places[person.id] = dorm_places.get(person.id) or (person.zone or "")[:100]
+        return out
+
+    async def _place_people(self, value: str) -> tuple[list[Person], dict[int, str]]:
+        """People of a building/area (their zone names it; dorm residents of a building) or of
+        a zone (their zone, or the zone of the place their zone names; dorm residents there)."""
+        if value.startswith(ZONE_PREFIX):
+            zone = value[len(ZONE_PREFIX) :]
+            codes = [
+                p.code for p in await Place.filter(active=True) if p.zone and _norm(p.zone) == zone
+            ]
+            names = {zone, *(_norm(c) for c in codes)}
+            buildings = [c for c in codes if await Place.exists(code=c, kind="building")]
+        else:
+            names, buildings = {_norm(value)}, [value]
+        people = [
+            p
+            for p in await Person.filter(active=True).order_by("id")
+            if p.zone and _norm(p.zone) in names
+        ]
+        fixed: dict[int, str] = {}
+        if self.residents_of is not None:
+            for code in buildings:
+                residents = await self.residents_of(code)
+                people += residents
+                fixed.update({p.id: code for p in residents})
+        return people, fixed
+
+    async def _dorm_buildings(self) -> dict[int, str]:
+        """Person id -> the dorm building they live in (empty without dorm rosters)."""
+        if self.residents_of is None:
+            return {}
+        where: dict[int, str] = {}
+        for code in await Place.filter(kind="building", active=True).values_list("code", flat=True):
+            for person in await self.residents_of(str(code)):
+                where.setdefault(person.id, str(code))
+        return where
+
+    async def place_label(self, code: str, locale: str | None) -> str:
+        """A recipient's place for display: the place's name, else the zone text."""
+        if not code:
+            return ""
+        place = await Place.get_or_none(code=code)
+        return place.display(locale) if place else code

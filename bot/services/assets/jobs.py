@@ -1,0 +1,16 @@
+"""Asset jobs: preventive-maintenance work orders and warranty-expiry reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.delivery.notifier import Notifier
+from bot.services.container import Services
+from bot.services.assets.maintenance import MaintenanceService
+
+
+async def maintenance_tick(services: Services, notifier: Notifier,
+                           now: datetime | None = None) -> int:
+    """Generate due work orders and send warranty reminders; how many of both."""
+    result = await MaintenanceService(services).tick(notifier, now)
+    return len(result.work_orders) + result.warranty_reminders

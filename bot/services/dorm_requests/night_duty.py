@@ -1,0 +1,96 @@
+"""Night duty (夜间值班) per dorm building: who hears about approved late returns.
+
+A real dorm office keeps one person on night duty per building (the 宿管 at the door); the
+building's dorm admin names them with /nightduty, and the name stays until changed. With nobody
+named, the building's dorm admins (else the managers) hear instead.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from bot.services.dorm_requests.base import DormRequestBase
+from bot.services.dorm_requests.rules import dorm_places
+from bot.services.errors import NotFound
+from models.audit import AuditLog
+from models.dorm_requests import DormNightDuty
+from models.people import Identity, Person
+from models.places import Place
+
+MAX_PEOPLE_FOUND = 6
+
+
+class NightDutyRules(DormRequestBase):
+    """Naming and finding a building's night duty person."""
+
+    async def night_duty_of(self, building: Place) -> Person | None:
+        """The person on night duty in the building (None when nobody is named)."""
+        row = await DormNightDuty.get_or_none(building_id=building.id).prefetch_related("person")
+        if row is None or not row.person.active:
+            return None
+        return row.person
+
+    async def night_duty_targets(self, building: Place) -> tuple[list[Person], bool]:
+        """Who receives the building's late returns, and whether that is the fallback (its
+        dorm admins or the managers, when no night duty person is named)."""
+        person = await self.night_duty_of(building)
+        if person is not None:
+            return [person], False
+        return await self.dorms.admins_of(building), True
+
+    async def duty_overview(self, actor: Person) -> list[tuple[Place, Person | None]]:
+        """The dorm buildings the actor manages, each with its night duty person."""
+        ids = await self.managed_building_ids(actor)
+        _, buildings = await dorm_places()
+        if ids is not None:
+            buildings = [b for b in buildings if b.id in ids]
+        return [(b, await self.night_duty_of(b)) for b in buildings]
+
+    async def find_building(self, actor: Person, code: str) -> Place:
+        """A dorm building the actor manages, by its code or name."""
+        wanted = code.strip().lower()
+        for building, _ in await self.duty_overview(actor):
+            if wanted in (building.code.lower(), building.name_zh.lower(),
+                          building.name_en.lower()):
+                return building
+        building = await Place.get_or_none(code=code.strip().upper()[:32], kind="building")
+        if building is not None:
+            await self.dorms.require_building(actor, building)
+        raise NotFound("dorm.unknown_building")
+
+    async def find_people(self, query: str) -> list[Person]:
+        """Active people matching a staff/student id, a phone or part of a name."""
+        text = " ".join(query.split())[:64]
+        if not text:
+            return []
+        found = await Person.filter(
+            Q(external_id=text) | Q(phone=text) | Q(name__icontains=text), active=True
+        ).order_by("id").limit(MAX_PEOPLE_FOUND)
+        exact = [p for p in found if text in (p.name, p.external_id, p.phone)]
+        return exact or list(found)
+
+    async def reachable(self, person: Person) -> bool:
+        """True when the person has a chat account the bot can push to."""
+        return await Identity.exists(person_id=person.id)
+
+    async def set_night_duty(self, actor: Person, building_id: int,
+                             person_id: int | None) -> tuple[Place, Person | None]:
+        """Name the building's night duty person (None clears it); the actor must manage it."""
+        building = await Place.get_or_none(id=building_id, kind="building")
+        if building is None:
+            raise NotFound("dorm.unknown_building")
+        await self.dorms.require_building(actor, building)
+        if person_id is None:
+            await DormNightDuty.filter(building_id=building.id).delete()
+            person = None
+        else:
+            person = await Person.get_or_none(id=person_id, active=True)
+            if person is None:
+                raise NotFound("dorm_requests.unknown_person")
+            await DormNightDuty.update_or_create(
+                defaults={"person_id": person.id, "set_by_id": actor.id},
+                building_id=building.id,
+            )
+        await AuditLog.create(actor=actor, action="dorm_night_duty.set",
+                              target=f"place:{building.id}", detail={"person": person_id})
+        return building, person

@@ -1,0 +1,175 @@
+"""Energy anomalies out and back: the alert (text, 48 h chart, two buttons) to each person who
+answers for the meter, and their decision (a repair ticket on the place, or a false alarm).
+
+Alerts are sent from the stored anomalies not yet marked sent, each message with an
+idempotency key, so a restart between sending and marking sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.core.i18n import Translator
+from bot.core.types import Address, Button, Reply
+from bot.services.digest.chart import cjk_font
+from bot.services.energy.service import EnergyService
+from bot.services.energy.chart import WINDOW_HOURS, render_window, window_end
+from models.audit import AuditLog
+from models.energy import Anomaly
+from models.people import Identity, Person
+from models.repairs import Ticket
+
+if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
+
+ACTION = "en"
+OUTCOMES = {"t": "ticket", "f": "false_alarm"}
+CATEGORY = {"water": "plumbing", "electricity": "electrical"}
+PRIORITY = 3
+
+
+@dataclass
+class Decision:
+    """The outcome of a press: whether this press decided, and the anomaly as it now is."""
+
+    anomaly: Anomaly
+    decided: bool
+    ticket: Ticket | None = None
+    linked_existing: bool = False
+
+    @property
+    def new_ticket(self) -> Ticket | None:
+        """The ticket this press filed (to dispatch), if any."""
+        return self.ticket if self.decided and not self.linked_existing else None
+
+
+def number(value: float) -> str:
+    """A reading-sized figure: two decimals from 1 up, three below."""
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
+
+
+def anomaly_fields(service: EnergyService, anomaly: Anomaly, locale: str | None
+                   ) -> dict[str, str | int]:
+    """The placeholders of an anomaly's texts, in `locale`."""
+    meter, details = anomaly.meter, anomaly.details or {}
+    cfg = service.cfg
+    return {
+        "number": anomaly.id, "meter": meter.code, "place": meter.place.display(locale),
+        "unit": meter.unit, "value": number(details.get("value", 0.0)),
+        "threshold": number(details.get("threshold", 0.0)),
+        "baseline": number(details.get("baseline", 0.0)), "hours": details.get("hours", 1),
+        "when": anomaly.observed_at.astimezone(service.tz).strftime("%m-%d %H:00"),
+        "day": anomaly.day.strftime("%m-%d"),
+        "night": f"{cfg.night_start:02d}:00–{cfg.night_end:02d}:00",
+    }
+
+
+def anomaly_text(translator: Translator, service: EnergyService, anomaly: Anomaly,
+                 locale: str | None) -> str:
+    """The alert's text for one reader."""
+    fields = anomaly_fields(service, anomaly, locale)
+    kind = anomaly.meter.kind
+    hint = translator(locale, f"energy.hint_{anomaly.kind}_{kind}")
+    return translator(locale, f"energy.alert_{anomaly.kind}", hint=hint, **fields)
+
+
+def decision_buttons(translator: Translator, anomaly_id: int, locale: str | None
+                     ) -> list[list[Button]]:
+    """"Create ticket" and "False alarm"."""
+    return [[Button(translator(locale, "energy.btn_ticket"), f"{ACTION}:t:{anomaly_id}"),
+             Button(translator(locale, "energy.btn_false_alarm"), f"{ACTION}:f:{anomaly_id}")]]
+
+
+async def chart(service: EnergyService, translator: Translator, anomaly: Anomaly,
+                locale: str | None, now: datetime) -> bytes:
+    """The PNG of the meter's last 48 h around the anomaly."""
+    end = window_end(anomaly.observed_at.astimezone(UTC), now.astimezone(UTC))
+    series = await service.hourly(anomaly.meter, end - timedelta(hours=WINDOW_HOURS), end)
+    label_locale = locale if cjk_font() or locale == "en" else "en"
+    meter = anomaly.meter
+    labels = {
+        "title": translator(label_locale, "energy.chart_title", meter=meter.code,
+                            hours=WINDOW_HOURS),
+        "unit": translator(label_locale, "energy.chart_unit", unit=meter.unit),
+        "threshold": translator(label_locale, "energy.chart_threshold"),
+    }
+    threshold = (anomaly.details or {}).get("threshold")
+    return render_window(series, end, anomaly.observed_at.astimezone(UTC), threshold,
+                         service.tz, labels)
+
+
+async def notify_pending(service: EnergyService, notifier: Notifier,
+                         now: datetime | None = None) -> int:
+    """Send every anomaly not sent yet to the people who answer for its meter; returns how
+    many messages were queued."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    queued = 0
+    pending = await Anomaly.filter(notified_at=None).order_by("id").prefetch_related(
+        "meter__place")
+    for anomaly in pending:
+        people = await service.recipients(anomaly.meter)
+        for person in people:
+            queued += await _send(service, notifier, anomaly, person, now)
+        await Anomaly.filter(id=anomaly.id).update(notified=[p.id for p in people],
+                                                    notified_at=now)
+    return queued
+
+
+async def _send(service: EnergyService, notifier: Notifier, anomaly: Anomaly, person: Person,
+                now: datetime) -> int:
+    translator = notifier.translator
+    reply = Reply(
+        text=anomaly_text(translator, service, anomaly, person.locale),
+        buttons=decision_buttons(translator, anomaly.id, person.locale),
+        image=await chart(service, translator, anomaly, person.locale, now),
+    )
+    identities = await Identity.filter(person_id=person.id)
+    for ident in identities:
+        await notifier.send(Address(ident.platform, ident.chat_id), reply, PRIORITY,
+                            idempotency_key=f"energy:{anomaly.id}:{ident.id}")
+    return len(identities)
+
+
+async def decide(service: EnergyService, notifier: Notifier, anomaly_id: int, person: Person,
+                 outcome: str, locale: str | None, now: datetime | None = None) -> Decision:
+    """Record `outcome` ("ticket" or "false_alarm") unless someone decided first. A ticket is
+    filed on the meter's place by `person` (or the place's open ticket of that category is
+    linked); the caller dispatches a new ticket (`Decision.new_ticket`) as usual."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    anomaly = await service.get(anomaly_id)
+    await service.check_decider(anomaly, person)
+    claimed = await Anomaly.filter(id=anomaly.id, state="open").update(
+        state=outcome, decided_by_id=person.id, decided_at=now)
+    if not claimed:
+        return Decision(await service.get(anomaly_id), decided=False)
+    ticket, existing = None, False
+    if outcome == "ticket":
+        try:
+            ticket, existing = await _file_ticket(service, notifier, anomaly, person, locale, now)
+        except Exception:  # no ticket: the anomaly is open again for another try
+            await Anomaly.filter(id=anomaly.id).update(state="open", decided_by_id=None,
+                                                       decided_at=None)
+            raise
+    await AuditLog.create(actor=person, action=f"energy.{outcome}", target=anomaly.meter.code,
+                          detail={"anomaly": anomaly.id,
+                                  "ticket": ticket.number if ticket else None})
+    return Decision(await service.get(anomaly_id), True, ticket, existing)
+
+
+async def _file_ticket(service: EnergyService, notifier: Notifier, anomaly: Anomaly,
+                       person: Person, locale: str | None, now: datetime
+                       ) -> tuple[Ticket, bool]:
+    meter = anomaly.meter
+    category = CATEGORY[meter.kind]
+    repairs = service.dispatch.repairs
+    ticket = await repairs.open_duplicate(meter.place, category)
+    if ticket is not None:  # the same problem is already reported: follow that one
+        await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)
+        await repairs.follow(ticket.id, person)
+        return ticket, True
+    description = anomaly_text(notifier.translator, service, anomaly, locale)
+    ticket = await repairs.create(person, meter.place, category, description, now=now)
+    await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)
+    return ticket, False

@@ -1,0 +1,68 @@
+"""The due-work runner: stored tasks whose time has come are claimed one by one (a task is
+claimed in the database, so two instances never run it twice) and handed to their service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.services.repairs.dispatch import DispatchService, clock
+from bot.services.errors import ServiceError
+from bot.services.repairs.escalation import SLA_KINDS
+from bot.services.repairs.followup import FollowUpService
+from bot.services.repairs.offers import OfferService
+from models.dispatch import DueTask
+
+if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
+
+log = logging.getLogger(__name__)
+Runner = Callable[["Notifier", DueTask, datetime], Awaitable[str]]
+
+
+class DueWork:
+    """Runs offer time-outs, deferred dispatch, SLA reminders/escalations, follow-up closing."""
+
+    def __init__(self, dispatch: DispatchService, offers: OfferService,
+                 followup: FollowUpService):
+        self.runners: dict[str, Runner] = {
+            "offer_timeout": offers.on_timeout,
+            "dispatch": dispatch.run_deferred,
+            "followup_close": followup.auto_close,
+        }
+        for kind in SLA_KINDS:
+            self.runners[kind] = self._sla(dispatch)
+
+    @staticmethod
+    def _sla(dispatch: DispatchService) -> Runner:
+        async def run(notifier: Notifier, task: DueTask, now: datetime) -> str:
+            """Hand an SLA task to the tracker."""
+            return await dispatch.tracker.handle(dispatch.announcer(notifier), task, now)
+
+        return run
+
+    async def run(self, notifier: Notifier, now: datetime | None = None, limit: int = 200
+                  ) -> int:
+        """Run every task due by `now` (oldest first); returns how many ran."""
+        now = clock(now)
+        due = await DueTask.filter(done_at=None, due_at__lte=now).order_by("due_at", "id").limit(
+            limit
+        )
+        ran = 0
+        for task in due:
+            claimed = await DueTask.filter(id=task.id, done_at=None).update(done_at=now)
+            if not claimed:
+                continue
+            runner = self.runners.get(task.kind)
+            try:
+                outcome = await runner(notifier, task, now) if runner else "unknown_kind"
+            except ServiceError as err:
+                outcome = err.key
+            except Exception:
+                log.exception("due task %s (%s) failed", task.id, task.kind)
+                outcome = "failed"
+            await DueTask.filter(id=task.id).update(outcome=outcome[:32])
+            ran += 1
+        return ran

@@ -1,0 +1,192 @@
+"""Low-stock alerts, computed on what is available (on hand minus approved reservations).
+
+One alert per crossing below the minimum, to the store's keepers and the managers; no
+repeat until the level is back at or above its minimum; "snooze 7 days" silences a level and
+then reminds once if it is still low; the daily digest lists everything below minimum.
+Claims are conditional UPDATEs, so two instances never send the same alert twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from bot.core.i18n import Translator
+from bot.core.types import Button
+from bot.services.errors import NotFound, require_role
+from bot.services.stock.items import StockCatalog
+from bot.services.stock.ledger import StockLedger, utcnow
+from models.people import Person
+from models.stock import StockDigestRun, StockLevel
+
+if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
+
+SNOOZE_DAYS = 7
+USAGE_DAYS = 30
+ALERT_ROLES = ("storekeeper", "manager")
+
+
+@dataclass
+class LowLevel:
+    """A level below its minimum, with what a reorder decision needs."""
+
+    level: StockLevel
+    usage: int
+    suggested: int
+
+
+def _keys_filter(keys: list[tuple[int, int]] | None) -> Q:
+    if not keys:
+        return Q()
+    query = Q(item_id=keys[0][0], warehouse_id=keys[0][1])
+    for item_id, warehouse_id in keys[1:]:
+        query |= Q(item_id=item_id, warehouse_id=warehouse_id)
+    return query
+
+
+class StockAlertService:
+    """Decides and sends low-stock alerts and the daily digest."""
+
+    def __init__(self, catalog: StockCatalog, ledger: StockLedger, timezone: str):
+        self.catalog = catalog
+        self.ledger = ledger
+        self.tz = ZoneInfo(timezone)
+
+    async def low_level(self, level: StockLevel, now: datetime | None = None) -> LowLevel:
+        """A level's usage over the last 30 days and the suggested reorder quantity: enough
+        to get back to the minimum plus another 30 days of use, at least the reorder quantity."""
+        usage = await self.ledger.usage(level, USAGE_DAYS, now)
+        suggested = max(level.reorder_qty, level.min_level - level.available + usage)
+        return LowLevel(level, usage, suggested)
+
+    async def below_minimum(self, now: datetime | None = None) -> list[LowLevel]:
+        """Every level of an active item in an active store below its minimum."""
+        levels = (
+            await StockLevel.filter(
+                min_level__gt=0, available__lt=F("min_level"), item__active=True,
+                warehouse__active=True,
+            )
+            .prefetch_related("item", "warehouse")
+            .order_by("warehouse__code", "item__code")
+        )
+        return [await self.low_level(level, now) for level in levels]
+
+    async def below_minimum_for(self, person: Person) -> list[LowLevel]:
+        """`below_minimum`, for storekeepers and managers only."""
+        require_role(person, *ALERT_ROLES)
+        return await self.below_minimum()
+
+    async def recipients(self, level: StockLevel) -> list[Person]:
+        """The store's keepers and the managers, each once."""
+        people = await self.catalog.keepers(level.warehouse)
+        for person in await Person.filter(active=True).order_by("id"):
+            if person.has_role("manager") and all(p.id != person.id for p in people):
+                people.append(person)
+        return people
+
+    async def check(
+        self,
+        notifier: Notifier,
+        keys: list[tuple[int, int]] | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Re-arm restocked levels and alert on levels that crossed below their minimum (or
+        whose snooze ran out while still low); `keys` limits it to (item id, store id)
+        pairs. Returns how many alerts were sent."""
+        when = utcnow(now)
+        scope = _keys_filter(keys)
+        await StockLevel.filter(scope, alert_armed=False, available__gte=F("min_level")).update(
+            alert_armed=True  # a snooze still holds: its end brings one reminder if low
+        )
+        due = Q(alert_armed=True, snoozed_until=None) | Q(snoozed_until__lte=when)
+        low = Q(min_level__gt=0, available__lt=F("min_level"))
+        sent = 0
+        for level in await StockLevel.filter(scope, low, due).order_by("id"):
+            claimed = await StockLevel.filter(low, due, id=level.id).update(
+                alert_armed=False, last_alerted_at=when, snoozed_until=None
+            )
+            if claimed:
+                await self._send(notifier, level.id, when)
+                sent += 1
+        return sent
+
+    async def _send(self, notifier: Notifier, level_id: int, when: datetime) -> None:
+        level = await StockLevel.get(id=level_id).prefetch_related("item", "warehouse")
+        if not (level.item.active and level.warehouse.active):
+            return
+        low = await self.low_level(level, when)
+        t = notifier.translator
+        for person in await self.recipients(level):
+            loc = person.locale
+            snooze = Button(t(loc, "stock.btn_snooze", days=SNOOZE_DAYS), f"stz:{level.id}")
+            await notifier.push(
+                person,
+                "stock.low_alert",
+                [[snooze]],
+                priority=5,
+                item=level.item.display(loc),
+                code=level.item.code,
+                store=level.warehouse.display(loc),
+                available=level.available,
+                on_hand=level.on_hand,
+                unit=level.item.unit(loc),
+                minimum=level.min_level,
+                suggested=low.suggested,
+                usage=low.usage,
+                days=USAGE_DAYS,
+            )
+
+    async def snooze(
+        self, level_id: int, person: Person, now: datetime | None = None
+    ) -> tuple[StockLevel, datetime]:
+        """Silence one item in one store for 7 days (storekeepers, managers)."""
+        require_role(person, *ALERT_ROLES)
+        level = await StockLevel.get_or_none(id=level_id).prefetch_related("item", "warehouse")
+        if level is None:
+            raise NotFound("stock.level_unknown")
+        until = utcnow(now) + timedelta(days=SNOOZE_DAYS)
+        await StockLevel.filter(id=level.id).update(snoozed_until=until, alert_armed=False)
+        return level, until
+
+    async def digest(self, notifier: Notifier, now: datetime | None = None) -> int:
+        """Once per local day: send storekeepers and managers the list of everything below
+        minimum (nothing when all is well). Returns how many people were sent it."""
+        when = utcnow(now)
+        day = when.astimezone(self.tz).strftime("%Y-%m-%d")
+        try:
+            await StockDigestRun.create(day=day)
+        except IntegrityError:
+            return 0
+        lows = await self.below_minimum(when)
+        if not lows:
+            return 0
+        t = notifier.translator
+        people = [p for p in await Person.filter(active=True).order_by("id")
+                  if p.has_role(*ALERT_ROLES)]
+        for person in people:
+            lines = [self.digest_line(t, person.locale, low, when) for low in lows]
+            await notifier.push(person, "stock.digest", priority=8, count=len(lows),
+                                lines="\n".join(lines))
+        return len(people)
+
+    def digest_line(
+        self, t: Translator, locale: str | None, low: LowLevel, now: datetime | None = None
+    ) -> str:
+        """One "item · store: available / minimum" line (snoozed ones marked)."""
+        level = low.level
+        snoozed = ""
+        if level.snoozed_until and level.snoozed_until > utcnow(now):
+            day = level.snoozed_until.astimezone(self.tz).strftime("%m-%d")
+            snoozed = t(locale, "stock.snoozed_mark", until=day)
+        return t(
+            locale, "stock.digest_line", item=level.item.display(locale),
+            store=level.warehouse.display(locale), available=level.available,
+            minimum=level.min_level, unit=level.item.unit(locale), suggested=low.suggested,
+            snoozed=snoozed,
+        )

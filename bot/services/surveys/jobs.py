@@ -1,0 +1,13 @@
+"""Survey job: send the surveys that are due, the one reminder, close those past closes_at."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.delivery.notifier import Notifier
+from bot.services.container import Services
+
+
+async def survey_tick(services: Services, notifier: Notifier, now: datetime | None = None) -> int:
+    """Run the stored survey work that is due by `now`; returns the number of messages queued."""
+    return await services.surveys.tick(notifier, now)

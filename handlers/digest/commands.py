@@ -1,0 +1,85 @@
+"""Managers' digests (日报/周报/月报): `/digest` (yesterday), `/digest today`, `/digest week`
+(last Monday–Sunday), `/digest month` (last calendar month), `/digest settings` (delivery time,
+daily/weekly/monthly and sections, as buttons that work outside any flow)."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.router import Router
+from bot.core.types import Button
+from bot.services.digest.figures import SECTIONS
+from bot.services.digest.period import PERIODS
+from bot.services.digest.service import TIMES, DigestSettings
+from bot.services.digest.text import messages
+
+router = Router()
+SETTINGS_WORDS = {"settings", "setting", "设置"}
+SPAN_WORDS = {
+    "today": {"today", "今天", "今日"},
+    "day": {"yesterday", "day", "daily", "昨天", "昨日", "日报"},
+    "week": {"week", "weekly", "lastweek", "周", "周报", "上周"},
+    "month": {"month", "monthly", "lastmonth", "月", "月报", "上月"},
+}
+
+
+@router.command("digest", roles=("manager",), help_key="digest.cmd_digest", order=70)
+async def digest_command(ctx: Context) -> None:
+    """Send a digest, or show the settings."""
+    word = (ctx.incoming.args[0].lower() if ctx.incoming.args else "yesterday")
+    if word in SETTINGS_WORDS:
+        await show_settings(ctx, await ctx.services.digest.settings(ctx.person))
+        return
+    which = next((k for k, words in SPAN_WORDS.items() if word in words), None)
+    if which is None:
+        await ctx.say("digest.usage")
+        return
+    report = await ctx.services.digest.for_manager(ctx.person, which=which)
+    for reply in messages(report, ctx.translator, ctx.locale, which == "today"):
+        await ctx.reply(reply.text, image=reply.image)
+
+
+def _periods_label(ctx: Context, settings: DigestSettings) -> str:
+    if not settings.periods:
+        return ctx.t("digest.time_off")
+    return ctx.t("digest.sep").join(ctx.t(f"digest.period_{k}") for k in settings.periods)
+
+
+async def show_settings(ctx: Context, settings: DigestSettings, edit: bool = False) -> None:
+    """The settings card: time buttons, the daily/weekly/monthly switches and one toggle per
+    section."""
+    times = [
+        ctx.act(("✅ " if settings.time == t else "") + f"{t[0]:02d}:{t[1]:02d}", "dg", "t",
+                f"{t[0]:02d}{t[1]:02d}")
+        for t in TIMES
+    ]
+    periods = [
+        ctx.act(("✅ " if k in settings.periods else "▫️ ") + ctx.t(f"digest.period_{k}"),
+                "dg", "p", k)
+        for k in PERIODS
+    ]
+    toggles = [
+        ctx.act(("✅ " if s in settings.sections else "▫️ ") + ctx.t(f"digest.section_{s}"),
+                "dg", "s", s)
+        for s in SECTIONS
+    ]
+    rows: list[list[Button]] = [times, periods]
+    rows += [toggles[i:i + 3] for i in range(0, len(toggles), 3)]
+    time = f"{settings.time[0]:02d}:{settings.time[1]:02d}"
+    await ctx.reply(ctx.t("digest.settings", time=time, periods=_periods_label(ctx, settings)),
+                    rows, edit=edit)
+
+
+@router.action("dg")
+async def digest_action(ctx: Context) -> None:
+    """Buttons: t:<0700|0800|0900> delivery time, p:<day|week|month> switch a digest on or
+    off, s:<section> show or hide a section."""
+    verb, value = ([*ctx.action_args, "", ""])[:2]
+    service = ctx.services.digest
+    if verb == "t":
+        await show_settings(ctx, await service.set_time(ctx.person, value), edit=True)
+    elif verb == "p":
+        await show_settings(ctx, await service.toggle_period(ctx.person, value), edit=True)
+    elif verb == "s":
+        await show_settings(ctx, await service.toggle_section(ctx.person, value), edit=True)
+    else:
+        await ctx.say("errors.unknown_button")

@@ -1,0 +1,226 @@
+"""Staff views and manager tools: /open with filters (status, zone, overdue), a manager's ticket
+card (reassign, urgency, close as duplicate/invalid), /workers (duty, load, zone leads)."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.router import Router
+from bot.services.repairs.manage import CLOSE_KINDS, OpenFilter, OpenTicket
+from handlers.render import category_label, local_time, status_label, urgency_label
+from models.repairs import OPEN_STATUSES, URGENCIES
+
+router = Router()
+CLOSE_FLOW = "mgclose"
+OVERDUE_WORDS = {"overdue", "late", "超时", "逾期"}
+ALL_WORDS = {"all", "全部"}
+
+
+async def _parse(ctx: Context, args: list[str]) -> OpenFilter | None:
+    wanted = OpenFilter()
+    zones = {z.lower(): z for z in await ctx.services.manage.zones()}
+    labels = {status_label(ctx, s).lower(): s for s in OPEN_STATUSES}
+    for raw in args:
+        word = raw.strip().lower().removeprefix("zone:").removeprefix("status:")
+        if word in OVERDUE_WORDS:
+            wanted.overdue = True
+        elif word in OPEN_STATUSES or word in labels:
+            wanted.status = labels.get(word, word)
+        elif word in zones:
+            wanted.zone = zones[word]
+        elif word not in ALL_WORDS:
+            await ctx.say("manage.bad_filter", value=raw[:30])
+            return None
+    return wanted
+
+
+def _line(ctx: Context, item: OpenTicket) -> str:
+    ticket = item.ticket
+    return ctx.t(
+        "manage.open_line",
+        mark="⚠️ " if item.overdue else "",
+        number=ticket.number,
+        status=status_label(ctx, ticket.status),
+        place=item.place.display(ctx.locale),
+        category=category_label(ctx, ticket.category),
+        worker=item.worker.name if item.worker else ctx.t("manage.no_worker"),
+        due=local_time(ctx, item.due) if item.due else "-",
+    )
+
+
+@router.command("open", roles=("worker", "manager", "dorm_admin"), in_flow=True,
+                help_key="help.cmd_open", order=20)
+async def open_tickets(ctx: Context) -> None:
+    """`/open [overdue] [status] [zone]`: open tickets, oldest first."""
+    wanted = await _parse(ctx, ctx.incoming.args)
+    if wanted is not None:
+        await show_open(ctx, wanted, edit=False)
+    await ctx.reprompt()
+
+
+async def show_open(ctx: Context, wanted: OpenFilter, edit: bool = True) -> None:
+    """The filtered list with a button per ticket and filter buttons."""
+    assert ctx.person is not None
+    items = await ctx.services.manage.open_tickets(ctx.person, wanted)
+    is_manager = ctx.person.has_role("manager")
+    filters = [ctx.act(ctx.t("manage.btn_overdue"), "op", "o"),
+               ctx.act(status_label(ctx, "submitted"), "op", "s", "submitted"),
+               ctx.act(ctx.t("manage.btn_all"), "op", "a")]
+    zones = [ctx.act(z, "op", "z", z) for z in await ctx.services.manage.zones()
+             if len(f"op:z:{z}".encode()) <= 64][:4]
+    filter_rows = [filters, zones] if zones else [filters]
+    if not items:
+        await ctx.reply(ctx.t("manage.no_open"), filter_rows, edit=edit)
+        return
+    title = ctx.t("manage.open_title", count=len(items))
+    lines = [title, *(_line(ctx, item) for item in items)]
+    buttons = [
+        [ctx.act(item.ticket.number, "mg", "v", item.ticket.id) if is_manager
+         else ctx.act(item.ticket.number, "tk", "v", item.ticket.number)]
+        for item in items[:10]
+    ]
+    await ctx.reply("\n".join(lines), [*buttons, *filter_rows], edit=edit)
+
+
+@router.action("op")
+async def open_filter(ctx: Context) -> None:
+    """Filter buttons of /open: o overdue, s:<status>, z:<zone>, a all."""
+    verb, value = ([*ctx.action_args, "", ""])[:2]
+    wanted = {"o": OpenFilter(overdue=True), "s": OpenFilter(status=value or None),
+              "z": OpenFilter(zone=value or None), "a": OpenFilter()}.get(verb)
+    if wanted is None:
+        await ctx.say("errors.unknown_button")
+        return
+    await show_open(ctx, wanted)
+
+
+async def show_card(ctx: Context, ticket_id: str, edit: bool = True) -> None:
+    """The manager's ticket card with its tools."""
+    assert ctx.person is not None
+    item = await ctx.services.manage.ticket(ctx.person, ticket_id)
+    ticket = item.ticket
+    text = ctx.t(
+        "manage.card", number=ticket.number, status=status_label(ctx, ticket.status),
+        place=item.place.display(ctx.locale), zone=item.zone or "-",
+        category=category_label(ctx, ticket.category), urgency=urgency_label(ctx, ticket.urgency),
+        description=ticket.description,
+        worker=item.worker.name if item.worker else ctx.t("manage.no_worker"),
+        due=local_time(ctx, item.due) if item.due else "-",
+        overdue=ctx.t("dispatch.card_overdue") if item.overdue else "",
+    )
+    tid = ticket.id
+    buttons = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+    if ticket.status in OPEN_STATUSES:
+        buttons = [
+            [ctx.act(ctx.t("manage.btn_reassign"), "mg", "ra", tid),
+             ctx.act(ctx.t("manage.btn_urgency"), "mg", "u", tid)],
+            [ctx.act(ctx.t("manage.btn_duplicate"), "mg", "cd", tid),
+             ctx.act(ctx.t("manage.btn_invalid"), "mg", "ci", tid)],
+            *buttons,
+        ]
+        if await ctx.services.assets.at_place(item.place.id):
+            buttons.append([ctx.act(ctx.t("assets.btn_link"), "at", "p", tid)])
+    await ctx.reply(text, buttons, edit=edit and bool(ctx.incoming.callback))
+
+
+@router.action("mg")
+async def manage_action(ctx: Context) -> None:
+    """Manager buttons: v card, ra reassign list, rw reassign to, u urgency list, us set urgency,
+    cd/ci close as duplicate/invalid, zl toggle zone lead."""
+    assert ctx.person is not None
+    verb, first, second = ([*ctx.action_args, "", "", ""])[:3]
+    manage = ctx.services.manage
+    if verb == "v":
+        await show_card(ctx, first, edit=False)
+    elif verb == "ra":
+        choices = await manage.reassign_choices(ctx.person, first)
+        if not choices:
+            await ctx.say("manage.no_workers")
+            return
+        buttons = [[ctx.act(ctx.t(
+            "manage.worker_choice", name=w.person.name, load=w.load,
+            duty=ctx.t("manage.on_duty" if w.on_duty else "manage.off_duty"),
+        ), "mg", "rw", first, w.person.id)] for w in choices[:8]]
+        await ctx.reply(ctx.t("manage.reassign_to"), buttons, edit=True)
+    elif verb == "rw":
+        worker = await manage.reassign(ctx.notifier, ctx.person, first, second)
+        await ctx.reply(ctx.t("manage.reassigned", name=worker.name), edit=True)
+    elif verb == "u":
+        buttons = [[ctx.act(urgency_label(ctx, u), "mg", "us", first, u) for u in URGENCIES]]
+        await ctx.reply(ctx.t("manage.urgency_pick"), buttons, edit=True)
+    elif verb == "us":
+        ticket = await manage.change_urgency(ctx.notifier, ctx.person, first, second)
+        await ctx.reply(ctx.t("manage.urgency_set", number=ticket.number,
+                              urgency=urgency_label(ctx, ticket.urgency)), edit=True)
+    elif verb in ("cd", "ci"):
+        await _start_close(ctx, first, CLOSE_KINDS[0] if verb == "cd" else CLOSE_KINDS[1])
+    elif verb == "zl":
+        info = await ctx.services.duty.toggle_zone_lead(ctx.person, first)
+        key = "manage.lead_on" if info.zone_lead else "manage.lead_off"
+        await ctx.say(key, name=info.person.name, zone=info.person.zone or "-")
+    else:
+        await ctx.say("errors.unknown_button")
+
+
+async def _start_close(ctx: Context, ticket_id: str, kind: str) -> None:
+    assert ctx.person is not None
+    item = await ctx.services.manage.ticket(ctx.person, ticket_id)
+    if item.ticket.status not in OPEN_STATUSES:
+        await ctx.say("tickets.not_open", number=item.ticket.number)
+        return
+    if ctx.conv.active:
+        await ctx.say("errors.finish_first")
+        await ctx.reprompt()
+        return
+    await ctx.begin(CLOSE_FLOW, "reason", ticket_id=item.ticket.id, kind=kind,
+                    number=item.ticket.number)
+    await ask_close_reason(ctx)
+
+
+@router.prompt(CLOSE_FLOW, "reason")
+async def ask_close_reason(ctx: Context) -> None:
+    """Ask the reason (for a duplicate, the original's number) the reporter will read."""
+    data = ctx.conv.data
+    cancel = [[ctx.cancel_button()]]
+    await ctx.say(f"manage.close_ask_{data['kind']}", cancel, number=data["number"])
+
+
+@router.step(CLOSE_FLOW, "reason")
+async def got_close_reason(ctx: Context) -> None:
+    """Close the ticket with the reason."""
+    assert ctx.person is not None
+    if await ctx.cancelled():
+        return
+    text = (ctx.incoming.text or "").strip()
+    if not text:
+        await ctx.say("dispatch.need_reason")
+        await ask_close_reason(ctx)
+        return
+    data = ctx.conv.data
+    original = await ctx.services.manage.close(ctx.notifier, ctx.person, data["ticket_id"],
+                                               data["kind"], text)
+    await ctx.finish()
+    await ctx.say(f"manage.closed_{data['kind']}", number=data["number"],
+                  original=original.number if original else "-")
+
+
+@router.command("workers", roles=("manager",), in_flow=True, help_key="manage.cmd_workers",
+                order=23)
+async def workers(ctx: Context) -> None:
+    """Workers with duty state, zone, skills and load; buttons toggle zone leads."""
+    assert ctx.person is not None
+    infos = await ctx.services.duty.overview(ctx.person)
+    if not infos:
+        await ctx.say("manage.no_workers")
+        return
+    lines = [ctx.t("manage.workers_title", count=len(infos))]
+    for w in infos:
+        lines.append(ctx.t(
+            "manage.worker_line", name=w.person.name, zone=w.person.zone or "-",
+            duty=ctx.t("manage.on_duty" if w.on_duty else "manage.off_duty"), load=w.load,
+            skills="、".join(category_label(ctx, s) for s in w.person.skills or []) or "-",
+            lead=ctx.t("manage.lead_mark") if w.zone_lead else "",
+        ))
+    buttons = [[ctx.act(ctx.t("manage.btn_lead", name=w.person.name), "mg", "zl", w.person.id)]
+               for w in infos[:10] if w.person.zone]
+    await ctx.reply("\n".join(lines), buttons)
+    await ctx.reprompt()

@@ -1,0 +1,205 @@
+"""Repair reporting, second half: the confirm card, duplicate hint, submit, and the shortcut."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.router import Router
+from handlers.repairs.dispatch_views import dispatch_note
+from handlers.media_intake import draft_media_ids, take_sent_media
+from handlers.render import category_label, urgency_label
+from handlers.repairs.report import START_WORDS, advance, report
+from handlers.repairs.report_draft import FLOW, draft_from_text, take_location, take_photos
+
+router = Router()
+
+
+async def _card_text(ctx: Context) -> str:
+    data = ctx.conv.data
+    place = await ctx.services.places.by_id(data["place_id"])
+    card = ctx.t(
+        "report.confirm_card",
+        category=category_label(ctx, data["category"]),
+        place=place.display(ctx.locale),
+        description=data["description"],
+        photos=len(data.get("photos", [])),
+        urgency=urgency_label(ctx, data.get("urgency", "normal")),
+    )
+    if data.get("asset_id"):
+        asset = await ctx.services.assets.by_id(data["asset_id"])
+        card += "\n" + ctx.t("assets.card_line", asset=asset.display(ctx.locale),
+                              code=asset.code)
+    lines = [card]
+    if data.get("videos"):
+        lines.append(ctx.t("media.video_line", count=len(data["videos"])))
+    if data.get("voices"):
+        lines.append(ctx.t("report.voice_line", count=len(data["voices"])))
+    return "\n".join(lines)
+
+
+@router.prompt(FLOW, "confirm")
+async def show_card(ctx: Context, edit: bool = False) -> None:
+    """Show the confirm card: one tap files the report."""
+    urgent = ctx.conv.data.get("urgency") == "urgent"
+    toggle = "report.btn_not_urgent" if urgent else "report.btn_urgent"
+    buttons = [
+        [ctx.choose(ctx.t("report.btn_submit"), "submit")],
+        [ctx.choose(ctx.t(toggle), "toggle"), ctx.cancel_button()],
+    ]
+    if ctx.conv.data.get("asset_choices") and not ctx.conv.data.get("asset_id"):
+        buttons.insert(1, [ctx.choose(ctx.t("assets.btn_pick"), "asset")])
+    await ctx.reply(await _card_text(ctx), buttons, edit=edit)
+
+
+@router.step(FLOW, "confirm")
+async def confirm(ctx: Context) -> None:
+    """Submit, toggle urgency or cancel; photos, videos and voice notes sent now are added."""
+    inc = ctx.incoming
+    if inc.photos:
+        await take_photos(ctx, inc.photos)
+        await ctx.say("report.photo_added", count=len(ctx.conv.data.get("photos", [])))
+        await show_card(ctx)
+        return
+    if await take_sent_media(ctx):
+        await show_card(ctx)
+        return
+    if ctx.choice == "toggle":
+        urgent = ctx.conv.data.get("urgency") == "urgent"
+        await ctx.update(urgency="normal" if urgent else "urgent")
+        await show_card(ctx, edit=True)
+    elif ctx.choice == "cancel":
+        await ctx.finish()
+        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    elif ctx.choice == "submit":
+        await _submit(ctx)
+    elif ctx.choice == "asset" and ctx.conv.data.get("asset_choices"):
+        ctx.conv.data.pop("asset_id", None)
+        await ctx.goto("asset")  # the asset step, then back to this card
+        await ctx.reprompt()
+    else:
+        await ctx.say("report.use_buttons")
+        await show_card(ctx)
+
+
+async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
+    assert ctx.person is not None
+    data = ctx.conv.data
+    place = await ctx.services.places.by_id(data["place_id"])
+    duplicate = await ctx.services.repairs.open_duplicate(place, data["category"])
+    if duplicate and not allow_duplicate and duplicate.reporter_id != ctx.person.id:
+        await ctx.goto("duplicate", duplicate_id=duplicate.id)
+        await ask_duplicate(ctx, edit=True)
+        return
+    ticket = await ctx.services.repairs.create(
+        ctx.person,
+        place,
+        data["category"],
+        data["description"],
+        data.get("urgency", "normal"),
+        draft_media_ids(data),
+        asset=await ctx.services.assets.by_id(data["asset_id"]) if data.get("asset_id") else None,
+    )
+    await ctx.finish()
+    outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
+    view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+    submitted = ctx.t("report.submitted", number=ticket.number)
+    await ctx.reply(f"{submitted}\n{dispatch_note(ctx, outcome)}", view, edit=True)
+
+
+@router.prompt(FLOW, "duplicate")
+async def ask_duplicate(ctx: Context, edit: bool = False) -> None:
+    """Offer to follow the open ticket for the same place and problem instead of a new one."""
+    ticket = await ctx.services.repairs.get_by_id(ctx.conv.data["duplicate_id"])
+    buttons = [
+        [ctx.choose(ctx.t("report.btn_follow"), "follow")],
+        [
+            ctx.choose(ctx.t("report.btn_new_anyway"), "new"),
+            ctx.cancel_button(),
+        ],
+    ]
+    await ctx.reply(
+        ctx.t("report.duplicate", number=ticket.number, description=ticket.description[:200]),
+        buttons,
+        edit=edit,
+    )
+
+
+@router.step(FLOW, "duplicate")
+async def duplicate(ctx: Context) -> None:
+    """Follow the existing ticket (+1), file a new one anyway, or cancel."""
+    assert ctx.person is not None
+    if ctx.choice == "follow":
+        ticket = await ctx.services.repairs.follow(ctx.conv.data["duplicate_id"], ctx.person)
+        await ctx.finish()
+        view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+        await ctx.reply(ctx.t("report.followed", number=ticket.number), view, edit=True)
+    elif ctx.choice == "new":
+        await _submit(ctx, allow_duplicate=True)
+    elif ctx.choice == "cancel":
+        await ctx.finish()
+        await ctx.reply(ctx.t("cancel.done"), edit=True)
+    else:
+        await ctx.say("report.use_buttons")
+        await ask_duplicate(ctx)
+
+
+async def _start_from_text(ctx: Context, text: str, photos_done: bool) -> bool:
+    """Pre-fill a report from one message; False when the text names no place or problem."""
+    data, suggestions, unknown = await draft_from_text(ctx, text)
+    if not (data.get("place_id") or data.get("category") or unknown):
+        return False
+    await ctx.update(
+        **data,
+        suggest=[p.id for p in suggestions],
+        urgency="normal",
+        photos_done=photos_done or bool(data.get("place_id")),
+        asset_id=None,  # one tap still submits; the card offers to name the equipment
+    )
+    if unknown:
+        key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"
+        await ctx.say(key, query=unknown[:40])
+    await advance(ctx)
+    return True
+
+
+@router.on_text
+async def shortcut_text(ctx: Context) -> None:
+    """`3号楼402 水龙头漏水` → a pre-filled report, confirmed in one tap."""
+    text = (ctx.incoming.text or "").strip()
+    if text.lower() in START_WORDS:
+        await report(ctx)
+        return
+    await ctx.begin(FLOW, "category")
+    if not await _start_from_text(ctx, text, photos_done=True):
+        await ctx.finish()
+        await ctx.say("report.not_understood")
+
+
+@router.on_photo
+async def shortcut_photo(ctx: Context) -> None:
+    """A photo or a video (with or without a caption) starts a report with it."""
+    inc = ctx.incoming
+    await ctx.begin(FLOW, "category")
+    if inc.photos:
+        await take_photos(ctx, inc.photos)
+    await take_sent_media(ctx)
+    if not (ctx.conv.data.get("photos") or ctx.conv.data.get("videos")):
+        await ctx.finish()
+        return
+    caption = (inc.text or "").strip()
+    if caption and await _start_from_text(ctx, caption, photos_done=True):
+        return
+    if caption:
+        await ctx.update(description=caption[:2000])
+    if inc.photos:  # a video was already acknowledged as it was kept
+        await ctx.say("report.photo_received")
+    await advance(ctx)
+
+
+@router.on_location
+async def shortcut_location(ctx: Context) -> None:
+    """A shared location starts a report at the nearest place (or asks to type the room)."""
+    await ctx.begin(FLOW, "category")
+    if not await take_location(ctx):
+        await ctx.finish()
+        return
+    await advance(ctx)
