@@ -24,8 +24,7 @@ from bot.config import Settings
 from bot.core.i18n import Translator
 from bot.db import init_db
 from bot.services.container import Services
-from bot.services.digest.figures import SECTIONS
-from bot.services.digest.text import messages
+from bot.services.digest import SECTIONS, messages
 from models.people import Person
 
 KINDS = ("day", "week", "month")

@@ -13,11 +13,11 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import SUPPORTED, Translator
-from bot.delivery.notifier import Notifier
-from bot.delivery.ratelimit import platform_limits
 from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
+from bot.delivery.notifier import Notifier
+from bot.delivery.ratelimit import platform_limits
 from bot.http_api import add_alert_routes
 from bot.readings_api import add_reading_routes
 from bot.services.container import Services
@@ -78,7 +78,7 @@ class HouqinApp:
             adapters.append(TelegramAdapter(self.settings, self.http, self.menu_commands()))
         if self.settings.wecom_enabled:
             from bot.adapters.wecom.adapter import WeComAdapter
-            from bot.services.people.directory import WeComDirectory
+            from bot.services.people import WeComDirectory
 
             directory = WeComDirectory(self.services.people)
             adapters.append(WeComAdapter(self.settings, self.http, self.translator, directory))

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.api_auth import bearer_refusal, error, unauthorized
-from bot.services.alerts.audience import Audience
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
+from bot.services.alerts import Audience
 from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.api_auth import bearer_refusal, error, unauthorized
-from bot.services.energy.readings import RawReading, ReadingError, store, validate
+from bot.services.energy import RawReading, ReadingError, store, validate
 
 if TYPE_CHECKING:
     from bot.services.container import Services

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.context import Context
+from bot.core.errors import NotFound
 from bot.core.router import Router
-from bot.services.alerts.audience import Audience
-from bot.services.errors import NotFound
+from bot.services.alerts import Audience
 from handlers.render import rows
 from models.people import ROLES
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.types import DeliveryError, FileRef
-from bot.services.errors import ServiceError
 
 if TYPE_CHECKING:
     from bot.services.media import MediaService

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.repairs.ticket_media import MediaCounts
+from bot.services.repairs import MediaCounts
 
 
 def local_time(ctx: Context, when: datetime) -> str:

@@ -6,6 +6,16 @@ from tortoise import fields
 from tortoise.models import Model
 
 URGENCIES = ("urgent", "normal", "low")
+# The repair categories, in the order reporters are offered them
+CATEGORIES: tuple[str, ...] = (
+    "plumbing",
+    "electrical",
+    "carpentry",
+    "hvac",
+    "network",
+    "cleaning",
+    "other",
+)
 OPEN_STATUSES = (
     "submitted", "assigned", "accepted", "on_the_way", "arrived", "in_progress", "reopened"
 )

@@ -8,18 +8,18 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery.notifier import Notifier
-from bot.services.container import Services
 from bot.services.alerts import jobs as jobs_alerts
 from bot.services.assets import jobs as jobs_assets
+from bot.services.container import Services
 from bot.services.digest import jobs as jobs_digest
+from bot.services.dorm_requests.jobs import dorm_requests_tick
 from bot.services.dorms import jobs as jobs_dorms
+from bot.services.energy.jobs import energy_tick
 from bot.services.inspections import jobs as jobs_inspections
 from bot.services.repairs import jobs as jobs_dispatch
 from bot.services.stock import jobs as jobs_stock
-from scheduler import jobs
-from bot.services.dorm_requests.jobs import dorm_requests_tick
-from bot.services.energy.jobs import energy_tick
 from bot.services.surveys.jobs import survey_tick
+from scheduler import jobs
 from scheduler.leader import LeaderLease, guard_jobs
 
 FIRST_ENERGY_CHECK_SECONDS = 30

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.dorms.jobs import dorm_tick
 from bot.services.dorms.roster import dorm_room
 from models.dorms import DormBed
-from bot.services.dorms.jobs import dorm_tick
 from tests.test_dorm_support import small_dorm, window_around
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.i18n import Translator
 from bot.delivery.notifier import Notifier
 from bot.services.alerts.service import Audience
 from bot.services.container import Services
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from models.alerts import Alert, AlertRecipient
 from models.dorms import DormAssignment, DormBed
 from models.outbox import OutboxMessage

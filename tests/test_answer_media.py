@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.dorms.jobs import dorm_tick
+from bot.services.inspections.jobs import inspection_tick
 from bot.services.repairs.ticket_media import media_counts
 from models.dorms import DormCheckItem
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
-from bot.services.dorms.jobs import dorm_tick
-from bot.services.inspections.jobs import inspection_tick
 from tests.dispatch_support import all_day_sla
 from tests.inspection_support import import_checklist
 from tests.media_support import OGG, mp4_bytes, send_video

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.assets.qr_links import encode_param
+from bot.core.qr_links import encode_param
 from models.assets import Asset, AssetEvent
 from models.places import Place
 from models.repairs import Ticket

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from models.assets import Asset, AssetEvent, AssetRepeatFailure
 from models.dispatch import Job
 from models.followup import FollowUp, RepeatFailure

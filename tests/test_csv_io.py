@@ -9,9 +9,9 @@ import pytest
 
 from bot.db import close_db, init_db
 from bot.services.csv_format import CsvImportError, export_tickets, read_csv
+from bot.services.demo import DEMO_PEOPLE, seed_demo
 from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places_csv import export_places, import_places, upsert_place
-from bot.services.demo import DEMO_PEOPLE, seed_demo
 from models.people import Identity, Person
 from models.places import Place
 from models.repairs import Ticket

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from PIL import Image
 
+from bot.core.errors import PermissionDenied
 from bot.core.i18n import Translator
 from bot.services.digest import figures as digest
 from bot.services.digest.text import body, chart
-from bot.services.errors import PermissionDenied
 from bot.services.people.service import PeopleService
 from models.dorms import DormAssignment
 from tests.digest_support import TZ, alert, event, job_done, local, rating, repeat, sla, ticket

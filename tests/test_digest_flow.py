@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from PIL import Image
 
 from bot.services.digest.figures import SECTIONS
-from models.digest import DigestSubscription
 from bot.services.digest.jobs import digest_tick
+from models.digest import DigestSubscription
 from tests.digest_support import TZ, local, ticket
 
 

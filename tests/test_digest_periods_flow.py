@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from PIL import Image
 
-from bot.services.errors import InvalidState, PermissionDenied
+from bot.core.errors import InvalidState, PermissionDenied
 from bot.services.digest.jobs import digest_tick
 from tests.digest_support import TZ, ticket, when
 

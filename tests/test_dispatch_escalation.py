@@ -10,9 +10,9 @@ import pytest
 from bot.core.i18n import Translator
 from bot.delivery.notifier import Notifier
 from bot.services.container import Services
+from bot.services.repairs.jobs import dispatch_tick
 from models.dispatch import DueTask, Job
 from models.repairs import TicketEvent
-from bot.services.repairs.jobs import dispatch_tick
 from tests.dispatch_support import World
 
 

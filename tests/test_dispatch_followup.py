@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import InvalidState, PermissionDenied, ServiceError
+from bot.core.errors import InvalidState, PermissionDenied, ServiceError
 from models.dispatch import Job, TicketSla
 from models.followup import FollowUp, RepeatFailure
 from models.repairs import Ticket, TicketEvent

@@ -4,9 +4,9 @@ use no field but {status} (the only one the ticket view passes)."""
 from __future__ import annotations
 
 from bot.core.i18n import SUPPORTED, load_catalogue, placeholders
-from bot.services.repairs.views import DECLINE_REASONS, STAGE_CODES
 from bot.services.repairs.escalation import PHASES
 from bot.services.repairs.manage import CLOSE_KINDS
+from bot.services.repairs.views import DECLINE_REASONS, STAGE_CODES
 from models.dispatch import JOB_STATUSES, STAGES
 from models.repairs import URGENCIES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.repairs.manage import OpenFilter
 from models.dispatch import Job
 from models.repairs import Ticket, TicketEvent, TicketFollower

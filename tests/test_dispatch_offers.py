@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.services.errors import InvalidState, PermissionDenied
+from bot.core.errors import InvalidState, PermissionDenied
 from models.dispatch import Job
 from models.repairs import Ticket, TicketEvent
 from tests.dispatch_support import World

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.services.errors import InvalidState, ServiceError
+from bot.core.errors import InvalidState, ServiceError
 from bot.services.repairs.materials import parse_materials
 from models.dispatch import Job
 from models.followup import TicketMaterial

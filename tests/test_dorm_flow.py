@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.services.dorms.jobs import dorm_tick
 from models.conversation import ConversationState
 from models.dorms import DormAssignment, DormCheckItem
 from models.repairs import Attachment, Ticket
-from bot.services.dorms.jobs import dorm_tick
 from tests.support import png_bytes
 from tests.test_dorm_support import small_dorm, window_around
 

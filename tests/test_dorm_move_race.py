@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.dorm_requests.service import DormRequestService
+from bot.core.errors import InvalidState
 from bot.services.dorm_requests.rules import find_preference
+from bot.services.dorm_requests.service import DormRequestService
 from bot.services.dorms.service import DormService
-from bot.services.errors import InvalidState
 from bot.services.people.service import PeopleService
 from bot.services.repairs.tickets import RepairService
 from models.dorm_requests import DormRequest

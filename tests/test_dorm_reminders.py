@@ -8,8 +8,8 @@ import pytest
 
 from bot.services.dorms.base import parse_reminder_offsets
 from bot.services.dorms.csv_io import import_roster
-from models.dorms import DormAssignment, DormReminder
 from bot.services.dorms.jobs import dorm_tick
+from models.dorms import DormAssignment, DormReminder
 from tests.test_dorm_support import TZ, answers, local, small_dorm, write_roster
 
 START = datetime(2030, 9, 1, 8, 0, tzinfo=TZ)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from models.dorm_requests import DormRequest
 from bot.services.dorm_requests.jobs import dorm_requests_tick
+from models.dorm_requests import DormRequest
 from tests.dorm_requests_support import TZ, make_dorm
 
 

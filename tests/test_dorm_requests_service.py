@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.services.dorm_requests.service import DormRequestService
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.dorm_requests.rules import (
     Preference,
     check_span,
@@ -18,8 +18,8 @@ from bot.services.dorm_requests.rules import (
     parse_clock,
     parse_date,
 )
+from bot.services.dorm_requests.service import DormRequestService
 from bot.services.dorms.service import DormService
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.people.service import PeopleService
 from bot.services.repairs.tickets import RepairService
 from models.dorm_requests import DormRequest

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.dorms.base import CHECK_ITEMS, CheckResult
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from models.dorms import DormAssignment, DormCheckItem, DormReminder
 from models.repairs import Attachment, Ticket
 from tests.support import png_bytes

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.errors import InvalidState, ServiceError
 from bot.services.dorms.verify import same_name
-from bot.services.errors import InvalidState, ServiceError
 from models.dorms import DormVerifyAttempt
 from models.people import Identity
 from tests.test_dorm_support import small_dorm, window_around

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.services.repairs.jobs import dispatch_tick
 from models.followup import FollowUp
 from models.repairs import Attachment, Ticket, TicketEvent
-from bot.services.repairs.jobs import dispatch_tick
 from tests.dispatch_support import all_day_sla
 from tests.e2e_support import QUIET_PTB, bound, telegram_app
 from tests.support import png_bytes, seed_small_campus

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.services.dorms.jobs import dorm_tick
 from models.dorms import DormAssignment, DormCheckItem
 from models.repairs import Attachment, Ticket
-from bot.services.dorms.jobs import dorm_tick
 from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.support import png_bytes, seed_small_campus
 from tests.test_dorm_support import small_dorm, window_around

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.services.inspections.jobs import inspection_tick
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
-from bot.services.inspections.jobs import inspection_tick
 from tests.e2e_support import QUIET_PTB, signed_in, telegram_app
 from tests.inspection_support import import_checklist
 from tests.support import png_bytes, seed_small_campus

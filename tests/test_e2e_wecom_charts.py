@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.services.energy.jobs import energy_tick
 from models.energy import Anomaly
 from models.people import Person
 from models.repairs import Ticket
-from bot.services.energy.jobs import energy_tick
 from tests.digest_support import TZ, ticket
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from bot.app import HouqinApp
+from bot.services.inspections.jobs import inspection_tick
 from models.dorm_requests import DormRequest
 from models.dorms import DormAssignment
 from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
 from models.surveys import Survey, SurveyAnswer
-from bot.services.inspections.jobs import inspection_tick
 from tests.dorm_requests_support import later_today, spare_beds
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID, WeComCallbacks

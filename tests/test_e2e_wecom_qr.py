@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.app import HouqinApp
-from bot.services.assets.qr_links import encode_param, scan_url
+from bot.core.qr_links import encode_param, scan_url
 from models.repairs import Ticket
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AGENT_ID, CORP_ID

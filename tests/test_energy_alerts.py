@@ -17,12 +17,12 @@ from bot.services.container import Services
 from bot.services.demo import seed_demo
 from bot.services.energy.alerts import decide
 from bot.services.energy.demo import seed_demo_energy
+from bot.services.energy.jobs import energy_tick
 from bot.services.energy.readings import ValidReading, store
 from models.dispatch import TicketSla, WorkerProfile
 from models.energy import Anomaly, Meter, Reading
 from models.places import Place
 from models.repairs import Ticket, TicketFollower
-from bot.services.energy.jobs import energy_tick
 from tests.energy_support import TZ, electricity_use, register, water_use
 from tests.support import make_settings
 

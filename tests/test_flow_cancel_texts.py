@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.router import Router
+from bot.services.dorms.jobs import dorm_tick
+from bot.services.inspections.jobs import inspection_tick
 from models.conversation import ConversationState
 from models.dorms import DormCheckItem
 from models.inspections import InspectionAnswer, InspectionRound
 from models.surveys import SurveyAnswer, SurveyRecipient
-from bot.services.dorms.jobs import dorm_tick
-from bot.services.inspections.jobs import inspection_tick
 from tests.inspection_support import import_checklist
 from tests.test_dorm_support import small_dorm, window_around
 from tests.test_survey_flow import open_survey

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
 from bot.services.inspections.rules import fire_times, next_fire, parse_rule
 
 SH = ZoneInfo("Asia/Shanghai")

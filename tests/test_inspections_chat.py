@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.services.inspections.jobs import inspection_tick
 from models.inspections import InspectionAnswer, InspectionRound, InspectionSchedule
 from models.repairs import Attachment, Ticket
-from bot.services.inspections.jobs import inspection_tick
 from tests.inspection_support import import_checklist
 from tests.support import png_bytes
 

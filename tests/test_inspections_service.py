@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.errors import InvalidState, PermissionDenied, ServiceError
+from bot.core.errors import InvalidState, PermissionDenied, ServiceError
+from bot.services.inspections.jobs import inspection_tick
 from bot.services.inspections.service import InspectionService
 from bot.services.inspections.walk import parse_reading
 from models.inspections import InspectionAnswer, InspectionRound, InspectionSchedule
 from models.places import Place
 from models.repairs import Attachment, Ticket
-from bot.services.inspections.jobs import inspection_tick
 from tests.inspection_support import import_checklist, rounds_of
 from tests.support import png_bytes
 

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.services.errors import NotFound, PermissionDenied, ServiceError
+from bot.core.errors import NotFound, PermissionDenied, ServiceError
+from bot.services.assets.jobs import maintenance_tick
 from bot.services.assets.maintenance import MaintenanceService, add_months, parse_every
 from models.assets import Asset
 from models.dispatch import Job
 from models.maintenance import MaintenancePlan, MaintenanceRun, WarrantyReminder
 from models.places import Place
 from models.repairs import Ticket
-from bot.services.assets.jobs import maintenance_tick
 from tests.dispatch_support import World
 
 

@@ -10,17 +10,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.energy.csv_io import export_meters, import_meters
-from bot.services.errors import NotFound, PermissionDenied, ServiceError
+from bot.core.errors import NotFound, PermissionDenied, ServiceError
+from bot.services.assets.jobs import maintenance_tick
 from bot.services.assets.maintenance import MaintenanceService
-from bot.services.assets.maintenance_meter import MeterMaintenance, parse_units, unit_key, used_since
+from bot.services.assets.maintenance_meter import (
+    MeterMaintenance,
+    parse_units,
+    unit_key,
+    used_since,
+)
+from bot.services.energy.csv_io import export_meters, import_meters
 from models.assets import Asset
 from models.dispatch import Job
 from models.energy import Meter, Reading
 from models.maintenance import MaintenancePlan, MaintenanceRun
 from models.places import Place
 from models.repairs import Ticket
-from bot.services.assets.jobs import maintenance_tick
 from tests.dispatch_support import World
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
 from bot.services.repairs.materials import MaterialLine, MaterialUsageService, parse_materials
 from bot.services.stock.service import StockService
 from models.followup import TicketMaterial

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass, field
 
 from bot.core.i18n import Translator
-from bot.delivery.notifier import PRIORITY_ALERT, PRIORITY_BULK, Notifier, Outgoing
+from bot.core.types import Address, DeliveryError, Reply
+from bot.delivery.notifier import PRIORITY_BULK, PRIORITY_EMERGENCY, Notifier, Outgoing
 from bot.delivery.outbox import OutboxStore, now_utc
 from bot.delivery.ratelimit import PlatformLimits, RateLimiter
-from bot.core.types import Address, DeliveryError, Reply
 from models.outbox import OutboxMessage
 
 PLATFORM = "tg"
@@ -80,7 +80,7 @@ class BatchAdapter(TimedAdapter):
             self.sent.append((time.monotonic(), chat, reply.text))
 
 
-def items(count: int, text: str = "alert", priority: int = PRIORITY_ALERT, key: str = "k"):
+def items(count: int, text: str = "alert", priority: int = PRIORITY_EMERGENCY, key: str = "k"):
     """`count` identical messages to chats c0…, each with a once-only key."""
     reply = Reply(text)
     return [
@@ -167,7 +167,7 @@ async def test_emergency_rows_go_before_queued_digests(db):
     adapter = TimedAdapter()
     n = notifier(adapter)
     await n.enqueue(items(5, "digest", PRIORITY_BULK, "d"))
-    await n.enqueue(items(3, "alert", PRIORITY_ALERT, "a"))
+    await n.enqueue(items(3, "alert", PRIORITY_EMERGENCY, "a"))
     assert await n.deliver_due() == 8
     texts = [text for _, _, text in adapter.sent]
     assert texts == ["alert"] * 3 + ["digest"] * 5
@@ -177,7 +177,7 @@ async def test_identical_rows_share_batch_calls(db):
     adapter = BatchAdapter(batch_limit=3)
     n = notifier(adapter)
     await n.enqueue(items(7, "same", key="s"))
-    await n.enqueue([Outgoing(Address(PLATFORM, "x"), Reply("other"), PRIORITY_ALERT, "o")])
+    await n.enqueue([Outgoing(Address(PLATFORM, "x"), Reply("other"), PRIORITY_EMERGENCY, "o")])
     assert await n.deliver_due() == 8
     assert [len(b) for b in adapter.batches] == [3, 3]  # the 7th identical one went alone
     assert sorted(adapter.chats()) == sorted([f"c{i}" for i in range(7)] + ["x"])
@@ -213,7 +213,7 @@ async def test_permanent_failure_is_not_retried_and_unknown_platform_fails(db):
     adapter = TimedAdapter(failures={"c0": [DeliveryError("blocked", permanent=True)]})
     n = notifier(adapter)
     await n.enqueue(items(2, key="f"))
-    await n.enqueue([Outgoing(Address("nowhere", "z"), Reply("x"), PRIORITY_ALERT, "z")])
+    await n.enqueue([Outgoing(Address("nowhere", "z"), Reply("x"), PRIORITY_EMERGENCY, "z")])
     assert await n.deliver_due() == 1
     assert (await OutboxMessage.get(chat_id="c0")).status == "failed"
     assert (await OutboxMessage.get(chat_id="z")).status == "failed"
@@ -224,7 +224,7 @@ async def test_messages_to_one_chat_keep_their_order(db):
     adapter = TimedAdapter(delay=0.002)
     n = notifier(adapter)
     reply_items = [
-        Outgoing(Address(PLATFORM, "same"), Reply(f"m{i}"), PRIORITY_ALERT) for i in range(20)
+        Outgoing(Address(PLATFORM, "same"), Reply(f"m{i}"), PRIORITY_EMERGENCY) for i in range(20)
     ]
     await n.enqueue(reply_items)
     await n.deliver_due()
@@ -313,9 +313,9 @@ async def test_replies_skip_the_per_chat_pace_but_count_towards_it():
     limiter = RateLimiter(PlatformLimits(per_chat_per_second=2))
     for _ in range(3):  # a tap answered with three messages goes out at once
         assert limiter.try_acquire(["c"], 1)
-    assert not limiter.try_acquire(["c"], PRIORITY_ALERT)
-    assert limiter.next_free(["c"], PRIORITY_ALERT) > 1.0  # the three used 1.5 s of the pace
-    assert limiter.try_acquire(["other"], PRIORITY_ALERT)
+    assert not limiter.try_acquire(["c"], PRIORITY_EMERGENCY)
+    assert limiter.next_free(["c"], PRIORITY_EMERGENCY) > 1.0  # the three used 1.5 s of the pace
+    assert limiter.try_acquire(["other"], PRIORITY_EMERGENCY)
 
 
 async def test_a_batching_lane_fills_its_calls_with_the_whole_fan_out(db):

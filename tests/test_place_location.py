@@ -8,8 +8,8 @@ import pytest
 
 from bot.db import close_db, init_db
 from bot.services.csv_format import CsvImportError, read_csv
-from bot.services.people.places_csv import PLACE_COLUMNS, export_places, import_places
 from bot.services.people.places import PlaceService, distance_m
+from bot.services.people.places_csv import PLACE_COLUMNS, export_places, import_places
 from models.places import Place
 from tests.support import database_url
 

@@ -13,18 +13,18 @@ import pytest
 import zxingcpp
 from PIL import Image, PdfParser
 
-from bot.services.assets.service import AssetService
-from bot.services.errors import NotFound
-from bot.services.people.service import CODE_ALPHABET
-from bot.services.assets.qr_export import collect_labels
-from bot.services.assets.qr_labels import Label, LabelPainter, find_cjk_font, write_labels
-from bot.services.assets.qr_links import (
+from bot.core.errors import NotFound
+from bot.core.qr_links import (
     PayloadTooLong,
     decode_param,
     encode_param,
     is_scan_param,
     scan_url,
 )
+from bot.services.assets.qr_export import collect_labels
+from bot.services.assets.qr_labels import Label, LabelPainter, find_cjk_font, write_labels
+from bot.services.assets.service import AssetService
+from bot.services.people.service import CODE_ALPHABET
 from models.assets import Asset
 from models.places import Place
 from tests.support import make_settings, seed_small_campus

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.errors import PermissionDenied
-from models.stock import StockLevel
+from bot.core.errors import PermissionDenied
 from bot.services.stock.jobs import stock_digest, stock_tick
+from models.stock import StockLevel
 from tests.test_stock_support import seed_stores, set_level
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Asia/Shanghai

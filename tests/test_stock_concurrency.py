@@ -12,8 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from tortoise import Tortoise
 
+from bot.core.errors import InvalidState
 from bot.db import close_db, ensure_database, tortoise_config
-from bot.services.errors import InvalidState
 from bot.services.repairs.tickets import RepairService
 from bot.services.stock.service import StockService
 from models.places import Place

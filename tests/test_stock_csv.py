@@ -14,7 +14,6 @@ import pytest
 from bot.db import close_db, init_db
 from bot.services.csv_format import CsvImportError
 from bot.services.people.service import PeopleService
-from bot.services.stock.service import StockService
 from bot.services.stock.csv_io import (
     export_ledger,
     export_stock,
@@ -22,6 +21,7 @@ from bot.services.stock.csv_io import (
     import_stock,
     import_stores,
 )
+from bot.services.stock.service import StockService
 from models.people import Person
 from models.stock import Item, StockLevel, StockMove, StoreAssignment, Warehouse
 from tests.support import database_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.repairs.tickets import RepairService
 from bot.services.stock.service import StockService
 from models.places import Place

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.repairs.tickets import RepairService
 from bot.services.stock.service import StockService
 from models.places import Place

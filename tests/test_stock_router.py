@@ -8,10 +8,10 @@ import pytest
 from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import Translator
-from bot.delivery.notifier import Notifier
 from bot.core.router import Router
 from bot.core.state import StateStore
 from bot.core.types import FileRef, Incoming
+from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 from bot.services.people.service import PeopleService
 from tests.support import RecordingAdapter, make_settings

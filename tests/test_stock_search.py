@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.errors import ServiceError
-from bot.services.stock.service import StockService
+from bot.core.errors import ServiceError
 from bot.services.stock.demo import seed_demo_stock
 from bot.services.stock.search import (
     parse_count,
@@ -15,6 +14,7 @@ from bot.services.stock.search import (
     split_lines,
     stock_question,
 )
+from bot.services.stock.service import StockService
 from models.people import Person
 
 

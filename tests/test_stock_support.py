@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.services.people.service import PeopleService
-from bot.services.stock.service import StockService
 from bot.services.stock.demo import seed_demo_stock
 from bot.services.stock.ledger import level_for, write_move
+from bot.services.stock.service import StockService
 from models.people import Person
 from models.stock import Item, StockLevel, Warehouse
 

@@ -9,9 +9,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.services.alerts.audience import Audience
+from bot.services.surveys.jobs import survey_tick
 from models.outbox import OutboxMessage
 from models.surveys import Survey, SurveyAnswer, SurveyRecipient
-from bot.services.surveys.jobs import survey_tick
 
 
 async def settle(h) -> None:

@@ -8,14 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.i18n import Translator
 from bot.delivery.notifier import Notifier
 from bot.services.alerts.audience import Audience
 from bot.services.container import Services
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.services.surveys.jobs import survey_tick
 from models.outbox import OutboxMessage
 from models.surveys import Survey, SurveyAnswer, SurveyRecipient
-from bot.services.surveys.jobs import survey_tick
 from tests.support import RecordingAdapter, make_settings, seed_small_campus
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.errors import ServiceError
 from bot.core.types import Media, Reply
-from bot.services.errors import ServiceError
 from bot.services.media import MediaService
 from models.repairs import Attachment, Ticket
 from tests.dispatch_support import all_day_sla

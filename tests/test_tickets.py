@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.services.errors import InvalidState, PermissionDenied
+from bot.core.errors import InvalidState, PermissionDenied
 from models.repairs import Attachment, Ticket, TicketEvent
 from tests.support import png_bytes
 

@@ -13,9 +13,9 @@ from aiohttp import web
 
 from bot.adapters.wecom.adapter import WeComAdapter, WeComBatchError
 from bot.config import Settings
+from bot.core.errors import ServiceError
 from bot.core.i18n import Translator
 from bot.core.types import Address, Button, DeliveryError, Incoming, Reply
-from bot.services.errors import ServiceError
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AES_KEY, AGENT_ID, CORP_ID, TOKEN, WeComCallbacks
 from tests.support import png_bytes

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.people.service import PeopleService
 from bot.services.people.directory import WeComDirectory
+from bot.services.people.service import PeopleService
 from models.people import Identity, Person
 from tests.fakes.fake_wecom_api import FakeWeComApi
 

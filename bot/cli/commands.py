@@ -13,9 +13,9 @@ from tortoise.exceptions import BaseORMException
 
 from bot.cli.support import CliError, fail, split_values, with_db
 from bot.config import Settings
+from bot.core.errors import ServiceError
 from bot.core.i18n import SUPPORTED
 from bot.services.csv_format import CsvImportError
-from bot.services.errors import ServiceError
 from models.people import ROLES
 
 IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections", "meters",
@@ -51,7 +51,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     """Load demo content into the configured database."""
     from bot.services.demo import seed_demo
-    from bot.services.people.service import PeopleService
+    from bot.services.people import PeopleService
 
     if not args.demo:
         raise CliError("nothing to seed: use `seed --demo` to load the demo campus")
@@ -67,9 +67,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import places or people from a CSV file (all rows or none)."""
-    from bot.services.people.people_csv import import_people
-    from bot.services.people.places_csv import import_places
-    from bot.services.people.service import PeopleService
+    from bot.services.people import PeopleService, import_people, import_places
 
     path = Path(args.file)
     if not path.is_file():
@@ -77,28 +75,28 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     if args.kind == "places":
         result = asyncio.run(with_db(settings, lambda: import_places(path)))
     elif args.kind in ("stores", "stock"):
-        from bot.services.stock.csv_io import import_stock, import_stores
+        from bot.services.stock import import_stock, import_stores
 
         importer = import_stores if args.kind == "stores" else import_stock
         result = asyncio.run(with_db(settings, lambda: importer(path)))
     elif args.kind == "inspections":
-        from bot.services.inspections.importer import import_inspections
+        from bot.services.inspections import import_inspections
 
         result = asyncio.run(
             with_db(settings, lambda: import_inspections(path, settings.timezone))
         )
     elif args.kind in ("meters", "readings"):
-        from bot.services.energy.csv_io import import_meters, import_readings
+        from bot.services.energy import import_meters, import_readings
 
         result = asyncio.run(with_db(settings, lambda: import_meters(path))
                              if args.kind == "meters" else
                              with_db(settings, lambda: import_readings(path, settings.timezone)))
     elif args.kind == "assets":
-        from bot.services.assets.csv_io import import_assets
+        from bot.services.assets import import_assets
 
         result = asyncio.run(with_db(settings, lambda: import_assets(path)))
     elif args.kind == "dorms":
-        from bot.services.dorms.csv_io import import_roster
+        from bot.services.dorms import import_roster
 
         people = PeopleService(settings.invite_ttl_hours)
         result = asyncio.run(
@@ -113,13 +111,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly)."""
-    from bot.services.assets.csv_io import export_assets
+    from bot.services.assets import export_assets
     from bot.services.csv_format import export_tickets
-    from bot.services.dorms.csv_io import export_roster
-    from bot.services.energy.csv_io import export_meters, export_readings
-    from bot.services.people.people_csv import export_people
-    from bot.services.people.places_csv import export_places
-    from bot.services.stock.csv_io import export_ledger, export_stock, export_stores
+    from bot.services.dorms import export_roster
+    from bot.services.energy import export_meters, export_readings
+    from bot.services.people import export_people, export_places
+    from bot.services.stock import export_ledger, export_stock, export_stores
 
     path = Path(args.file)
     if not path.parent.is_dir():
@@ -143,7 +140,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     """Prepare a person and print a one-time code they send as `/start CODE`."""
-    from bot.services.people.service import PeopleService, normalize_phone
+    from bot.services.people import PeopleService, normalize_phone
 
     roles = split_values(args.role)
     unknown = [role for role in roles if role not in ROLES]

@@ -8,15 +8,14 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.services.assets.qr_links import LINK_TARGETS, default_target
+from bot.core.qr_links import LINK_TARGETS, default_target
 
 
 def cmd_qr(settings: Settings, args: argparse.Namespace) -> int:
     """Print QR labels for rooms or assets into an A4 PDF or a folder of PNGs."""
     from bot.cli.support import CliError, with_db
-    from bot.services.assets.qr_export import collect_labels
-    from bot.services.assets.qr_labels import find_cjk_font, write_labels
-    from bot.services.assets.qr_links import PayloadTooLong
+    from bot.core.qr_links import PayloadTooLong
+    from bot.services.assets import collect_labels, find_cjk_font, write_labels
 
     out = Path(args.out)
     if out.suffix.lower() == ".pdf" and not out.parent.is_dir():

@@ -57,8 +57,7 @@ def cmd_menu(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_sync_users(settings: Settings, args: argparse.Namespace) -> int:
     """Import the members of a WeCom department (and sub-departments) as people."""
-    from bot.services.people.directory import WeComDirectory
-    from bot.services.people.service import PeopleService
+    from bot.services.people import PeopleService, WeComDirectory
 
     api = _api(settings)
     users = asyncio.run(_closing(api, api.list_users(args.department, not args.no_children)))

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from tortoise.exceptions import IntegrityError
 
 from bot.core.context import FLOW_PREFIX, Context
+from bot.core.errors import ServiceError
 from bot.core.i18n import Translator, normalize_locale
-from bot.delivery.notifier import Notifier
 from bot.core.router import Router
 from bot.core.state import StateStore
 from bot.core.types import Adapter, Incoming
-from bot.services.errors import ServiceError
+from bot.delivery.notifier import Notifier
 from models.conversation import ProcessedUpdate
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.types import Adapter, Address, DeliveryError, Reply
 from bot.delivery.outbox import Claimed, OutboxStore, now_utc
 from bot.delivery.ratelimit import RateLimiter
-from bot.core.types import Adapter, Address, DeliveryError, Reply
 from models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)

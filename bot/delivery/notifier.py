@@ -16,28 +16,32 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from bot.delivery.lanes import Lane
 from bot.core.i18n import Translator
+from bot.core.types import Adapter, Address, Button, Reply
+from bot.delivery.lanes import Lane
 from bot.delivery.outbox import OutboxStore, Outgoing, now_utc
 from bot.delivery.ratelimit import PlatformLimits, RateLimiter
-from bot.core.types import Adapter, Address, Button, Reply
 from models.outbox import OutboxMessage
 from models.people import Identity, Person
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "PRIORITY_ALERT",
     "PRIORITY_BULK",
     "PRIORITY_DEFAULT",
+    "PRIORITY_EMERGENCY",
+    "PRIORITY_OFFER",
     "PRIORITY_REPLY",
+    "PRIORITY_STAFF_ALERT",
     "Notifier",
     "Outgoing",
     "now_utc",
 ]
 
 PRIORITY_REPLY = 1  # answers in a conversation, help calls in an emergency
-PRIORITY_ALERT = 2  # emergency broadcasts and their re-pushes
+PRIORITY_EMERGENCY = 2  # emergency broadcasts, their re-pushes, safety problems found on rounds
+PRIORITY_OFFER = 2  # a job offered to a worker
+PRIORITY_STAFF_ALERT = 3  # staff alerts about work: escalations, nobody available, low ratings
 PRIORITY_DEFAULT = 5  # notifications about one's tickets and the like
 PRIORITY_BULK = 8  # digests and reminders (lower numbers go first)
 INLINE_MAX_WAIT = 3.0  # a reply waits this long for a slot at most, else the lane sends it

@@ -5,30 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.config import Settings
-from bot.services.alerts.service import AlertService
-from bot.services.assets.service import AssetService
-from bot.services.assets.digest import AssetsDigest
-from bot.services.digest.more_sections import MoreSources
-from bot.services.digest.service import DigestService
-from bot.services.repairs.dispatch import DispatchService
-from bot.services.repairs.wiring import build_dispatch
-from bot.services.dorm_requests.service import DormRequestService
-from bot.services.dorms.service import DormService
-from bot.services.repairs.due import DueWork
-from bot.services.repairs.duty import DutyService
-from bot.services.energy.service import EnergyService, detection_config
-from bot.services.repairs.followup import FollowUpService
-from bot.services.inspections.service import InspectionService
-from bot.services.repairs.manage import ManageService
-from bot.services.repairs.materials import MaterialUsageService
+from bot.services.alerts import AlertService
+from bot.services.assets import AssetsDigest, AssetService
+from bot.services.digest import DigestService, MoreSources
+from bot.services.dorm_requests import DormRequestService
+from bot.services.dorms import DormService
+from bot.services.energy import EnergyService, detection_config
+from bot.services.inspections import InspectionService
 from bot.services.media import MediaService
-from bot.services.repairs.offers import OfferService
-from bot.services.people.service import PeopleService
-from bot.services.people.places import PlaceService
-from bot.services.repairs.tickets import RepairService
-from bot.services.stock.service import StockService
-from bot.services.surveys.service import SurveyService
-from bot.services.repairs.work import WorkService
+from bot.services.people import PeopleService, PlaceService
+from bot.services.repairs import (
+    DispatchService,
+    DueWork,
+    DutyService,
+    FollowUpService,
+    ManageService,
+    MaterialUsageService,
+    OfferService,
+    RepairService,
+    WorkService,
+    build_dispatch,
+)
+from bot.services.stock import StockService
+from bot.services.surveys import SurveyService
 
 
 @dataclass

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from bot.services.assets.demo import seed_demo_assets
-from bot.services.people.places_csv import upsert_place
-from bot.services.dorms.demo import seed_demo_dorm
-from bot.services.repairs.duty import DUTY_ROLES, DutyService
-from bot.services.energy.demo import seed_demo_energy
-from bot.services.inspections.demo import seed_demo_inspections
-from bot.services.people.service import PeopleService
-from bot.services.stock.demo import seed_demo_stock
+from bot.services.assets import seed_demo_assets
+from bot.services.dorms import seed_demo_dorm
+from bot.services.energy import seed_demo_energy
+from bot.services.inspections import seed_demo_inspections
+from bot.services.people import PeopleService, upsert_place
+from bot.services.repairs import DUTY_ROLES, DutyService
+from bot.services.stock import seed_demo_stock
 from models.people import Person
 from models.places import Place
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
 from models.people import Person
 from models.repairs import Attachment
 

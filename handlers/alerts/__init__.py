@@ -1,0 +1,1 @@
+"""Conversations of emergency alerts (应急): composing, answering and following."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.alerts.service import MAX_DETAILS, Audience
-from bot.services.alerts.views import body, title
+from bot.services.alerts import MAX_DETAILS, Audience, body, title
 from handlers.alerts.views import audience_label, view_button
 from handlers.audience_picker import AudienceSteps
 from handlers.render import rows

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.alerts.service import MAX_DETAILS
-from bot.services.alerts.views import ANSWERS, alert_text, all_clear_text, title
+from bot.services.alerts import ANSWERS, MAX_DETAILS, alert_text, all_clear_text, title
 from handlers.alerts.views import ACTION, status_card
 from handlers.render import local_time
 

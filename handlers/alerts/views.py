@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.types import Button
-from bot.services.alerts.service import Audience
-from bot.services.alerts.audience import ZONE_PREFIX
-from bot.services.alerts.views import title
-from bot.services.errors import ServiceError
+from bot.services.alerts import ZONE_PREFIX, Audience, title
 from handlers.render import local_time
 from models.alerts import Alert
 

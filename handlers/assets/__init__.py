@@ -1,0 +1,1 @@
+"""Conversations of assets: the asset card, linking a ticket to an asset, maintenance, QR scans."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.assets.service import MANUAL_STATUSES, VIEW_ROLES
+from bot.services.assets import MANUAL_STATUSES, VIEW_ROLES
 from handlers.assets.views import asset_status, card_buttons, card_text
 from handlers.render import rows
 

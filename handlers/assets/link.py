@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.assets.repairs import link_ticket
+from bot.services.assets import link_ticket
 from handlers.render import rows
 
 router = Router()

@@ -5,11 +5,16 @@ the asset's meter), `/pm meter METER ASSET|-` links a meter to an asset, Stop en
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.assets.service import EDIT_ROLES
-from bot.services.errors import ServiceError
-from bot.services.assets.maintenance import MaintenanceService, parse_every
-from bot.services.assets.maintenance_meter import MeterMaintenance, fmt, is_known_unit
+from bot.services.assets import (
+    EDIT_ROLES,
+    MaintenanceService,
+    MeterMaintenance,
+    fmt,
+    is_known_unit,
+    parse_every,
+)
 from handlers.assets.views import asset_category
 from models.maintenance import MaintenancePlan
 

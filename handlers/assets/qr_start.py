@@ -4,9 +4,9 @@ starts with the place (and asset) filled in, so the reporter goes straight to th
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
+from bot.core.qr_links import decode_param
 from bot.core.router import Router
-from bot.services.errors import ServiceError
-from bot.services.assets.qr_links import decode_param
 from handlers.repairs.report import advance, report
 from handlers.repairs.report_draft import FLOW
 

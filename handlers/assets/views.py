@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.assets.service import AssetCard
-from bot.services.repairs.categories import CATEGORIES
+from bot.services.assets import AssetCard
+from bot.services.repairs import CATEGORIES
 from handlers.render import category_label, local_time, status_label
 from models.assets import AssetEvent
 

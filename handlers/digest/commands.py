@@ -7,10 +7,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.digest.figures import SECTIONS
-from bot.services.digest.period import PERIODS
-from bot.services.digest.service import TIMES, DigestSettings
-from bot.services.digest.text import messages
+from bot.services.digest import PERIODS, SECTIONS, TIMES, DigestSettings, messages
 
 router = Router()
 SETTINGS_WORDS = {"settings", "setting", "设置"}

@@ -5,11 +5,11 @@ dorm_request_reject."""
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, PermissionDenied
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.dorm_requests.notify import push_night_duty, tell_student
-from bot.services.dorms.admin import find_room
-from bot.services.errors import InvalidState, PermissionDenied
+from bot.services.dorm_requests import push_night_duty, tell_student
+from bot.services.dorms import find_room
 from handlers.dorm_requests.reject import start_reject
 from handlers.dorm_requests.views import KINDS, admin_buttons, card, fields, list_line
 from models.dorms import DormBed

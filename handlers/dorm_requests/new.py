@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.dorm_requests.notify import push_new
-from bot.services.dorm_requests.rules import (
+from bot.services.dorm_requests import (
     MAX_REASON,
     Preference,
     clean_text,
     expected_moment,
     find_preference,
     parse_clock,
+    push_new,
 )
-from bot.services.errors import ServiceError
 from handlers.dorm_requests.views import KINDS, draft_fields
 from handlers.render import rows
 from models.dorm_requests import DormRequest

@@ -4,10 +4,9 @@ reads it."""
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, ServiceError
 from bot.core.router import Router
-from bot.services.dorm_requests.notify import tell_student
-from bot.services.dorm_requests.rules import MAX_REASON
-from bot.services.errors import InvalidState, ServiceError
+from bot.services.dorm_requests import MAX_REASON, tell_student
 from handlers.dorm_requests.views import card, fields
 
 router = Router()

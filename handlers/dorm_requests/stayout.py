@@ -5,17 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.dorm_requests.rules import (
-    MAX_WHERE,
-    check_from,
-    check_span,
-    clean_text,
-    parse_date,
-)
-from bot.services.errors import ServiceError
-from bot.services.people.service import normalize_phone
+from bot.services.dorm_requests import MAX_WHERE, check_from, check_span, clean_text, parse_date
+from bot.services.people import normalize_phone
 from handlers.dorm_requests.new import FLOW, retry, today_of
 from handlers.dorm_requests.views import short_day
 from handlers.render import rows

@@ -7,8 +7,7 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.dorm_requests.base import RequestView
-from bot.services.dorm_requests.notify import decision_buttons, request_card, request_fields
+from bot.services.dorm_requests import RequestView, decision_buttons, request_card, request_fields
 
 KINDS = ("late_return", "stay_out", "room_change")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.errors import ServiceError
 from handlers.dorms.checklist import begin_checklist
 from handlers.dorms.views import admin_card, capped, fields, list_line
 from models.places import Place

@@ -7,10 +7,10 @@ a summary to submit. Every problem becomes a repair ticket on the room with its 
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, NotFound, PermissionDenied
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.dorms.base import CheckResult, Stay
-from bot.services.errors import InvalidState, NotFound, PermissionDenied
+from bot.services.dorms import CheckResult, Stay
 from handlers.checklist_problem import ItemProblem, ProblemTexts, note_or_files
 from handlers.dorms.views import ITEMS, checklist_summary, item_label
 from handlers.media_intake import ItemMedia, carries_media

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.dorm_requests.rules import parse_date
-from bot.services.errors import ServiceError
+from bot.services.dorm_requests import parse_date
 from handlers.dorms.checklist import begin_checklist
 from handlers.dorms.views import my_card
 from handlers.render import rows

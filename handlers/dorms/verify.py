@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.errors import ServiceError
 from handlers.dorms.views import my_card
 
 router = Router()

@@ -6,8 +6,7 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.dorms.base import CHECK_ITEMS, Stay
-from bot.services.dorms.notify import stay_fields, student_buttons
+from bot.services.dorms import CHECK_ITEMS, Stay, stay_fields, student_buttons
 from handlers.media_intake import files_summary
 
 

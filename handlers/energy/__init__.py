@@ -1,0 +1,1 @@
+"""Conversations of energy anomalies (水电异常)."""

@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.energy.alerts import (
+from bot.services.energy import (
     ACTION,
     OUTCOMES,
     Decision,
     anomaly_text,
-    chart,
     decide,
     decision_buttons,
+)
+from bot.services.energy import (
+    alerts_chart as chart,
 )
 from handlers.render import local_time
 

@@ -1,0 +1,1 @@
+"""Conversations of inspection rounds (巡检)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.inspections.admin import TemplateLine
+from bot.services.inspections import TemplateLine
 from handlers.inspections.views import round_card
 from handlers.inspections.walk import begin_round
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.services.inspections.base import RoundView
+from bot.services.inspections import RoundView
 from models.inspections import InspectionItem
 
 

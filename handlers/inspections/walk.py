@@ -10,11 +10,10 @@ a safety problem also alerts the managers.
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.inspections.base import RoundView
-from bot.services.inspections.walk import in_range, parse_reading
+from bot.services.inspections import RoundView, in_range, parse_reading
 from handlers.checklist_problem import ItemProblem, ProblemTexts, note_or_files
 from handlers.inspections.views import item_question, place_name, summary
 from handlers.media_intake import ItemMedia, carries_media

@@ -1,0 +1,1 @@
+"""Conversations everyone has: /start and binding, registration, /help, /cancel, /lang."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.i18n import SUPPORTED
+from bot.core.qr_links import is_scan_param
 from bot.core.router import Router
 from bot.core.types import Incoming
-from bot.services.people.service import normalize_phone
-from bot.services.assets.qr_links import is_scan_param
+from bot.services.people import normalize_phone
 from handlers.assets.qr_start import start_from_scan
 
 router = Router()

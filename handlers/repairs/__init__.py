@@ -1,0 +1,1 @@
+"""Conversations of repairs: reporting, following one's tickets, the worker's jobs, managing."""

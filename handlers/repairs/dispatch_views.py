@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.services.repairs.dispatch import DispatchOutcome
+from bot.services.repairs import DispatchOutcome
 from handlers.render import local_time
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.repairs.manage import CLOSE_KINDS, OpenFilter, OpenTicket
+from bot.services.repairs import CLOSE_KINDS, OpenFilter, OpenTicket
 from handlers.render import category_label, local_time, status_label, urgency_label
 from models.repairs import OPEN_STATUSES, URGENCIES
 

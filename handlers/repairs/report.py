@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs import CATEGORIES, guess_category
 from handlers.media_intake import VIDEOS, take, take_sent_media
 from handlers.render import category_label, rows, urgency_label
 from handlers.repairs.report_draft import (

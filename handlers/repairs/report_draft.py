@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.types import FileRef
-from bot.services.people.places import NEAR_METERS
-from bot.services.repairs.report_text import ParsedReport, parse_report_text
+from bot.services.people import NEAR_METERS
+from bot.services.repairs import ParsedReport, parse_report_text
 from handlers.media_intake import PHOTOS, VOICES, take
 from models.places import Place
 

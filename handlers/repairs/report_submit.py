@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from handlers.repairs.dispatch_views import dispatch_note
 from handlers.media_intake import draft_media_ids, take_sent_media
 from handlers.render import category_label, urgency_label
+from handlers.repairs.dispatch_views import dispatch_note
 from handlers.repairs.report import START_WORDS, advance, report
 from handlers.repairs.report_draft import FLOW, draft_from_text, take_location, take_photos
 

@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.repairs.dispatch_queries import JobView
-from bot.services.repairs.views import DECLINE_REASONS, decline_buttons, job_buttons, job_text
+from bot.services.repairs import DECLINE_REASONS, JobView, decline_buttons, job_buttons, job_text
 from handlers.render import category_label, local_time, status_label
-from handlers.repairs.worker_flows import start_cant_fix, start_decline_other, start_done, start_parts
+from handlers.repairs.worker_flows import (
+    start_cant_fix,
+    start_decline_other,
+    start_done,
+    start_parts,
+)
 
 router = Router()
 ON_WORDS = {"on", "1", "上岗", "上班", "值班", "开"}

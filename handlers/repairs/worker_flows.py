@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.router import Router
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.repairs.materials import parse_materials
+from bot.services.repairs import parse_materials
 from handlers.media_intake import VIDEOS, take, take_voices
 from handlers.repairs.report_draft import take_photos
 

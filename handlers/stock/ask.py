@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.stock.search import stock_question
+from bot.services.stock import stock_question
 from handlers.stock.views import item_block, local_dt, stock_errors
 
 router = Router()

@@ -4,9 +4,9 @@ and reject with a reason the requester will read."""
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState
 from bot.core.router import Router
-from bot.services.errors import InvalidState
-from bot.services.stock.search import parse_count
+from bot.services.stock import parse_count
 from handlers.stock.views import after_approval, push_to_requester, req_card, stock_errors
 
 router = Router()

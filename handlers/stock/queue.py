@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.stock.items import STAFF_ROLES
+from bot.services.stock import STAFF_ROLES
 from handlers.render import rows
 from handlers.stock.decide import start_partial, start_reject
 from handlers.stock.views import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.stock.search import localize_fields, parse_line
+from bot.services.stock import localize_fields, parse_line
 from handlers.render import rows
 from handlers.stock.views import stock_errors
 

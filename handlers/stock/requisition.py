@@ -7,8 +7,7 @@ import re
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.stock.items import STAFF_ROLES
-from bot.services.stock.search import MAX_QTY, localize_fields, parse_line, split_lines
+from bot.services.stock import MAX_QTY, STAFF_ROLES, localize_fields, parse_line, split_lines
 from handlers.render import rows
 from handlers.stock.views import push_to_keepers, stock_errors
 

@@ -9,12 +9,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.i18n import Translator
 from bot.core.types import Button
-from bot.services.errors import ServiceError
-from bot.services.stock.items import ItemStock
-from bot.services.stock.requisitions import RequisitionView, last_collect_day
-from bot.services.stock.search import localize_fields
+from bot.services.stock import ItemStock, RequisitionView, last_collect_day, localize_fields
 from models.people import Person
 from models.stock import Item, StockLevel, Warehouse
 

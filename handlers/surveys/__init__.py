@@ -1,0 +1,1 @@
+"""Conversations of opinion surveys (意见征集): composing, answering, results."""

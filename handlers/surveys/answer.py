@@ -5,10 +5,9 @@ question is always the first unanswered one, so a restart or a later day simply 
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, ServiceError
 from bot.core.router import Router
-from bot.services.errors import InvalidState, ServiceError
-from bot.services.surveys.service import MAX_ANSWER, Progress
-from bot.services.surveys.delivery import ANSWER_ACTION
+from bot.services.surveys import ANSWER_ACTION, MAX_ANSWER, Progress
 
 router = Router()
 FLOW = "survey_reply"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bot.core.router import Router
 from handlers.audience_picker import AudienceSteps
-from handlers.surveys.views import FLOW
 from handlers.surveys.schedule import ask_when
+from handlers.surveys.views import FLOW
 
 router = Router()
 AUDIENCE = AudienceSteps(FLOW, lambda ctx: ctx.services.surveys, "when", ask_when,

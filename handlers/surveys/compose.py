@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.errors import ServiceError
-from bot.services.surveys.service import MAX_QUESTIONS
+from bot.services.surveys import MAX_QUESTIONS
 from handlers.surveys.audience import ask_audience
 from handlers.surveys.views import FLOW, MANAGERS, questions_text
 from models.surveys import QUESTION_KINDS

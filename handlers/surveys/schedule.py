@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.context import Context
+from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.alerts.audience import Audience
-from bot.services.errors import ServiceError
+from bot.services.alerts import Audience
 from handlers.alerts.views import audience_label
 from handlers.render import local_time
 from handlers.surveys.views import FLOW, questions_text, view_button

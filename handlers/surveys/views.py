@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.alerts.audience import Audience
-from bot.services.surveys.results import QuestionStats, Responses, SurveyStats
+from bot.services.alerts import Audience
+from bot.services.surveys import QuestionStats, Responses, SurveyStats
 from handlers.alerts.views import audience_label
 from handlers.render import local_time
 from models.surveys import Survey

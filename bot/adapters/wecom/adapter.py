@@ -24,9 +24,9 @@ from bot.adapters.wecom.media import media_body
 from bot.adapters.wecom.render import Renderer
 from bot.adapters.wecom.scan import ScanLanding
 from bot.config import Settings
+from bot.core.errors import ServiceError
 from bot.core.i18n import Translator
 from bot.core.types import Address, DeliveryError, Feed, Reply
-from bot.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 

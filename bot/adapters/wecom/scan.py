@@ -16,8 +16,8 @@ from aiohttp import web
 
 from bot.adapters.wecom.api import WeComApi, WeComApiError
 from bot.core.i18n import SUPPORTED, Translator
+from bot.core.qr_links import SCAN_PATH, decode_param
 from bot.core.types import Incoming
-from bot.services.assets.qr_links import SCAN_PATH, decode_param
 
 log = logging.getLogger(__name__)
 MAX_CODE = 512

@@ -1,0 +1,21 @@
+"""Emergency alerts (应急): broadcast, acknowledgement, follow-up, all-clear.
+
+The package's public face: other domains, handlers and the app import from here only."""
+
+from bot.services.alerts.audience import ZONE_PREFIX, Audience, AudienceResolver, ResidentsOf
+from bot.services.alerts.service import MAX_DETAILS, AlertService
+from bot.services.alerts.views import ANSWERS, alert_text, all_clear_text, body, title
+
+__all__ = [
+    "ANSWERS",
+    "MAX_DETAILS",
+    "ZONE_PREFIX",
+    "AlertService",
+    "Audience",
+    "AudienceResolver",
+    "ResidentsOf",
+    "alert_text",
+    "all_clear_text",
+    "body",
+    "title",
+]

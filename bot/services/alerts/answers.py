@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.delivery.notifier import PRIORITY_REPLY
+from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.core.types import Button
+from bot.delivery.notifier import PRIORITY_REPLY
 from bot.services.alerts.views import title
-from bot.services.errors import InvalidState, NotFound, ServiceError
 from models.alerts import Alert, AlertRecipient
 from models.people import Person
 

@@ -8,9 +8,8 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.services.errors import InvalidState, NotFound, ServiceError
-from bot.services.people.service import normalize_phone
-from bot.services.people.places import PlaceService
+from bot.core.errors import InvalidState, NotFound, ServiceError
+from bot.services.people import PlaceService, normalize_phone
 from models.alerts import AUDIENCE_KINDS
 from models.people import ROLES, Person
 from models.places import Place

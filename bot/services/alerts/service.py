@@ -14,15 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.delivery.notifier import PRIORITY_ALERT, Outgoing
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.types import Address, Reply
+from bot.delivery.notifier import PRIORITY_EMERGENCY, Outgoing
 from bot.services.alerts.answers import AlertAnswers
 from bot.services.alerts.audience import Audience, AudienceResolver, Recipients, ResidentsOf
-from bot.services.alerts.views import alert_buttons, alert_text, all_clear_text, title
 from bot.services.alerts.status import AlertStatus
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.people.service import PeopleService
-from bot.services.people.places import PlaceService
+from bot.services.alerts.views import alert_buttons, alert_text, all_clear_text, title
+from bot.services.people import PeopleService, PlaceService
 from models.alerts import ALERT_TEMPLATES, EVACUATION_TEMPLATES, Alert, AlertRecipient
 from models.people import Identity, Person
 
@@ -145,7 +144,7 @@ class AlertService(AlertAnswers, AlertStatus):
                 await notifier.push(
                     manager,
                     "alerts.raised_by_system",
-                    priority=PRIORITY_ALERT,
+                    priority=PRIORITY_EMERGENCY,
                     number=alert.id,
                     source=alert.source,
                     title=title(notifier.translator, manager.locale, alert.template),
@@ -207,7 +206,7 @@ class AlertService(AlertAnswers, AlertStatus):
                     Outgoing(
                         Address(ident.platform, ident.chat_id),
                         reply,
-                        PRIORITY_ALERT,
+                        PRIORITY_EMERGENCY,
                         message_key(alert.id, tag, person.id, ident.id),
                     )
                 )

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.delivery.notifier import PRIORITY_ALERT
 from bot.core.types import Address, Reply
+from bot.delivery.notifier import PRIORITY_EMERGENCY
 from models.alerts import Alert, AlertRecipient
 from models.outbox import OutboxMessage
 from models.people import Identity, Person
@@ -168,7 +168,9 @@ class AlertStatus:
                 reply = Reply(
                     intro + "\n" + text, self.follow_buttons(notifier.translator, manager, alert)
                 )
-                await notifier.send(Address(ident.platform, ident.chat_id), reply, PRIORITY_ALERT)
+                await notifier.send(
+                    Address(ident.platform, ident.chat_id), reply, PRIORITY_EMERGENCY
+                )
                 sent += 1
         return sent
 

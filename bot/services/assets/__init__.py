@@ -1,0 +1,48 @@
+"""Assets (固定资产): the register, repairs on assets, preventive maintenance, QR labels.
+
+The package's public face: other domains, handlers and the app import from here only."""
+
+from bot.services.assets.csv_io import export_assets, import_assets
+from bot.services.assets.demo import seed_demo_assets
+from bot.services.assets.digest import AssetsDigest
+from bot.services.assets.maintenance import MaintenanceService, parse_every
+from bot.services.assets.maintenance_meter import MeterMaintenance, fmt, is_known_unit
+from bot.services.assets.qr_export import collect_labels
+from bot.services.assets.qr_labels import find_cjk_font, write_labels
+from bot.services.assets.repairs import (
+    check_asset_repeat,
+    check_reportable,
+    link_ticket,
+    sync_asset,
+)
+from bot.services.assets.service import (
+    EDIT_ROLES,
+    MANUAL_STATUSES,
+    VIEW_ROLES,
+    AssetCard,
+    AssetService,
+)
+
+__all__ = [
+    "EDIT_ROLES",
+    "MANUAL_STATUSES",
+    "VIEW_ROLES",
+    "AssetCard",
+    "AssetService",
+    "AssetsDigest",
+    "MaintenanceService",
+    "MeterMaintenance",
+    "check_asset_repeat",
+    "check_reportable",
+    "collect_labels",
+    "export_assets",
+    "find_cjk_font",
+    "fmt",
+    "import_assets",
+    "is_known_unit",
+    "link_ticket",
+    "parse_every",
+    "seed_demo_assets",
+    "sync_asset",
+    "write_labels",
+]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.delivery.notifier import Notifier
-from bot.services.container import Services
 from bot.services.assets.maintenance import MaintenanceService
+from bot.services.container import Services
 
 
 async def maintenance_tick(services: Services, notifier: Notifier,

@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.services.repairs.announce import PRIORITY_ALERT, text
-from bot.services.assets.service import EDIT_ROLES
-from bot.services.repairs.categories import CATEGORIES
-from bot.services.errors import NotFound, ServiceError, require_role
+from bot.core.errors import NotFound, ServiceError, require_role
+from bot.delivery.announce import text
+from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.assets.maintenance_meter import MeterMaintenance
+from bot.services.assets.service import EDIT_ROLES
 from models.assets import Asset
 from models.maintenance import MaintenancePlan, MaintenanceRun, WarrantyReminder
 from models.people import Person
 from models.places import Place
-from models.repairs import Ticket
+from models.repairs import CATEGORIES, Ticket
 
 if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier
@@ -205,7 +205,7 @@ class MaintenanceService:
             place = await Place.get(id=asset.place_id)  # type: ignore[attr-defined]
             await announce.tell_all(
                 managers, "maintenance.warranty_ending",
-                [[(text("assets.btn_card"), f"as:v:{asset.id}")]], PRIORITY_ALERT,
+                [[(text("assets.btn_card"), f"as:v:{asset.id}")]], PRIORITY_STAFF_ALERT,
                 asset=asset, code=asset.code, place=place,
                 date=asset.warranty_end.isoformat(),  # type: ignore[union-attr]
                 days=(asset.warranty_end - today).days,  # type: ignore[operator]

@@ -18,15 +18,14 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.core.errors import NotFound, ServiceError, require_role
 from bot.services.assets.service import EDIT_ROLES
-from bot.services.repairs.categories import CATEGORIES
-from bot.services.errors import NotFound, ServiceError, require_role
 from models.assets import Asset
 from models.energy import Meter, Reading
 from models.maintenance import MaintenancePlan, MaintenanceRun
 from models.people import Person
 from models.places import Place
-from models.repairs import Ticket
+from models.repairs import CATEGORIES, Ticket
 
 if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier

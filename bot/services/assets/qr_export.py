@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.services.errors import NotFound
+from bot.core.errors import NotFound
+from bot.core.qr_links import encode_param, scan_url
 from bot.services.assets.qr_labels import Label
-from bot.services.assets.qr_links import encode_param, scan_url
 from models.assets import Asset
 from models.places import Place
 

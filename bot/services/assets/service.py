@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import InvalidState, NotFound, ServiceError, require_role
+from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
 from models.assets import ASSET_STATUSES, Asset, AssetEvent
 from models.audit import AuditLog
 from models.people import Person

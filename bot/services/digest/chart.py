@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import io
 
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.services.digest.figures import TrendDay
+from bot.services.fonts import cjk_font
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 100
 TICK_FORMATS = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m"}  # a week by its Monday
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
-
-
-def cjk_font() -> str | None:
-    """The name of an installed font with Chinese glyphs, if any."""
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
 
 
 def render_trend(days: list[TrendDay], labels: dict[str, str], kind: str = "day") -> bytes:

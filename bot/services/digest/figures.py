@@ -28,8 +28,8 @@ from models.places import Place
 from models.repairs import OPEN_STATUSES, Ticket
 
 if TYPE_CHECKING:
-    from bot.services.dorms.service import DormService
-    from bot.services.stock.alerts import StockAlertService
+    from bot.services.dorms import DormService
+    from bot.services.stock import StockAlertService
 
 SECTIONS = ("tickets", "sla", "backlog", "ratings", "top", "workers", "stock", "dorms", "alerts",
             *MORE_SECTIONS)

@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.services.assets.digest import AssetsDigest
-    from bot.services.dorm_requests.service import DormRequestService
-    from bot.services.energy.service import EnergyService
-    from bot.services.inspections.service import InspectionService
-    from bot.services.surveys.service import SurveyService
+    from bot.services.assets import AssetsDigest
+    from bot.services.dorm_requests import DormRequestService
+    from bot.services.energy import EnergyService
+    from bot.services.inspections import InspectionService
+    from bot.services.surveys import SurveyService
 
 MORE_SECTIONS = ("requests", "rounds", "energy", "surveys", "assets")
 LISTED = 3  # anomalies, surveys and assets named one by one; the rest only counted

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from bot.core.errors import InvalidState, require_role
 from bot.services.digest import figures as digest
 from bot.services.digest.figures import SECTIONS, Digest, Sources
 from bot.services.digest.more_sections import MoreSources
 from bot.services.digest.period import PERIODS, Period
-from bot.services.dorms.service import DormService
-from bot.services.errors import InvalidState, require_role
-from bot.services.stock.alerts import StockAlertService
+from bot.services.dorms import DormService
+from bot.services.stock import StockAlertService
 from models.digest import DigestSubscription
 from models.people import Person
 

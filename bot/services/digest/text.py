@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import Translator
 from bot.core.types import Address, Reply
+from bot.services.digest.chart import render_trend
 from bot.services.digest.figures import Digest
-from bot.services.digest.chart import cjk_font, render_trend
 from bot.services.digest.more_sections import lines as more_lines
+from bot.services.fonts import cjk_font
 from models.people import Identity, Person
 
 if TYPE_CHECKING:

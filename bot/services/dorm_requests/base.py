@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.dorms.service import DormService
-from bot.services.dorms.base import ADMIN_ROLES, Stay, load_stays
-from bot.services.errors import InvalidState, NotFound, require_role
+from bot.core.errors import InvalidState, NotFound, require_role
+from bot.services.dorms import ADMIN_ROLES, DormService, Stay, load_stays
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed
 from models.people import Person

@@ -7,12 +7,11 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from bot.services.dorms.moves import lock_bed, move_to_bed
+from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.services.dorm_requests.base import RequestView
 from bot.services.dorm_requests.night_duty import NightDutyRules
 from bot.services.dorm_requests.rules import MAX_REASON, clean_text
-from bot.services.dorms.base import utc
-from bot.services.errors import InvalidState, NotFound, ServiceError
+from bot.services.dorms import lock_bed, move_to_bed, utc
 from models.audit import AuditLog
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed

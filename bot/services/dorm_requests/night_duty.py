@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
+from bot.core.errors import NotFound
 from bot.services.dorm_requests.base import DormRequestBase
 from bot.services.dorm_requests.rules import dorm_places
-from bot.services.errors import NotFound
 from models.audit import AuditLog
 from models.dorm_requests import DormNightDuty
 from models.people import Identity, Person

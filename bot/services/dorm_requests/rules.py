@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
 from models.dorms import DormBed
 from models.places import Place
 

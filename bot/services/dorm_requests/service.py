@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from bot.core.errors import InvalidState, ServiceError
 from bot.services.dorm_requests.decide import DormRequestDecisions
 from bot.services.dorm_requests.rules import (
     MAX_REASON,
@@ -23,9 +24,8 @@ from bot.services.dorm_requests.rules import (
     dorm_places,
     expected_moment,
 )
-from bot.services.dorms.base import utc
-from bot.services.errors import InvalidState, ServiceError
-from bot.services.people.service import normalize_phone
+from bot.services.dorms import utc
+from bot.services.people import normalize_phone
 from models.audit import AuditLog
 from models.dorm_requests import REQUEST_KINDS, REQUEST_STATES, DormRequest
 from models.people import Person

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from bot.services.dorms.moves import lock_bed, move_to_bed
+from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.services.dorms.base import CheckResult, DormBase, Stay, utc
-from bot.services.errors import InvalidState, NotFound, ServiceError
+from bot.services.dorms.moves import lock_bed, move_to_bed
 from models.audit import AuditLog
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed
 from models.people import Person

@@ -11,8 +11,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import NotFound, PermissionDenied, ServiceError, require_role
-from bot.services.repairs.tickets import RepairService
+from bot.core.errors import NotFound, PermissionDenied, ServiceError, require_role
+from bot.services.repairs import RepairService
 from models.dorms import DormAssignment, DormBed, DormBuildingAdmin, DormCheckItem, DormReminder
 from models.people import Person
 from models.places import Place

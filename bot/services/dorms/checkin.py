@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.services.dorms.base import CheckResult, DormBase, Stay, utc
-from bot.services.errors import InvalidState, NotFound, ServiceError
 from models.audit import AuditLog
 from models.dorms import DormAssignment
 from models.people import Person

@@ -27,7 +27,7 @@ from bot.services.csv_format import (
     write_csv,
 )
 from bot.services.dorms.roster import assign, dorm_room, person_ref
-from bot.services.people.service import PeopleService
+from bot.services.people import PeopleService
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBuildingAdmin
 from models.people import Person
 from models.places import Place

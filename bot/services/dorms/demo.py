@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.services.dorms.roster import assign
-from bot.services.people.service import PeopleService
+from bot.services.people import PeopleService
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed, DormBuildingAdmin
 from models.people import Person
 from models.places import Place

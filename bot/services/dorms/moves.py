@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.services.errors import InvalidState
+from bot.core.errors import InvalidState
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed, DormReminder
 

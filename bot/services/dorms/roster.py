@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.services.people.service import PeopleService
+from bot.services.people import PeopleService
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed, DormReminder
 from models.people import Person
 from models.places import Place

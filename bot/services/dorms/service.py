@@ -12,14 +12,14 @@ from datetime import timedelta
 
 from tortoise.expressions import Q
 
+from bot.core.errors import NotFound
 from bot.services.dorms.admin import DormAdminTools, find_room
 from bot.services.dorms.base import DEFAULT_REMINDERS, Stay, load_stays
 from bot.services.dorms.checkin import DormCheckins
 from bot.services.dorms.notify import DormNotices
 from bot.services.dorms.verify import DormVerify
-from bot.services.errors import NotFound
-from bot.services.people.service import PeopleService
-from bot.services.repairs.tickets import RepairService
+from bot.services.people import PeopleService
+from bot.services.repairs import RepairService
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed
 from models.people import Person
 from models.places import Place

@@ -6,9 +6,9 @@ import math
 import unicodedata
 from datetime import datetime, timedelta
 
+from bot.core.errors import InvalidState, ServiceError
 from bot.services.dorms.base import DormBase, utc
-from bot.services.errors import InvalidState, ServiceError
-from bot.services.people.service import PeopleService
+from bot.services.people import PeopleService
 from models.audit import AuditLog
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormVerifyAttempt
 from models.people import Identity, Person

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import Translator
 from bot.core.types import Address, Button, Reply
-from bot.services.digest.chart import cjk_font
-from bot.services.energy.service import EnergyService
 from bot.services.energy.chart import WINDOW_HOURS, render_window, window_end
+from bot.services.energy.service import EnergyService
+from bot.services.fonts import cjk_font
 from models.audit import AuditLog
 from models.energy import Anomaly
 from models.people import Identity, Person

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.services.digest.chart import cjk_font
 from bot.services.energy.series import HOUR, Hourly
+from bot.services.fonts import cjk_font
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 3.2, 100
 WINDOW_HOURS = 48

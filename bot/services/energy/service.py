@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 from bot.config import Settings
-from bot.services.repairs.duty import DutyService, place_zone
+from bot.core.errors import NotFound, PermissionDenied, require_role
 from bot.services.energy.series import (
     DetectionConfig,
     Finding,
@@ -26,13 +26,13 @@ from bot.services.energy.series import (
     hourly_consumption,
 )
 from bot.services.energy.series import detect as detect_findings
-from bot.services.errors import NotFound, PermissionDenied, require_role
+from bot.services.repairs import DutyService, place_zone
 from models.audit import AuditLog
 from models.energy import Anomaly, Meter, Reading
 from models.people import Identity, Person
 
 if TYPE_CHECKING:
-    from bot.services.repairs.dispatch import DispatchService
+    from bot.services.repairs import DispatchService
 
 LOOKBACK_DAYS = 1  # besides today, yesterday is checked again (late readings)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.services.errors import InvalidState, NotFound, require_role
-from bot.services.inspections.rules import next_fire, parse_rule
+from bot.core.errors import InvalidState, NotFound, require_role
 from bot.services.inspections.base import InspectionBase, RoundView, utc
+from bot.services.inspections.rules import next_fire, parse_rule
 from models.audit import AuditLog
 from models.inspections import (
     OPEN_ROUND_STATES,

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.repairs.duty import DutyService, place_zone
-from bot.services.errors import NotFound
-from bot.services.repairs.tickets import RepairService
+from bot.core.errors import NotFound
+from bot.services.repairs import DutyService, RepairService, place_zone
 from models.inspections import (
     InspectionAnswer,
     InspectionItem,

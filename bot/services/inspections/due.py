@@ -14,11 +14,11 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.delivery.notifier import PRIORITY_DEFAULT, Notifier
+from bot.core.errors import ServiceError
 from bot.core.types import Button
-from bot.services.errors import ServiceError
-from bot.services.inspections.rules import fire_times, next_fire, parse_rule
+from bot.delivery.notifier import PRIORITY_DEFAULT, Notifier
 from bot.services.inspections.base import InspectionBase, RoundView, utc
+from bot.services.inspections.rules import fire_times, next_fire, parse_rule
 from models.inspections import OPEN_ROUND_STATES, InspectionRound, InspectionSchedule
 from models.people import Person
 

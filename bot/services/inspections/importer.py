@@ -18,13 +18,13 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from bot.services.repairs.categories import CATEGORIES
+from bot.core.errors import ServiceError
 from bot.services.csv_format import CsvImportError, ImportResult, read_csv
-from bot.services.errors import ServiceError
 from bot.services.inspections.rules import next_fire, parse_rule
 from models.inspections import ITEM_KINDS, InspectionItem, InspectionSchedule, InspectionTemplate
 from models.people import Person
 from models.places import Place
+from models.repairs import CATEGORIES
 
 CSV_COLUMNS = ("type", "template", "name_zh", "name_en", "zone", "place", "category", "text_zh",
                "text_en", "kind", "unit", "min", "max", "photo", "safety", "repair", "rule",

@@ -8,7 +8,7 @@ rules) and `inspections_import` (the TOML/CSV file).
 
 from __future__ import annotations
 
-from bot.delivery.notifier import PRIORITY_ALERT, Notifier
+from bot.delivery.notifier import PRIORITY_EMERGENCY, Notifier
 from bot.services.inspections.admin import InspectionAdmin, RoundsSummary
 from bot.services.inspections.due import InspectionDue
 from bot.services.inspections.walk import Answered, InspectionWalk
@@ -28,7 +28,7 @@ class InspectionService(InspectionWalk, InspectionAdmin, InspectionDue):
         for manager in managers:
             loc = manager.locale
             await notifier.push(
-                manager, "inspections.safety_alert", priority=PRIORITY_ALERT,
+                manager, "inspections.safety_alert", priority=PRIORITY_EMERGENCY,
                 name=view.template.display(loc),
                 place=view.place.display(loc) if view.place else "—",
                 item=done.item.display(loc), worker=worker.name,

@@ -11,7 +11,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import InvalidState, NotFound, ServiceError, require_role
+from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
 from bot.services.inspections.base import ROUND_ROLES, InspectionBase, RoundView, utc
 from models.audit import AuditLog
 from models.inspections import OPEN_ROUND_STATES, InspectionAnswer, InspectionItem, InspectionRound

@@ -6,7 +6,7 @@ import difflib
 import math
 import unicodedata
 
-from bot.services.errors import NotFound
+from bot.core.errors import NotFound
 from models.places import Place
 
 EARTH_RADIUS_M = 6_371_000.0

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.core.i18n import SUPPORTED
-from bot.services.errors import InvalidState, NotFound, ServiceError
 from models.people import ROLES, Identity, InviteCode, Person
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand

@@ -1,0 +1,49 @@
+"""Repairs (报修/派工): tickets, dispatch, offers, SLA, escalation, follow-up, duty, manage.
+
+The package's public face: other domains, handlers and the app import from here only."""
+
+from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs.dispatch import DispatchOutcome, DispatchService
+from bot.services.repairs.dispatch_queries import JobView
+from bot.services.repairs.due import DueWork
+from bot.services.repairs.duty import DUTY_ROLES, DutyService, place_zone
+from bot.services.repairs.followup import FollowUpService
+from bot.services.repairs.manage import CLOSE_KINDS, ManageService, OpenFilter, OpenTicket
+from bot.services.repairs.materials import MaterialUsageService, parse_materials
+from bot.services.repairs.offers import OfferService
+from bot.services.repairs.report_text import ParsedReport, parse_report_text
+from bot.services.repairs.ticket_media import MediaCounts
+from bot.services.repairs.tickets import RepairService
+from bot.services.repairs.views import DECLINE_REASONS, decline_buttons, job_buttons, job_text
+from bot.services.repairs.wiring import build_dispatch
+from bot.services.repairs.work import WorkService
+
+__all__ = [
+    "CATEGORIES",
+    "CLOSE_KINDS",
+    "DECLINE_REASONS",
+    "DUTY_ROLES",
+    "DispatchOutcome",
+    "DispatchService",
+    "DueWork",
+    "DutyService",
+    "FollowUpService",
+    "JobView",
+    "ManageService",
+    "MaterialUsageService",
+    "MediaCounts",
+    "OfferService",
+    "OpenFilter",
+    "OpenTicket",
+    "ParsedReport",
+    "RepairService",
+    "WorkService",
+    "build_dispatch",
+    "decline_buttons",
+    "guess_category",
+    "job_buttons",
+    "job_text",
+    "parse_materials",
+    "parse_report_text",
+    "place_zone",
+]

@@ -1,19 +1,11 @@
-"""Repair-request categories and a keyword-based guesser for free-text reports."""
+"""A keyword-based guesser of the repair category (models.repairs.CATEGORIES) of free text."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-CATEGORIES: tuple[str, ...] = (
-    "plumbing",
-    "electrical",
-    "carpentry",
-    "hvac",
-    "network",
-    "cleaning",
-    "other",
-)
+from models.repairs import CATEGORIES
 
 
 def _words(joined: str) -> tuple[str, ...]:

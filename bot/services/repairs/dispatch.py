@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.types import Button
-from bot.services.repairs.announce import PRIORITY_ALERT, PRIORITY_OFFER, Announcer, Translate, text
+from bot.delivery.announce import Announcer, Translate, text
+from bot.delivery.notifier import PRIORITY_OFFER, PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch_queries import assignee, job_view, live_jobs, ticket_photos
-from bot.services.repairs.views import job_buttons, job_text
 from bot.services.repairs.duty import DutyService, place_zone
 from bot.services.repairs.escalation import SlaTracker, schedule
-from bot.services.repairs.tickets import RepairService
 from bot.services.repairs.sla import SlaPolicy
 from bot.services.repairs.ticket_media import forward, ticket_media
+from bot.services.repairs.tickets import RepairService
+from bot.services.repairs.views import job_buttons, job_text
 from models.audit import AuditLog
 from models.dispatch import DueTask, Job
 from models.people import Person
@@ -87,7 +88,7 @@ class DispatchService:
             if first:
                 await announce.tell_all(
                     await self.duty.managers_on_duty(), "dispatch.new_deferred",
-                    [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_ALERT,
+                    [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
                     number=ticket.number, place=place, when=start,
                     description=ticket.description[:200],
                 )
@@ -117,7 +118,7 @@ class DispatchService:
         names = "、".join(j.worker.name for j in waiting)
         await announce.tell_all(
             await self.duty.managers_on_duty(), "dispatch.no_worker",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_ALERT,
+            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
             number=ticket.number, place=place,
             category=text(f"category.{ticket.category}"),
             urgency=text(f"urgency.{ticket.urgency}"),

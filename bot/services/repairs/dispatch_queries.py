@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.services.errors import NotFound, PermissionDenied
+from bot.core.errors import NotFound, PermissionDenied
 from models.dispatch import Job, TicketSla
 from models.people import Person
 from models.places import Place

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.core.errors import ServiceError
 from bot.services.repairs.dispatch import DispatchService, clock
-from bot.services.errors import ServiceError
 from bot.services.repairs.escalation import SLA_KINDS
 from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.offers import OfferService

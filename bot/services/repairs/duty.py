@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tortoise.functions import Count
 
-from bot.services.errors import InvalidState, NotFound, require_role
+from bot.core.errors import InvalidState, NotFound, require_role
 from models.dispatch import DutyShift, Job, WorkerProfile
 from models.people import Person
 from models.places import Place

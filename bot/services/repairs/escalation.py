@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.services.repairs.announce import PRIORITY_ALERT, Announcer, text
+from bot.delivery.announce import Announcer, text
+from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch_queries import assignee, live_jobs
 from bot.services.repairs.duty import DutyService, place_zone
 from bot.services.repairs.sla import SlaPolicy
@@ -121,7 +122,7 @@ class SlaTracker:
             await announce.tell(
                 job.worker, f"dispatch.remind_{phase}", [[(text("dispatch.btn_view"),
                                                            f"jb:v:{job.id}")]],
-                PRIORITY_ALERT, number=ticket.number, place=place, due=due,
+                PRIORITY_STAFF_ALERT, number=ticket.number, place=place, due=due,
             )
         return "reminded" if jobs else "nobody"
 
@@ -140,7 +141,8 @@ class SlaTracker:
         for person in people:
             payload = f"mg:v:{ticket.id}" if person.has_role("manager") else f"tk:v:{ticket.number}"
             await announce.tell(person, f"dispatch.escalate_{phase}",
-                                [[(text("dispatch.btn_view"), payload)]], PRIORITY_ALERT, **fields)
+                                [[(text("dispatch.btn_view"), payload)]], PRIORITY_STAFF_ALERT,
+                                **fields)
         kind = f"sla_{phase}_{level}"
         await TicketEvent.create(ticket_id=ticket.id, kind=kind,
                                  note=", ".join(p.name for p in people)[:500] or None)

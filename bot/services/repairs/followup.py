@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.services.repairs.announce import PRIORITY_ALERT, text
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.delivery.announce import text
+from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch import DispatchService, clock
 from bot.services.repairs.dispatch_queries import last_done_job
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.repairs.escalation import schedule
 from models.dispatch import DueTask, Job
 from models.followup import FollowUp, RepeatFailure
@@ -102,7 +103,7 @@ class FollowUpService:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         await self.dispatch.announcer(notifier).tell_all(
             await self.dispatch.duty.managers_on_duty(), "followup.low_rating",
-            [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}")]], PRIORITY_ALERT,
+            [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}")]], PRIORITY_STAFF_ALERT,
             number=ticket.number, place=place, stars="★" * (fu.score or 0),
             worker=worker.name if worker else "-", comment=fu.comment or "-",
         )
@@ -157,7 +158,7 @@ class FollowUpService:
                                            finished_at=None)
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         await announce.tell(worker, "dispatch.reopened_worker",
-                            [[(text("dispatch.btn_view"), f"jb:v:{job.id}")]], PRIORITY_ALERT,
+                            [[(text("dispatch.btn_view"), f"jb:v:{job.id}")]], PRIORITY_STAFF_ALERT,
                             number=ticket.number, place=place)
         followers = [w for w in await self.dispatch.repairs.watchers(ticket) if w.id != person.id]
         await announce.tell_all(followers, "dispatch.rep_reopened", number=ticket.number,
@@ -218,7 +219,7 @@ class FollowUpService:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         await self.dispatch.announcer(notifier).tell_all(
             await self.dispatch.duty.managers_on_duty(), "followup.repeat_failure",
-            [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}")]], PRIORITY_ALERT,
+            [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}")]], PRIORITY_STAFF_ALERT,
             number=ticket.number, place=place, category=text(f"category.{ticket.category}"),
             count=count, days=days,
         )

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.services.repairs.announce import text
+from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
+from bot.delivery.announce import text
 from bot.services.repairs.dispatch import WORKING, DispatchService, clock
 from bot.services.repairs.dispatch_queries import assignee, live_jobs
 from bot.services.repairs.duty import WorkerInfo, place_zone
-from bot.services.errors import InvalidState, NotFound, ServiceError, require_role
 from bot.services.repairs.tickets import STAFF_ROLES
 from models.audit import AuditLog
 from models.dispatch import TicketSla

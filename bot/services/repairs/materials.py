@@ -14,13 +14,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
 from models.followup import TicketMaterial
 from models.people import Person
 from models.repairs import Ticket, TicketEvent
 
 if TYPE_CHECKING:
-    from bot.services.stock.service import StockService
+    from bot.services.stock import StockService
 
 MAX_LINES = 20
 MAX_ITEM = 100

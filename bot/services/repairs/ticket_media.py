@@ -12,7 +12,7 @@ from models.people import Identity, Person
 from models.repairs import Attachment
 
 if TYPE_CHECKING:
-    from bot.services.repairs.announce import Announcer, Text
+    from bot.delivery.announce import Announcer, Text
 
 # What a worker's completion files become on the ticket (kept apart from the reporter's).
 RESULT_KINDS = {"photo": "result", "video": "result_video", "voice": "result_voice"}

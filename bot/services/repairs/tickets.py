@@ -10,9 +10,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from bot.services.assets.repairs import check_reportable, sync_asset
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
+from bot.services.assets import check_reportable, sync_asset
 from bot.services.repairs.categories import CATEGORIES
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
 from bot.services.repairs.ticket_media import MediaCounts, media_counts
 from models.assets import Asset
 from models.audit import AuditLog

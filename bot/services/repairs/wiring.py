@@ -14,11 +14,11 @@ from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.manage import ManageService
 from bot.services.repairs.materials import MaterialUsageService
 from bot.services.repairs.offers import OfferService
-from bot.services.repairs.tickets import RepairService
 from bot.services.repairs.sla import SlaPolicy
 from bot.services.repairs.sla_config import load_config
-from bot.services.stock.service import StockService
+from bot.services.repairs.tickets import RepairService
 from bot.services.repairs.work import WorkService
+from bot.services.stock import StockService
 
 
 def build_dispatch(

@@ -8,17 +8,18 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
-from bot.services.repairs.announce import PRIORITY_ALERT, PRIORITY_NEWS, text
-from bot.services.assets.repairs import check_asset_repeat
+from bot.core.errors import InvalidState, ServiceError, require_role
+from bot.delivery.announce import text
+from bot.delivery.notifier import PRIORITY_DEFAULT, PRIORITY_STAFF_ALERT
+from bot.services.assets import check_asset_repeat
 from bot.services.repairs.dispatch import DispatchService, clock
 from bot.services.repairs.dispatch_queries import JobView, job_view, own_job
-from bot.services.repairs.views import STAGE_CODES
 from bot.services.repairs.duty import place_zone
-from bot.services.errors import InvalidState, ServiceError, require_role
 from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.materials import MaterialLine, MaterialUsageService
 from bot.services.repairs.offers import OfferService
 from bot.services.repairs.ticket_media import RESULT_KINDS, forward, ticket_media
+from bot.services.repairs.views import STAGE_CODES
 from models.audit import AuditLog
 from models.dispatch import STAGES, Job
 from models.people import Person
@@ -160,7 +161,7 @@ class WorkService:
             reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
             caption = text("dispatch.result_caption", number=ticket.number)
             await forward(self.dispatch.announcer(notifier), reporter, result, caption,
-                          PRIORITY_NEWS)
+                          PRIORITY_DEFAULT)
 
     async def need_parts(self, notifier: Notifier, job_id: int | str, person: Person,
                          note: str) -> Job:
@@ -173,7 +174,7 @@ class WorkService:
         staff = [*await self.dispatch.duty.people_with_role("storekeeper"),
                  *await self.dispatch.duty.managers_on_duty()]
         await self.dispatch.announcer(notifier).tell_all(
-            staff, "dispatch.parts_needed", priority=PRIORITY_ALERT, number=ticket.number,
+            staff, "dispatch.parts_needed", priority=PRIORITY_STAFF_ALERT, number=ticket.number,
             place=place, worker=person.name, parts=note or "-",
         )
         await self._tell_watchers(notifier, ticket, "dispatch.rep_need_parts",
@@ -212,7 +213,7 @@ class WorkService:
         people = [*await duty.zone_leads(await place_zone(place)), *await duty.managers_on_duty()]
         await self.dispatch.announcer(notifier).tell_all(
             people, "dispatch.cant_fix_alert",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_ALERT,
+            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
             skip=[person.id], number=ticket.number, place=place, worker=person.name,
             reason=reason,
         )

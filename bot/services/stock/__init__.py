@@ -1,0 +1,45 @@
+"""Stock (物资): catalogue, ledger, requisitions, low-stock alerts, search.
+
+The package's public face: other domains, handlers and the app import from here only."""
+
+from bot.services.stock.alerts import StockAlertService
+from bot.services.stock.csv_io import (
+    export_ledger,
+    export_stock,
+    export_stores,
+    import_stock,
+    import_stores,
+)
+from bot.services.stock.demo import seed_demo_stock
+from bot.services.stock.items import STAFF_ROLES, ItemStock
+from bot.services.stock.requisitions import RequisitionView, last_collect_day
+from bot.services.stock.search import (
+    MAX_QTY,
+    localize_fields,
+    parse_count,
+    parse_line,
+    split_lines,
+    stock_question,
+)
+from bot.services.stock.service import StockService
+
+__all__ = [
+    "MAX_QTY",
+    "STAFF_ROLES",
+    "ItemStock",
+    "RequisitionView",
+    "StockAlertService",
+    "StockService",
+    "export_ledger",
+    "export_stock",
+    "export_stores",
+    "import_stock",
+    "import_stores",
+    "last_collect_day",
+    "localize_fields",
+    "parse_count",
+    "parse_line",
+    "seed_demo_stock",
+    "split_lines",
+    "stock_question",
+]

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
+from bot.core.errors import NotFound, require_role
 from bot.core.i18n import Translator
 from bot.core.types import Button
-from bot.services.errors import NotFound, require_role
 from bot.services.stock.items import StockCatalog
 from bot.services.stock.ledger import StockLedger, utcnow
 from models.people import Person

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.services.errors import NotFound, PermissionDenied, ServiceError, require_role
+from bot.core.errors import NotFound, PermissionDenied, ServiceError, require_role
 from bot.services.stock.search import Names, compact, rank
 from models.people import Person
 from models.places import Place

@@ -15,7 +15,7 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import InvalidState, NotFound, ServiceError, require_role
+from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
 from bot.services.stock.items import StockCatalog
 from bot.services.stock.search import MAX_QTY, Names
 from models.audit import AuditLog

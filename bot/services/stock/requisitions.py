@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
 from bot.services.stock.items import STAFF_ROLES, StockCatalog
 from bot.services.stock.ledger import check_qty, level_for, not_enough, utcnow, write_move
 from models.audit import AuditLog

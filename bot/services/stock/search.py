@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.services.errors import ServiceError
+from bot.core.errors import ServiceError
 
 MAX_QTY = 100_000
 MIN_SCORE = 0.6

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from bot.delivery.notifier import PRIORITY_BULK, Outgoing
+from bot.core.errors import InvalidState
 from bot.core.types import Address, Button, Reply
-from bot.services.alerts.audience import Audience
-from bot.services.errors import InvalidState
+from bot.delivery.notifier import PRIORITY_BULK, Outgoing
+from bot.services.alerts import Audience
 from models.people import Identity, Person
 from models.surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyRecipient
 

@@ -18,9 +18,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.config import Settings
-from bot.services.alerts.audience import Audience, AudienceResolver, ResidentsOf
-from bot.services.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.people.places import PlaceService
+from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.services.alerts import Audience, AudienceResolver, ResidentsOf
+from bot.services.people import PlaceService
 from bot.services.surveys.delivery import SurveyDelivery
 from bot.services.surveys.results import SurveyResults
 from models.people import Identity, Person

@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.types import Address, Button, Reply
+from bot.delivery.notifier import PRIORITY_DEFAULT, PRIORITY_OFFER
 from models.people import Identity, Person
 from models.places import Place
 
 if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier
 
-PRIORITY_OFFER = 2
-PRIORITY_ALERT = 3
-PRIORITY_NEWS = 5
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ class Announcer:
         person: Person,
         key: str,
         buttons: list[list[ButtonSpec]] | None = None,
-        priority: int = PRIORITY_NEWS,
+        priority: int = PRIORITY_DEFAULT,
         **fields: Any,
     ) -> int:
         """Push one localized message to every identity of `person`."""
@@ -85,7 +83,7 @@ class Announcer:
         people: Iterable[Person],
         key: str,
         buttons: list[list[ButtonSpec]] | None = None,
-        priority: int = PRIORITY_NEWS,
+        priority: int = PRIORITY_DEFAULT,
         skip: Iterable[int] = (),
         **fields: Any,
     ) -> int:
