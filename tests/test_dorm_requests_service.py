@@ -96,8 +96,8 @@ async def test_who_may_file_and_decide(world):
     with pytest.raises(InvalidState):
         await service.file_late_return(student, time(23, 30), "再来一次", evening)
     with pytest.raises(ServiceError) as err:
-        await service.file_stay_out(world["student2"], date.today(), date.today(), "家",
-                                    "not a phone")
+        await service.file_stay_out(world["student2"], evening.date(), evening.date(), "家",
+                                    "not a phone", now=evening)
     assert err.value.key == "dorm_requests.bad_phone"
     with pytest.raises(ServiceError) as err:
         await service.file_room_change(world["student2"], "x" * 301)
