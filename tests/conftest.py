@@ -3,12 +3,61 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.db import close_db, init_db
 from tests.fakes import FakeBotApi
 from tests.support import PG_DSN, Harness, database_url, make_settings, seed_small_campus
+
+
+CLOCK_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def pytest_addoption(parser):
+    """`--clock HH:MM`: run the session with the wall clock moved to that Shanghai time."""
+    parser.addoption(
+        "--clock", default=None, metavar="HH:MM",
+        help="fake the wall clock to this Asia/Shanghai time of day (it keeps ticking)",
+    )
+
+
+def pytest_configure(config):
+    """Start the clock travel early, before any test or fixture reads the time."""
+    config.addinivalue_line(
+        "markers", "clock: depends on the time of day; CI also runs it at 23:30, 03:00 and 10:00"
+    )
+    value = config.getoption("--clock")
+    if not value:
+        return
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", value)
+    if not match:
+        raise pytest.UsageError(f"--clock {value!r}: expected HH:MM")
+    import time_machine
+
+    # Tomorrow's date, so "now" is never before data a test computed from the real clock.
+    day = datetime.now(CLOCK_ZONE).date() + timedelta(days=1)
+    target = datetime(day.year, day.month, day.day, int(match[1]), int(match[2]),
+                      tzinfo=CLOCK_ZONE)
+    traveller = time_machine.travel(target, tick=True)
+    traveller.start()
+    config._houqin_clock = traveller
+
+
+def pytest_unconfigure(config):
+    """Return to the real clock."""
+    traveller = getattr(config, "_houqin_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    """Say when the clock is faked."""
+    value = config.getoption("--clock")
+    return [f"clock faked to {value} Asia/Shanghai"] if value else []
 
 
 @pytest.fixture

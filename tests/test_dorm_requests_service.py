@@ -87,17 +87,17 @@ async def test_preferences_are_checked_against_the_roster(world):
 
 async def test_who_may_file_and_decide(world):
     service, student = world["service"], world["student"]
-    with pytest.raises(NotFound) as err:
-        await service.file_late_return(world["worker"], time(23, 0), "加班")
-    assert err.value.key == "dorm_requests.not_resident"
     evening = datetime(2026, 11, 30, 20, 0, tzinfo=TZ)
+    with pytest.raises(NotFound) as err:
+        await service.file_late_return(world["worker"], time(23, 0), "加班", evening)
+    assert err.value.key == "dorm_requests.not_resident"
     request = await service.file_late_return(student, time(23, 0), "  实验 \n 加班 ", evening)
     assert request.reason == "实验 加班" and request.building_id == (await Place.get(code="D1")).id
     with pytest.raises(InvalidState):
         await service.file_late_return(student, time(23, 30), "再来一次", evening)
     with pytest.raises(ServiceError) as err:
-        await service.file_stay_out(world["student2"], date.today(), date.today(), "家",
-                                    "not a phone")
+        await service.file_stay_out(world["student2"], evening.date(), evening.date(), "家",
+                                    "not a phone", now=evening)
     assert err.value.key == "dorm_requests.bad_phone"
     with pytest.raises(ServiceError) as err:
         await service.file_room_change(world["student2"], "x" * 301)

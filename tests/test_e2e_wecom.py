@@ -20,6 +20,7 @@ from models.outbox import OutboxMessage
 from models.people import Identity, Person
 from models.places import Place
 from models.repairs import Attachment, Ticket
+from tests.dispatch_support import all_day_sla
 from tests.fakes.fake_wecom_api import FakeWeComApi
 from tests.fakes.fake_wecom_callbacks import AES_KEY, AGENT_ID, CORP_ID, TOKEN, WeComCallbacks
 from tests.support import make_settings, png_bytes, seed_small_campus
@@ -76,7 +77,9 @@ class Member:
 
 
 def wecom_settings(tmp_path: Path, api: FakeWeComApi, port: int, **extra: Any):
-    """App settings with WeCom on, pointed at the fake API."""
+    """App settings with WeCom on, pointed at the fake API; work hours all day, since these
+    tests run on the real clock."""
+    extra.setdefault("sla_file", all_day_sla(tmp_path))
     return make_settings(
         tmp_path, http_port=port, wecom_corp_id=CORP_ID, wecom_agent_id=str(AGENT_ID),
         wecom_secret=api.secret, wecom_token=TOKEN, wecom_aes_key=AES_KEY,

@@ -222,6 +222,7 @@ class SurveyService(SurveyDelivery, SurveyResults):
             raise ServiceError("survey.repeat_unknown")
         async with in_transaction():
             survey = await Survey.create(
+                created_at=now or datetime.now(UTC),
                 title=title,
                 author=author,
                 audience_kind=audience.kind,
