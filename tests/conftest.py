@@ -27,6 +27,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     """Start the clock travel early, before any test or fixture reads the time."""
+    for marker, meaning in TIER_MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: {meaning}")
     config.addinivalue_line(
         "markers", "clock: depends on the time of day; CI also runs it at 23:30, 03:00 and 10:00"
     )
@@ -45,6 +47,49 @@ def pytest_configure(config):
     traveller = time_machine.travel(target, tick=True)
     traveller.start()
     config._houqin_clock = traveller
+
+
+TIER_MARKERS = {
+    "service": "a service or pure function against a real database",
+    "flow": "conversations through the dispatcher and a recording adapter (tests.support.Harness)",
+    "e2e": "through a real platform client, real crypto or a real browser, against local fakes",
+}
+# Test modules that reach a platform's real client, crypto or a browser (besides test_e2e_*)
+E2E_MODULES = frozenset({
+    "test_telegram_adapter", "test_webchat_adapter", "test_webchat_browser", "test_wecom_adapter",
+    "test_wecom_api", "test_wecom_callback", "test_video_adapters", "test_alerts_api",
+    "test_readings_api", "test_cli",
+})
+# Test modules whose outcome may depend on the time of day: work hours, the night shift, "today",
+# "tomorrow 09:00". CI runs them again with the clock faked (--clock) to 23:30, 03:00 and 10:00.
+CLOCK_MODULES = frozenset({
+    "test_e2e_wecom", "test_e2e_wecom_video", "test_e2e_wecom_flows", "test_e2e_telegram",
+    "test_e2e_dispatch", "test_e2e_video", "test_e2e_dorm", "test_e2e_dorm_requests",
+    "test_e2e_inspections", "test_e2e_alerts", "test_report_flow", "test_dispatch_chat",
+    "test_dispatch_work", "test_dispatch_offers", "test_dispatch_escalation",
+    "test_dispatch_followup", "test_dispatch_manage", "test_sla", "test_survey_service",
+    "test_survey_flow", "test_dorm_requests_service", "test_dorm_requests_flow",
+    "test_dorm_requests_jobs", "test_dorm_flow", "test_dorm_service", "test_dorm_reminders",
+    "test_digest_flow", "test_digest_periods_flow", "test_inspections_service",
+    "test_inspections_chat", "test_maintenance", "test_stock_requisitions", "test_alerts_service",
+    "test_energy_alerts", "test_ticket_video", "test_answer_media",
+})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its tier (service / flow / e2e) and, where it applies, `clock`."""
+    for item in items:
+        name = item.module.__name__.rsplit(".", 1)[-1]
+        if not any(item.get_closest_marker(tier) for tier in TIER_MARKERS):
+            if name.startswith("test_e2e_") or name in E2E_MODULES:
+                item.add_marker(pytest.mark.e2e)
+            elif "harness" in item.fixturenames or hasattr(item.module, "Harness"):
+                item.add_marker(pytest.mark.flow)
+            else:
+                item.add_marker(pytest.mark.service)
+        if name in CLOCK_MODULES:
+            item.add_marker(pytest.mark.clock)
 
 
 def pytest_unconfigure(config):
