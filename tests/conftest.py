@@ -13,7 +13,6 @@ from bot.db import close_db, init_db
 from tests.fakes import FakeBotApi
 from tests.support import PG_DSN, Harness, database_url, make_settings, seed_small_campus
 
-
 CLOCK_ZONE = ZoneInfo("Asia/Shanghai")
 
 
