@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.i18n import Translator
+from bot.core.payloads import FlowChoice, Payload
 from bot.core.router import Router
 from bot.core.state import Conversation, StateStore
 from bot.core.types import Button, Incoming, Reply
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from bot.services.container import Services
     from models.people import Person
 
-FLOW_PREFIX = "f"
+FLOW_PREFIX = FlowChoice.prefix
 
 
 @dataclass
@@ -61,7 +62,11 @@ class Context:
 
     def choose(self, label: str, value: str) -> Button:
         """A button that answers the current flow step with `value` (stale once the flow ends)."""
-        return Button(label, f"{FLOW_PREFIX}:{self.conv.token}:{value}")
+        return Button(label, FlowChoice(self.conv.token or "", value).pack())
+
+    def button(self, label: str, payload: Payload) -> Button:
+        """A button carrying a typed action payload (bot.core.payloads)."""
+        return Button(label, payload.pack())
 
     def cancel_button(self) -> Button:
         """The Cancel button of the current flow (answered by `cancelled`)."""

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from bot.core.context import FLOW_PREFIX, Context
 from bot.core.errors import ServiceError
 from bot.core.i18n import Translator, normalize_locale
+from bot.core.payloads import BadPayload, FlowChoice
 from bot.core.router import Router
 from bot.core.state import StateStore
 from bot.core.types import Adapter, Incoming
@@ -65,6 +66,9 @@ class Dispatcher:
                 await self.route(ctx)
             except ServiceError as err:
                 await ctx.reply(ctx.t(err.key, **err.fields))
+            except BadPayload:  # a forged or outdated button
+                log.info("bad button payload %r", ctx.incoming.callback)
+                await ctx.say("errors.unknown_button")
             except Exception:
                 log.exception("handler failed for %s", key)
                 await ctx.say("errors.internal")
@@ -132,8 +136,9 @@ class Dispatcher:
         payload = ctx.incoming.callback or ""
         parts = payload.split(":")
         if parts[0] == FLOW_PREFIX and len(parts) >= 3:
-            if ctx.conv.active and parts[1] == ctx.conv.token:
-                ctx.choice = ":".join(parts[2:])
+            choice = FlowChoice.parse(payload)
+            if ctx.conv.active and choice.token == ctx.conv.token:
+                ctx.choice = choice.choice
                 await self._route_step(ctx)
             else:
                 await ctx.say("errors.stale_button")
