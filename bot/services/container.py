@@ -9,7 +9,7 @@ from bot.services.alerts import AlertService
 from bot.services.assets import AssetsDigest, AssetService
 from bot.services.digest import DigestService, MoreSources
 from bot.services.dorm_requests import DormRequestService
-from bot.services.dorms import DormService
+from bot.services.dorms import DormService, RosterVerification
 from bot.services.energy import EnergyService, detection_config
 from bot.services.inspections import InspectionService
 from bot.services.media import MediaService
@@ -40,6 +40,7 @@ class Services:
     repairs: RepairService
     media: MediaService
     dorms: DormService
+    dorm_verify: RosterVerification
     alerts: AlertService
     duty: DutyService
     dispatch: DispatchService
@@ -62,10 +63,7 @@ class Services:
         """Create every service from the settings."""
         people = PeopleService(settings.invite_ttl_hours)
         repairs = RepairService(settings.timezone)
-        dorms = DormService(
-            repairs, people, settings.timezone, settings.dorm_reminders,
-            settings.dorm_verify_max_failures, settings.dorm_verify_window_minutes,
-        )
+        dorms = DormService(repairs, settings.timezone, settings.dorm_reminders)
         stock = StockService.from_settings(settings)
         dispatch = build_dispatch(settings, repairs, stock)
         digest = DigestService(settings.timezone, stock.alerts, dorms,
@@ -78,6 +76,8 @@ class Services:
             media=MediaService(settings.media_dir, settings.max_photo_bytes,
                                settings.max_video_bytes),
             dorms=dorms,
+            dorm_verify=RosterVerification(people, settings.dorm_verify_max_failures,
+                                           settings.dorm_verify_window_minutes),
             alerts=AlertService(settings, people, PlaceService(), dorms.residents_of),
             **dispatch,
             stock=stock,
