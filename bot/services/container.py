@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.assets import AssetsDigest, AssetService
 from bot.services.digest import DigestService, MoreSources
-from bot.services.dorm_requests import DormRequestService
+from bot.services.dorm_requests import DormRequestService, NightDutyService
 from bot.services.dorms import DormService, RosterVerification
 from bot.services.energy import EnergyService, detection_config
 from bot.services.inspections import InspectionService
@@ -54,6 +54,7 @@ class Services:
     digest: DigestService
     surveys: SurveyService
     dorm_requests: DormRequestService
+    dorm_night_duty: NightDutyService
     inspections: InspectionService
     energy: EnergyService
     assets: AssetService = field(default_factory=AssetService)
@@ -84,6 +85,7 @@ class Services:
             digest=digest,
             surveys=SurveyService(settings, PlaceService(), dorms.residents_of),
             dorm_requests=DormRequestService(dorms),
+            dorm_night_duty=NightDutyService(dorms),
             inspections=InspectionService(repairs, dispatch["duty"], settings.timezone,
                                           settings.inspection_grace_minutes),
             energy=EnergyService(detection_config(settings), settings.timezone,
