@@ -8,14 +8,13 @@ from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.dorms import DormAdminAction
+from bot.services.dorms import ADMIN_ROLES, DormAdminAction
 from handlers.dorms.checklist import begin_checklist
 from handlers.dorms.views import admin_card, capped, fields, list_line
 from models.places import Place
 
 router = Router()
 MOVE_FLOW = "dormmove"
-ADMIN_ROLES = ("dorm_admin", "manager")
 _BED = re.compile(r"^\s*(\S+?)\s*(?:/|\s)\s*(\S{1,8})\s*$")
 
 

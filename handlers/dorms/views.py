@@ -8,6 +8,7 @@ from bot.core.context import Context
 from bot.core.types import Button
 from bot.services.dorms import (
     CHECK_ITEMS,
+    UNCONFIRMED,
     DormAdminAction,
     Stay,
     stay_fields,
@@ -36,7 +37,7 @@ def item_label(ctx: Context, item: str) -> str:
 def my_card(ctx: Context, stay: Stay) -> tuple[str, list[list[Button]]]:
     """The student's own view of their assignment, with Confirm / Can't come while unconfirmed."""
     text = ctx.t("dorm.my_card", status=status_text(ctx, stay), **fields(ctx, stay))
-    if stay.assignment.status in ("pending", "deferred"):
+    if stay.assignment.status in UNCONFIRMED:
         return text, student_buttons(stay, ctx.locale, ctx.translator)
     return text, []
 
