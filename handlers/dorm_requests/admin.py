@@ -1,6 +1,5 @@
 """Dorm requests, the dorm admin's side: /requests (counts and the pending list), one-tap
-Approve, the bed choice of a room change (also in another room); rejecting is in
-dorm_request_reject."""
+Approve, the bed choice of a room change (also in another room); rejecting is in `reject`."""
 
 from __future__ import annotations
 

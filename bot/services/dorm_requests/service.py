@@ -358,8 +358,8 @@ class DormRequestService:
                            now: datetime | None = None) -> RequestView:
         """Approve a room change onto a free bed: in one transaction the request is decided,
         the old assignment ends as "moved" (its bed is free) and a new one takes the bed.
-        The bed row is locked first (dorm_moves.lock_bed, shared with the admin's room change),
-        so of two moves racing for the last bed exactly one wins."""
+        The bed row is locked first (the dorms domain's lock_bed, shared with the admin's room
+        change), so of two moves racing for the last bed exactly one wins."""
         now = utc(now)
         view = await self._pending(actor, request_id)
         if view.request.kind != "room_change":
