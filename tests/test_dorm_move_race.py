@@ -13,8 +13,7 @@ import pytest
 from bot.core.errors import InvalidState
 from bot.services.dorm_requests.rules import find_preference
 from bot.services.dorm_requests.service import DormRequestService
-from bot.services.dorms.service import DormService
-from bot.services.people.service import PeopleService
+from bot.services.dorms import DormService
 from bot.services.repairs.tickets import RepairService
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment
@@ -31,7 +30,7 @@ async def world(db, tmp_path):
     made = await small_dorm(tmp_path, {"student": people["student"],
                                        "student2": people["student2"]}, start, end)
     made.update(people)
-    made["dorms"] = DormService(RepairService(), PeopleService())
+    made["dorms"] = DormService(RepairService())
     made["requests"] = DormRequestService(made["dorms"])
     made["bed"] = (await spare_beds())[0]
     return made

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from bot.services.dorms.base import parse_reminder_offsets
 from bot.services.dorms.csv_io import import_roster
 from bot.services.dorms.jobs import dorm_tick
+from bot.services.dorms.rules import parse_reminder_offsets
 from models.dorms import DormAssignment, DormReminder
 from tests.test_dorm_support import TZ, answers, local, small_dorm, write_roster
 

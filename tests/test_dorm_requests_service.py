@@ -19,8 +19,7 @@ from bot.services.dorm_requests.rules import (
     parse_date,
 )
 from bot.services.dorm_requests.service import DormRequestService
-from bot.services.dorms.service import DormService
-from bot.services.people.service import PeopleService
+from bot.services.dorms import DormService
 from bot.services.repairs.tickets import RepairService
 from models.dorm_requests import DormRequest
 from models.dorms import ACTIVE_STATUSES, DormAssignment
@@ -38,7 +37,7 @@ async def world(db, tmp_path):
     made = await small_dorm(tmp_path, {"student": people["student"],
                                        "student2": people["student2"]}, start, end)
     made.update(people)
-    made["service"] = DormRequestService(DormService(RepairService(), PeopleService()))
+    made["service"] = DormRequestService(DormService(RepairService()))
     made["bed"] = (await spare_beds())[0]
     return made
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.services.dorms.base import CHECK_ITEMS, CheckResult
+from bot.services.dorms import CHECK_ITEMS, CheckResult
 from models.dorms import DormAssignment, DormCheckItem, DormReminder
 from models.repairs import Attachment, Ticket
 from tests.support import png_bytes

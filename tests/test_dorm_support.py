@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services.dorms.base import CHECK_ITEMS, CheckResult
+from bot.services.dorms import CHECK_ITEMS, CheckResult
 from bot.services.dorms.csv_io import import_roster
 from bot.services.dorms.roster import dorm_room
 from bot.services.people.service import PeopleService

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import InvalidState, ServiceError
-from bot.services.dorms.verify import same_name
+from bot.services.dorms import same_name
 from models.dorms import DormVerifyAttempt
 from models.people import Identity
 from tests.test_dorm_support import small_dorm, window_around
@@ -24,7 +24,7 @@ async def roster(harness, tmp_path):
 
 
 async def _try(h, user: str, student_id: str, name: str, now=NOW, current=None):
-    return await h.app.services.dorms.verify_student(
+    return await h.app.services.dorm_verify.verify_student(
         "test", user, user, student_id, name, current=current, locale="zh_CN", now=now
     )
 

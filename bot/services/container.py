@@ -8,8 +8,8 @@ from bot.config import Settings
 from bot.services.alerts import AlertService
 from bot.services.assets import AssetsDigest, AssetService
 from bot.services.digest import DigestService, MoreSources
-from bot.services.dorm_requests import DormRequestService
-from bot.services.dorms import DormService
+from bot.services.dorm_requests import DormRequestService, NightDutyService
+from bot.services.dorms import DormService, RosterVerification
 from bot.services.energy import EnergyService, detection_config
 from bot.services.inspections import InspectionService
 from bot.services.media import MediaService
@@ -40,6 +40,7 @@ class Services:
     repairs: RepairService
     media: MediaService
     dorms: DormService
+    dorm_verify: RosterVerification
     alerts: AlertService
     duty: DutyService
     dispatch: DispatchService
@@ -53,6 +54,7 @@ class Services:
     digest: DigestService
     surveys: SurveyService
     dorm_requests: DormRequestService
+    dorm_night_duty: NightDutyService
     inspections: InspectionService
     energy: EnergyService
     assets: AssetService = field(default_factory=AssetService)
@@ -62,10 +64,7 @@ class Services:
         """Create every service from the settings."""
         people = PeopleService(settings.invite_ttl_hours)
         repairs = RepairService(settings.timezone)
-        dorms = DormService(
-            repairs, people, settings.timezone, settings.dorm_reminders,
-            settings.dorm_verify_max_failures, settings.dorm_verify_window_minutes,
-        )
+        dorms = DormService(repairs, settings.timezone, settings.dorm_reminders)
         stock = StockService.from_settings(settings)
         dispatch = build_dispatch(settings, repairs, stock)
         digest = DigestService(settings.timezone, stock.alerts, dorms,
@@ -78,12 +77,15 @@ class Services:
             media=MediaService(settings.media_dir, settings.max_photo_bytes,
                                settings.max_video_bytes),
             dorms=dorms,
+            dorm_verify=RosterVerification(people, settings.dorm_verify_max_failures,
+                                           settings.dorm_verify_window_minutes),
             alerts=AlertService(settings, people, PlaceService(), dorms.residents_of),
             **dispatch,
             stock=stock,
             digest=digest,
             surveys=SurveyService(settings, PlaceService(), dorms.residents_of),
             dorm_requests=DormRequestService(dorms),
+            dorm_night_duty=NightDutyService(dorms),
             inspections=InspectionService(repairs, dispatch["duty"], settings.timezone,
                                           settings.inspection_grace_minutes),
             energy=EnergyService(detection_config(settings), settings.timezone,

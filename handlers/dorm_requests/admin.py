@@ -1,6 +1,5 @@
 """Dorm requests, the dorm admin's side: /requests (counts and the pending list), one-tap
-Approve, the bed choice of a room change (also in another room); rejecting is in
-dorm_request_reject."""
+Approve, the bed choice of a room change (also in another room); rejecting is in `reject`."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from bot.core.context import Context
 from bot.core.errors import InvalidState, PermissionDenied
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.dorm_requests import push_night_duty, tell_student
+from bot.services.dorm_requests import RequestAdminAction
 from bot.services.dorms import find_room
 from handlers.dorm_requests.reject import start_reject
 from handlers.dorm_requests.views import KINDS, admin_buttons, card, fields, list_line
@@ -52,8 +51,8 @@ async def show_requests(ctx: Context) -> None:
         lines += [list_line(ctx, v) for v in views]
     else:
         lines.append(ctx.t("dorm_requests.pending_none"))
-    buttons = [[ctx.act(ctx.t("dorm_requests.btn_open", **fields(ctx, v)), "drq", "v", v.id)]
-               for v in views[:20]]
+    buttons = [[ctx.button(ctx.t("dorm_requests.btn_open", **fields(ctx, v)),
+                           RequestAdminAction("v", v.id))] for v in views[:20]]
     await ctx.reply("\n".join(lines), buttons)
 
 
@@ -62,21 +61,22 @@ async def admin_action(ctx: Context) -> None:
     """l = the list, v = a request's card, a = approve, b = approve a room change onto a bed,
     o = free beds in another room, r = reject (asks the reason)."""
     assert ctx.person is not None
-    verb, *rest = ctx.action_args or [""]
+    tap = RequestAdminAction.parse(ctx.action_args)
+    verb = tap.verb
     if verb == "l":
         await show_requests(ctx)
         return
-    if not rest or not rest[0].isdigit():
+    if not tap.number:  # every other verb names a request
         await ctx.say("errors.unknown_button")
         return
-    number, service = int(rest[0]), ctx.services.dorm_requests
+    number, service = tap.number, ctx.services.dorm_requests
     if verb == "v":
         view = await service.managed(ctx.person, number)
         await ctx.reply(card(ctx, view), admin_buttons(ctx, view), edit=True)
     elif verb == "a":
         await approve(ctx, number)
-    elif verb == "b" and len(rest) > 1 and rest[1].isdigit():
-        await approve_move(ctx, number, int(rest[1]))
+    elif verb == "b" and tap.bed_id:
+        await approve_move(ctx, number, tap.bed_id)
     elif verb in ("o", "r") and ctx.conv.active:
         await ctx.say("errors.finish_first")
         await ctx.reprompt()
@@ -98,9 +98,10 @@ async def approve(ctx: Context, number: int) -> None:
         return
     view = await service.approve(ctx.person, number)
     await ctx.reply(card(ctx, view), edit=True)
-    await tell_student(ctx.notifier, service, view, "dorm_requests.student_approved")
+    await service.tell_student(ctx.notifier, view, "dorm_requests.student_approved")
     late = view.request.kind == "late_return"
-    if late and not await push_night_duty(ctx.notifier, service, view):
+    duty = ctx.services.dorm_night_duty
+    if late and not await duty.push_late_return(ctx.notifier, view):
         await ctx.say("dorm_requests.night_duty_unreachable")
 
 
@@ -118,10 +119,11 @@ async def offer_beds(ctx: Context, number: int, room: Place | None = None,
     lines.append(ctx.t("dorm_requests.pick_bed", place=place) if beds
                  else ctx.t("dorm_requests.no_free_bed", place=place))
     buttons: list[list[Button]] = [
-        [ctx.act(bed_label(ctx, bed), "drq", "b", number, bed.id)] for bed in beds
+        [ctx.button(bed_label(ctx, bed), RequestAdminAction("b", number, bed.id))] for bed in beds
     ]
-    buttons.append([ctx.act(ctx.t("dorm_requests.btn_other_room"), "drq", "o", number),
-                    ctx.act(ctx.t("dorm_requests.btn_reject"), "drq", "r", number)])
+    buttons.append([ctx.button(ctx.t("dorm_requests.btn_other_room"),
+                               RequestAdminAction("o", number)),
+                    ctx.button(ctx.t("dorm_requests.btn_reject"), RequestAdminAction("r", number))])
     await ctx.reply("\n".join(lines), buttons, edit=edit)
 
 
@@ -144,7 +146,7 @@ async def approve_move(ctx: Context, number: int, bed_id: int) -> None:
         await offer_beds(ctx, number, edit=False)
         return
     await ctx.reply(card(ctx, view), edit=True)
-    await tell_student(ctx.notifier, service, view, "dorm_requests.student_moved")
+    await service.tell_student(ctx.notifier, view, "dorm_requests.student_moved")
 
 
 async def start_other_room(ctx: Context, number: int) -> None:

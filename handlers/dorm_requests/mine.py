@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
+from bot.services.dorm_requests import RequestStudentAction
 from handlers.dorm_requests.views import card, list_line, student_buttons
 
 router = Router()
@@ -29,12 +30,12 @@ async def my_requests(ctx: Context) -> None:
 async def student_action(ctx: Context) -> None:
     """v = an own request's card, w = withdraw an own pending request."""
     assert ctx.person is not None
-    verb, raw = ([*ctx.action_args, "", ""])[:2]
-    if not raw.isdigit() or verb not in ("v", "w"):
+    tap = RequestStudentAction.parse(ctx.action_args)
+    if tap.verb not in ("v", "w"):
         await ctx.say("errors.unknown_button")
         return
-    service, number = ctx.services.dorm_requests, int(raw)
-    if verb == "w":
+    service, number = ctx.services.dorm_requests, tap.number
+    if tap.verb == "w":
         await service.withdraw(ctx.person, number)
         await ctx.reply(ctx.t("dorm_requests.withdrawn", number=number), edit=True)
         return

@@ -15,7 +15,6 @@ from bot.services.dorm_requests import (
     expected_moment,
     find_preference,
     parse_clock,
-    push_new,
 )
 from handlers.dorm_requests.views import KINDS, draft_fields
 from handlers.render import rows
@@ -272,4 +271,4 @@ async def got_confirm(ctx: Context) -> None:
     view = await service.view(request.id)
     await ctx.reply(ctx.t("dorm_requests.filed", number=request.id,
                           kind=ctx.t(f"dorm_requests.kind_{request.kind}")), edit=True)
-    await push_new(ctx.notifier, service, view)
+    await service.push_new(ctx.notifier, view)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.core.types import Button
+from bot.services.dorm_requests import NightDutyAction
 
 router = Router()
 ADMIN_ROLES = ("dorm_admin", "manager")
@@ -30,7 +31,7 @@ async def night_duty(ctx: Context) -> None:
 
 async def _overview(ctx: Context) -> None:
     assert ctx.person is not None
-    rows = await ctx.services.dorm_requests.duty_overview(ctx.person)
+    rows = await ctx.services.dorm_night_duty.duty_overview(ctx.person)
     if not rows:
         await ctx.say("dorm_requests.none_buildings")
         return
@@ -40,11 +41,11 @@ async def _overview(ctx: Context) -> None:
         name = building.display(ctx.locale)
         who = person.name if person else ctx.t("dorm_requests.nightduty_nobody")
         lines.append(ctx.t("dorm_requests.nightduty_line", building=name, person=who))
-        row = [ctx.act(ctx.t("dorm_requests.btn_duty_me", building=building.code),
-                       "dnd", "me", building.id)]
+        row = [ctx.button(ctx.t("dorm_requests.btn_duty_me", building=building.code),
+                          NightDutyAction("me", building.id))]
         if person is not None:
-            row.append(ctx.act(ctx.t("dorm_requests.btn_duty_clear", building=building.code),
-                               "dnd", "off", building.id))
+            row.append(ctx.button(ctx.t("dorm_requests.btn_duty_clear", building=building.code),
+                                  NightDutyAction("off", building.id)))
         buttons.append(row)
     lines.append(ctx.t("dorm_requests.nightduty_hint"))
     await ctx.reply("\n".join(lines), buttons[:10])
@@ -52,7 +53,7 @@ async def _overview(ctx: Context) -> None:
 
 async def _set_by_text(ctx: Context, code: str, who: str) -> None:
     assert ctx.person is not None
-    service = ctx.services.dorm_requests
+    service = ctx.services.dorm_night_duty
     building = await service.find_building(ctx.person, code[:32])
     if who.strip().lower() in OFF_WORDS:
         await _set(ctx, building.id, None)
@@ -63,14 +64,14 @@ async def _set_by_text(ctx: Context, code: str, who: str) -> None:
     elif len(people) == 1:
         await _set(ctx, building.id, people[0].id)
     else:
-        buttons = [[ctx.act(f"{p.name} {p.external_id or p.phone or ''}".strip(),
-                            "dnd", "set", building.id, p.id)] for p in people]
+        buttons = [[ctx.button(f"{p.name} {p.external_id or p.phone or ''}".strip(),
+                               NightDutyAction("set", building.id, p.id))] for p in people]
         await ctx.say("dorm_requests.pick_person", buttons, query=who[:40])
 
 
 async def _set(ctx: Context, building_id: int, person_id: int | None) -> None:
     assert ctx.person is not None
-    service = ctx.services.dorm_requests
+    service = ctx.services.dorm_night_duty
     building, person = await service.set_night_duty(ctx.person, building_id, person_id)
     name = building.display(ctx.locale)
     if person is None:
@@ -85,16 +86,13 @@ async def _set(ctx: Context, building_id: int, person_id: int | None) -> None:
 async def duty_action(ctx: Context) -> None:
     """me = I am on night duty, off = nobody, set = the person picked from a list."""
     assert ctx.person is not None
-    verb, *rest = ctx.action_args or [""]
-    if not rest or not all(part.isdigit() for part in rest):
-        await ctx.say("errors.unknown_button")
-        return
-    building_id = int(rest[0])
+    tap = NightDutyAction.parse(ctx.action_args)
+    verb, building_id = tap.verb, tap.building_id
     if verb == "me":
         await _set(ctx, building_id, ctx.person.id)
     elif verb == "off":
         await _set(ctx, building_id, None)
-    elif verb == "set" and len(rest) == 2:
-        await _set(ctx, building_id, int(rest[1]))
+    elif verb == "set" and tap.person_id:
+        await _set(ctx, building_id, tap.person_id)
     else:
         await ctx.say("errors.unknown_button")

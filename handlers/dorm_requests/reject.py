@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.errors import InvalidState, ServiceError
 from bot.core.router import Router
-from bot.services.dorm_requests import MAX_REASON, tell_student
+from bot.services.dorm_requests import MAX_REASON
 from handlers.dorm_requests.views import card, fields
 
 router = Router()
@@ -56,4 +56,4 @@ async def got_reason(ctx: Context) -> None:
         raise
     await ctx.finish()
     await ctx.reply(card(ctx, view), edit=ctx.choice in QUICK_REASONS)
-    await tell_student(ctx.notifier, service, view, "dorm_requests.student_rejected")
+    await service.tell_student(ctx.notifier, view, "dorm_requests.student_rejected")

@@ -7,7 +7,13 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.dorm_requests import RequestView, decision_buttons, request_card, request_fields
+from bot.services.dorm_requests import (
+    RequestStudentAction,
+    RequestView,
+    decision_buttons,
+    request_card,
+    request_fields,
+)
 
 KINDS = ("late_return", "stay_out", "room_change")
 
@@ -31,7 +37,8 @@ def student_buttons(ctx: Context, view: RequestView) -> list[list[Button]]:
     """Withdraw while pending."""
     if view.request.state != "pending":
         return []
-    return [[ctx.act(ctx.t("dorm_requests.btn_withdraw", number=view.id), "drs", "w", view.id)]]
+    label = ctx.t("dorm_requests.btn_withdraw", number=view.id)
+    return [[ctx.button(label, RequestStudentAction("w", view.id))]]
 
 
 def list_line(ctx: Context, view: RequestView) -> str:

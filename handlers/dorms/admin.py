@@ -8,13 +8,13 @@ from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.router import Router
 from bot.core.types import Button
+from bot.services.dorms import ADMIN_ROLES, DormAdminAction
 from handlers.dorms.checklist import begin_checklist
 from handlers.dorms.views import admin_card, capped, fields, list_line
 from models.places import Place
 
 router = Router()
 MOVE_FLOW = "dormmove"
-ADMIN_ROLES = ("dorm_admin", "manager")
 _BED = re.compile(r"^\s*(\S+?)\s*(?:/|\s)\s*(\S{1,8})\s*$")
 
 
@@ -51,7 +51,7 @@ async def _progress(ctx: Context) -> None:
                 total=entry.total,
             )
         )
-        buttons.append([ctx.act(name, "da", "b", entry.building.id)])
+        buttons.append([ctx.button(name, DormAdminAction("b", entry.building.id))])
     lines.append(ctx.t("dorm.lookup_hint"))
     await ctx.reply("\n".join(lines), buttons[:10])
 
@@ -74,7 +74,8 @@ async def _lookup(ctx: Context, query: str) -> None:
         else:
             lines = [ctx.t("dorm.found_title", count=len(stays))]
             lines += [list_line(ctx, s) for s in stays]
-            buttons = [[ctx.act(f"{s.person.name} {s.room.code}", "da", "v", s.id)] for s in stays]
+            buttons = [[ctx.button(f"{s.person.name} {s.room.code}", DormAdminAction("v", s.id))]
+                       for s in stays]
             await ctx.reply("\n".join(lines), buttons)
 
 
@@ -89,7 +90,8 @@ async def _room(ctx: Context, room: Place) -> None:
             lines.append(ctx.t("dorm.room_free", bed=label))
         else:
             lines.append(list_line(ctx, stay))
-            buttons.append([ctx.act(f"{label} {stay.person.name}", "da", "v", stay.id)])
+            tap = DormAdminAction("v", stay.id)
+            buttons.append([ctx.button(f"{label} {stay.person.name}", tap)])
     if not beds:
         lines.append(ctx.t("dorm.room_no_beds"))
     await ctx.reply("\n".join(lines), buttons)
@@ -124,11 +126,8 @@ async def admin_action(ctx: Context) -> None:
     """b=building list, v=view a stay, m/my=mark checked in (ask/confirmed),
     r=room change, o=check-out with the checklist."""
     assert ctx.person is not None
-    verb, raw = ([*ctx.action_args, "", ""])[:2]
-    if not raw.isdigit():
-        await ctx.say("errors.unknown_button")
-        return
-    dorms, target = ctx.services.dorms, int(raw)
+    tap = DormAdminAction.parse(ctx.action_args)
+    dorms, verb, target = ctx.services.dorms, tap.verb, tap.target
     if verb == "b":
         await _building(ctx, target)
     elif verb == "v":
@@ -138,8 +137,8 @@ async def admin_action(ctx: Context) -> None:
         stay = await dorms.managed_stay(ctx.person, target)
         buttons = [
             [
-                ctx.act(ctx.t("dorm.btn_mark_yes"), "da", "my", target),
-                ctx.act(ctx.t("dorm.btn_back"), "da", "v", target),
+                ctx.button(ctx.t("dorm.btn_mark_yes"), DormAdminAction("my", target)),
+                ctx.button(ctx.t("dorm.btn_back"), DormAdminAction("v", target)),
             ]
         ]
         await ctx.reply(ctx.t("dorm.mark_confirm", **fields(ctx, stay)), buttons, edit=True)

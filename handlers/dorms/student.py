@@ -8,6 +8,7 @@ from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.router import Router
 from bot.services.dorm_requests import parse_date
+from bot.services.dorms import MAX_REASON, UNCONFIRMED, DormStudentAction
 from handlers.dorms.checklist import begin_checklist
 from handlers.dorms.views import my_card
 from handlers.render import rows
@@ -33,8 +34,8 @@ async def my_dorm(ctx: Context) -> None:
 async def student_action(ctx: Context) -> None:
     """Notice buttons: c = confirm check-in (starts the checklist), d = can't come in the window."""
     assert ctx.person is not None
-    verb, raw = ([*ctx.action_args, "", ""])[:2]
-    if not raw.isdigit() or verb not in ("c", "d"):
+    tap = DormStudentAction.parse(ctx.action_args)
+    if tap.verb not in ("c", "d"):
         await ctx.say("errors.unknown_button")
         return
     if ctx.conv.active:
@@ -42,12 +43,12 @@ async def student_action(ctx: Context) -> None:
         await ctx.reprompt()
         return
     dorms = ctx.services.dorms
-    if verb == "c":
-        stay = await dorms.start_checkin(ctx.person, int(raw))
+    if tap.verb == "c":
+        stay = await dorms.start_checkin(ctx.person, tap.assignment_id)
         await begin_checklist(ctx, stay, "checkin")
         return
-    stay = await dorms.own_stay(ctx.person, int(raw))
-    if stay.assignment.status not in ("pending", "deferred"):
+    stay = await dorms.own_stay(ctx.person, tap.assignment_id)
+    if stay.assignment.status not in UNCONFIRMED:
         await ctx.say(
             "dorm.already_checked_in"
             if stay.assignment.status == "checked_in"
@@ -76,8 +77,8 @@ async def got_reason(ctx: Context) -> None:
         await ctx.say("dorm.need_reason")
         await ask_reason(ctx)
         return
-    if len(text) > 500:
-        await ctx.say("dorm.reason_too_long", limit=500)
+    if len(text) > MAX_REASON:
+        await ctx.say("dorm.reason_too_long", limit=MAX_REASON)
         await ask_reason(ctx)
         return
     await ctx.goto("date", reason=text)

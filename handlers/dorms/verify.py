@@ -18,7 +18,7 @@ async def verify(ctx: Context) -> None:
         await ctx.say("errors.finish_first")
         await ctx.reprompt()
         return
-    await ctx.services.dorms.check_can_verify(ctx.person)
+    await ctx.services.dorm_verify.check_can_verify(ctx.person)
     args = ctx.incoming.args
     if len(args) >= 2:
         await ctx.begin(FLOW, "name", student_id=args[0][:64])
@@ -66,7 +66,7 @@ async def _verify(ctx: Context, name: str) -> None:
     inc = ctx.incoming
     dorms = ctx.services.dorms
     try:
-        person = await dorms.verify_student(
+        person = await ctx.services.dorm_verify.verify_student(
             inc.platform,
             inc.user_id,
             inc.chat_id,

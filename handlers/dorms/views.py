@@ -6,7 +6,14 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.dorms import CHECK_ITEMS, Stay, stay_fields, student_buttons
+from bot.services.dorms import (
+    CHECK_ITEMS,
+    UNCONFIRMED,
+    DormAdminAction,
+    Stay,
+    stay_fields,
+    student_buttons,
+)
 from handlers.media_intake import files_summary
 
 
@@ -30,7 +37,7 @@ def item_label(ctx: Context, item: str) -> str:
 def my_card(ctx: Context, stay: Stay) -> tuple[str, list[list[Button]]]:
     """The student's own view of their assignment, with Confirm / Can't come while unconfirmed."""
     text = ctx.t("dorm.my_card", status=status_text(ctx, stay), **fields(ctx, stay))
-    if stay.assignment.status in ("pending", "deferred"):
+    if stay.assignment.status in UNCONFIRMED:
         return text, student_buttons(stay, ctx.locale, ctx.translator)
     return text, []
 
@@ -47,11 +54,11 @@ def admin_card(ctx: Context, stay: Stay) -> tuple[str, list[list[Button]]]:
         )
     buttons: list[list[Button]] = []
     if a.status in ("pending", "deferred"):
-        buttons.append([ctx.act(ctx.t("dorm.btn_mark"), "da", "m", stay.id)])
+        buttons.append([ctx.button(ctx.t("dorm.btn_mark"), DormAdminAction("m", stay.id))])
     if a.status in ("pending", "deferred", "checked_in"):
-        buttons.append([ctx.act(ctx.t("dorm.btn_move"), "da", "r", stay.id)])
+        buttons.append([ctx.button(ctx.t("dorm.btn_move"), DormAdminAction("r", stay.id))])
     if a.status == "checked_in":
-        buttons[-1].append(ctx.act(ctx.t("dorm.btn_checkout"), "da", "o", stay.id))
+        buttons[-1].append(ctx.button(ctx.t("dorm.btn_checkout"), DormAdminAction("o", stay.id)))
     return "\n".join(lines), buttons
 
 

@@ -2,19 +2,12 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
-from bot.services.dorm_requests.base import RequestView
-from bot.services.dorm_requests.notify import (
-    decision_buttons,
-    push_new,
-    push_night_duty,
-    request_card,
-    request_fields,
-    tell_student,
-)
+from bot.services.dorm_requests.night_duty import NightDutyService
 from bot.services.dorm_requests.rules import (
     MAX_REASON,
     MAX_WHERE,
     Preference,
+    RequestView,
     check_from,
     check_span,
     clean_text,
@@ -24,12 +17,24 @@ from bot.services.dorm_requests.rules import (
     parse_date,
 )
 from bot.services.dorm_requests.service import DormRequestService
+from bot.services.dorm_requests.views import (
+    NightDutyAction,
+    RequestAdminAction,
+    RequestStudentAction,
+    decision_buttons,
+    request_card,
+    request_fields,
+)
 
 __all__ = [
     "MAX_REASON",
     "MAX_WHERE",
     "DormRequestService",
+    "NightDutyAction",
+    "NightDutyService",
     "Preference",
+    "RequestAdminAction",
+    "RequestStudentAction",
     "RequestView",
     "check_from",
     "check_span",
@@ -39,9 +44,6 @@ __all__ = [
     "find_preference",
     "parse_clock",
     "parse_date",
-    "push_new",
-    "push_night_duty",
     "request_card",
     "request_fields",
-    "tell_student",
 ]

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from bot.delivery.notifier import Notifier
 from bot.services.container import Services
-from bot.services.dorm_requests.notify import tell_student
 
 
 async def dorm_requests_tick(
@@ -17,5 +16,5 @@ async def dorm_requests_tick(
     expired = await service.expire_stale(now or datetime.now(UTC))
     for request in expired:
         view = await service.view(request.id)
-        await tell_student(notifier, service, view, "dorm_requests.student_expired")
+        await service.tell_student(notifier, view, "dorm_requests.student_expired")
     return len(expired)

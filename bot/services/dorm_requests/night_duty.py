@@ -7,21 +7,30 @@ named, the building's dorm admins (else the managers) hear instead.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise.expressions import Q
 
 from bot.core.errors import NotFound
-from bot.services.dorm_requests.base import DormRequestBase
-from bot.services.dorm_requests.rules import dorm_places
+from bot.services.dorm_requests.rules import RequestView, dorm_places
+from bot.services.dorm_requests.views import request_fields
+from bot.services.dorms import DormService
 from models.audit import AuditLog
 from models.dorm_requests import DormNightDuty
 from models.people import Identity, Person
 from models.places import Place
 
+if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
+
 MAX_PEOPLE_FOUND = 6
 
 
-class NightDutyRules(DormRequestBase):
-    """Naming and finding a building's night duty person."""
+class NightDutyService:
+    """Naming and finding a building's night duty person, who hears of approved late returns."""
+
+    def __init__(self, dorms: DormService):
+        self.dorms = dorms
 
     async def night_duty_of(self, building: Place) -> Person | None:
         """The person on night duty in the building (None when nobody is named)."""
@@ -40,7 +49,7 @@ class NightDutyRules(DormRequestBase):
 
     async def duty_overview(self, actor: Person) -> list[tuple[Place, Person | None]]:
         """The dorm buildings the actor manages, each with its night duty person."""
-        ids = await self.managed_building_ids(actor)
+        ids = await self.dorms.managed_building_ids(actor)
         _, buildings = await dorm_places()
         if ids is not None:
             buildings = [b for b in buildings if b.id in ids]
@@ -94,3 +103,14 @@ class NightDutyRules(DormRequestBase):
         await AuditLog.create(actor=actor, action="dorm_night_duty.set",
                               target=f"place:{building.id}", detail={"person": person_id})
         return building, person
+
+    async def push_late_return(self, notifier: Notifier, view: RequestView) -> int:
+        """An approved late return reaches the building's night duty person (or, with nobody
+        named, its dorm admins): name, room, expected time, reason."""
+        targets, fallback = await self.night_duty_targets(view.stay.building)
+        key = "dorm_requests.night_duty_fallback" if fallback else "dorm_requests.night_duty"
+        sent = 0
+        for person in targets:
+            fields = request_fields(view, person.locale, notifier.translator, self.dorms.tz)
+            sent += await notifier.push(person, key, **fields)
+        return sent

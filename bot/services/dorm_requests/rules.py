@@ -1,4 +1,5 @@
-"""Dorm requests, the rules for what a student types: times, dates, texts, the preferred room."""
+"""Dorm requests, the rules for what a student types (times, dates, texts, the preferred room)
+and the request record the texts show."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.core.errors import ServiceError
+from bot.services.dorms import Stay
+from models.dorm_requests import DormRequest
 from models.dorms import DormBed
+from models.people import Person
 from models.places import Place
 
 MAX_REASON = 300
@@ -90,6 +94,24 @@ def check_span(start: date, end: date, today: date) -> None:
         raise ServiceError("dorm_requests.date_before_from", date=start.strftime("%m-%d"))
     if (end - start).days > MAX_STAY_OUT_DAYS:
         raise ServiceError("dorm_requests.span_too_long", days=MAX_STAY_OUT_DAYS)
+
+
+@dataclass
+class RequestView:
+    """A request with the student's stay (the bed it was filed from) and the places it names."""
+
+    request: DormRequest
+    stay: Stay
+    pref_building: Place | None = None
+    pref_room: Place | None = None
+    new_bed: DormBed | None = None
+    new_room: Place | None = None
+    decided_by: Person | None = None
+
+    @property
+    def id(self) -> int:
+        """The request number."""
+        return self.request.id
 
 
 @dataclass

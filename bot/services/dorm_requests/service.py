@@ -1,37 +1,53 @@
-"""Dorm life requests (晚归 / 外宿 / 调宿): filing, withdrawing, lists and counts.
+"""Dorm life requests (晚归 / 外宿 / 调宿): filing and withdrawing by the student; listing,
+counting and deciding by the dorm admin (a room change moves the student in one transaction);
+expiry; and the pushes that tell the dorm admins and the student.
 
-Deciding lives in `dorm_requests_decide`, pushes in `dorm_requests_notify`, the typed-input
-rules in `dorm_requests_rules`.
+One class, because all of it is the life of one request. The typed-input rules and the
+request record live in `rules`, texts and buttons in `views`, night duty in `night_duty`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from bot.core.errors import InvalidState, ServiceError
-from bot.services.dorm_requests.decide import DormRequestDecisions
+from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
 from bot.services.dorm_requests.rules import (
     MAX_REASON,
     MAX_WHERE,
     Preference,
+    RequestView,
     check_span,
     clean_text,
     dorm_places,
     expected_moment,
 )
-from bot.services.dorms import utc
+from bot.services.dorm_requests.views import new_request_buttons, request_card, request_fields
+from bot.services.dorms import (
+    ADMIN_ROLES,
+    DormService,
+    Stay,
+    load_stays,
+    lock_bed,
+    move_to_bed,
+    utc,
+)
 from bot.services.people import normalize_phone
 from models.audit import AuditLog
 from models.dorm_requests import REQUEST_KINDS, REQUEST_STATES, DormRequest
+from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBed
 from models.people import Person
 from models.places import Place
 
+if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
+
 MAX_LISTED = 30
+MAX_FREE_BEDS = 12
 LATE_GRACE = timedelta(hours=1)  # a late return can still be decided this long after the time
 Summary = dict[str, dict[str, int]]
 
@@ -41,8 +57,71 @@ def empty_summary() -> Summary:
     return {kind: dict.fromkeys(REQUEST_STATES, 0) for kind in REQUEST_KINDS}
 
 
-class DormRequestService(DormRequestDecisions):
-    """Students file and withdraw requests; dorm admins list, count and decide them."""
+class DormRequestService:
+    """Students file and withdraw requests; dorm admins list, count and decide them; exactly
+    one decision wins (conditional updates)."""
+
+    def __init__(self, dorms: DormService):
+        self.dorms = dorms
+
+    # --- loading and who may see or decide what ------------------------------------------------
+
+    async def view(self, request_id: int) -> RequestView:
+        """One request with everything its texts show."""
+        request = await DormRequest.get_or_none(id=request_id).prefetch_related(
+            "pref_building", "pref_room", "new_bed__room", "decided_by"
+        )
+        if request is None:
+            raise NotFound("dorm_requests.unknown", number=request_id)
+        stays = await load_stays(DormAssignment.filter(id=request.assignment_id))
+        bed = request.new_bed
+        return RequestView(
+            request, stays[0], request.pref_building, request.pref_room, bed,
+            bed.room if bed is not None else None, request.decided_by,
+        )
+
+    async def views(self, requests: list[DormRequest]) -> list[RequestView]:
+        """Views of several requests, in the given order."""
+        return [await self.view(r.id) for r in requests]
+
+    async def resident_stay(self, person: Person | None) -> Stay:
+        """The student's current bed (the newest active assignment); only residents may file."""
+        if person is None:
+            raise NotFound("dorm_requests.not_resident")
+        stays = await load_stays(
+            DormAssignment.filter(person_id=person.id, status__in=ACTIVE_STATUSES).order_by("-id")
+        )
+        if not stays:
+            raise NotFound("dorm_requests.not_resident")
+        return stays[0]
+
+    async def own(self, person: Person, request_id: int) -> RequestView:
+        """The person's own request (anyone else's is "not found")."""
+        view = await self.view(request_id)
+        if view.request.person_id != person.id:
+            raise NotFound("dorm_requests.unknown", number=request_id)
+        return view
+
+    async def managed(self, actor: Person | None, request_id: int) -> RequestView:
+        """A request of a building the actor manages (dorm admin of it, or manager)."""
+        require_role(actor, *ADMIN_ROLES)
+        assert actor is not None
+        view = await self.view(request_id)
+        await self.dorms.require_building(actor, view.stay.building)
+        return view
+
+    async def managed_building_ids(self, actor: Person | None) -> set[int] | None:
+        """The dorm buildings the actor decides for (None: every building)."""
+        return await self.dorms.managed_building_ids(actor)
+
+    async def refuse_decided(self, request_id: int) -> None:
+        """Raise the "already decided" answer naming what happened and who decided."""
+        view = await self.view(request_id)
+        state = view.request.state
+        by = view.decided_by.name if view.decided_by else view.stay.person.name
+        raise InvalidState(f"dorm_requests.already_{state}", number=request_id, by=by)
+
+    # --- filing, withdrawing, lists and counts -------------------------------------------------
 
     async def ensure_none_open(self, person: Person, kind: str) -> None:
         """One pending request per kind: refuse another while one waits for a decision."""
@@ -200,3 +279,130 @@ class DormRequestService(DormRequestDecisions):
             ):
                 expired.append(request)
         return expired
+
+    # --- deciding ------------------------------------------------------------------------------
+
+    async def _pending(self, actor: Person, request_id: int) -> RequestView:
+        view = await self.managed(actor, request_id)
+        if view.request.state != "pending":
+            await self.refuse_decided(request_id)
+        if view.stay.assignment.status not in ACTIVE_STATUSES:
+            await DormRequest.filter(id=request_id, state="pending").update(
+                state="cancelled", decided_at=utc()
+            )
+            raise InvalidState("dorm_requests.no_longer_resident", number=request_id)
+        return view
+
+    async def approve(self, actor: Person, request_id: int,
+                      now: datetime | None = None) -> RequestView:
+        """Approve a late return or a stay out (a room change needs a bed: approve_move)."""
+        view = await self._pending(actor, request_id)
+        if view.request.kind == "room_change":
+            raise ServiceError("dorm_requests.pick_bed_first")
+        async with in_transaction():
+            claimed = await DormRequest.filter(id=request_id, state="pending").update(
+                state="approved", decided_by_id=actor.id, decided_at=utc(now)
+            )
+            if not claimed:
+                await self.refuse_decided(request_id)
+            await AuditLog.create(actor=actor, action="dorm_request.approve",
+                                  target=f"dreq:{request_id}")
+        return await self.view(request_id)
+
+    async def reject(self, actor: Person, request_id: int, reason: str,
+                     now: datetime | None = None) -> RequestView:
+        """Reject a pending request with a reason the student will read."""
+        reason = clean_text(reason, MAX_REASON, "dorm_requests.need_decision_reason")
+        await self.managed(actor, request_id)
+        async with in_transaction():
+            claimed = await DormRequest.filter(id=request_id, state="pending").update(
+                state="rejected", decided_by_id=actor.id, decided_at=utc(now),
+                decision_reason=reason,
+            )
+            if not claimed:
+                await self.refuse_decided(request_id)
+            await AuditLog.create(actor=actor, action="dorm_request.reject",
+                                  target=f"dreq:{request_id}", detail={"reason": reason})
+        return await self.view(request_id)
+
+    async def free_beds(self, actor: Person, request_id: int, room: Place | None = None
+                        ) -> tuple[list[DormBed], Place, bool]:
+        """Free beds (rooms loaded) a pending room change could take, where they were looked
+        for, and whether the student's wish lies outside the actor's buildings. Looked for in
+        `room` if given (it must be the actor's), else the preferred room, else the preferred
+        building, else the student's own building."""
+        view = await self._pending(actor, request_id)
+        if view.request.kind != "room_change":
+            raise ServiceError("dorm_requests.not_room_change")
+        ids = await self.managed_building_ids(actor)
+        if room is not None:
+            await self.dorms.require_building(actor, await Place.get(id=room.parent_id))
+            where, outside = room, False
+        else:
+            where = view.pref_room or view.pref_building or view.stay.building
+            building_id = where.parent_id if where.kind == "room" else where.id
+            outside = ids is not None and building_id not in ids
+            if outside:
+                where = view.stay.building
+        query = DormBed.filter(active=True).exclude(id=view.stay.bed.id)
+        if where.kind == "room":
+            query = query.filter(room_id=where.id)
+        else:
+            query = query.filter(room__parent_id=where.id)
+        taken = DormAssignment.filter(status__in=ACTIVE_STATUSES).values_list("bed_id", flat=True)
+        taken_ids = set(await taken)
+        beds = await query.prefetch_related("room").order_by("room__code", "label")
+        return [bed for bed in beds if bed.id not in taken_ids][:MAX_FREE_BEDS], where, outside
+
+    async def approve_move(self, actor: Person, request_id: int, bed_id: int,
+                           now: datetime | None = None) -> RequestView:
+        """Approve a room change onto a free bed: in one transaction the request is decided,
+        the old assignment ends as "moved" (its bed is free) and a new one takes the bed.
+        The bed row is locked first (the dorms domain's lock_bed, shared with the admin's room
+        change), so of two moves racing for the last bed exactly one wins."""
+        now = utc(now)
+        view = await self._pending(actor, request_id)
+        if view.request.kind != "room_change":
+            raise ServiceError("dorm_requests.not_room_change")
+        bed = await DormBed.get_or_none(id=bed_id, active=True).prefetch_related("room__parent")
+        if bed is None:
+            raise NotFound("dorm_requests.unknown_bed")
+        await self.dorms.require_building(actor, bed.room.parent)
+        old = view.stay.assignment
+        if bed.id == old.bed_id:
+            raise ServiceError("dorm_requests.same_bed")
+        async with in_transaction():
+            if await lock_bed(bed.id) is not None:
+                raise InvalidState("dorm_requests.bed_taken", room=bed.room.code,
+                                   bed=bed.label)
+            claimed = await DormRequest.filter(id=request_id, state="pending").update(
+                state="approved", decided_by_id=actor.id, decided_at=now, new_bed_id=bed.id
+            )
+            if not claimed:
+                await self.refuse_decided(request_id)
+            # ends the old stay; the student's other open requests follow them to the new bed
+            new = await move_to_bed(old, bed, bed.room.parent_id, now)
+            await AuditLog.create(
+                actor=actor, action="dorm_request.room_change", target=f"dreq:{request_id}",
+                detail={"from": f"{view.stay.room.code}/{view.stay.bed.label}",
+                        "to": f"{bed.room.code}/{bed.label}", "assignment": new.id},
+            )
+        return await self.view(request_id)
+
+    # --- pushes (rendered by views, sent through the notifier's outbox) ------------------------
+
+    async def push_new(self, notifier: Notifier, view: RequestView) -> int:
+        """Tell the building's dorm admins (else the managers) about a new request."""
+        t, tz = notifier.translator, self.dorms.tz
+        sent = 0
+        for admin in await self.dorms.admins_of(view.stay.building):
+            sent += await notifier.push(admin, "dorm_requests.new_for_admin",
+                                        new_request_buttons(view, admin.locale, t),
+                                        card=request_card(view, admin.locale, t, tz))
+        return sent
+
+    async def tell_student(self, notifier: Notifier, view: RequestView, key: str) -> int:
+        """Push a text about their request to the student, in their language."""
+        person = view.stay.person
+        fields = request_fields(view, person.locale, notifier.translator, self.dorms.tz)
+        return await notifier.push(person, key, **fields)

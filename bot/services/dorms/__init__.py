@@ -2,19 +2,39 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
-from bot.services.dorms.admin import find_room
-from bot.services.dorms.base import ADMIN_ROLES, CHECK_ITEMS, CheckResult, Stay, load_stays, utc
 from bot.services.dorms.csv_io import export_roster, import_roster
 from bot.services.dorms.demo import seed_demo_dorm
 from bot.services.dorms.moves import lock_bed, move_to_bed
-from bot.services.dorms.notify import stay_fields, student_buttons
-from bot.services.dorms.service import DormService
+from bot.services.dorms.rules import (
+    ADMIN_ROLES,
+    CHECK_ITEMS,
+    MAX_REASON,
+    UNCONFIRMED,
+    CheckResult,
+    Stay,
+    same_name,
+    utc,
+)
+from bot.services.dorms.service import BuildingProgress, DormService, find_room, load_stays
+from bot.services.dorms.verify import RosterVerification
+from bot.services.dorms.views import (
+    DormAdminAction,
+    DormStudentAction,
+    stay_fields,
+    student_buttons,
+)
 
 __all__ = [
     "ADMIN_ROLES",
     "CHECK_ITEMS",
+    "MAX_REASON",
+    "UNCONFIRMED",
+    "BuildingProgress",
     "CheckResult",
+    "DormAdminAction",
     "DormService",
+    "DormStudentAction",
+    "RosterVerification",
     "Stay",
     "export_roster",
     "find_room",
@@ -22,6 +42,7 @@ __all__ = [
     "load_stays",
     "lock_bed",
     "move_to_bed",
+    "same_name",
     "seed_demo_dorm",
     "stay_fields",
     "student_buttons",

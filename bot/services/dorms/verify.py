@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidState, ServiceError
-from bot.services.dorms.base import DormBase, utc
+from bot.services.dorms.rules import same_name, utc
 from bot.services.people import PeopleService
 from models.audit import AuditLog
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormVerifyAttempt
 from models.people import Identity, Person
 
 
-def same_name(given: str, stored: str) -> bool:
-    """Names match ignoring case, width and spaces ("Emily Chen" = "emily chen")."""
-
-    def norm(text: str) -> str:
-        return "".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-    return bool(norm(given)) and norm(given) == norm(stored)
-
-
-class DormVerify(DormBase):
+class RosterVerification:
     """Student id + name verification for accounts not yet linked to their roster entry."""
 
-    people: PeopleService
-    verify_max_failures: int = 5
-    verify_window: timedelta = timedelta(hours=1)
+    def __init__(self, people: PeopleService, max_failures: int = 5, window_minutes: int = 60):
+        self.people = people
+        self.verify_max_failures = max_failures
+        self.verify_window = timedelta(minutes=window_minutes)
 
     async def _lock_minutes(
         self, platform: str, user_id: str, student_id: str, now: datetime

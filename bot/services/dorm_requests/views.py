@@ -1,20 +1,67 @@
-"""Dorm requests, the texts and pushes: a new request to the building's dorm admins (with the
-decision buttons), the decision to the student, approved late returns to night duty."""
+"""Dorm request presentation: the payloads of the request buttons, and the fields, cards and
+buttons that the dorm admins, the students and night duty read (always through the
+translator)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
+from bot.core.payloads import SEPARATOR, Payload, payload
 from bot.core.types import Button
-from bot.services.dorm_requests.base import RequestView
-
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
-    from bot.services.dorm_requests.service import DormRequestService
+from bot.services.dorm_requests.rules import RequestView
 
 Translate = Callable[..., str]
+MAX_ID = 2_147_483_647
+
+
+class _ShortTail(Payload):
+    """A payload whose trailing fields still at their defaults are left out when packed, as
+    today's buttons carry them ("drq:l", "drq:a:12"); parsing fills the defaults back in."""
+
+    def pack(self) -> str:
+        """The packed payload without its trailing default parts."""
+        packed = super().pack()
+        unset = 0
+        for field in reversed(dataclasses.fields(self)):  # type: ignore[arg-type]
+            if field.default is dataclasses.MISSING or getattr(self, field.name) != field.default:
+                break
+            unset += 1
+        return packed.rsplit(SEPARATOR, unset)[0] if unset else packed
+
+
+@payload("drq")
+class RequestAdminAction(_ShortTail):
+    """A dorm admin's request button: l = the list; v = a request's card, a = approve,
+    o = free beds in another room, r = reject (a request number); b = approve a room change
+    onto a bed (a request number and a bed id)."""
+
+    verb: str
+    number: int = 0
+    bed_id: int = 0
+    longest: ClassVar = ("b", MAX_ID, MAX_ID)
+
+
+@payload("drs")
+class RequestStudentAction(Payload):
+    """A student's request button: v = an own request's card, w = withdraw it."""
+
+    verb: str
+    number: int
+    longest: ClassVar = ("w", MAX_ID)
+
+
+@payload("dnd")
+class NightDutyAction(_ShortTail):
+    """A night duty button of a building: me = I am on duty, off = nobody, set = the person
+    picked from a list (their person id)."""
+
+    verb: str
+    building_id: int
+    person_id: int = 0
+    longest: ClassVar = ("set", MAX_ID, MAX_ID)
 
 
 def request_fields(view: RequestView, locale: str | None, t: Translate,
@@ -71,38 +118,14 @@ def decision_buttons(view: RequestView, locale: str | None, t: Translate) -> lis
     """Approve / Reject for a pending request (a room change's Approve picks the bed)."""
     if view.request.state != "pending":
         return []
-    return [[Button(t(locale, "dorm_requests.btn_approve"), f"drq:a:{view.id}"),
-             Button(t(locale, "dorm_requests.btn_reject"), f"drq:r:{view.id}")]]
+    return [[Button(t(locale, "dorm_requests.btn_approve"),
+                    RequestAdminAction("a", view.id).pack()),
+             Button(t(locale, "dorm_requests.btn_reject"),
+                    RequestAdminAction("r", view.id).pack())]]
 
 
-async def push_new(notifier: Notifier, service: DormRequestService, view: RequestView) -> int:
-    """Tell the building's dorm admins (else the managers) about a new request."""
-    t, tz = notifier.translator, service.dorms.tz
-    sent = 0
-    for admin in await service.dorms.admins_of(view.stay.building):
-        buttons = decision_buttons(view, admin.locale, t)
-        buttons.append([Button(t(admin.locale, "dorm_requests.btn_list"), "drq:l")])
-        sent += await notifier.push(admin, "dorm_requests.new_for_admin", buttons,
-                                    card=request_card(view, admin.locale, t, tz))
-    return sent
-
-
-async def tell_student(notifier: Notifier, service: DormRequestService, view: RequestView,
-                       key: str) -> int:
-    """Push a text about their request to the student, in their language."""
-    person = view.stay.person
-    fields = request_fields(view, person.locale, notifier.translator, service.dorms.tz)
-    return await notifier.push(person, key, **fields)
-
-
-async def push_night_duty(notifier: Notifier, service: DormRequestService,
-                          view: RequestView) -> int:
-    """An approved late return reaches the building's night duty person (or, with nobody named,
-    its dorm admins): name, room, expected time, reason."""
-    targets, fallback = await service.night_duty_targets(view.stay.building)
-    key = "dorm_requests.night_duty_fallback" if fallback else "dorm_requests.night_duty"
-    sent = 0
-    for person in targets:
-        fields = request_fields(view, person.locale, notifier.translator, service.dorms.tz)
-        sent += await notifier.push(person, key, **fields)
-    return sent
+def new_request_buttons(view: RequestView, locale: str | None,
+                        t: Translate) -> list[list[Button]]:
+    """A new request's buttons for a dorm admin: Approve / Reject, then the pending list."""
+    return [*decision_buttons(view, locale, t),
+            [Button(t(locale, "dorm_requests.btn_list"), RequestAdminAction("l").pack())]]
