@@ -268,3 +268,14 @@ async def test_when_everyone_answered_nobody_is_reminded_or_listed(env):
     stored = await Alert.get(id=alert.id)
     assert stored.next_repush_at is None and stored.escalated_at is None
     assert len(env.test.sent) == before
+
+
+def test_alert_buttons_pack_as_before():
+    from bot.core.payloads import BadPayload
+    from bot.services.alerts import AlertTap
+
+    assert AlertTap("ok", 5).pack() == "al:ok:5"
+    assert AlertTap.parse("al:nl:42") == AlertTap("nl", 42)
+    for forged in (["v", "x"], ["v"], ["v", "1234567890"]):
+        with pytest.raises(BadPayload):
+            AlertTap.parse(forged)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.services.assets.digest import AssetsDigest, AssetsSummary
 from bot.services.digest.more_sections import MoreFigures, lines
 from bot.services.energy.service import AnomalyItem, AnomalySummary
-from bot.services.inspections.admin import RoundsSummary
+from bot.services.inspections import RoundsSummary
 from bot.services.surveys.results import Responses, SurveyLine, SurveySpanSummary
 from models.assets import Asset, AssetRepeatFailure
 from models.dorm_requests import DormRequest

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.errors import InvalidState, PermissionDenied, ServiceError
+from bot.services.inspections import InspectionService, parse_reading
 from bot.services.inspections.jobs import inspection_tick
-from bot.services.inspections.service import InspectionService
-from bot.services.inspections.walk import parse_reading
 from models.inspections import InspectionAnswer, InspectionRound, InspectionSchedule
 from models.places import Place
 from models.repairs import Attachment, Ticket
@@ -222,3 +221,15 @@ async def test_rounds_summary_counts_the_span(harness, tmp_path):
     assert (summary.done, summary.missed) == (1, 1)
     empty = await services.rounds_summary(T0 - timedelta(days=3), T0 - timedelta(days=2))
     assert (empty.done, empty.missed, empty.problems) == (0, 0, 0)
+
+
+def test_round_buttons_pack_as_before():
+    from bot.services.inspections import RoundTap
+
+    assert RoundTap("s", 7).pack() == "ir:s:7"
+    assert RoundTap("a", 7, 3).pack() == "ir:a:7:3"
+    assert RoundTap.parse(["p", "2"]) == RoundTap("p", 2)
+    assert RoundTap.parse(["a", "7", "3"]).well_formed
+    assert not RoundTap.parse(["a", "7"]).well_formed
+    assert not RoundTap.parse(["s", "7", "3"]).well_formed
+    assert not RoundTap.parse(["zz", "1"]).well_formed

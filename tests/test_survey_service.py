@@ -183,7 +183,7 @@ async def test_answering_in_order_once_and_results(env):
     await s.answer(survey.id, worker, q1.id, rating=5)  # started, not finished
     with pytest.raises(NotFound):  # not a recipient of a survey that does not exist
         await s.progress(survey.id + 1, student)
-    stats = await s.stats(survey)
+    stats = await s.results.stats(survey)
     r = stats.responses
     assert (r.recipients, r.completed, r.partial, r.rate) == (4, 2, 1, 50)
     rating, text = stats.questions
@@ -303,10 +303,22 @@ async def test_monthly_survey_schedules_its_next_issue_once(env):
 def test_add_month_keeps_the_local_day_or_the_months_last():
     from zoneinfo import ZoneInfo
 
-    from bot.services.surveys.delivery import add_month
+    from bot.services.surveys.rules import add_month
 
     tz = ZoneInfo("Asia/Shanghai")
     jan31 = datetime(2027, 1, 31, 1, 0, tzinfo=UTC)  # 09:00 local
     assert add_month(jan31, tz) == datetime(2027, 2, 28, 1, 0, tzinfo=UTC)
     late = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 2027-01-01 01:00 local
     assert add_month(late, tz) == datetime(2027, 1, 31, 17, 0, tzinfo=UTC)
+
+
+def test_survey_buttons_pack_as_before():
+    from bot.core.payloads import BadPayload
+    from bot.services.surveys import SurveyAnswerTap, SurveyManageTap
+
+    assert SurveyAnswerTap("go", 7).pack() == "sva:go:7"
+    assert SurveyManageTap("rm", 12).pack() == "svm:rm:12"
+    assert SurveyManageTap.parse(["cc", "12"]) == SurveyManageTap("cc", 12)
+    for forged in (["v", "x"], ["v"], ["v", "1234567890"]):
+        with pytest.raises(BadPayload):
+            SurveyManageTap.parse(forged)

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.alerts import ANSWERS, MAX_DETAILS, alert_text, all_clear_text, title
-from handlers.alerts.views import ACTION, status_card
+from bot.services.alerts import (
+    ANSWERS,
+    MAX_DETAILS,
+    AlertTap,
+    alert_text,
+    all_clear_text,
+    pending_text,
+    title,
+)
+from handlers.alerts.views import status_card
 from handlers.render import local_time
 
 router = Router()
@@ -40,19 +48,16 @@ async def alerts_command(ctx: Context) -> None:
                 help=counts.help,
             )
         )
-        buttons.append([ctx.act(f"#{alert.id} {name}", ACTION, "v", alert.id)])
+        buttons.append([ctx.button(f"#{alert.id} {name}", AlertTap("v", alert.id))])
     await ctx.reply("\n".join(lines), buttons[:10])
     await ctx.reprompt()
 
 
-@router.action(ACTION)
+@router.action(AlertTap.prefix)
 async def alert_action(ctx: Context) -> None:
     """al:ok|safe|help:N (a recipient answers), al:v|nl|ac:N (a manager views, lists, closes)."""
-    verb, arg = ([*ctx.action_args, "", ""])[:2]
-    if not arg.isdigit() or len(arg) > 9:
-        await ctx.say("errors.unknown_button")
-        return
-    alert_id = int(arg)
+    tap = AlertTap.parse(ctx.action_args)
+    verb, alert_id = tap.verb, tap.alert_id
     if verb in ANSWERS:
         await _answer(ctx, alert_id, ANSWERS[verb])
     elif verb == "v":
@@ -64,9 +69,9 @@ async def alert_action(ctx: Context) -> None:
         assert ctx.person is not None
         alert = await ctx.services.alerts.get(alert_id, ctx.person)
         groups = await ctx.services.alerts.pending_by_place(alert_id, ctx.person)
-        await ctx.reply(
-            await ctx.services.alerts.render_pending(ctx.notifier, ctx.person, alert, groups)
-        )
+        locale = ctx.person.locale
+        labels = await ctx.services.alerts.place_labels(groups, locale)
+        await ctx.reply(pending_text(ctx.translator, locale, alert, groups, labels))
     elif verb == "ac":
         await _start_clear(ctx, alert_id)
     else:
@@ -86,9 +91,9 @@ async def _answer(ctx: Context, alert_id: int, answer: str) -> None:
     text += "\n\n" + ctx.t(f"alerts.ack_{rec.status}", when=when)
     buttons = []
     if alert.evacuation and rec.status == "safe":
-        buttons = [[ctx.act(ctx.t("alerts.btn_help"), ACTION, "help", alert.id)]]
+        buttons = [[ctx.button(ctx.t("alerts.btn_help"), AlertTap("help", alert.id))]]
     elif alert.evacuation and rec.status == "help":
-        buttons = [[ctx.act(ctx.t("alerts.btn_safe"), ACTION, "safe", alert.id)]]
+        buttons = [[ctx.button(ctx.t("alerts.btn_safe"), AlertTap("safe", alert.id))]]
     await ctx.reply(text, buttons, edit=True)
     if rec.status != "help":
         return

@@ -5,16 +5,14 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.types import Button
-from bot.services.alerts import ZONE_PREFIX, Audience, title
+from bot.services.alerts import ZONE_PREFIX, AlertTap, Audience, title
 from handlers.render import local_time
 from models.alerts import Alert
-
-ACTION = "al"
 
 
 def view_button(ctx: Context, alert_id: int) -> Button:
     """A button opening the alert's status card."""
-    return ctx.act(ctx.t("alerts.btn_view"), ACTION, "v", alert_id)
+    return ctx.button(ctx.t("alerts.btn_view"), AlertTap("v", alert_id))
 
 
 async def audience_label(ctx: Context, audience: Audience) -> str:
@@ -81,10 +79,10 @@ async def status_card(ctx: Context, alert: Alert) -> tuple[str, list[list[Button
         followup=_follow_up_line(ctx, alert),
     )
     first = [
-        ctx.act(ctx.t("alerts.btn_refresh"), ACTION, "v", alert.id),
-        ctx.act(ctx.t("alerts.btn_pending"), ACTION, "nl", alert.id),
+        ctx.button(ctx.t("alerts.btn_refresh"), AlertTap("v", alert.id)),
+        ctx.button(ctx.t("alerts.btn_pending"), AlertTap("nl", alert.id)),
     ]
     buttons = [first]
     if alert.status == "open":
-        buttons.append([ctx.act(ctx.t("alerts.btn_all_clear"), ACTION, "ac", alert.id)])
+        buttons.append([ctx.button(ctx.t("alerts.btn_all_clear"), AlertTap("ac", alert.id))])
     return text, buttons

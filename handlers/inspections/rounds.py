@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.inspections import TemplateLine
+from bot.services.inspections import RoundTap, TemplateLine, assigned_fields, start_buttons
 from handlers.inspections.views import round_card
 from handlers.inspections.walk import begin_round
 
@@ -26,7 +26,8 @@ async def rounds(ctx: Context) -> None:
             await ctx.say("inspections.none_due")
         for view in mine:
             label = "inspections.btn_continue" if view.answers else "inspections.btn_start"
-            await ctx.reply(round_card(ctx, view), [[ctx.act(ctx.t(label), "ir", "s", view.id)]])
+            start = ctx.button(ctx.t(label), RoundTap("s", view.id))
+            await ctx.reply(round_card(ctx, view), [[start]])
     if ctx.person.has_role("manager"):
         await _manager_view(ctx)
     await ctx.reprompt()
@@ -45,7 +46,7 @@ def _schedule_line(ctx: Context, line: TemplateLine) -> tuple[str, list[list[But
             verb, key = "u", "inspections.btn_resume"
         else:
             verb, key = "p", "inspections.btn_pause_schedule"
-        buttons.append([ctx.act(ctx.t(key, id=sched.id), "ir", verb, sched.id)])
+        buttons.append([ctx.button(ctx.t(key, id=sched.id), RoundTap(verb, sched.id))])
     text = ctx.t("inspections.template_line", name=line.template.display(ctx.locale),
                  code=line.template.code, items=line.items,
                  schedules="\n".join(parts) or ctx.t("inspections.no_schedules"))
@@ -65,51 +66,50 @@ async def _manager_view(ctx: Context) -> None:
     for view in open_rounds:
         text = ctx.t("inspections.open_round", card=round_card(ctx, view),
                      worker=view.worker.name if view.worker else "—")
-        await ctx.reply(text, [[ctx.act(ctx.t("inspections.btn_reassign"), "ir", "w", view.id)]])
+        reassign = ctx.button(ctx.t("inspections.btn_reassign"), RoundTap("w", view.id))
+        await ctx.reply(text, [[reassign]])
 
 
-@router.action("ir")
+@router.action(RoundTap.prefix)
 async def round_action(ctx: Context) -> None:
     """s = start/continue a round, p/u = pause/resume a schedule, w = pick a worker to
     reassign a round to, a = reassign it."""
     assert ctx.person is not None
-    verb, *ids = [*ctx.action_args, ""]
-    numbers = [int(i) for i in ids if i.isdigit()]
-    if verb not in ("s", "p", "u", "w", "a") or len(numbers) != (2 if verb == "a" else 1):
+    tap = RoundTap.parse(ctx.action_args)
+    if not tap.well_formed:
         await ctx.say("errors.unknown_button")
         return
+    verb = tap.verb
     if ctx.conv.active:
         await ctx.say("errors.finish_first")
         await ctx.reprompt()
         return
     service = ctx.services.inspections
     if verb == "s":
-        await begin_round(ctx, await service.start(ctx.person, numbers[0]))
+        await begin_round(ctx, await service.start(ctx.person, tap.target))
     elif verb in ("p", "u"):
-        sched = await service.set_paused(ctx.person, numbers[0], verb == "p")
+        sched = await service.set_paused(ctx.person, tap.target, verb == "p")
         key = "inspections.schedule_paused" if sched.paused else "inspections.schedule_resumed"
         await ctx.reply(ctx.t(key, id=sched.id, name=sched.template.display(ctx.locale)),
                         edit=True)
     elif verb == "w":
-        await _pick_worker(ctx, numbers[0])
+        await _pick_worker(ctx, tap.target)
     else:
-        view = await service.reassign(ctx.person, numbers[0], numbers[1])
+        view = await service.reassign(ctx.person, tap.target, tap.worker_id)
         worker = view.worker
         assert worker is not None
         await ctx.reply(ctx.t("inspections.reassigned", name=worker.name), edit=True)
         await ctx.notifier.push(
             worker, "inspections.assigned_to_you",
-            [[Button(ctx.translator(worker.locale, "inspections.btn_start"), f"ir:s:{view.id}")]],
-            name=view.template.display(worker.locale),
-            place=view.place.display(worker.locale) if view.place else "—",
-            due=service.local(view.round.due_at),
+            start_buttons(ctx.translator, worker.locale, view.id),
+            **assigned_fields(view, worker.locale, service.tz),
         )
 
 
 async def _pick_worker(ctx: Context, round_id: int) -> None:
     assert ctx.person is not None
     workers = await ctx.services.inspections.reassign_candidates(ctx.person)
-    buttons = [[ctx.act(person.name, "ir", "a", round_id, person.id)]
+    buttons = [[ctx.button(person.name, RoundTap("a", round_id, person.id))]
                for person in workers[:MAX_WORKER_BUTTONS]]
     if not buttons:
         await ctx.say("inspections.no_workers")

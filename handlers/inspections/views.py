@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.services.inspections import RoundView
+from bot.services.inspections import RoundView, local_time
 from models.inspections import InspectionItem
 
 
@@ -24,7 +24,7 @@ def round_card(ctx: Context, view: RoundView) -> str:
     return ctx.t(
         "inspections.round_card",
         name=view.template.display(ctx.locale), place=place_name(ctx, view),
-        due=service.local(view.round.due_at), answered=len(view.answers),
+        due=local_time(service.tz, view.round.due_at), answered=len(view.answers),
         total=len(view.items), state=ctx.t(f"inspections.state_{view.round.state}"),
     )
 

@@ -7,22 +7,22 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.errors import InvalidState, ServiceError
 from bot.core.router import Router
-from bot.services.surveys import ANSWER_ACTION, MAX_ANSWER, Progress
+from bot.services.surveys import MAX_ANSWER, Progress, SurveyAnswerTap
 
 router = Router()
 FLOW = "survey_reply"
 router.cancel_text(FLOW, "survey.stopped")  # each answer is stored as given
 
 
-@router.action(ANSWER_ACTION)
+@router.action(SurveyAnswerTap.prefix)
 async def answer_action(ctx: Context) -> None:
     """sva:go:N — start or continue answering survey N."""
     assert ctx.person is not None
-    verb, arg = ([*ctx.action_args, "", ""])[:2]
-    if verb != "go" or not arg.isdigit() or len(arg) > 9:
+    tap = SurveyAnswerTap.parse(ctx.action_args)
+    if tap.verb != "go":
         await ctx.say("errors.unknown_button")
         return
-    survey_id = int(arg)
+    survey_id = tap.survey_id
     if ctx.conv.active:
         if ctx.conv.flow == FLOW and ctx.conv.data.get("survey") == survey_id:
             await ctx.reprompt()

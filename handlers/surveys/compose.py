@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.router import Router
-from bot.services.surveys import MAX_QUESTIONS
+from bot.services.surveys import MAX_QUESTIONS, check_prompt, check_title
 from handlers.surveys.audience import ask_audience
 from handlers.surveys.views import FLOW, MANAGERS, questions_text
 from models.surveys import QUESTION_KINDS
@@ -37,7 +37,7 @@ async def got_title(ctx: Context) -> None:
         await ask_title(ctx)
         return
     try:
-        title = ctx.services.surveys.check_title(ctx.incoming.text)
+        title = check_title(ctx.incoming.text)
     except ServiceError as err:
         await ctx.say(err.key, **err.fields)
         return
@@ -88,7 +88,7 @@ async def got_prompt(ctx: Context) -> None:
         await ask_prompt(ctx)
         return
     try:
-        prompt = ctx.services.surveys.check_prompt(ctx.incoming.text)
+        prompt = check_prompt(ctx.incoming.text)
     except ServiceError as err:
         await ctx.say(err.key, **err.fields)
         return

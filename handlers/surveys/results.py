@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from handlers.surveys.views import (
-    MANAGE_ACTION,
-    MANAGERS,
-    responses_text,
-    results_card,
-    short,
-    state_text,
-)
+from bot.services.surveys import SurveyManageTap
+from handlers.surveys.views import MANAGERS, responses_text, results_card, short, state_text
 
 router = Router()
 
@@ -26,7 +20,7 @@ async def surveys_command(ctx: Context) -> None:
         await ctx.say("survey.list_none")
         await ctx.reprompt()
         return
-    counts = await surveys.responses([s.id for s in found])
+    counts = await surveys.results.responses([s.id for s in found])
     lines = [ctx.t("survey.list_title")]
     buttons = []
     for survey in found:
@@ -37,26 +31,23 @@ async def surveys_command(ctx: Context) -> None:
                   state=state_text(ctx, survey), responses=progress)
         )
         label = f"#{survey.id} {short(survey.title, 24)}"
-        buttons.append([ctx.act(label, MANAGE_ACTION, "v", survey.id)])
+        buttons.append([ctx.button(label, SurveyManageTap("v", survey.id))])
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()
 
 
-@router.action(MANAGE_ACTION)
+@router.action(SurveyManageTap.prefix)
 async def manage_action(ctx: Context) -> None:
     """svm:v|c|cc|rm:N — view results, ask to close, close, remind now."""
-    verb, arg = ([*ctx.action_args, "", ""])[:2]
-    if not arg.isdigit() or len(arg) > 9:
-        await ctx.say("errors.unknown_button")
-        return
-    surveys, survey_id = ctx.services.surveys, int(arg)
+    tap = SurveyManageTap.parse(ctx.action_args)
+    verb, surveys, survey_id = tap.verb, ctx.services.surveys, tap.survey_id
     if verb == "v":
         await _show(ctx, survey_id)
     elif verb == "c":
         survey = await surveys.get(survey_id, ctx.person)
         buttons = [[
-            ctx.act(ctx.t("survey.btn_confirm_close"), MANAGE_ACTION, "cc", survey.id),
-            ctx.act(ctx.t("survey.btn_back"), MANAGE_ACTION, "v", survey.id),
+            ctx.button(ctx.t("survey.btn_confirm_close"), SurveyManageTap("cc", survey.id)),
+            ctx.button(ctx.t("survey.btn_back"), SurveyManageTap("v", survey.id)),
         ]]
         await ctx.reply(
             ctx.t("survey.confirm_close", number=survey.id, title=survey.title), buttons,
@@ -78,5 +69,5 @@ async def _show(ctx: Context, survey_id: int) -> None:
     """The results card (edits the pressed message)."""
     surveys = ctx.services.surveys
     survey = await surveys.get(survey_id, ctx.person)
-    text, buttons = await results_card(ctx, await surveys.stats(survey))
+    text, buttons = await results_card(ctx, await surveys.results.stats(survey))
     await ctx.reply(text, buttons, edit=True)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.types import Button
 from bot.services.alerts import Audience
-from bot.services.surveys import QuestionStats, Responses, SurveyStats
+from bot.services.surveys import QuestionStats, Responses, SurveyManageTap, SurveyStats
 from handlers.alerts.views import audience_label
 from handlers.render import local_time
 from models.surveys import Survey
 
 FLOW = "survey_new"
 MANAGERS = ("manager",)
-MANAGE_ACTION = "svm"
 TEXT_PREVIEW = 80
 
 
@@ -37,7 +36,7 @@ def responses_text(ctx: Context, r: Responses) -> str:
 
 def view_button(ctx: Context, survey_id: int) -> Button:
     """A button opening a survey's results card."""
-    return ctx.act(ctx.t("survey.btn_view"), MANAGE_ACTION, "v", survey_id)
+    return ctx.button(ctx.t("survey.btn_view"), SurveyManageTap("v", survey_id))
 
 
 def state_text(ctx: Context, survey: Survey) -> str:
@@ -92,9 +91,9 @@ async def results_card(ctx: Context, stats: SurveyStats) -> tuple[str, list[list
         lines.append(await _series_line(ctx, survey))
     for q in stats.questions:
         lines += ["", *_question(ctx, q)]
-    buttons = [[ctx.act(ctx.t("survey.btn_refresh"), MANAGE_ACTION, "v", survey.id)]]
+    buttons = [[ctx.button(ctx.t("survey.btn_refresh"), SurveyManageTap("v", survey.id))]]
     if survey.state == "open" and survey.fanout_done and not survey.reminder_sent:
-        buttons.append([ctx.act(ctx.t("survey.btn_remind"), MANAGE_ACTION, "rm", survey.id)])
+        buttons.append([ctx.button(ctx.t("survey.btn_remind"), SurveyManageTap("rm", survey.id))])
     if survey.state in ("scheduled", "open"):
-        buttons.append([ctx.act(ctx.t("survey.btn_close"), MANAGE_ACTION, "c", survey.id)])
+        buttons.append([ctx.button(ctx.t("survey.btn_close"), SurveyManageTap("c", survey.id))])
     return "\n".join(lines), buttons

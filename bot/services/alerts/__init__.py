@@ -3,19 +3,33 @@
 The package's public face: other domains, handlers and the app import from here only."""
 
 from bot.services.alerts.audience import ZONE_PREFIX, Audience, AudienceResolver, ResidentsOf
-from bot.services.alerts.service import MAX_DETAILS, AlertService
-from bot.services.alerts.views import ANSWERS, alert_text, all_clear_text, body, title
+from bot.services.alerts.rules import MAX_DETAILS, PlaceGroup
+from bot.services.alerts.service import AlertCounts, AlertService, Preview
+from bot.services.alerts.views import (
+    ANSWERS,
+    AlertTap,
+    alert_text,
+    all_clear_text,
+    body,
+    pending_text,
+    title,
+)
 
 __all__ = [
     "ANSWERS",
     "MAX_DETAILS",
     "ZONE_PREFIX",
+    "AlertCounts",
     "AlertService",
+    "AlertTap",
     "Audience",
     "AudienceResolver",
+    "PlaceGroup",
+    "Preview",
     "ResidentsOf",
     "alert_text",
     "all_clear_text",
     "body",
+    "pending_text",
     "title",
 ]

@@ -1,10 +1,11 @@
-"""Emergency alerts (应急): broadcast with templates and audiences, acknowledgement, all-clear.
+"""Emergency alerts (应急): broadcast with templates and audiences, acknowledgement, follow-up
+and all-clear — the life of an alert, from its creation to its close.
 
-The parts: `alerts_audience` (who), `alerts_render` (what each person reads), `alerts_status`
-(live counts, re-push, escalation). Only managers (admins hold every role) may send, follow and
-close alerts; a building-management system raises them through the HTTP API (`bot.http_api`).
-Every message goes through the notifier's outbox with a key per alert, recipient, identity and
-round, so a fan-out interrupted by a restart is simply run again and nobody gets a copy twice.
+Who gets it is `audience`, how it reads is `views`, the rules that need no database are
+`rules`. Only managers (admins hold every role) may send, follow and close alerts; a
+building-management system raises them through the HTTP API (`bot.http_api`). Every message
+goes through the notifier's outbox with a key per alert, recipient, identity and round, so a
+fan-out interrupted by a restart is simply run again and nobody gets a copy twice.
 """
 
 from __future__ import annotations
@@ -16,32 +17,42 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.types import Address, Reply
-from bot.delivery.notifier import PRIORITY_EMERGENCY, Outgoing
-from bot.services.alerts.answers import AlertAnswers
+from bot.delivery.notifier import PRIORITY_EMERGENCY, PRIORITY_REPLY, Outgoing
 from bot.services.alerts.audience import Audience, AudienceResolver, Recipients, ResidentsOf
-from bot.services.alerts.status import AlertStatus
-from bot.services.alerts.views import alert_buttons, alert_text, all_clear_text, title
+from bot.services.alerts.rules import (
+    ANSWER_RANK,
+    MAX_DETAILS,
+    MAX_NOTE,
+    SENDER_ROLES,
+    PlaceGroup,
+    effective_answer,
+    group_by_place,
+    message_key,
+    moves_forward,
+    round_of,
+)
+from bot.services.alerts.views import (
+    answer_notice_fields,
+    broadcast_reply,
+    escalation_reply,
+    follow_buttons,
+    system_raised_fields,
+)
 from bot.services.people import PeopleService, PlaceService
 from models.alerts import ALERT_TEMPLATES, EVACUATION_TEMPLATES, Alert, AlertRecipient
+from models.outbox import OutboxMessage
 from models.people import Identity, Person
 
 if TYPE_CHECKING:
     from bot.core.i18n import Translator
     from bot.delivery.notifier import Notifier
 
-SENDER_ROLES = ("manager",)
-MAX_DETAILS = 1000
 ID_CHUNK = 500
+RECENT_CLOSED = 3
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def message_key(alert_id: int, tag: str, person_id: int, identity_id: int) -> str:
-    """The once-only key of one alert message to one identity ("r0" first send, "r2" second
-    re-push, "c" the all-clear)."""
-    return f"alert:{alert_id}:{tag}:{person_id}:{identity_id}"
 
 
 @dataclass
@@ -53,8 +64,22 @@ class Preview:
     reachable: int
 
 
-class AlertService(AlertAnswers, AlertStatus):
-    """Emergency broadcasts and their acknowledgement."""
+@dataclass
+class AlertCounts:
+    """Where an alert stands, in people: on its list, reachable in chat, with a message
+    delivered, who answered (received / safe / need help) and who has not."""
+
+    recipients: int = 0
+    sent: int = 0
+    delivered: int = 0
+    acknowledged: int = 0
+    safe: int = 0
+    help: int = 0
+    pending: int = 0
+
+
+class AlertService:
+    """Emergency broadcasts: sending, the recipients' answers, the follow-up and the close."""
 
     def __init__(
         self,
@@ -79,6 +104,22 @@ class AlertService(AlertAnswers, AlertStatus):
         """Raise PermissionDenied unless the person may send alerts."""
         if not self.can_send(person):
             raise PermissionDenied()
+
+    async def managers_of(self, alert: Alert) -> list[Person]:
+        """Who follows an alert: its sender and every manager (admins included)."""
+        people = await self.people.with_role("manager")
+        if alert.created_by_id and all(p.id != alert.created_by_id for p in people):
+            sender = await Person.get_or_none(id=alert.created_by_id, active=True)
+            people = [sender, *people] if sender else people
+        return people
+
+    async def escalation_targets(self, alert: Alert) -> list[Person]:
+        """The alert's sender; every manager when a system raised it (or the sender left)."""
+        if alert.created_by_id:
+            sender = await Person.get_or_none(id=alert.created_by_id, active=True)
+            if sender is not None:
+                return [sender]
+        return await self.people.with_role("manager")
 
     # --- creating and sending --------------------------------------------------------------------
 
@@ -140,14 +181,13 @@ class AlertService(AlertAnswers, AlertStatus):
         )
         queued = await self.fan_out(notifier, alert)
         if sender is None:
+            t = notifier.translator
             for manager in await self.people.with_role("manager"):
                 await notifier.push(
                     manager,
                     "alerts.raised_by_system",
                     priority=PRIORITY_EMERGENCY,
-                    number=alert.id,
-                    source=alert.source,
-                    title=title(notifier.translator, manager.locale, alert.template),
+                    **system_raised_fields(t, manager, alert),
                 )
         return alert, queued
 
@@ -189,17 +229,11 @@ class AlertService(AlertAnswers, AlertStatus):
         idents = await _identities([p.id for p in people])
         replies: dict[str | None, Reply] = {}
         out: list[Outgoing] = []
-        round_no = int(tag[1:]) if tag.startswith("r") else 0
+        round_no = round_of(tag)
         for person in sorted(people, key=lambda p: (p.locale or "", p.id)):
             reply = replies.get(person.locale)
             if reply is None:
-                if tag == "c":
-                    reply = Reply(all_clear_text(t, person.locale, alert))
-                else:
-                    text = alert_text(
-                        t, person.locale, alert, round_no=round_no, rounds=self.repush_max
-                    )
-                    reply = Reply(text, alert_buttons(t, person.locale, alert))
+                reply = broadcast_reply(t, person.locale, alert, tag, round_no, self.repush_max)
                 replies[person.locale] = reply
             for ident in idents.get(person.id, []):
                 out.append(
@@ -212,7 +246,166 @@ class AlertService(AlertAnswers, AlertStatus):
                 )
         return out
 
-    # --- closing -----------------------------------------------------------------------------
+    # --- answers ---------------------------------------------------------------------------------
+
+    async def respond(
+        self, notifier: Notifier, alert_id: int, person: Person, answer: str
+    ) -> tuple[Alert, AlertRecipient, bool]:
+        """Record "received", "safe" or "help"; a call for help reaches the managers at once.
+        Returns the alert, the recipient and whether anything changed."""
+        alert, rec = await self._recipient(alert_id, person)
+        if answer not in ANSWER_RANK or answer == "pending":
+            raise ServiceError("errors.unknown_button")
+        answer = effective_answer(answer, alert.evacuation)
+        if alert.status != "open":
+            raise InvalidState("alerts.already_closed", number=alert.id)
+        previous = rec.status
+        if not moves_forward(previous, answer):
+            return alert, rec, False
+        rec.status, rec.responded_at = answer, datetime.now(UTC)
+        await rec.save(update_fields=["status", "responded_at"])
+        if answer == "help" or previous == "help":
+            key = "alerts.help_notice" if answer == "help" else "alerts.safe_after_help"
+            await self._tell_managers(notifier, alert, rec, person, key)
+        return alert, rec, True
+
+    async def help_note(
+        self, notifier: Notifier, alert_id: int, person: Person, text: str
+    ) -> AlertRecipient:
+        """Forward what a person in need of help says (where exactly, what happened)."""
+        alert, rec = await self._recipient(alert_id, person)
+        if rec.status != "help":
+            raise InvalidState("alerts.help_note_late")
+        rec.note = text.strip()[:MAX_NOTE]
+        await rec.save(update_fields=["note"])
+        await self._tell_managers(notifier, alert, rec, person, "alerts.help_note_notice")
+        return rec
+
+    async def _recipient(self, alert_id: int, person: Person) -> tuple[Alert, AlertRecipient]:
+        alert = await Alert.get_or_none(id=alert_id)
+        if alert is None:
+            raise NotFound("alerts.unknown", number=alert_id)
+        rec = await AlertRecipient.get_or_none(alert_id=alert.id, person_id=person.id)
+        if rec is None:
+            raise NotFound("alerts.not_recipient", number=alert_id)
+        return alert, rec
+
+    async def _tell_managers(
+        self, notifier: Notifier, alert: Alert, rec: AlertRecipient, person: Person, key: str
+    ) -> None:
+        t = notifier.translator
+        for manager in await self.managers_of(alert):
+            if manager.id == person.id:
+                continue
+            place = await self.audience.place_label(rec.place, manager.locale)
+            await notifier.push(
+                manager,
+                key,
+                priority=PRIORITY_REPLY,
+                buttons=follow_buttons(t, manager.locale, alert),
+                **answer_notice_fields(t, manager, alert, rec, person, place),
+            )
+
+    # --- following -------------------------------------------------------------------------------
+
+    async def get(self, alert_id: int, viewer: Person) -> Alert:
+        """An alert by number, for those who may follow alerts."""
+        self.require_sender(viewer)
+        alert = await Alert.get_or_none(id=alert_id)
+        if alert is None:
+            raise NotFound("alerts.unknown", number=alert_id)
+        return alert
+
+    async def list_alerts(self, viewer: Person) -> list[Alert]:
+        """Open alerts, newest first, then the last few closed ones."""
+        self.require_sender(viewer)
+        opened = await Alert.filter(status="open").order_by("-id").limit(20)
+        closed = await Alert.filter(status="closed").order_by("-id").limit(RECENT_CLOSED)
+        return [*opened, *closed]
+
+    async def counts(self, alert: Alert) -> AlertCounts:
+        """Live counts of an alert."""
+        c = AlertCounts()
+        statuses = await AlertRecipient.filter(alert_id=alert.id).values_list("status", flat=True)
+        c.recipients = len(statuses)
+        c.pending = sum(1 for s in statuses if s == "pending")
+        c.acknowledged = c.recipients - c.pending
+        c.safe = sum(1 for s in statuses if s == "safe")
+        c.help = sum(1 for s in statuses if s == "help")
+        queued, delivered = set(), set()
+        rows = await OutboxMessage.filter(
+            idempotency_key__startswith=f"alert:{alert.id}:r"
+        ).values_list("idempotency_key", "status")
+        for key, status in rows:
+            person = str(key).split(":")[3]
+            queued.add(person)
+            if status == "sent":
+                delivered.add(person)
+        c.sent, c.delivered = len(queued), len(delivered)
+        return c
+
+    async def pending_by_place(self, alert_id: int, viewer: Person) -> list[PlaceGroup]:
+        """Who has not answered yet, grouped by building (unknown place last)."""
+        alert = await self.get(alert_id, viewer)
+        return await self._pending_groups(alert)
+
+    async def _pending_groups(self, alert: Alert) -> list[PlaceGroup]:
+        recs = await AlertRecipient.filter(alert_id=alert.id, status="pending").prefetch_related(
+            "person"
+        )
+        return group_by_place((rec.place, rec.person) for rec in recs)
+
+    async def place_labels(self, groups: list[PlaceGroup], locale: str | None) -> dict[str, str]:
+        """Each group's place in words in `locale` ("" when unknown)."""
+        return {g.place: await self.audience.place_label(g.place, locale) for g in groups}
+
+    async def follow_up(self, notifier: Notifier, now: datetime | None = None) -> int:
+        """Re-push due alerts to those who have not answered (up to the configured number of
+        times, one interval apart); one interval after the last, the sender gets the list of
+        those still silent by building. Returns the number of messages queued."""
+        now = now or datetime.now(UTC)
+        queued = 0
+        due = await Alert.filter(status="open", fanout_done=True, next_repush_at__lte=now)
+        for alert in due:
+            queued += await self._follow_up_one(notifier, alert, now)
+        return queued
+
+    async def _follow_up_one(self, notifier: Notifier, alert: Alert, now: datetime) -> int:
+        pending_ids = await AlertRecipient.filter(alert_id=alert.id, status="pending").values_list(
+            "person_id", flat=True
+        )
+        if alert.repush_round < self.repush_max and pending_ids:
+            round_no = alert.repush_round + 1
+            taken = await Alert.filter(id=alert.id, repush_round=alert.repush_round).update(
+                repush_round=round_no, next_repush_at=now + self.repush_interval
+            )
+            if not taken:  # another instance did this round
+                return 0
+            alert.repush_round = round_no
+            people = await Person.filter(id__in=list(pending_ids), active=True)
+            messages = await self.messages(notifier.translator, alert, people, f"r{round_no}")
+            return await notifier.enqueue(messages)
+        if not pending_ids:  # everyone answered: nothing more to do
+            await Alert.filter(id=alert.id).update(next_repush_at=None)
+            return 0
+        taken = await Alert.filter(id=alert.id, escalated_at=None, status="open").update(
+            escalated_at=now, next_repush_at=None
+        )
+        if not taken:
+            return 0
+        groups = await self._pending_groups(alert)
+        sent = 0
+        for manager in await self.escalation_targets(alert):
+            labels = await self.place_labels(groups, manager.locale)
+            reply = escalation_reply(notifier.translator, manager.locale, alert, groups, labels)
+            for ident in await Identity.filter(person_id=manager.id):
+                await notifier.send(
+                    Address(ident.platform, ident.chat_id), reply, PRIORITY_EMERGENCY
+                )
+                sent += 1
+        return sent
+
+    # --- closing ---------------------------------------------------------------------------------
 
     async def close(
         self, notifier: Notifier, alert_id: int, person: Person, text: str | None
@@ -240,14 +433,6 @@ class AlertService(AlertAnswers, AlertStatus):
         )
         return alert, queued
 
-    async def get(self, alert_id: int, viewer: Person) -> Alert:
-        """An alert by number, for those who may follow alerts."""
-        self.require_sender(viewer)
-        alert = await Alert.get_or_none(id=alert_id)
-        if alert is None:
-            raise NotFound("alerts.unknown", number=alert_id)
-        return alert
-
 
 async def _identities(person_ids: list[int]) -> dict[int, list[Identity]]:
     """Identities by person, in chunks (large audiences)."""
@@ -269,4 +454,4 @@ async def _reachable(person_ids: list[int]) -> int:
     return len(reachable)
 
 
-__all__ = ["AlertService", "Audience", "Preview", "Recipients", "message_key"]
+__all__ = ["AlertCounts", "AlertService", "Audience", "Preview", "Recipients", "message_key"]

@@ -1,4 +1,6 @@
-"""Schedule rules of inspection rounds, turned into APScheduler cron triggers.
+"""The rules of inspection rounds that need no database: who may walk and manage rounds,
+readings (parsing, the allowed range), what a problem needs, and the schedule rules, turned
+into APScheduler cron triggers.
 
 `daily HH:MM`, `weekly mon[,thu…] HH:MM` (or 1-7, Monday = 1), `monthly D HH:MM` (a day past
 the month's end means its last day: 31 → 30 April, 28/29 February) or `cron <5 fields>`
@@ -8,6 +10,7 @@ the month's end means its last day: 31 → 30 April, 28/29 February) or `cron <5
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +19,49 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.errors import ServiceError
+from models.inspections import InspectionItem
 
+ROUND_ROLES = ("worker", "manager")
+ADMIN_ROLES = ("manager",)
+MAX_NOTE = 500
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(.*?)\s*$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # months that have at least 29 / 30 days (February only sometimes / never)
 _MONTHS_WITH = {29: "1,3-12", 30: "1,3-12"}
+
+
+def utc(now: datetime | None) -> datetime:
+    """`now` in UTC (the current moment when None)."""
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def parse_reading(text: str, unit: str | None = None) -> float:
+    """A typed reading: "0.35", "0,35", "０.３５", "0.35 MPa" (the item's unit may follow)."""
+    clean = unicodedata.normalize("NFKC", text or "").replace(",", ".")
+    found = _NUMBER.match(clean)
+    if not found or (found[2] and found[2].lower() != (unit or "").lower()):
+        raise ServiceError("inspections.not_a_number", text=(text or "")[:30])
+    return float(found[1])
+
+
+def in_range(item: InspectionItem, value: float) -> bool:
+    """Whether a reading lies within the item's allowed range (bounds included)."""
+    if item.min_value is not None and value < item.min_value:
+        return False
+    return item.max_value is None or value <= item.max_value
+
+
+def check_answer(item: InspectionItem, ok: bool, note: str, photo_ids: list[int],
+                 video_ids: list[int] | None = None, voice_ids: list[int] | None = None) -> None:
+    """A problem needs a few words or a file (photo, video, voice note), and a photo or a
+    video when the item asks for visual proof."""
+    if ok:
+        return
+    if item.photo_required and not (photo_ids or video_ids):
+        raise ServiceError("inspections.photo_required")
+    if not note.strip() and not (photo_ids or video_ids or voice_ids):
+        raise ServiceError("inspections.need_something")
 
 
 def _time(text: str, rule: str) -> tuple[int, int]:

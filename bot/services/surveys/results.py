@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tortoise.functions import Count
 
-from models.surveys import Survey, SurveyAnswer, SurveyRecipient
-
-if TYPE_CHECKING:
-    from bot.services.surveys.service import SurveyService
-    from models.surveys import SurveyQuestion
+from models.surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyRecipient
 
 LATEST_TEXTS = 5
 
@@ -73,9 +68,10 @@ class SurveySpanSummary:
 
 
 class SurveyResults:
-    """Counting survey answers (mixed into SurveyService)."""
+    """The read side of surveys: responses, per-question results and the digest's summary,
+    all counted in SQL."""
 
-    async def responses(self: SurveyService, survey_ids: list[int]) -> dict[int, Responses]:
+    async def responses(self, survey_ids: list[int]) -> dict[int, Responses]:
         """Responses per survey, counted in SQL."""
         out = {sid: Responses() for sid in survey_ids}
         if not survey_ids:
@@ -99,9 +95,9 @@ class SurveyResults:
             out[row["survey_id"]].partial = row["n"]
         return out
 
-    async def stats(self: SurveyService, survey: Survey) -> SurveyStats:
+    async def stats(self, survey: Survey) -> SurveyStats:
         """Per question: counts, the 1–5 distribution and average, the latest texts."""
-        questions = await self.questions(survey)
+        questions = await SurveyQuestion.filter(survey_id=survey.id).order_by("position")
         by_id = {q.id: QuestionStats(q) for q in questions}
         grouped = (
             await SurveyAnswer.filter(question_id__in=list(by_id))
@@ -142,9 +138,7 @@ class SurveyResults:
         responses = (await self.responses([survey.id]))[survey.id]
         return SurveyStats(survey, responses, [by_id[q.id] for q in questions])
 
-    async def survey_summary(
-        self: SurveyService, start: datetime, end: datetime
-    ) -> SurveySpanSummary:
+    async def survey_summary(self, start: datetime, end: datetime) -> SurveySpanSummary:
         """Surveys sent (opened) and closed in [start, end), each with its response rate —
         what the managers' digest shows for that span."""
         sent = await Survey.filter(opened_at__gte=start, opened_at__lt=end).order_by("id")

@@ -1,17 +1,21 @@
 """Opinion collection (意见征集): managers schedule short surveys, people answer them in chat.
 
-The parts: this module (who may do what, creating and scheduling, answering one question at a
-time), `surveys_delivery` (the scheduled fan-out, the one reminder, closing at `closes_at`) and
-`surveys_results` (counts, averages, the digest's summary). Answers are stored as they come,
-so a restart mid-survey loses nothing; the next question is always the first unanswered one.
+The life of a survey is this class: who may do what, creating and scheduling, the scheduled
+fan-out, the one reminder, closing at `closes_at`, and answering one question at a time. The
+rules that need no database are `rules`, how messages read is `views`, and the read side
+(counts, averages, the digest's summary) is `results.SurveyResults`. Answers are stored as they
+come, so a restart mid-survey loses nothing; the next question is always the first unanswered
+one. Every delivery step is claimed with a conditional UPDATE (a survey scheduled → open, each
+recipient's `reminded_at`), and every message has a once-only outbox key, so two instances
+never send a message twice and a run interrupted by a restart is simply run again.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -19,10 +23,24 @@ from tortoise.transactions import in_transaction
 
 from bot.config import Settings
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.core.types import Address, Reply
+from bot.delivery.notifier import PRIORITY_BULK, Outgoing
 from bot.services.alerts import Audience, AudienceResolver, ResidentsOf
 from bot.services.people import PlaceService
-from bot.services.surveys.delivery import SurveyDelivery
-from bot.services.surveys.results import SurveyResults
+from bot.services.surveys import rules
+from bot.services.surveys.results import SurveyResults, SurveySpanSummary
+from bot.services.surveys.rules import (
+    MANAGER_ROLES,
+    MAX_ANSWER,
+    MAX_QUESTIONS,
+    add_month,
+    check_prompt,
+    check_send_at,
+    check_title,
+    message_key,
+)
+from bot.services.surveys.rules import now_utc as _now
+from bot.services.surveys.views import invitation_reply, reminder_reply
 from models.people import Identity, Person
 from models.surveys import (
     QUESTION_KINDS,
@@ -33,21 +51,10 @@ from models.surveys import (
     SurveyRecipient,
 )
 
-MANAGER_ROLES = ("manager",)  # admins hold every role
-MAX_QUESTIONS = 5
-MAX_TITLE = 100
-MAX_PROMPT = 300
-MAX_ANSWER = 500
-MAX_AHEAD = timedelta(days=90)
-PAST_GRACE = timedelta(minutes=1)
-MORNING = (9, 0)
-_WHEN = re.compile(
-    r"^(?:(?:(?P<y>\d{4})[-/.])?(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\s*)?(?P<H>\d{1,2}):(?P<M>\d{2})$"
-)
+if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+CHUNK = 500
 
 
 @dataclass
@@ -69,13 +76,19 @@ class Progress:
     total: int
 
 
-class SurveyService(SurveyDelivery, SurveyResults):
-    """Surveys: scheduling (managers), answering (recipients), results (managers, the author)."""
+class SurveyService:
+    """Surveys: scheduling (managers), delivery, answering (recipients); results through
+    `results`."""
 
     def __init__(
-        self, settings: Settings, places: PlaceService, residents_of: ResidentsOf | None = None
+        self,
+        settings: Settings,
+        places: PlaceService,
+        residents_of: ResidentsOf | None = None,
+        results: SurveyResults | None = None,
     ):
         self.settings = settings
+        self.results = results or SurveyResults()
         self.tz = ZoneInfo(settings.timezone)
         self.audience = AudienceResolver(places, residents_of)
         self.remind_after = timedelta(hours=settings.survey_remind_hours)
@@ -134,62 +147,14 @@ class SurveyService(SurveyDelivery, SurveyResults):
         )
         return Preview(audience, len(people), len(reachable))
 
-    def check_title(self, title: str) -> str:
-        """The title, trimmed, or a ServiceError saying what is wrong."""
-        title = " ".join(title.split())
-        if not title:
-            raise ServiceError("survey.title_empty")
-        if len(title) > MAX_TITLE:
-            raise ServiceError("survey.title_too_long", limit=MAX_TITLE)
-        return title
-
-    def check_prompt(self, prompt: str) -> str:
-        """A question's wording, trimmed, or a ServiceError saying what is wrong."""
-        prompt = prompt.strip()
-        if not prompt:
-            raise ServiceError("survey.prompt_empty")
-        if len(prompt) > MAX_PROMPT:
-            raise ServiceError("survey.prompt_too_long", limit=MAX_PROMPT)
-        return prompt
-
     def tomorrow_morning(self, now: datetime | None = None) -> datetime:
         """Tomorrow 09:00 in the deployment's time zone (as UTC)."""
-        local = (now or _now()).astimezone(self.tz) + timedelta(days=1)
-        at = local.replace(hour=MORNING[0], minute=MORNING[1], second=0, microsecond=0)
-        return at.astimezone(UTC)
+        return rules.tomorrow_morning(self.tz, now)
 
     def parse_when(self, text: str, now: datetime | None = None) -> datetime:
         """A typed time in HOUQIN_TIMEZONE ("2026-12-01 14:00", "12-01 14:00", "12月1日 14:00",
         "14:00": today, or tomorrow once passed) as UTC; in the future, at most 90 days on."""
-        now = now or _now()
-        text = unicodedata.normalize("NFKC", text).strip()
-        text = text.replace("年", "-").replace("月", "-").replace("日", " ").replace("号", " ")
-        text = re.sub(r"\s+", " ", text.replace("点", ":")).strip()
-        match = _WHEN.match(text)
-        if match is None:
-            raise ServiceError("survey.when_unknown")
-        local_now = now.astimezone(self.tz)
-        year = int(match["y"] or local_now.year)
-        month = int(match["m"] or local_now.month)
-        day = int(match["d"] or local_now.day)
-        try:
-            at = datetime(year, month, day, int(match["H"]), int(match["M"]), tzinfo=self.tz)
-        except ValueError:
-            raise ServiceError("survey.when_unknown") from None
-        if match["m"] is None and at < local_now:
-            at += timedelta(days=1)
-        elif match["y"] is None and at < local_now - timedelta(days=1):
-            at = at.replace(year=year + 1)
-        return self.check_send_at(at.astimezone(UTC), now)
-
-    def check_send_at(self, send_at: datetime, now: datetime | None = None) -> datetime:
-        """A send time not in the past and at most 90 days ahead."""
-        now = now or _now()
-        if send_at < now - PAST_GRACE:
-            raise ServiceError("survey.when_past")
-        if send_at > now + MAX_AHEAD:
-            raise ServiceError("survey.when_too_far", days=MAX_AHEAD.days)
-        return send_at
+        return rules.parse_when(text, self.tz, now)
 
     async def create(
         self,
@@ -206,16 +171,16 @@ class SurveyService(SurveyDelivery, SurveyResults):
         """Validate and store a scheduled survey with its questions ((kind, prompt) pairs);
         `repeat="monthly"` sends it again every month."""
         self.require_manager(author)
-        title = self.check_title(title)
+        title = check_title(title)
         if not 1 <= len(questions) <= MAX_QUESTIONS:
             raise ServiceError("survey.question_count", limit=MAX_QUESTIONS)
         checked = []
         for kind, prompt in questions:
             if kind not in QUESTION_KINDS:
                 raise ServiceError("survey.kind_unknown")
-            checked.append((kind, self.check_prompt(prompt)))
+            checked.append((kind, check_prompt(prompt)))
         audience = await self.audience.validate(audience)
-        send_at = self.check_send_at(send_at, now)
+        send_at = check_send_at(send_at, now)
         if closes_at is not None and closes_at <= send_at:
             raise ServiceError("survey.closes_before_send")
         if repeat not in REPEATS:
@@ -250,6 +215,162 @@ class SurveyService(SurveyDelivery, SurveyResults):
             raise InvalidState("survey.already_closed", number=survey.id)
         await survey.refresh_from_db()
         return survey
+
+    async def survey_summary(self, start: datetime, end: datetime) -> SurveySpanSummary:
+        """Surveys sent and closed in [start, end) with their response rates (the digest asks
+        the service; `results` counts)."""
+        return await self.results.survey_summary(start, end)
+
+    # --- delivery ------------------------------------------------------------------------------
+
+    async def tick(self, notifier: Notifier, now: datetime | None = None) -> int:
+        """Everything due at `now`: send, remind, close; returns the messages queued."""
+        now = now or _now()
+        queued = await self.send_due(notifier, now)
+        queued += await self.remind_due(notifier, now)
+        await self.close_due(now)
+        return queued
+
+    async def send_due(self, notifier: Notifier, now: datetime | None = None) -> int:
+        """Open the surveys whose time has come and fan them out (and finish fan-outs a restart
+        interrupted); returns the messages queued."""
+        now = now or _now()
+        due = await Survey.filter(state="scheduled", send_at__lte=now).order_by("id")
+        for survey in due:
+            await Survey.filter(id=survey.id, state="scheduled").update(state="open", opened_at=now)
+        queued = 0
+        for survey in await Survey.filter(state="open", fanout_done=False).order_by("id"):
+            queued += await self.fan_out(notifier, survey, now)
+        return queued
+
+    async def fan_out(
+        self, notifier: Notifier, survey: Survey, now: datetime | None = None
+    ) -> int:
+        """Record the recipients and queue the invitations; safe to run again."""
+        now = now or _now()
+        found = await self.audience.resolve(Audience(survey.audience_kind, survey.audience_value))
+        await SurveyRecipient.bulk_create(
+            [SurveyRecipient(survey_id=survey.id, person_id=p.id) for p in found.people],
+            batch_size=CHUNK,
+            ignore_conflicts=True,
+        )
+        count = await SurveyQuestion.filter(survey_id=survey.id).count()
+        author = await Person.get_or_none(id=survey.author_id) if survey.author_id else None
+        t, by = notifier.translator, author.name if author else "-"
+        queued = await notifier.enqueue(
+            await _messages(
+                survey, found.people, "i",
+                lambda person: invitation_reply(t, person.locale, survey, count, by),
+            )
+        )
+        await SurveyRecipient.filter(survey_id=survey.id, pushed_at__isnull=True).update(
+            pushed_at=now
+        )
+        total = await SurveyRecipient.filter(survey_id=survey.id).count()
+        opened = survey.opened_at or now
+        won = await Survey.filter(id=survey.id, fanout_done=False).update(
+            fanout_done=True, recipients_total=total, remind_at=opened + self.remind_after
+        )
+        if won and survey.repeat == "monthly":
+            await self.next_issue(survey, now)
+        later = survey.send_at > survey.created_at + timedelta(minutes=1)
+        if won and author is not None and later:  # "send now" is answered in the chat instead
+            await notifier.push(
+                author, "survey.sent_to_author", priority=PRIORITY_BULK,
+                number=survey.id, title=survey.title, people=total,
+            )
+        return queued
+
+    async def next_issue(self, survey: Survey, now: datetime) -> Survey | None:
+        """For a monthly survey that just went out: close the issue before it and schedule the
+        next one (same questions and audience, a month later); once only (`previous` is
+        unique). Closing that scheduled issue ends the series."""
+        if survey.previous_id:
+            await Survey.filter(id=survey.previous_id, state="open").update(
+                state="closed", closed_at=now
+            )
+        send_at = add_month(survey.send_at, self.tz)
+        closes_at = survey.closes_at + (send_at - survey.send_at) if survey.closes_at else None
+        try:
+            async with in_transaction():
+                upcoming = await Survey.create(
+                    title=survey.title, author_id=survey.author_id,
+                    audience_kind=survey.audience_kind, audience_value=survey.audience_value,
+                    send_at=send_at, closes_at=closes_at, repeat=survey.repeat,
+                    previous_id=survey.id,
+                )
+                for q in await SurveyQuestion.filter(survey_id=survey.id).order_by("position"):
+                    await SurveyQuestion.create(
+                        survey=upcoming, position=q.position, kind=q.kind, prompt=q.prompt
+                    )
+        except IntegrityError:  # another instance scheduled it
+            return None
+        return upcoming
+
+    async def remind_due(
+        self, notifier: Notifier, now: datetime | None = None
+    ) -> int:
+        """The one reminder to those who have not finished, once its time has come."""
+        now = now or _now()
+        queued = 0
+        due = await Survey.filter(
+            state="open", fanout_done=True, reminder_sent=False, remind_at__lte=now
+        ).order_by("id")
+        for survey in due:
+            queued += await self.send_reminder(notifier, survey, now)
+        return queued
+
+    async def send_reminder(
+        self, notifier: Notifier, survey: Survey, now: datetime | None = None
+    ) -> int:
+        """Remind each non-respondent once: each recipient is claimed by setting reminded_at
+        where it is still empty, so no instance (and no second run) reminds anyone twice."""
+        now = now or _now()
+        pending = await SurveyRecipient.filter(
+            survey_id=survey.id, completed_at__isnull=True, reminded_at__isnull=True
+        ).order_by("id")
+        claimed: list[int] = []
+        for recipient in pending:
+            won = await SurveyRecipient.filter(
+                id=recipient.id, completed_at__isnull=True, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if won:
+                claimed.append(recipient.person_id)
+        people = await Person.filter(id__in=claimed, active=True)
+        answered = await _answered_counts(survey.id, claimed)
+        count = await SurveyQuestion.filter(survey_id=survey.id).count()
+        t = notifier.translator
+        queued = await notifier.enqueue(
+            await _messages(
+                survey, people, "rm",
+                lambda person: reminder_reply(
+                    t, person.locale, survey, count, answered.get(person.id, 0)
+                ),
+            )
+        )
+        await Survey.filter(id=survey.id).update(reminder_sent=True)
+        return queued
+
+    async def remind_now(
+        self, notifier: Notifier, survey_id: int, person: Person | None,
+        now: datetime | None = None,
+    ) -> int:
+        """Send the one reminder now instead of at its time (managers and the author)."""
+        survey = await self.get(survey_id, person)
+        if survey.state != "open" or not survey.fanout_done:
+            raise InvalidState("survey.not_open", number=survey.id)
+        if survey.reminder_sent:
+            raise InvalidState("survey.reminder_done", number=survey.id)
+        now = now or _now()
+        await Survey.filter(id=survey.id).update(remind_at=now)
+        return await self.send_reminder(notifier, survey, now)
+
+    async def close_due(self, now: datetime | None = None) -> int:
+        """Close the open surveys whose closing time has passed; returns how many."""
+        now = now or _now()
+        return await Survey.filter(state="open", closes_at__lte=now).update(
+            state="closed", closed_at=now
+        )
 
     # --- answering -----------------------------------------------------------------------------
 
@@ -308,6 +429,35 @@ class SurveyService(SurveyDelivery, SurveyResults):
                 completed_at=now or _now()
             )
         return after
+
+
+async def _answered_counts(survey_id: int, person_ids: list[int]) -> dict[int, int]:
+    """Person id -> how many questions of the survey they answered."""
+    rows = await SurveyAnswer.filter(
+        recipient__survey_id=survey_id, recipient__person_id__in=person_ids
+    ).values_list("recipient__person_id", flat=True)
+    out: dict[int, int] = {}
+    for pid in rows:
+        out[int(pid)] = out.get(int(pid), 0) + 1
+    return out
+
+
+async def _messages(
+    survey: Survey, people: list[Person], tag: str, reply_of: Callable[[Person], Reply]
+) -> list[Outgoing]:
+    """One message per identity of each person, in their language, with a once-only key."""
+    out: list[Outgoing] = []
+    ids = [p.id for p in people]
+    idents: dict[int, list[Identity]] = {}
+    for start in range(0, len(ids), CHUNK):
+        for ident in await Identity.filter(person_id__in=ids[start : start + CHUNK]).order_by("id"):
+            idents.setdefault(ident.person_id, []).append(ident)
+    for person in people:
+        reply = reply_of(person)
+        for ident in idents.get(person.id, []):
+            key = message_key(survey.id, tag, person.id, ident.id)
+            out.append(Outgoing(Address(ident.platform, ident.chat_id), reply, PRIORITY_BULK, key))
+    return out
 
 
 __all__ = ["MAX_ANSWER", "MAX_QUESTIONS", "Preview", "Progress", "SurveyService"]
