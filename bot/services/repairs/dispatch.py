@@ -16,7 +16,7 @@ from bot.services.repairs.escalation import SlaTracker, schedule
 from bot.services.repairs.sla import SlaPolicy
 from bot.services.repairs.ticket_media import forward, ticket_media
 from bot.services.repairs.tickets import RepairService
-from bot.services.repairs.views import job_buttons, job_text
+from bot.services.repairs.views import job_buttons, job_text, manage_button, no_worker_notice
 from models.audit import AuditLog
 from models.dispatch import DueTask, Job
 from models.people import Person
@@ -88,7 +88,7 @@ class DispatchService:
             if first:
                 await announce.tell_all(
                     await self.duty.managers_on_duty(), "dispatch.new_deferred",
-                    [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
+                    manage_button(ticket), PRIORITY_STAFF_ALERT,
                     number=ticket.number, place=place, when=start,
                     description=ticket.description[:200],
                 )
@@ -115,15 +115,9 @@ class DispatchService:
         waiting = await live_jobs(ticket.id, role="primary", status="offered")
         if not waiting and ticket.status == "assigned":  # nobody holds an offer any more
             await self.repairs.transition(ticket, "submitted", None)
-        names = "、".join(j.worker.name for j in waiting)
-        await announce.tell_all(
-            await self.duty.managers_on_duty(), "dispatch.no_worker",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
-            number=ticket.number, place=place,
-            category=text(f"category.{ticket.category}"),
-            urgency=text(f"urgency.{ticket.urgency}"),
-            waiting=text("dispatch.waiting_on", names=names) if names else "",
-        )
+        notice = no_worker_notice(ticket, place, [j.worker.name for j in waiting])
+        await announce.tell_all(await self.duty.managers_on_duty(), notice.key, notice.buttons,
+                                PRIORITY_STAFF_ALERT, **notice.fields)
         await AuditLog.create(action="dispatch.no_worker", target=ticket.number,
                               detail={"waiting": [j.worker_id for j in waiting]})  # type: ignore
 

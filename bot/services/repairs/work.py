@@ -19,7 +19,7 @@ from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.materials import MaterialLine, MaterialUsageService
 from bot.services.repairs.offers import OfferService
 from bot.services.repairs.ticket_media import RESULT_KINDS, forward, ticket_media
-from bot.services.repairs.views import STAGE_CODES
+from bot.services.repairs.views import STAGE_CODES, manage_button
 from models.audit import AuditLog
 from models.dispatch import STAGES, Job
 from models.people import Person
@@ -213,7 +213,7 @@ class WorkService:
         people = [*await duty.zone_leads(await place_zone(place)), *await duty.managers_on_duty()]
         await self.dispatch.announcer(notifier).tell_all(
             people, "dispatch.cant_fix_alert",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
+            manage_button(ticket), PRIORITY_STAFF_ALERT,
             skip=[person.id], number=ticket.number, place=place, worker=person.name,
             reason=reason,
         )
