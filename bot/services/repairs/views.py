@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.core.payloads import Payload, PayloadError, payload
 from bot.core.types import Button
-from bot.delivery.announce import ButtonSpec, text
+from bot.delivery.announce import ButtonSpec, Text, text
 from bot.services.assets import TrimmedPayload
 from bot.services.repairs.dispatch_queries import JobView
 
@@ -25,6 +25,8 @@ Translate = Callable[..., str]
 STAGE_CODES = {"w": "on_the_way", "a": "arrived", "p": "in_progress"}
 NEXT_STAGE = {"accepted": "w", "on_the_way": "a", "arrived": "p"}
 DECLINE_REASONS = ("busy", "far", "skill", "off")
+CAPTIONS = {"photo": "dispatch.photo_caption", "media": "dispatch.media_caption",
+            "result": "dispatch.result_caption"}
 MAX_ID = 2_147_483_647
 LONGEST_NUMBER = "R-20261203-99999"
 
@@ -126,6 +128,27 @@ def followup_buttons(followup_id: int, scores: range) -> list[list[ButtonSpec]]:
     stars = [(text("followup.btn_star", n=n), FollowUpTap("r", followup_id, n).pack())
              for n in scores]
     return [stars, [(text("followup.btn_not_fixed"), FollowUpTap("no", followup_id).pack())]]
+
+
+def urgency_text(urgency: str) -> Text:
+    """An urgency in the reader's words."""
+    return text(f"urgency.{urgency}")
+
+
+def stage_key(stage: str) -> str:
+    """What the reporter and followers are told when the worker reaches `stage`."""
+    return f"dispatch.rep_{stage}"
+
+
+def closed_key(kind: str) -> str:
+    """What the reporter and followers are told when a manager closes the ticket as `kind`."""
+    return f"manage.rep_closed_{kind}"
+
+
+def caption(kind: str, number: str) -> Text:
+    """The caption of forwarded files: the reporter's photos or recordings (to the worker),
+    or the result (to the reporter)."""
+    return text(CAPTIONS[kind], number=number)
 
 
 def no_worker_notice(ticket: Ticket, place: Place, waiting: list[str]) -> Notice:
