@@ -17,8 +17,8 @@ from models.places import Place
 from models.repairs import OPEN_STATUSES, Ticket, TicketEvent
 
 if TYPE_CHECKING:
-    from bot.delivery.announce import FollowUpService
     from bot.delivery.notifier import Notifier
+    from bot.services.repairs import FollowUpService
 
 
 def check_reportable(asset: Asset | None, place: Place) -> None:
