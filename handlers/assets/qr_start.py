@@ -41,7 +41,7 @@ async def start_from_scan(ctx: Context, param: str) -> None:
 @router.action(QrTap.prefix)
 async def qr_action(ctx: Context) -> None:
     """The "report a repair" offer after an unknown or retired code: the normal report."""
-    QrTap.parse(ctx.action_args)
+    QrTap.parse(ctx.action_args)  # its one choice: the normal report
     if ctx.conv.active:
         await ctx.finish()
     await report(ctx)
