@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.assets import MANUAL_STATUSES, VIEW_ROLES
+from bot.services.assets import MANUAL_STATUSES, VIEW_ROLES, AssetTap
 from handlers.assets.views import asset_status, card_buttons, card_text
 from handlers.render import rows
 
@@ -31,21 +31,23 @@ async def show_card(ctx: Context, code: str, edit: bool = False) -> None:
     await ctx.reply(card_text(ctx, card), card_buttons(ctx, card), edit=edit)
 
 
-@router.action("as")
+@router.action(AssetTap.prefix)
 async def asset_action(ctx: Context) -> None:
     """Card buttons: v=view, m=move, s=status menu, st=set status, d=dispose."""
     assert ctx.person is not None
-    verb, asset_id, value = ([*ctx.action_args, "", "", ""])[:3]
-    asset = await ctx.services.assets.by_id(asset_id)
+    tap = AssetTap.parse(ctx.action_args)
+    verb = tap.verb
+    asset = await ctx.services.assets.by_id(tap.asset_id)
     if verb == "v":
         await show_card(ctx, asset.code)
     elif verb == "s":
         await ctx.services.assets.card(asset.code, ctx.person)  # staff check before the menu
-        buttons = [ctx.act(asset_status(ctx, s), "as", "st", asset.id, s) for s in MANUAL_STATUSES]
+        buttons = [ctx.button(asset_status(ctx, s), AssetTap("st", asset.id, s))
+                   for s in MANUAL_STATUSES]
         await ctx.reply(ctx.t("assets.pick_status", code=asset.code), rows(buttons, 2))
     elif verb == "st":
-        await ctx.services.assets.set_status(ctx.person, asset.code, value)
-        await ctx.say("assets.status_set", code=asset.code, status=asset_status(ctx, value))
+        await ctx.services.assets.set_status(ctx.person, asset.code, tap.status)
+        await ctx.say("assets.status_set", code=asset.code, status=asset_status(ctx, tap.status))
         await show_card(ctx, asset.code)
     elif verb in ("m", "d"):
         await _begin_edit(ctx, verb, asset.code)

@@ -11,6 +11,7 @@ from bot.services.assets import (
     EDIT_ROLES,
     MaintenanceService,
     MeterMaintenance,
+    PlanTap,
     fmt,
     is_known_unit,
     parse_every,
@@ -83,7 +84,8 @@ async def pm_command(ctx: Context) -> None:
             lines.append(ctx.t("maintenance.plan_line", id=plan.id, name=plan.name,
                                target=_target(ctx, plan), every=_every(ctx, plan),
                                next=plan.next_due.isoformat(), lead=plan.lead_days))
-        buttons.append([ctx.act(ctx.t("maintenance.btn_stop", id=plan.id), "pm", "x", plan.id)])
+        buttons.append([ctx.button(ctx.t("maintenance.btn_stop", id=plan.id),
+                                   PlanTap("x", plan.id))])
     await ctx.reply("\n".join(lines), buttons)
 
 
@@ -111,13 +113,13 @@ async def _add(ctx: Context, service: MaintenanceService, args: list[str]) -> No
                   next=plan.next_due.isoformat(), lead=plan.lead_days)
 
 
-@router.action("pm")
+@router.action(PlanTap.prefix)
 async def pm_action(ctx: Context) -> None:
     """pm:x:<id> stops a plan."""
     assert ctx.person is not None
-    verb, plan_id = ([*ctx.action_args, "", ""])[:2]
-    if verb != "x":
+    tap = PlanTap.parse(ctx.action_args)
+    if tap.verb != "x":
         await ctx.say("errors.unknown_button")
         return
-    plan = await MaintenanceService(ctx.services).stop_plan(ctx.person, plan_id)
+    plan = await MaintenanceService(ctx.services).stop_plan(ctx.person, tap.plan_id)
     await ctx.say("maintenance.stopped", id=plan.id, name=plan.name)

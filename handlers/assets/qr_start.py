@@ -7,6 +7,7 @@ from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.qr_links import decode_param
 from bot.core.router import Router
+from bot.services.assets import AssetTap, QrTap
 from handlers.repairs.report import advance, report
 from handlers.repairs.report_draft import FLOW
 
@@ -21,7 +22,7 @@ async def start_from_scan(ctx: Context, param: str) -> None:
     try:
         place, asset = await ctx.services.assets.scanned(scan.kind, scan.code)
     except ServiceError as err:
-        offer = [[ctx.act(ctx.t("qr.btn_report"), "qr", "report")]]
+        offer = [[ctx.button(ctx.t("qr.btn_report"), QrTap())]]
         await ctx.reply(ctx.t(err.key, **err.fields), offer)
         return
     await ctx.begin(FLOW, "category", place_id=place.id, asset_id=asset.id if asset else None,
@@ -31,15 +32,16 @@ async def start_from_scan(ctx: Context, param: str) -> None:
     else:
         buttons = []
         if ctx.person.has_role("worker", "manager", "dorm_admin", "storekeeper"):
-            buttons = [[ctx.act(ctx.t("assets.btn_card"), "as", "v", asset.id)]]
+            buttons = [[ctx.button(ctx.t("assets.btn_card"), AssetTap("v", asset.id))]]
         await ctx.say("qr.asset_intro", buttons, asset=asset.display(ctx.locale),
                       code=asset.code, place=place.display(ctx.locale))
     await advance(ctx)
 
 
-@router.action("qr")
+@router.action(QrTap.prefix)
 async def qr_action(ctx: Context) -> None:
     """The "report a repair" offer after an unknown or retired code: the normal report."""
+    QrTap.parse(ctx.action_args)  # its one choice: the normal report
     if ctx.conv.active:
         await ctx.finish()
     await report(ctx)

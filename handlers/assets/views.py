@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.types import Button
-from bot.services.assets import AssetCard
-from bot.services.repairs import CATEGORIES
+from bot.services.assets import AssetCard, AssetTap
+from bot.services.repairs import CATEGORIES, TicketTap
 from handlers.render import category_label, local_time, status_label
 from models.assets import AssetEvent
 
@@ -66,9 +66,9 @@ def card_text(ctx: Context, card: AssetCard) -> str:
 def card_buttons(ctx: Context, card: AssetCard) -> list[list[Button]]:
     """Manager actions (move, status, dispose) and the open tickets' view buttons."""
     asset = card.asset
-    buttons = [[ctx.act(t.number, "tk", "v", t.number)] for t in card.tickets[:2]]
+    buttons = [[ctx.button(t.number, TicketTap("v", t.number))] for t in card.tickets[:2]]
     if card.may_edit and asset.status != "disposed":
-        buttons.append([ctx.act(ctx.t("assets.btn_move"), "as", "m", asset.id),
-                        ctx.act(ctx.t("assets.btn_status"), "as", "s", asset.id)])
-        buttons.append([ctx.act(ctx.t("assets.btn_dispose"), "as", "d", asset.id)])
+        buttons.append([ctx.button(ctx.t("assets.btn_move"), AssetTap("m", asset.id)),
+                        ctx.button(ctx.t("assets.btn_status"), AssetTap("s", asset.id))])
+        buttons.append([ctx.button(ctx.t("assets.btn_dispose"), AssetTap("d", asset.id))])
     return buttons

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.services.energy import (
-    ACTION,
     OUTCOMES,
+    AnomalyTap,
     Decision,
     anomaly_text,
     decide,
@@ -24,6 +24,7 @@ from handlers.render import local_time
 
 router = Router()
 MARK = {"leak": "💧", "spike": "⚡"}
+MAX_ANOMALY_ID = 10**9  # ids of up to 9 digits, as the buttons have always been checked
 
 
 @router.command("energy", "shuidian", roles=("worker", "manager"), in_flow=True,
@@ -51,8 +52,8 @@ async def energy_command(ctx: Context) -> None:
             state=state,
         ))
         if anomaly.state == "open":
-            buttons.append([ctx.act(f"#{anomaly.id} {anomaly.meter.code}", ACTION, "v",
-                                    anomaly.id)])
+            buttons.append([ctx.button(f"#{anomaly.id} {anomaly.meter.code}",
+                                       AnomalyTap("v", anomaly.id))])
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()
 
@@ -69,19 +70,20 @@ async def _show(ctx: Context, anomaly_id: int) -> None:
     await ctx.reply(text, buttons, image=image)
 
 
-@router.action(ACTION)
+@router.action(AnomalyTap.prefix)
 async def energy_action(ctx: Context) -> None:
     """Record the pressed decision on the anomaly and say what happened."""
     assert ctx.person is not None
-    verb, arg = ([*ctx.action_args, "", ""])[:2]
-    if (verb not in OUTCOMES and verb != "v") or not arg.isdigit() or len(arg) > 9:
+    tap = AnomalyTap.parse(ctx.action_args)
+    verb, anomaly_id = tap.verb, tap.anomaly_id
+    if (verb not in OUTCOMES and verb != "v") or not 0 <= anomaly_id < MAX_ANOMALY_ID:
         await ctx.say("errors.unknown_button")
         return
     if verb == "v":
-        await _show(ctx, int(arg))
+        await _show(ctx, anomaly_id)
         return
     energy = ctx.services.energy
-    decision = await decide(energy, ctx.notifier, int(arg), ctx.person, OUTCOMES[verb],
+    decision = await decide(energy, ctx.notifier, anomaly_id, ctx.person, OUTCOMES[verb],
                             ctx.locale)
     await ctx.reply(_answer(ctx, decision))
     if decision.new_ticket is not None:  # a repair like any other: dispatch it

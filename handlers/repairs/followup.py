@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
+from bot.services.repairs import FollowUpTap
 
 router = Router()
 COMMENT_FLOW = "fucomment"
 
 
-@router.action("fu")
+@router.action(FollowUpTap.prefix)
 async def followup_action(ctx: Context) -> None:
     """Buttons: r:<id>:<1-5> rate, no:<id> not fixed, c:<id> add a comment."""
     assert ctx.person is not None
-    verb, fu_id, extra = ([*ctx.action_args, "", "", ""])[:3]
+    tap = FollowUpTap.parse(ctx.action_args)
+    verb, fu_id = tap.verb, tap.followup_id
     followup = ctx.services.followup
     if verb == "r":
-        fu = await followup.rate(ctx.notifier, fu_id, ctx.person, extra)
+        fu = await followup.rate(ctx.notifier, fu_id, ctx.person, tap.score)
         await ctx.reply(ctx.t("followup.thanks", stars="★" * (fu.score or 0)), edit=True)
         await _ask_comment(ctx, fu.id)
     elif verb == "no":
@@ -30,12 +32,12 @@ async def followup_action(ctx: Context) -> None:
         await ctx.say("errors.unknown_button")
 
 
-async def _ask_comment(ctx: Context, fu_id: int | str) -> None:
+async def _ask_comment(ctx: Context, fu_id: int) -> None:
     if ctx.conv.active:  # mid-way through something else: a button for later instead
         await ctx.say("followup.comment_later",
-                      [[ctx.act(ctx.t("followup.btn_comment"), "fu", "c", fu_id)]])
+                      [[ctx.button(ctx.t("followup.btn_comment"), FollowUpTap("c", fu_id))]])
         return
-    await ctx.begin(COMMENT_FLOW, "text", fu_id=int(fu_id))
+    await ctx.begin(COMMENT_FLOW, "text", fu_id=fu_id)
     await ask_comment(ctx)
 
 

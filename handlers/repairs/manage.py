@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.repairs import CLOSE_KINDS, OpenFilter, OpenTicket
+from bot.services.assets import AssetLinkTap
+from bot.services.repairs import (
+    CLOSE_KINDS,
+    ManageTap,
+    OpenFilter,
+    OpenTap,
+    OpenTicket,
+    TicketTap,
+    fits,
+)
 from handlers.render import category_label, local_time, status_label, urgency_label
 from models.repairs import OPEN_STATUSES, URGENCIES
 
@@ -62,11 +71,11 @@ async def show_open(ctx: Context, wanted: OpenFilter, edit: bool = True) -> None
     assert ctx.person is not None
     items = await ctx.services.manage.open_tickets(ctx.person, wanted)
     is_manager = ctx.person.has_role("manager")
-    filters = [ctx.act(ctx.t("manage.btn_overdue"), "op", "o"),
-               ctx.act(status_label(ctx, "submitted"), "op", "s", "submitted"),
-               ctx.act(ctx.t("manage.btn_all"), "op", "a")]
-    zones = [ctx.act(z, "op", "z", z) for z in await ctx.services.manage.zones()
-             if len(f"op:z:{z}".encode()) <= 64][:4]
+    filters = [ctx.button(ctx.t("manage.btn_overdue"), OpenTap("o")),
+               ctx.button(status_label(ctx, "submitted"), OpenTap("s", "submitted")),
+               ctx.button(ctx.t("manage.btn_all"), OpenTap("a"))]
+    zones = [ctx.button(z, OpenTap("z", z)) for z in await ctx.services.manage.zones()
+             if fits(OpenTap("z", z))][:4]
     filter_rows = [filters, zones] if zones else [filters]
     if not items:
         await ctx.reply(ctx.t("manage.no_open"), filter_rows, edit=edit)
@@ -74,17 +83,18 @@ async def show_open(ctx: Context, wanted: OpenFilter, edit: bool = True) -> None
     title = ctx.t("manage.open_title", count=len(items))
     lines = [title, *(_line(ctx, item) for item in items)]
     buttons = [
-        [ctx.act(item.ticket.number, "mg", "v", item.ticket.id) if is_manager
-         else ctx.act(item.ticket.number, "tk", "v", item.ticket.number)]
+        [ctx.button(item.ticket.number, ManageTap("v", item.ticket.id)) if is_manager
+         else ctx.button(item.ticket.number, TicketTap("v", item.ticket.number))]
         for item in items[:10]
     ]
     await ctx.reply("\n".join(lines), [*buttons, *filter_rows], edit=edit)
 
 
-@router.action("op")
+@router.action(OpenTap.prefix)
 async def open_filter(ctx: Context) -> None:
     """Filter buttons of /open: o overdue, s:<status>, z:<zone>, a all."""
-    verb, value = ([*ctx.action_args, "", ""])[:2]
+    tap = OpenTap.parse(ctx.action_args)
+    verb, value = tap.verb, tap.value
     wanted = {"o": OpenFilter(overdue=True), "s": OpenFilter(status=value or None),
               "z": OpenFilter(zone=value or None), "a": OpenFilter()}.get(verb)
     if wanted is None:
@@ -93,7 +103,7 @@ async def open_filter(ctx: Context) -> None:
     await show_open(ctx, wanted)
 
 
-async def show_card(ctx: Context, ticket_id: str, edit: bool = True) -> None:
+async def show_card(ctx: Context, ticket_id: int, edit: bool = True) -> None:
     """The manager's ticket card with its tools."""
     assert ctx.person is not None
     item = await ctx.services.manage.ticket(ctx.person, ticket_id)
@@ -108,26 +118,27 @@ async def show_card(ctx: Context, ticket_id: str, edit: bool = True) -> None:
         overdue=ctx.t("dispatch.card_overdue") if item.overdue else "",
     )
     tid = ticket.id
-    buttons = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+    buttons = [[ctx.button(ctx.t("tickets.btn_view"), TicketTap("v", ticket.number))]]
     if ticket.status in OPEN_STATUSES:
         buttons = [
-            [ctx.act(ctx.t("manage.btn_reassign"), "mg", "ra", tid),
-             ctx.act(ctx.t("manage.btn_urgency"), "mg", "u", tid)],
-            [ctx.act(ctx.t("manage.btn_duplicate"), "mg", "cd", tid),
-             ctx.act(ctx.t("manage.btn_invalid"), "mg", "ci", tid)],
+            [ctx.button(ctx.t("manage.btn_reassign"), ManageTap("ra", tid)),
+             ctx.button(ctx.t("manage.btn_urgency"), ManageTap("u", tid))],
+            [ctx.button(ctx.t("manage.btn_duplicate"), ManageTap("cd", tid)),
+             ctx.button(ctx.t("manage.btn_invalid"), ManageTap("ci", tid))],
             *buttons,
         ]
         if await ctx.services.assets.at_place(item.place.id):
-            buttons.append([ctx.act(ctx.t("assets.btn_link"), "at", "p", tid)])
+            buttons.append([ctx.button(ctx.t("assets.btn_link"), AssetLinkTap("p", tid))])
     await ctx.reply(text, buttons, edit=edit and bool(ctx.incoming.callback))
 
 
-@router.action("mg")
+@router.action(ManageTap.prefix)
 async def manage_action(ctx: Context) -> None:
     """Manager buttons: v card, ra reassign list, rw reassign to, u urgency list, us set urgency,
     cd/ci close as duplicate/invalid, zl toggle zone lead."""
     assert ctx.person is not None
-    verb, first, second = ([*ctx.action_args, "", "", ""])[:3]
+    tap = ManageTap.parse(ctx.action_args)
+    verb, first, second = tap.verb, tap.target, tap.value
     manage = ctx.services.manage
     if verb == "v":
         await show_card(ctx, first, edit=False)
@@ -136,16 +147,17 @@ async def manage_action(ctx: Context) -> None:
         if not choices:
             await ctx.say("manage.no_workers")
             return
-        buttons = [[ctx.act(ctx.t(
+        buttons = [[ctx.button(ctx.t(
             "manage.worker_choice", name=w.person.name, load=w.load,
             duty=ctx.t("manage.on_duty" if w.on_duty else "manage.off_duty"),
-        ), "mg", "rw", first, w.person.id)] for w in choices[:8]]
+        ), ManageTap("rw", first, str(w.person.id)))] for w in choices[:8]]
         await ctx.reply(ctx.t("manage.reassign_to"), buttons, edit=True)
     elif verb == "rw":
         worker = await manage.reassign(ctx.notifier, ctx.person, first, second)
         await ctx.reply(ctx.t("manage.reassigned", name=worker.name), edit=True)
     elif verb == "u":
-        buttons = [[ctx.act(urgency_label(ctx, u), "mg", "us", first, u) for u in URGENCIES]]
+        buttons = [[ctx.button(urgency_label(ctx, u), ManageTap("us", first, u))
+                    for u in URGENCIES]]
         await ctx.reply(ctx.t("manage.urgency_pick"), buttons, edit=True)
     elif verb == "us":
         ticket = await manage.change_urgency(ctx.notifier, ctx.person, first, second)
@@ -161,7 +173,7 @@ async def manage_action(ctx: Context) -> None:
         await ctx.say("errors.unknown_button")
 
 
-async def _start_close(ctx: Context, ticket_id: str, kind: str) -> None:
+async def _start_close(ctx: Context, ticket_id: int, kind: str) -> None:
     assert ctx.person is not None
     item = await ctx.services.manage.ticket(ctx.person, ticket_id)
     if item.ticket.status not in OPEN_STATUSES:
@@ -220,7 +232,7 @@ async def workers(ctx: Context) -> None:
             skills="、".join(category_label(ctx, s) for s in w.person.skills or []) or "-",
             lead=ctx.t("manage.lead_mark") if w.zone_lead else "",
         ))
-    buttons = [[ctx.act(ctx.t("manage.btn_lead", name=w.person.name), "mg", "zl", w.person.id)]
-               for w in infos[:10] if w.person.zone]
+    buttons = [[ctx.button(ctx.t("manage.btn_lead", name=w.person.name),
+                           ManageTap("zl", w.person.id))] for w in infos[:10] if w.person.zone]
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()

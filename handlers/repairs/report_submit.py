@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
+from bot.services.repairs import TicketTap
 from handlers.media_intake import draft_media_ids, take_sent_media
 from handlers.render import category_label, urgency_label
 from handlers.repairs.dispatch_views import dispatch_note
@@ -100,7 +101,7 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
     )
     await ctx.finish()
     outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
-    view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+    view = [[ctx.button(ctx.t("tickets.btn_view"), TicketTap("v", ticket.number))]]
     submitted = ctx.t("report.submitted", number=ticket.number)
     await ctx.reply(f"{submitted}\n{dispatch_note(ctx, outcome)}", view, edit=True)
 
@@ -130,7 +131,7 @@ async def duplicate(ctx: Context) -> None:
     if ctx.choice == "follow":
         ticket = await ctx.services.repairs.follow(ctx.conv.data["duplicate_id"], ctx.person)
         await ctx.finish()
-        view = [[ctx.act(ctx.t("tickets.btn_view"), "tk", "v", ticket.number)]]
+        view = [[ctx.button(ctx.t("tickets.btn_view"), TicketTap("v", ticket.number))]]
         await ctx.reply(ctx.t("report.followed", number=ticket.number), view, edit=True)
     elif ctx.choice == "new":
         await _submit(ctx, allow_duplicate=True)

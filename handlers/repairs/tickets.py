@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
+from bot.services.repairs import TicketTap
 from handlers.media_intake import draft_media_ids, take_sent_media
 from handlers.render import category_label, local_time, media_lines, status_label, urgency_label
 from handlers.repairs.report_draft import take_photos
@@ -33,16 +34,17 @@ async def my_tickets(ctx: Context) -> None:
                 category=category_label(ctx, ticket.category),
             )
         )
-        buttons.append([ctx.act(ticket.number, "tk", "v", ticket.number)])
+        buttons.append([ctx.button(ticket.number, TicketTap("v", ticket.number))])
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()
 
 
-@router.action("tk")
+@router.action(TicketTap.prefix)
 async def ticket_action(ctx: Context) -> None:
     """Ticket buttons: v=view, n=add note, c=ask to cancel, cy=cancel confirmed."""
     assert ctx.person is not None
-    verb, number = ([*ctx.action_args, "", ""])[:2]
+    tap = TicketTap.parse(ctx.action_args)
+    verb, number = tap.verb, tap.number
     if verb == "v":
         await show_ticket(ctx, number)
     elif verb == "n":
@@ -59,8 +61,8 @@ async def ticket_action(ctx: Context) -> None:
     elif verb == "c":
         buttons = [
             [
-                ctx.act(ctx.t("tickets.btn_cancel_yes"), "tk", "cy", number),
-                ctx.act(ctx.t("tickets.btn_keep"), "tk", "v", number),
+                ctx.button(ctx.t("tickets.btn_cancel_yes"), TicketTap("cy", number)),
+                ctx.button(ctx.t("tickets.btn_keep"), TicketTap("v", number)),
             ]
         ]
         await ctx.reply(ctx.t("tickets.cancel_confirm", number=number), buttons, edit=True)
@@ -109,8 +111,8 @@ async def show_ticket(ctx: Context, number: str) -> None:
     if detail.is_reporter and ticket.status in OPEN_STATUSES:
         buttons.append(
             [
-                ctx.act(ctx.t("tickets.btn_note"), "tk", "n", ticket.number),
-                ctx.act(ctx.t("tickets.btn_cancel"), "tk", "c", ticket.number),
+                ctx.button(ctx.t("tickets.btn_note"), TicketTap("n", ticket.number)),
+                ctx.button(ctx.t("tickets.btn_cancel"), TicketTap("c", ticket.number)),
             ]
         )
     await ctx.reply(text, buttons, edit=bool(ctx.incoming.callback))

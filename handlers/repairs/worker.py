@@ -6,8 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.context import Context
+from bot.core.errors import NotFound
+from bot.core.payloads import BadPayload
 from bot.core.router import Router
-from bot.services.repairs import DECLINE_REASONS, JobView, decline_buttons, job_buttons, job_text
+from bot.services.repairs import (
+    DECLINE_REASONS,
+    DutyTap,
+    JobTap,
+    JobView,
+    decline_buttons,
+    job_buttons,
+    job_text,
+)
 from handlers.render import category_label, local_time, status_label
 from handlers.repairs.worker_flows import (
     start_cant_fix,
@@ -58,7 +68,8 @@ async def _show_duty(ctx: Context, edit: bool = False) -> None:
     if state.zone_lead:
         lines.append(ctx.t("dispatch.duty_zone_lead", zone=state.zone or "-"))
     toggle = ("dispatch.btn_duty_off", "off") if state.on_duty else ("dispatch.btn_duty_on", "on")
-    await ctx.reply("\n".join(lines), [[ctx.act(ctx.t(toggle[0]), "du", toggle[1])]], edit=edit)
+    await ctx.reply("\n".join(lines), [[ctx.button(ctx.t(toggle[0]), DutyTap(toggle[1]))]],
+                    edit=edit)
 
 
 async def _set_duty(ctx: Context, on: bool) -> None:
@@ -74,18 +85,18 @@ async def _set_duty(ctx: Context, on: bool) -> None:
             await ctx.say("dispatch.duty_waiting_sent", count=sent)
 
 
-@router.action("du")
+@router.action(DutyTap.prefix)
 async def duty_button(ctx: Context) -> None:
     """The duty on/off button."""
     assert ctx.person is not None
     if not ctx.person.has_role("worker", "manager"):
         await ctx.say("errors.not_allowed")
         return
-    word = ctx.action_args[0] if ctx.action_args else ""
-    if word not in ("on", "off"):
+    state = DutyTap.parse(ctx.action_args).state
+    if state not in ("on", "off"):
         await ctx.say("errors.unknown_button")
         return
-    await _set_duty(ctx, word == "on")
+    await _set_duty(ctx, state == "on")
 
 
 @router.command("jobs", roles=("worker",), in_flow=True, help_key="dispatch.cmd_jobs", order=22)
@@ -110,17 +121,21 @@ async def jobs(ctx: Context) -> None:
             mark=("🔁 " if view.job.priority else "")
             + ("⚠️ " if due and due < datetime.now(UTC) else ""),
         ))
-    buttons = [[ctx.act(v.ticket.number, "jb", "v", v.job.id)] for v in views[:10]]
+    buttons = [[ctx.button(v.ticket.number, JobTap("v", v.job.id))] for v in views[:10]]
     await ctx.reply("\n".join(lines), buttons)
     await ctx.reprompt()
 
 
-@router.action("jb")
+@router.action(JobTap.prefix)
 async def job_action(ctx: Context) -> None:
     """Job buttons: a accept, d decline, dr decline with reason, v view, s stage, f done,
     np need parts, nh need help, x can't fix."""
     assert ctx.person is not None
-    verb, job_id, extra = ([*ctx.action_args, "", "", ""])[:3]
+    try:
+        tap = JobTap.parse(ctx.action_args)
+    except BadPayload:  # as before typed payloads: a job id that is no number names no job
+        raise NotFound("dispatch.job_unknown") from None
+    verb, job_id, extra = tap.verb, tap.job_id, tap.extra
     services = ctx.services
     if verb == "a":
         job = await services.offers.accept(ctx.notifier, job_id, ctx.person)
@@ -148,7 +163,7 @@ async def job_action(ctx: Context) -> None:
         await ctx.say("errors.unknown_button")
 
 
-async def _decline(ctx: Context, job_id: str, code: str) -> None:
+async def _decline(ctx: Context, job_id: int, code: str) -> None:
     assert ctx.person is not None
     if code == "other":
         await start_decline_other(ctx, job_id)

@@ -43,7 +43,7 @@ async def _finally(ctx: Context, work: Callable[[], Awaitable[None]]) -> None:
 
 # --- done: photos, note, materials -------------------------------------------------------------
 
-async def start_done(ctx: Context, job_id: str) -> None:
+async def start_done(ctx: Context, job_id: int) -> None:
     """Finish a job: ask for the result photos first."""
     assert ctx.person is not None
     job, ticket = await ctx.services.work.active(job_id, ctx.person)
@@ -169,7 +169,7 @@ async def got_materials(ctx: Context) -> None:
 
 # --- need parts, can't fix, decline with another reason ----------------------------------------
 
-async def start_parts(ctx: Context, job_id: str) -> None:
+async def start_parts(ctx: Context, job_id: int) -> None:
     """Ask which parts are needed (or skip)."""
     assert ctx.person is not None
     job, ticket = await ctx.services.work.active(job_id, ctx.person)
@@ -206,7 +206,7 @@ async def got_parts(ctx: Context) -> None:
     await _finally(ctx, work)
 
 
-async def start_cant_fix(ctx: Context, job_id: str) -> None:
+async def start_cant_fix(ctx: Context, job_id: int) -> None:
     """Ask why the job cannot be done."""
     assert ctx.person is not None
     job, ticket = await ctx.services.work.active(job_id, ctx.person)
@@ -242,7 +242,7 @@ async def got_fail_reason(ctx: Context) -> None:
     await _finally(ctx, work)
 
 
-async def start_decline_other(ctx: Context, job_id: str) -> None:
+async def start_decline_other(ctx: Context, job_id: int) -> None:
     """Decline with a typed reason."""
     assert ctx.person is not None
     job, ticket = await ctx.services.offers.check(job_id, ctx.person)

@@ -22,16 +22,22 @@ from bot.services.assets.service import (
     AssetCard,
     AssetService,
 )
+from bot.services.assets.views import AssetLinkTap, AssetTap, PlanTap, QrTap, TrimmedPayload
 
 __all__ = [
     "EDIT_ROLES",
     "MANUAL_STATUSES",
     "VIEW_ROLES",
     "AssetCard",
+    "AssetLinkTap",
     "AssetService",
+    "AssetTap",
     "AssetsDigest",
     "MaintenanceService",
     "MeterMaintenance",
+    "PlanTap",
+    "QrTap",
+    "TrimmedPayload",
     "check_asset_repeat",
     "check_reportable",
     "collect_labels",

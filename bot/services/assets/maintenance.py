@@ -17,10 +17,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import NotFound, ServiceError, require_role
-from bot.delivery.announce import text
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.assets.maintenance_meter import MeterMaintenance
 from bot.services.assets.service import EDIT_ROLES
+from bot.services.assets.views import card_button
 from models.assets import Asset
 from models.maintenance import MaintenancePlan, MaintenanceRun, WarrantyReminder
 from models.people import Person
@@ -205,7 +205,7 @@ class MaintenanceService:
             place = await Place.get(id=asset.place_id)  # type: ignore[attr-defined]
             await announce.tell_all(
                 managers, "maintenance.warranty_ending",
-                [[(text("assets.btn_card"), f"as:v:{asset.id}")]], PRIORITY_STAFF_ALERT,
+                card_button(asset), PRIORITY_STAFF_ALERT,
                 asset=asset, code=asset.code, place=place,
                 date=asset.warranty_end.isoformat(),  # type: ignore[union-attr]
                 days=(asset.warranty_end - today).days,  # type: ignore[operator]

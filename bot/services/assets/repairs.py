@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.core.errors import InvalidState, ServiceError, require_role
-from bot.delivery.announce import text
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.assets.service import EDIT_ROLES, change_status
+from bot.services.assets.views import repeat_failure_buttons
 from models.assets import Asset, AssetRepeatFailure
 from models.dispatch import Job
 from models.people import Person
@@ -17,8 +17,8 @@ from models.places import Place
 from models.repairs import OPEN_STATUSES, Ticket, TicketEvent
 
 if TYPE_CHECKING:
-    from bot.delivery.announce import FollowUpService
     from bot.delivery.notifier import Notifier
+    from bot.services.repairs import FollowUpService
 
 
 def check_reportable(asset: Asset | None, place: Place) -> None:
@@ -96,8 +96,7 @@ async def check_asset_repeat(followup: FollowUpService, notifier: Notifier, tick
     dispatch = followup.dispatch
     await dispatch.announcer(notifier).tell_all(
         await dispatch.duty.managers_on_duty(), "assets.repeat_failure",
-        [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}"),
-          (text("assets.btn_card"), f"as:v:{asset.id}")]], PRIORITY_STAFF_ALERT,
+        repeat_failure_buttons(ticket, asset), PRIORITY_STAFF_ALERT,
         number=ticket.number, place=place, code=asset.code, asset=asset, count=count,
         days=days,
     )

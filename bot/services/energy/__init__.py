@@ -3,12 +3,9 @@
 The package's public face: other domains, handlers and the app import from here only."""
 
 from bot.services.energy.alerts import (
-    ACTION,
     OUTCOMES,
     Decision,
-    anomaly_text,
     decide,
-    decision_buttons,
 )
 from bot.services.energy.alerts import (
     chart as alerts_chart,
@@ -22,10 +19,11 @@ from bot.services.energy.csv_io import (
 from bot.services.energy.demo import seed_demo_energy
 from bot.services.energy.readings import RawReading, ReadingError, store, validate
 from bot.services.energy.service import EnergyService, detection_config
+from bot.services.energy.views import AnomalyTap, anomaly_text, decision_buttons
 
 __all__ = [
-    "ACTION",
     "OUTCOMES",
+    "AnomalyTap",
     "Decision",
     "EnergyService",
     "RawReading",

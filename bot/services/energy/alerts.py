@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.i18n import Translator
-from bot.core.types import Address, Button, Reply
+from bot.core.types import Address
 from bot.services.energy.chart import WINDOW_HOURS, render_window, window_end
 from bot.services.energy.service import EnergyService
+from bot.services.energy.views import alert_reply, anomaly_text, chart_labels
 from bot.services.fonts import cjk_font
 from models.audit import AuditLog
 from models.energy import Anomaly
@@ -24,7 +25,6 @@ from models.repairs import Ticket
 if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier
 
-ACTION = "en"
 OUTCOMES = {"t": "ticket", "f": "false_alarm"}
 CATEGORY = {"water": "plumbing", "electricity": "electrical"}
 PRIORITY = 3
@@ -45,56 +45,13 @@ class Decision:
         return self.ticket if self.decided and not self.linked_existing else None
 
 
-def number(value: float) -> str:
-    """A reading-sized figure: two decimals from 1 up, three below."""
-    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.3f}"
-
-
-def anomaly_fields(service: EnergyService, anomaly: Anomaly, locale: str | None
-                   ) -> dict[str, str | int]:
-    """The placeholders of an anomaly's texts, in `locale`."""
-    meter, details = anomaly.meter, anomaly.details or {}
-    cfg = service.cfg
-    return {
-        "number": anomaly.id, "meter": meter.code, "place": meter.place.display(locale),
-        "unit": meter.unit, "value": number(details.get("value", 0.0)),
-        "threshold": number(details.get("threshold", 0.0)),
-        "baseline": number(details.get("baseline", 0.0)), "hours": details.get("hours", 1),
-        "when": anomaly.observed_at.astimezone(service.tz).strftime("%m-%d %H:00"),
-        "day": anomaly.day.strftime("%m-%d"),
-        "night": f"{cfg.night_start:02d}:00–{cfg.night_end:02d}:00",
-    }
-
-
-def anomaly_text(translator: Translator, service: EnergyService, anomaly: Anomaly,
-                 locale: str | None) -> str:
-    """The alert's text for one reader."""
-    fields = anomaly_fields(service, anomaly, locale)
-    kind = anomaly.meter.kind
-    hint = translator(locale, f"energy.hint_{anomaly.kind}_{kind}")
-    return translator(locale, f"energy.alert_{anomaly.kind}", hint=hint, **fields)
-
-
-def decision_buttons(translator: Translator, anomaly_id: int, locale: str | None
-                     ) -> list[list[Button]]:
-    """"Create ticket" and "False alarm"."""
-    return [[Button(translator(locale, "energy.btn_ticket"), f"{ACTION}:t:{anomaly_id}"),
-             Button(translator(locale, "energy.btn_false_alarm"), f"{ACTION}:f:{anomaly_id}")]]
-
-
 async def chart(service: EnergyService, translator: Translator, anomaly: Anomaly,
                 locale: str | None, now: datetime) -> bytes:
     """The PNG of the meter's last 48 h around the anomaly."""
     end = window_end(anomaly.observed_at.astimezone(UTC), now.astimezone(UTC))
     series = await service.hourly(anomaly.meter, end - timedelta(hours=WINDOW_HOURS), end)
     label_locale = locale if cjk_font() or locale == "en" else "en"
-    meter = anomaly.meter
-    labels = {
-        "title": translator(label_locale, "energy.chart_title", meter=meter.code,
-                            hours=WINDOW_HOURS),
-        "unit": translator(label_locale, "energy.chart_unit", unit=meter.unit),
-        "threshold": translator(label_locale, "energy.chart_threshold"),
-    }
+    labels = chart_labels(translator, anomaly.meter, label_locale, WINDOW_HOURS)
     threshold = (anomaly.details or {}).get("threshold")
     return render_window(series, end, anomaly.observed_at.astimezone(UTC), threshold,
                          service.tz, labels)
@@ -120,11 +77,8 @@ async def notify_pending(service: EnergyService, notifier: Notifier,
 async def _send(service: EnergyService, notifier: Notifier, anomaly: Anomaly, person: Person,
                 now: datetime) -> int:
     translator = notifier.translator
-    reply = Reply(
-        text=anomaly_text(translator, service, anomaly, person.locale),
-        buttons=decision_buttons(translator, anomaly.id, person.locale),
-        image=await chart(service, translator, anomaly, person.locale, now),
-    )
+    image = await chart(service, translator, anomaly, person.locale, now)
+    reply = alert_reply(translator, service, anomaly, person.locale, image)
     identities = await Identity.filter(person_id=person.id)
     for ident in identities:
         await notifier.send(Address(ident.platform, ident.chat_id), reply, PRIORITY,

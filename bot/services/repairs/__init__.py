@@ -14,7 +14,19 @@ from bot.services.repairs.offers import OfferService
 from bot.services.repairs.report_text import ParsedReport, parse_report_text
 from bot.services.repairs.ticket_media import MediaCounts
 from bot.services.repairs.tickets import RepairService
-from bot.services.repairs.views import DECLINE_REASONS, decline_buttons, job_buttons, job_text
+from bot.services.repairs.views import (
+    DECLINE_REASONS,
+    DutyTap,
+    FollowUpTap,
+    JobTap,
+    ManageTap,
+    OpenTap,
+    TicketTap,
+    decline_buttons,
+    fits,
+    job_buttons,
+    job_text,
+)
 from bot.services.repairs.wiring import build_dispatch
 from bot.services.repairs.work import WorkService
 
@@ -27,19 +39,26 @@ __all__ = [
     "DispatchService",
     "DueWork",
     "DutyService",
+    "DutyTap",
     "FollowUpService",
+    "FollowUpTap",
+    "JobTap",
     "JobView",
     "ManageService",
+    "ManageTap",
     "MaterialUsageService",
     "MediaCounts",
     "OfferService",
     "OpenFilter",
+    "OpenTap",
     "OpenTicket",
     "ParsedReport",
     "RepairService",
+    "TicketTap",
     "WorkService",
     "build_dispatch",
     "decline_buttons",
+    "fits",
     "guess_category",
     "job_buttons",
     "job_text",

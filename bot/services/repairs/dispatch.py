@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.types import Button
-from bot.delivery.announce import Announcer, Translate, text
+from bot.delivery.announce import Announcer, Translate
 from bot.delivery.notifier import PRIORITY_OFFER, PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch_queries import assignee, job_view, live_jobs, ticket_photos
 from bot.services.repairs.duty import DutyService, place_zone
@@ -16,7 +16,13 @@ from bot.services.repairs.escalation import SlaTracker, schedule
 from bot.services.repairs.sla import SlaPolicy
 from bot.services.repairs.ticket_media import forward, ticket_media
 from bot.services.repairs.tickets import RepairService
-from bot.services.repairs.views import job_buttons, job_text
+from bot.services.repairs.views import (
+    caption,
+    job_buttons,
+    job_text,
+    manage_button,
+    no_worker_notice,
+)
 from models.audit import AuditLog
 from models.dispatch import DueTask, Job
 from models.people import Person
@@ -88,7 +94,7 @@ class DispatchService:
             if first:
                 await announce.tell_all(
                     await self.duty.managers_on_duty(), "dispatch.new_deferred",
-                    [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
+                    manage_button(ticket), PRIORITY_STAFF_ALERT,
                     number=ticket.number, place=place, when=start,
                     description=ticket.description[:200],
                 )
@@ -115,15 +121,9 @@ class DispatchService:
         waiting = await live_jobs(ticket.id, role="primary", status="offered")
         if not waiting and ticket.status == "assigned":  # nobody holds an offer any more
             await self.repairs.transition(ticket, "submitted", None)
-        names = "、".join(j.worker.name for j in waiting)
-        await announce.tell_all(
-            await self.duty.managers_on_duty(), "dispatch.no_worker",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
-            number=ticket.number, place=place,
-            category=text(f"category.{ticket.category}"),
-            urgency=text(f"urgency.{ticket.urgency}"),
-            waiting=text("dispatch.waiting_on", names=names) if names else "",
-        )
+        notice = no_worker_notice(ticket, place, [j.worker.name for j in waiting])
+        await announce.tell_all(await self.duty.managers_on_duty(), notice.key, notice.buttons,
+                                PRIORITY_STAFF_ALERT, **notice.fields)
         await AuditLog.create(action="dispatch.no_worker", target=ticket.number,
                               detail={"waiting": [j.worker_id for j in waiting]})  # type: ignore
 
@@ -153,12 +153,11 @@ class DispatchService:
             images = [Path(a.path).read_bytes() for a in await ticket_photos(view.ticket.id)
                       if Path(a.path).exists()]
             if images:
-                caption = text("dispatch.photo_caption", number=view.ticket.number)
-                await announce.photos(worker, images, caption)
+                await announce.photos(worker, images, caption("photo", view.ticket.number))
             recordings = await ticket_media(view.ticket.id, ("video", "voice"))
             if recordings:
-                caption = text("dispatch.media_caption", number=view.ticket.number)
-                await forward(announce, worker, recordings, caption, PRIORITY_OFFER)
+                await forward(announce, worker, recordings, caption("media", view.ticket.number),
+                              PRIORITY_OFFER)
         contact = self.policy.config.show_reporter_contact
 
         def render(t: Translate, locale: str | None) -> tuple[str, list[list[Button]]]:

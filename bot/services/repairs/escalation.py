@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.delivery.announce import Announcer, text
+from bot.delivery.announce import Announcer
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch_queries import assignee, live_jobs
 from bot.services.repairs.duty import DutyService, place_zone
 from bot.services.repairs.sla import SlaPolicy
+from bot.services.repairs.views import escalation_notice, reminder_notice
 from models.audit import AuditLog
 from models.dispatch import DueTask, TicketSla
 from models.places import Place
@@ -119,11 +120,9 @@ class SlaTracker:
         status = "offered" if phase == "response" else "accepted"
         jobs = await live_jobs(ticket.id, role="primary", status=status)
         for job in jobs:
-            await announce.tell(
-                job.worker, f"dispatch.remind_{phase}", [[(text("dispatch.btn_view"),
-                                                           f"jb:v:{job.id}")]],
-                PRIORITY_STAFF_ALERT, number=ticket.number, place=place, due=due,
-            )
+            notice = reminder_notice(phase, job, ticket, place, due)
+            await announce.tell(job.worker, notice.key, notice.buttons, PRIORITY_STAFF_ALERT,
+                                **notice.fields)
         return "reminded" if jobs else "nobody"
 
     async def _escalate(self, announce: Announcer, ticket: Ticket, place: Place, phase: str,
@@ -132,17 +131,10 @@ class SlaTracker:
         level = "lead" if leads else "manager"
         people = leads or await self.duty.managers_on_duty()
         worker = await assignee(ticket.id)
-        fields = {
-            "number": ticket.number, "place": place, "due": due,
-            "category": text(f"category.{ticket.category}"),
-            "status": text(f"status.{ticket.status}"),
-            "worker": worker.name if worker else text("dispatch.nobody_yet"),
-        }
         for person in people:
-            payload = f"mg:v:{ticket.id}" if person.has_role("manager") else f"tk:v:{ticket.number}"
-            await announce.tell(person, f"dispatch.escalate_{phase}",
-                                [[(text("dispatch.btn_view"), payload)]], PRIORITY_STAFF_ALERT,
-                                **fields)
+            notice = escalation_notice(phase, person, ticket, place, due, worker)
+            await announce.tell(person, notice.key, notice.buttons, PRIORITY_STAFF_ALERT,
+                                **notice.fields)
         kind = f"sla_{phase}_{level}"
         await TicketEvent.create(ticket_id=ticket.id, kind=kind,
                                  note=", ".join(p.name for p in people)[:500] or None)

@@ -8,11 +8,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
-from bot.delivery.announce import text
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch import DispatchService, clock
 from bot.services.repairs.dispatch_queries import last_done_job
 from bot.services.repairs.escalation import schedule
+from bot.services.repairs.views import (
+    followup_buttons,
+    job_button,
+    repeat_failure_notice,
+    ticket_button,
+)
 from models.dispatch import DueTask, Job
 from models.followup import FollowUp, RepeatFailure
 from models.people import Person
@@ -40,8 +45,7 @@ class FollowUpService:
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         fu = await FollowUp.create(ticket_id=ticket.id, worker=worker, asked_at=now, due_at=due)
         await schedule(ticket.id, "followup_close", due, ref_id=fu.id)
-        stars = [(text("followup.btn_star", n=n), f"fu:r:{fu.id}:{n}") for n in SCORES]
-        buttons = [stars, [(text("followup.btn_not_fixed"), f"fu:no:{fu.id}")]]
+        buttons = followup_buttons(fu.id, SCORES)
         reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         hours = int(self.config.followup_after.total_seconds() // 3600)
@@ -103,7 +107,7 @@ class FollowUpService:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         await self.dispatch.announcer(notifier).tell_all(
             await self.dispatch.duty.managers_on_duty(), "followup.low_rating",
-            [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}")]], PRIORITY_STAFF_ALERT,
+            ticket_button(ticket), PRIORITY_STAFF_ALERT,
             number=ticket.number, place=place, stars="★" * (fu.score or 0),
             worker=worker.name if worker else "-", comment=fu.comment or "-",
         )
@@ -158,7 +162,7 @@ class FollowUpService:
                                            finished_at=None)
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         await announce.tell(worker, "dispatch.reopened_worker",
-                            [[(text("dispatch.btn_view"), f"jb:v:{job.id}")]], PRIORITY_STAFF_ALERT,
+                            job_button(job), PRIORITY_STAFF_ALERT,
                             number=ticket.number, place=place)
         followers = [w for w in await self.dispatch.repairs.watchers(ticket) if w.id != person.id]
         await announce.tell_all(followers, "dispatch.rep_reopened", number=ticket.number,
@@ -217,10 +221,9 @@ class FollowUpService:
         )
         await TicketEvent.create(ticket_id=ticket.id, kind="repeat_failure", note=str(count))
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
+        notice = repeat_failure_notice(ticket, place, count, days)
         await self.dispatch.announcer(notifier).tell_all(
-            await self.dispatch.duty.managers_on_duty(), "followup.repeat_failure",
-            [[(text("dispatch.btn_view"), f"tk:v:{ticket.number}")]], PRIORITY_STAFF_ALERT,
-            number=ticket.number, place=place, category=text(f"category.{ticket.category}"),
-            count=count, days=days,
+            await self.dispatch.duty.managers_on_duty(), notice.key, notice.buttons,
+            PRIORITY_STAFF_ALERT, **notice.fields,
         )
         return flag

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
-from bot.delivery.announce import text
 from bot.services.repairs.dispatch import WORKING, DispatchService, clock
 from bot.services.repairs.dispatch_queries import assignee, live_jobs
 from bot.services.repairs.duty import WorkerInfo, place_zone
 from bot.services.repairs.tickets import STAFF_ROLES
+from bot.services.repairs.views import closed_key, urgency_text
 from models.audit import AuditLog
 from models.dispatch import TicketSla
 from models.people import Person
@@ -171,9 +171,9 @@ class ManageService:
         workers = [j.worker for j in await live_jobs(ticket.id)]
         announce = self.dispatch.announcer(notifier)
         await announce.tell_all(workers, "manage.urgency_changed_worker", number=ticket.number,
-                                urgency=text(f"urgency.{urgency}"))
+                                urgency=urgency_text(urgency))
         await self._tell_watchers(notifier, ticket, "manage.rep_urgency",
-                                  urgency=text(f"urgency.{urgency}"))
+                                  urgency=urgency_text(urgency))
         if ticket.status == "submitted" and not await live_jobs(ticket.id):
             await self.dispatch.dispatch(notifier, ticket, now)
         return ticket
@@ -201,7 +201,7 @@ class ManageService:
                 if person.id != original.reporter_id:  # type: ignore[attr-defined]
                     await TicketFollower.get_or_create(ticket_id=original.id, person=person)
         await self.dispatch.announcer(notifier).tell_all(
-            watchers, f"manage.rep_closed_{kind}", number=ticket.number, reason=reason,
+            watchers, closed_key(kind), number=ticket.number, reason=reason,
             original=original.number if original else "-",
         )
         return original

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState
-from bot.delivery.announce import text
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT
 from bot.services.repairs.dispatch import DispatchService, clock
 from bot.services.repairs.dispatch_queries import assignee, live_jobs, own_job
 from bot.services.repairs.duty import place_zone
+from bot.services.repairs.views import manage_button
 from models.audit import AuditLog
 from models.dispatch import DueTask, Job
 from models.people import Person
@@ -178,7 +178,7 @@ class OfferService:
         primary = await assignee(ticket.id)
         await announce.tell_all(
             await self.dispatch.duty.managers_on_duty(), "dispatch.no_helper",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
+            manage_button(ticket), PRIORITY_STAFF_ALERT,
             number=ticket.number, place=place, worker=primary.name if primary else "-",
         )
         if primary:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, ServiceError, require_role
-from bot.delivery.announce import text
 from bot.delivery.notifier import PRIORITY_DEFAULT, PRIORITY_STAFF_ALERT
 from bot.services.assets import check_asset_repeat
 from bot.services.repairs.dispatch import DispatchService, clock
@@ -19,7 +18,7 @@ from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.materials import MaterialLine, MaterialUsageService
 from bot.services.repairs.offers import OfferService
 from bot.services.repairs.ticket_media import RESULT_KINDS, forward, ticket_media
-from bot.services.repairs.views import STAGE_CODES
+from bot.services.repairs.views import STAGE_CODES, caption, manage_button, stage_key
 from models.audit import AuditLog
 from models.dispatch import STAGES, Job
 from models.people import Person
@@ -100,7 +99,7 @@ class WorkService:
             raise InvalidState("tickets.changed_meanwhile", number=ticket.number)
         await self.dispatch.repairs.transition(ticket, stage, person)
         job.stage = stage
-        await self._tell_watchers(notifier, ticket, f"dispatch.rep_{stage}", worker=person.name)
+        await self._tell_watchers(notifier, ticket, stage_key(stage), worker=person.name)
         return job
 
     async def complete(self, notifier: Notifier, job_id: int | str, person: Person, note: str,
@@ -159,9 +158,8 @@ class WorkService:
         result = await ticket_media(ticket.id, tuple(RESULT_KINDS.values()))
         if result:
             reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
-            caption = text("dispatch.result_caption", number=ticket.number)
-            await forward(self.dispatch.announcer(notifier), reporter, result, caption,
-                          PRIORITY_DEFAULT)
+            await forward(self.dispatch.announcer(notifier), reporter, result,
+                          caption("result", ticket.number), PRIORITY_DEFAULT)
 
     async def need_parts(self, notifier: Notifier, job_id: int | str, person: Person,
                          note: str) -> Job:
@@ -213,7 +211,7 @@ class WorkService:
         people = [*await duty.zone_leads(await place_zone(place)), *await duty.managers_on_duty()]
         await self.dispatch.announcer(notifier).tell_all(
             people, "dispatch.cant_fix_alert",
-            [[(text("dispatch.btn_manage"), f"mg:v:{ticket.id}")]], PRIORITY_STAFF_ALERT,
+            manage_button(ticket), PRIORITY_STAFF_ALERT,
             skip=[person.id], number=ticket.number, place=place, worker=person.name,
             reason=reason,
         )
