@@ -12,6 +12,7 @@ from bot.core.i18n import Translator
 from bot.core.payloads import Payload, payload
 from bot.core.types import Button
 from bot.services.stock.ledger import utcnow
+from bot.services.stock.requisitions import RequisitionView, last_collect_day
 
 if TYPE_CHECKING:
     from bot.services.stock.alerts import LowLevel
@@ -98,3 +99,19 @@ def low_digest(
     """The daily list of everything below minimum."""
     lines = [digest_line(t, locale, low, tz, now) for low in lows]
     return Notice("stock.digest", [], {"count": len(lows), "lines": "\n".join(lines)})
+
+
+def req_expired(view: RequisitionView, timezone: str) -> Notice:
+    """The requester's notice that an approved requisition was not collected in time."""
+    req = view.requisition
+    return Notice("stock.req_expired", [], {
+        "number": req.id, "collect_by": last_collect_day(req.collect_by, timezone),
+    })
+
+
+def req_expired_keeper(view: RequisitionView, locale: str | None) -> Notice:
+    """A keeper's notice that a requisition expired uncollected."""
+    req = view.requisition
+    return Notice("stock.req_expired_keeper", [], {
+        "number": req.id, "requester": req.requester.name, "store": req.warehouse.display(locale),
+    })
