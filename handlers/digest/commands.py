@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.core.types import Button
-from bot.services.digest import PERIODS, SECTIONS, TIMES, DigestSettings, messages
+from bot.services.digest import PERIODS, SECTIONS, TIMES, DigestSettings, DigestTap, messages
 
 router = Router()
 SETTINGS_WORDS = {"settings", "setting", "设置"}
@@ -45,18 +45,18 @@ async def show_settings(ctx: Context, settings: DigestSettings, edit: bool = Fal
     """The settings card: time buttons, the daily/weekly/monthly switches and one toggle per
     section."""
     times = [
-        ctx.act(("✅ " if settings.time == t else "") + f"{t[0]:02d}:{t[1]:02d}", "dg", "t",
-                f"{t[0]:02d}{t[1]:02d}")
+        ctx.button(("✅ " if settings.time == t else "") + f"{t[0]:02d}:{t[1]:02d}",
+                   DigestTap("t", f"{t[0]:02d}{t[1]:02d}"))
         for t in TIMES
     ]
     periods = [
-        ctx.act(("✅ " if k in settings.periods else "▫️ ") + ctx.t(f"digest.period_{k}"),
-                "dg", "p", k)
+        ctx.button(("✅ " if k in settings.periods else "▫️ ") + ctx.t(f"digest.period_{k}"),
+                   DigestTap("p", k))
         for k in PERIODS
     ]
     toggles = [
-        ctx.act(("✅ " if s in settings.sections else "▫️ ") + ctx.t(f"digest.section_{s}"),
-                "dg", "s", s)
+        ctx.button(("✅ " if s in settings.sections else "▫️ ") + ctx.t(f"digest.section_{s}"),
+                   DigestTap("s", s))
         for s in SECTIONS
     ]
     rows: list[list[Button]] = [times, periods]
@@ -68,9 +68,10 @@ async def show_settings(ctx: Context, settings: DigestSettings, edit: bool = Fal
 
 @router.action("dg")
 async def digest_action(ctx: Context) -> None:
-    """Buttons: t:<0700|0800|0900> delivery time, p:<day|week|month> switch a digest on or
-    off, s:<section> show or hide a section."""
-    verb, value = ([*ctx.action_args, "", ""])[:2]
+    """The settings buttons (DigestTap): t delivery time, p switch a digest on or off,
+    s show or hide a section."""
+    tap = DigestTap.parse(ctx.action_args)
+    verb, value = tap.verb, tap.value
     service = ctx.services.digest
     if verb == "t":
         await show_settings(ctx, await service.set_time(ctx.person, value), edit=True)
