@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.app import HouqinApp
 from bot.config import Settings
-from bot.core.types import Address, DeliveryError, FileRef, Incoming, Reply
+from bot.core.types import Address, BaseAdapter, DeliveryError, FileRef, Incoming, Reply
 from models.people import Person
 from models.places import Place
 
@@ -41,7 +41,7 @@ def png_bytes(width: int = 4, height: int = 3, seed: int = 0) -> bytes:
 
 
 @dataclass
-class RecordingAdapter:
+class RecordingAdapter(BaseAdapter):
     """An in-memory platform: records every reply, serves files, can be told to fail."""
 
     platform: str = "test"

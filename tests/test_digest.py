@@ -12,7 +12,7 @@ from PIL import Image
 from bot.core.errors import PermissionDenied
 from bot.core.i18n import Translator
 from bot.services.digest import figures as digest
-from bot.services.digest.text import body, chart
+from bot.services.digest.views import body, chart
 from bot.services.people.service import PeopleService
 from models.dorms import DormAssignment
 from tests.digest_support import TZ, alert, event, job_done, local, rating, repeat, sla, ticket

@@ -134,3 +134,11 @@ async def test_two_instances_claim_the_digest_once(harness):
                                   digest_tick(services, notifier, now=at(8, 5)))
     assert sorted(counts) == [0, 1]
     assert len(harness.replies_to("manager")) == 2
+
+
+def test_digest_payload_packs_as_the_buttons_always_did():
+    from bot.services.digest import DigestTap
+
+    assert DigestTap("t", "0800").pack() == "dg:t:0800"
+    assert DigestTap("s", "workers").pack() == "dg:s:workers"
+    assert DigestTap.parse(["p"]) == DigestTap("p", "")

@@ -14,7 +14,7 @@ from PIL import Image
 from bot.core.i18n import Translator
 from bot.services.digest import figures as digest
 from bot.services.digest.period import Period
-from bot.services.digest.text import body, caption, chart
+from bot.services.digest.views import body, caption, chart
 from bot.services.people.service import PeopleService
 from tests.digest_support import TZ, event, job_done, rating, sla, ticket, when
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.core.i18n import Translator
-from bot.core.types import Address, DeliveryError, Reply
+from bot.core.types import Address, BaseAdapter, DeliveryError, Reply
 from bot.delivery.notifier import PRIORITY_BULK, PRIORITY_EMERGENCY, Notifier, Outgoing
 from bot.delivery.outbox import OutboxStore, now_utc
 from bot.delivery.ratelimit import PlatformLimits, RateLimiter
@@ -17,7 +17,7 @@ PLATFORM = "tg"
 
 
 @dataclass
-class TimedAdapter:
+class TimedAdapter(BaseAdapter):
     """Records (time, chat, text) of every send; can be slow or fail chosen chats."""
 
     platform: str = PLATFORM
@@ -71,7 +71,8 @@ class BatchAdapter(TimedAdapter):
         self.batches.append(list(chat_ids))
         if self.batch_failures:
             error = self.batch_failures.pop(0)
-            failed = getattr(error, "failed_chat_ids", chat_ids)
+            named = error.failed_chat_ids if isinstance(error, DeliveryError) else None
+            failed = chat_ids if named is None else named
             for chat in chat_ids:
                 if chat not in failed:
                     self.sent.append((time.monotonic(), chat, reply.text))
@@ -194,6 +195,20 @@ async def test_a_partly_failed_batch_retries_only_those_missed(db):
     await OutboxMessage.filter(id=missed.id).update(next_attempt_at=now_utc())
     assert await n.deliver_due() == 1
     assert sorted(adapter.chats()) == ["c0", "c1", "c2", "c3"]
+
+
+async def test_the_default_adapter_sends_one_by_one_and_names_who_is_still_owed():
+    adapter = TimedAdapter(failures={"c2": [DeliveryError("blocked", permanent=True)]})
+    assert adapter.batch_limit == 1 and adapter.rate_limits is None
+    await adapter.send_batch(["c0", "c1"], Reply("hi"))
+    assert adapter.chats() == ["c0", "c1"]
+    try:
+        await adapter.send_batch(["c1", "c2", "c3"], Reply("hi"))
+    except DeliveryError as exc:
+        assert exc.failed_chat_ids == ["c2", "c3"]
+    else:
+        raise AssertionError("the failure was swallowed")
+    assert adapter.chats() == ["c0", "c1", "c1"]
 
 
 async def test_idempotency_key_sends_once(db):

@@ -79,3 +79,10 @@ async def test_help_lists_commands_by_role(harness):
     worker_help = (await h.send("worker", "/help"))[0].text
     assert "/report" in student_help and "/open" not in student_help
     assert "/open" in worker_help
+
+
+def test_language_payload_packs_as_the_buttons_always_did():
+    from bot.services.people import LanguageTap
+
+    assert LanguageTap("zh_CN").pack() == "lang:zh_CN"
+    assert LanguageTap.parse([]) == LanguageTap("")

@@ -153,3 +153,15 @@ async def test_stock_tick_expires_requisitions_and_alerts(world):
     assert any("到 11-26 仍未领取" in t for t in told)
     assert any("逾期未领取" in r.text for r in world.h.replies_to("keeper"))
     assert (await StockLevel.get(item_id=lt.id, warehouse_id=north.id)).available == 20
+
+
+def test_stock_payloads_pack_as_the_buttons_always_did():
+    from bot.services.stock import RequisitionTap, SnoozeTap, StockPage
+
+    assert RequisitionTap("a", 12).pack() == "rq:a:12"
+    assert RequisitionTap.parse(["x", "12"]) == RequisitionTap("x", 12)
+    assert StockPage(2, "灯管").pack() == "stq:2:灯管"
+    assert StockPage(0, "").pack() == "stq:0:"
+    assert StockPage.parse(["3", "a:b"]) == StockPage(3, "a:b")
+    assert StockPage.parse(["3"]) == StockPage(3, "")
+    assert SnoozeTap(7).pack() == "stz:7"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.delivery.ratelimit import PlatformLimits
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,12 @@ class Reply:
 
 class DeliveryError(Exception):
     """A send failed; `retry_after` (seconds) when the platform asked us to wait,
-    `permanent` when retrying cannot help (e.g. the user blocked the bot)."""
+    `permanent` when retrying cannot help (e.g. the user blocked the bot).
+
+    A batched send that reached some recipients names the chats still owed the message in
+    `failed_chat_ids` (None: the whole batch failed)."""
+
+    failed_chat_ids: Sequence[str] | None = None
 
     def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False):
         super().__init__(message)
@@ -166,9 +174,16 @@ Feed = Callable[[Incoming], Awaitable[None]]
 
 
 class Adapter(Protocol):
-    """A messenger transport. Holds no business logic and never touches the database."""
+    """A messenger transport. Holds no business logic and never touches the database.
+
+    Besides receiving and sending, an adapter tells delivery how to pace it: `batch_limit`,
+    the most recipients one `send_batch` call takes (1: one message per call), and
+    `rate_limits`, the platform's own limits when the settings configure none (None: no limit).
+    `BaseAdapter` gives the defaults."""
 
     platform: str
+    batch_limit: int
+    rate_limits: PlatformLimits | None
 
     async def start(self, feed: Feed) -> None:
         """Begin receiving updates, passing each one to `feed`."""
@@ -176,8 +191,35 @@ class Adapter(Protocol):
     async def send(self, address: Address, reply: Reply) -> None:
         """Deliver one reply; raise DeliveryError on failure."""
 
+    async def send_batch(self, chat_ids: list[str], reply: Reply) -> None:
+        """Deliver the same reply to many chats of this platform (at most `batch_limit`);
+        raise DeliveryError (with `failed_chat_ids` when some were reached)."""
+
     async def fetch_file(self, ref: str) -> bytes:
         """Download a file the user sent."""
 
     async def stop(self) -> None:
         """Stop receiving and release resources."""
+
+
+class BaseAdapter:
+    """The defaults of the Adapter protocol for a transport that sends one message per call:
+    no batching, no limits of its own; `send_batch` sends to each chat in turn."""
+
+    platform: str
+    batch_limit: int = 1
+    rate_limits: PlatformLimits | None = None
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver one reply; every adapter implements it."""
+        raise NotImplementedError
+
+    async def send_batch(self, chat_ids: list[str], reply: Reply) -> None:
+        """Send to the chats one by one; a failure names the chats not reached yet."""
+        for i, chat_id in enumerate(chat_ids):
+            try:
+                await self.send(Address(self.platform, chat_id), reply)
+            except DeliveryError as exc:
+                if exc.failed_chat_ids is None:
+                    exc.failed_chat_ids = list(chat_ids[i:])
+                raise

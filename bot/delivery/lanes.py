@@ -2,7 +2,7 @@
 within the platform's limits.
 
 A lane claims a chunk of due rows, groups identical messages into one `send_batch` call when the
-adapter offers it (up to its `batch_limit` recipients), waits for a rate-limiter slot per call and
+adapter's `batch_limit` allows more than one recipient, waits for a rate-limiter slot per call and
 sends with several calls in flight, messages to one chat kept in order. A more urgent message
 queued meanwhile makes the lane hand the rest of its chunk back and start again from the top.
 """
@@ -88,8 +88,7 @@ class Lane:
         self.adapter = adapter
         self.limiter = limiter
         self.store = store
-        declared = int(getattr(adapter, "batch_limit", 1) or 1)
-        self.batch_limit = declared if hasattr(adapter, "send_batch") else 1
+        self.batch_limit = int(adapter.batch_limit or 1)
         total = limiter.limits.total_per_second
         calls = min(500, max(50, int(2 * total))) if total > 0 else 200
         self.chunk = max(calls, self.batch_limit)
@@ -265,7 +264,7 @@ class Lane:
             if len(rows) == 1:
                 await self.adapter.send(Address(self.platform, rows[0].chat_id), reply)
             else:
-                await self.adapter.send_batch([r.chat_id for r in rows], reply)  # type: ignore[attr-defined]
+                await self.adapter.send_batch([r.chat_id for r in rows], reply)
         except Exception as exc:
             return await self._failed(rows, exc, immediate)
         if immediate:
@@ -283,7 +282,7 @@ class Lane:
             error, retry_after, permanent = repr(exc), None, False
         if retry_after:
             self.limiter.pause(retry_after)
-        named = getattr(exc, "failed_chat_ids", None)
+        named = exc.failed_chat_ids if isinstance(exc, DeliveryError) else None
         failed_chats = set(map(str, named)) if named is not None else None
         reached = [r for r in rows if failed_chats is not None and r.chat_id not in failed_chats]
         reached_ids = {r.id for r in reached}

@@ -72,8 +72,8 @@ class Notifier:
         lane = self._lanes.get(platform)
         adapter = self.adapters.get(platform)
         if lane is None and adapter is not None:
-            limits = self.limits.get(platform) or getattr(adapter, "rate_limits", None)
-            lane = Lane(platform, adapter, RateLimiter(limits or PlatformLimits()), self.store)
+            limits = self.limits.get(platform) or adapter.rate_limits or PlatformLimits()
+            lane = Lane(platform, adapter, RateLimiter(limits), self.store)
             self._lanes[platform] = lane
             if self._running:
                 lane.start()

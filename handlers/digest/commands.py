@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.core.types import Button
-from bot.services.digest import PERIODS, SECTIONS, TIMES, DigestSettings, messages
+from bot.services.digest import DigestSettings, DigestTap, messages
+from handlers.digest.views import settings_card
 
 router = Router()
 SETTINGS_WORDS = {"settings", "setting", "设置"}
@@ -35,42 +35,18 @@ async def digest_command(ctx: Context) -> None:
         await ctx.reply(reply.text, image=reply.image)
 
 
-def _periods_label(ctx: Context, settings: DigestSettings) -> str:
-    if not settings.periods:
-        return ctx.t("digest.time_off")
-    return ctx.t("digest.sep").join(ctx.t(f"digest.period_{k}") for k in settings.periods)
-
-
 async def show_settings(ctx: Context, settings: DigestSettings, edit: bool = False) -> None:
-    """The settings card: time buttons, the daily/weekly/monthly switches and one toggle per
-    section."""
-    times = [
-        ctx.act(("✅ " if settings.time == t else "") + f"{t[0]:02d}:{t[1]:02d}", "dg", "t",
-                f"{t[0]:02d}{t[1]:02d}")
-        for t in TIMES
-    ]
-    periods = [
-        ctx.act(("✅ " if k in settings.periods else "▫️ ") + ctx.t(f"digest.period_{k}"),
-                "dg", "p", k)
-        for k in PERIODS
-    ]
-    toggles = [
-        ctx.act(("✅ " if s in settings.sections else "▫️ ") + ctx.t(f"digest.section_{s}"),
-                "dg", "s", s)
-        for s in SECTIONS
-    ]
-    rows: list[list[Button]] = [times, periods]
-    rows += [toggles[i:i + 3] for i in range(0, len(toggles), 3)]
-    time = f"{settings.time[0]:02d}:{settings.time[1]:02d}"
-    await ctx.reply(ctx.t("digest.settings", time=time, periods=_periods_label(ctx, settings)),
-                    rows, edit=edit)
+    """The settings card (see handlers.digest.views.settings_card)."""
+    text, rows = settings_card(ctx, settings)
+    await ctx.reply(text, rows, edit=edit)
 
 
 @router.action("dg")
 async def digest_action(ctx: Context) -> None:
-    """Buttons: t:<0700|0800|0900> delivery time, p:<day|week|month> switch a digest on or
-    off, s:<section> show or hide a section."""
-    verb, value = ([*ctx.action_args, "", ""])[:2]
+    """The settings buttons (DigestTap): t delivery time, p switch a digest on or off,
+    s show or hide a section."""
+    tap = DigestTap.parse(ctx.action_args)
+    verb, value = tap.verb, tap.value
     service = ctx.services.digest
     if verb == "t":
         await show_settings(ctx, await service.set_time(ctx.person, value), edit=True)

@@ -7,7 +7,7 @@ from bot.core.i18n import SUPPORTED
 from bot.core.qr_links import is_scan_param
 from bot.core.router import Router
 from bot.core.types import Incoming
-from bot.services.people import normalize_phone
+from bot.services.people import LanguageTap, normalize_phone
 from handlers.assets.qr_start import start_from_scan
 
 router = Router()
@@ -152,14 +152,14 @@ async def lang(ctx: Context) -> None:
     if ctx.incoming.args:
         await _set_lang(ctx, ctx.incoming.args[0])
         return
-    buttons = [[ctx.act(ctx.t(f"lang.name_{loc}"), "lang", loc) for loc in SUPPORTED]]
+    buttons = [[ctx.button(ctx.t(f"lang.name_{loc}"), LanguageTap(loc)) for loc in SUPPORTED]]
     await ctx.say("lang.choose", buttons)
 
 
 @router.action("lang")
 async def lang_button(ctx: Context) -> None:
-    """The language button."""
-    await _set_lang(ctx, ctx.action_args[0] if ctx.action_args else "")
+    """The language button (LanguageTap)."""
+    await _set_lang(ctx, LanguageTap.parse(ctx.action_args).locale)
 
 
 async def _set_lang(ctx: Context, wanted: str) -> None:

@@ -4,14 +4,22 @@ LED tubes"), paging, /lowstock, and the low-stock alert's snooze button."""
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.payloads import PayloadError
 from bot.core.router import Router
-from bot.core.types import Button
-from bot.services.stock import stock_question
+from bot.services.stock import SnoozeTap, StockPage, digest_line, stock_question
 from handlers.stock.views import item_block, local_dt, stock_errors
 
 router = Router()
-PAYLOAD_LIMIT = 64  # Telegram's callback_data limit, in bytes
 LOW_LIST_LIMIT = 40
+
+
+def _fits(page: StockPage) -> bool:
+    """True when the paging button fits a button's payload (a long query may not)."""
+    try:
+        page.pack()
+    except PayloadError:
+        return False
+    return True
 
 
 async def show_page(ctx: Context, query: str, page: int, edit: bool = False) -> None:
@@ -29,12 +37,12 @@ async def show_page(ctx: Context, query: str, page: int, edit: bool = False) -> 
         blocks.append(ctx.t("stock.quantities_hidden"))
     nav = []
     if result.pages > 1:
-        payloads = {p: f"stq:{p}:{result.query}" for p in (result.page - 1, result.page + 1)}
-        if all(len(p.encode()) <= PAYLOAD_LIMIT for p in payloads.values()):
+        pages = {p: StockPage(p, result.query) for p in (result.page - 1, result.page + 1)}
+        if all(_fits(page) for page in pages.values()):
             if result.page > 1:
-                nav.append(Button(ctx.t("stock.btn_prev"), payloads[result.page - 1]))
+                nav.append(ctx.button(ctx.t("stock.btn_prev"), pages[result.page - 1]))
             if result.page < result.pages:
-                nav.append(Button(ctx.t("stock.btn_next"), payloads[result.page + 1]))
+                nav.append(ctx.button(ctx.t("stock.btn_next"), pages[result.page + 1]))
             blocks.append(ctx.t("stock.page", page=result.page, pages=result.pages))
         else:
             blocks.append(ctx.t("stock.narrow_down", shown=len(result.items), count=result.total))
@@ -52,12 +60,12 @@ async def stock_command(ctx: Context) -> None:
 @router.action("stq")
 @stock_errors
 async def page_button(ctx: Context) -> None:
-    """The paging buttons of a stock answer: `stq:<page>:<query>`."""
-    page = ctx.action_args[0] if ctx.action_args else ""
-    if not page.isdigit():
+    """The paging buttons of a stock answer (StockPage)."""
+    tap = StockPage.parse(ctx.action_args)
+    if tap.page < 0:
         await ctx.say("errors.unknown_button")
         return
-    await show_page(ctx, ":".join(ctx.action_args[1:]), int(page), edit=True)
+    await show_page(ctx, tap.query, tap.page, edit=True)
 
 
 async def is_stock_question(ctx: Context) -> bool:
@@ -86,7 +94,8 @@ async def low_stock(ctx: Context) -> None:
         return
     alerts = ctx.services.stock.alerts
     lines = [ctx.t("stock.low_title", count=len(lows))]
-    lines += [alerts.digest_line(ctx.translator, ctx.locale, low) for low in lows[:LOW_LIST_LIMIT]]
+    lines += [digest_line(ctx.translator, ctx.locale, low, alerts.tz)
+              for low in lows[:LOW_LIST_LIMIT]]
     if len(lows) > LOW_LIST_LIMIT:
         lines.append(ctx.t("stock.more", count=len(lows) - LOW_LIST_LIMIT))
     await ctx.reply("\n".join(lines))
@@ -96,13 +105,13 @@ async def low_stock(ctx: Context) -> None:
 @router.action("stz")
 @stock_errors
 async def snooze(ctx: Context) -> None:
-    """The alert's "snooze 7 days" button: `stz:<level id>`."""
+    """The alert's "snooze 7 days" button (SnoozeTap)."""
     assert ctx.person is not None
-    raw = ctx.action_args[0] if ctx.action_args else ""
-    if not raw.isdigit():
+    tap = SnoozeTap.parse(ctx.action_args)
+    if tap.level_id < 0:
         await ctx.say("errors.unknown_button")
         return
-    level, until = await ctx.services.stock.alerts.snooze(int(raw), ctx.person)
+    level, until = await ctx.services.stock.alerts.snooze(tap.level_id, ctx.person)
     await ctx.reply(
         ctx.t("stock.snoozed", item=level.item.display(ctx.locale),
               store=level.warehouse.display(ctx.locale),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.stock import STAFF_ROLES
+from bot.services.stock import STAFF_ROLES, RequisitionTap
 from handlers.render import rows
 from handlers.stock.decide import start_partial, start_reject
 from handlers.stock.views import (
@@ -41,7 +41,7 @@ async def list_requisitions(ctx: Context) -> None:
                            status=req_status(ctx.translator, ctx.locale, req.status),
                            store=req.warehouse.display(ctx.locale),
                            requester=req.requester.name if keeper else "").rstrip())
-    buttons = [ctx.act(f"#{req.id}", "rq", "v", req.id) for req in found[:12]]
+    buttons = [ctx.button(f"#{req.id}", RequisitionTap("v", req.id)) for req in found[:12]]
     await ctx.reply("\n".join(lines), rows(buttons, 4))
     await ctx.reprompt()
 
@@ -52,11 +52,11 @@ async def req_action(ctx: Context) -> None:
     """Requisition buttons `rq:<verb>:<number>`: v view, a approve, p approve partly,
     r reject, c collected, x release (not collected), w withdraw (requester)."""
     assert ctx.person is not None
-    verb, raw = ([*ctx.action_args, "", ""])[:2]
-    if not raw.isdigit() or verb not in ("v", "a", "p", "r", "c", "x", "w"):
+    tap = RequisitionTap.parse(ctx.action_args)
+    verb, number = tap.verb, tap.number
+    if number < 0 or verb not in ("v", "a", "p", "r", "c", "x", "w"):
         await ctx.say("errors.unknown_button")
         return
-    number = int(raw)
     requisitions = ctx.services.stock.requisitions
     if verb in ("p", "r"):
         await (start_partial(ctx, number) if verb == "p" else start_reject(ctx, number))
@@ -87,5 +87,5 @@ async def show_requisition(ctx: Context, number: int) -> None:
     if ctx.person.has_role("storekeeper"):
         buttons = keeper_buttons(ctx.translator, ctx.locale, view)
     if req.requester_id == ctx.person.id and req.status in ("pending", "approved"):
-        buttons.append([ctx.act(ctx.t("stock.btn_withdraw"), "rq", "w", req.id)])
+        buttons.append([ctx.button(ctx.t("stock.btn_withdraw"), RequisitionTap("w", req.id))])
     await ctx.reply(req_card(ctx, view), buttons, edit=bool(ctx.incoming.callback))

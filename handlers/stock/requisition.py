@@ -7,7 +7,14 @@ import re
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.stock import MAX_QTY, STAFF_ROLES, localize_fields, parse_line, split_lines
+from bot.services.stock import (
+    MAX_QTY,
+    STAFF_ROLES,
+    RequisitionTap,
+    localize_fields,
+    parse_line,
+    split_lines,
+)
 from handlers.render import rows
 from handlers.stock.views import push_to_keepers, stock_errors
 
@@ -215,7 +222,7 @@ async def confirm(ctx: Context) -> None:
     )
     await ctx.finish()
     view = await requisitions.view(req.id, ctx.person)
-    buttons = [[ctx.act(ctx.t("stock.btn_withdraw"), "rq", "w", req.id)]]
+    buttons = [[ctx.button(ctx.t("stock.btn_withdraw"), RequisitionTap("w", req.id))]]
     await ctx.reply(ctx.t("stock.req_submitted", number=req.id,
                           store=view.requisition.warehouse.display(ctx.locale)), buttons, edit=True)
     await push_to_keepers(ctx, view, "stock.req_new")

@@ -12,7 +12,13 @@ from bot.core.context import Context
 from bot.core.errors import ServiceError
 from bot.core.i18n import Translator
 from bot.core.types import Button
-from bot.services.stock import ItemStock, RequisitionView, last_collect_day, localize_fields
+from bot.services.stock import (
+    ItemStock,
+    RequisitionTap,
+    RequisitionView,
+    last_collect_day,
+    localize_fields,
+)
 from models.people import Person
 from models.stock import Item, StockLevel, Warehouse
 
@@ -98,13 +104,13 @@ def keeper_buttons(t: Translator, locale: str | None, view: RequisitionView) -> 
     number = view.requisition.id
     if view.requisition.status == "pending":
         return [
-            [Button(t(locale, "stock.btn_approve"), f"rq:a:{number}"),
-             Button(t(locale, "stock.btn_partial"), f"rq:p:{number}")],
-            [Button(t(locale, "stock.btn_reject"), f"rq:r:{number}")],
+            [Button(t(locale, "stock.btn_approve"), RequisitionTap("a", number).pack()),
+             Button(t(locale, "stock.btn_partial"), RequisitionTap("p", number).pack())],
+            [Button(t(locale, "stock.btn_reject"), RequisitionTap("r", number).pack())],
         ]
     if view.requisition.status == "approved":
-        return [[Button(t(locale, "stock.btn_collected"), f"rq:c:{number}"),
-                 Button(t(locale, "stock.btn_release"), f"rq:x:{number}")]]
+        return [[Button(t(locale, "stock.btn_collected"), RequisitionTap("c", number).pack()),
+                 Button(t(locale, "stock.btn_release"), RequisitionTap("x", number).pack())]]
     return []
 
 

@@ -26,7 +26,16 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.telegram.media import send_captioned, video_refs
 from bot.adapters.telegram.text import Markup, send_chunks, split_text
 from bot.config import Settings
-from bot.core.types import Address, Button, DeliveryError, Feed, FileRef, Incoming, Reply
+from bot.core.types import (
+    Address,
+    BaseAdapter,
+    Button,
+    DeliveryError,
+    Feed,
+    FileRef,
+    Incoming,
+    Reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +53,7 @@ UNEDITABLE = (
 )
 
 
-class TelegramAdapter:
+class TelegramAdapter(BaseAdapter):
     """The Telegram Bot API as an Adapter: receives via polling or webhook, sends replies."""
 
     platform = PLATFORM

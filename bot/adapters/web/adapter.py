@@ -24,7 +24,16 @@ from bot.adapters.web.pages import (
 from bot.adapters.web.store import MessageStore, Upload, UploadStore
 from bot.config import Settings
 from bot.core.i18n import Translator, normalize_locale
-from bot.core.types import Address, DeliveryError, Feed, FileRef, Incoming, Media, Reply
+from bot.core.types import (
+    Address,
+    BaseAdapter,
+    DeliveryError,
+    Feed,
+    FileRef,
+    Incoming,
+    Media,
+    Reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,7 @@ class WebFileMissing(KeyError):
         return str(self.args[0]) if self.args else "web upload not found"
 
 
-class WebChatAdapter:
+class WebChatAdapter(BaseAdapter):
     """The embedded web chat transport (platform "web"); routes are added to `http_app`."""
 
     platform = "web"

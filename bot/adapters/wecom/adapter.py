@@ -26,7 +26,7 @@ from bot.adapters.wecom.scan import ScanLanding
 from bot.config import Settings
 from bot.core.errors import ServiceError
 from bot.core.i18n import Translator
-from bot.core.types import Address, DeliveryError, Feed, Reply
+from bot.core.types import Address, BaseAdapter, DeliveryError, Feed, Reply
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class WeComBatchError(DeliveryError):
         self.failed_chat_ids = failed_chat_ids
 
 
-class WeComAdapter:
+class WeComAdapter(BaseAdapter):
     """A WeCom self-built app as an Adapter (platform "wecom"; chat id = member userid)."""
 
     platform = PLATFORM

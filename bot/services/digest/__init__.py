@@ -6,7 +6,7 @@ from bot.services.digest.figures import SECTIONS
 from bot.services.digest.more_sections import MoreSources
 from bot.services.digest.period import PERIODS
 from bot.services.digest.service import TIMES, DigestService, DigestSettings
-from bot.services.digest.text import messages
+from bot.services.digest.views import DigestTap, messages
 
 __all__ = [
     "PERIODS",
@@ -14,6 +14,7 @@ __all__ = [
     "TIMES",
     "DigestService",
     "DigestSettings",
+    "DigestTap",
     "MoreSources",
     "messages",
 ]

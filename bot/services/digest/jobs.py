@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.core.types import Address
 from bot.delivery.notifier import Notifier
 from bot.services.container import Services
-from bot.services.digest.text import deliver
+from bot.services.digest.figures import Digest
+from bot.services.digest.views import messages
+from models.people import Identity, Person
 
 
 async def digest_tick(services: Services, notifier: Notifier, now: datetime | None = None) -> int:
@@ -21,3 +24,17 @@ async def digest_tick(services: Services, notifier: Notifier, now: datetime | No
         await deliver(notifier, person, report)
         sent += 1
     return sent
+
+
+async def deliver(notifier: Notifier, person: Person, d: Digest) -> int:
+    """Queue the scheduled digest to every identity of `person` (once per identity and span,
+    by idempotency key); returns how many identities it went to."""
+    replies = messages(d, notifier.translator, person.locale, today=False)
+    identities = await Identity.filter(person_id=person.id)
+    kind = "" if d.period.kind == "day" else f"{d.period.kind}:"
+    for ident in identities:
+        for n, reply in enumerate(replies):
+            key = f"digest:{ident.id}:{kind}{d.day.isoformat()}:{n}"
+            await notifier.send(Address(ident.platform, ident.chat_id), reply,
+                                idempotency_key=key)
+    return len(identities)

@@ -7,9 +7,11 @@ from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.people.service import PeopleService, normalize_phone
+from bot.services.people.views import LanguageTap
 
 __all__ = [
     "NEAR_METERS",
+    "LanguageTap",
     "PeopleService",
     "PlaceService",
     "WeComDirectory",

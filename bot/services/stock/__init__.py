@@ -22,14 +22,28 @@ from bot.services.stock.search import (
     stock_question,
 )
 from bot.services.stock.service import StockService
+from bot.services.stock.views import (
+    Notice,
+    RequisitionTap,
+    SnoozeTap,
+    StockPage,
+    digest_line,
+    low_alert,
+    low_digest,
+)
 
 __all__ = [
     "MAX_QTY",
     "STAFF_ROLES",
     "ItemStock",
+    "Notice",
+    "RequisitionTap",
     "RequisitionView",
+    "SnoozeTap",
     "StockAlertService",
+    "StockPage",
     "StockService",
+    "digest_line",
     "export_ledger",
     "export_stock",
     "export_stores",
@@ -37,6 +51,8 @@ __all__ = [
     "import_stores",
     "last_collect_day",
     "localize_fields",
+    "low_alert",
+    "low_digest",
     "parse_count",
     "parse_line",
     "seed_demo_stock",

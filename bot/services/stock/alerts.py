@@ -17,10 +17,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from bot.core.errors import NotFound, require_role
-from bot.core.i18n import Translator
-from bot.core.types import Button
 from bot.services.stock.items import StockCatalog
 from bot.services.stock.ledger import StockLedger, utcnow
+from bot.services.stock.views import low_alert, low_digest
 from models.people import Person
 from models.stock import StockDigestRun, StockLevel
 
@@ -51,7 +50,7 @@ def _keys_filter(keys: list[tuple[int, int]] | None) -> Q:
 
 
 class StockAlertService:
-    """Decides and sends low-stock alerts and the daily digest."""
+    """Decides and sends low-stock alerts and the daily digest (rendered by stock.views)."""
 
     def __init__(self, catalog: StockCatalog, ledger: StockLedger, timezone: str):
         self.catalog = catalog
@@ -121,26 +120,9 @@ class StockAlertService:
         if not (level.item.active and level.warehouse.active):
             return
         low = await self.low_level(level, when)
-        t = notifier.translator
         for person in await self.recipients(level):
-            loc = person.locale
-            snooze = Button(t(loc, "stock.btn_snooze", days=SNOOZE_DAYS), f"stz:{level.id}")
-            await notifier.push(
-                person,
-                "stock.low_alert",
-                [[snooze]],
-                priority=5,
-                item=level.item.display(loc),
-                code=level.item.code,
-                store=level.warehouse.display(loc),
-                available=level.available,
-                on_hand=level.on_hand,
-                unit=level.item.unit(loc),
-                minimum=level.min_level,
-                suggested=low.suggested,
-                usage=low.usage,
-                days=USAGE_DAYS,
-            )
+            notice = low_alert(notifier.translator, person.locale, low, SNOOZE_DAYS, USAGE_DAYS)
+            await notifier.push(person, notice.key, notice.buttons, priority=5, **notice.fields)
 
     async def snooze(
         self, level_id: int, person: Person, now: datetime | None = None
@@ -166,27 +148,9 @@ class StockAlertService:
         lows = await self.below_minimum(when)
         if not lows:
             return 0
-        t = notifier.translator
         people = [p for p in await Person.filter(active=True).order_by("id")
                   if p.has_role(*ALERT_ROLES)]
         for person in people:
-            lines = [self.digest_line(t, person.locale, low, when) for low in lows]
-            await notifier.push(person, "stock.digest", priority=8, count=len(lows),
-                                lines="\n".join(lines))
+            notice = low_digest(notifier.translator, person.locale, lows, self.tz, when)
+            await notifier.push(person, notice.key, notice.buttons, priority=8, **notice.fields)
         return len(people)
-
-    def digest_line(
-        self, t: Translator, locale: str | None, low: LowLevel, now: datetime | None = None
-    ) -> str:
-        """One "item · store: available / minimum" line (snoozed ones marked)."""
-        level = low.level
-        snoozed = ""
-        if level.snoozed_until and level.snoozed_until > utcnow(now):
-            day = level.snoozed_until.astimezone(self.tz).strftime("%m-%d")
-            snoozed = t(locale, "stock.snoozed_mark", until=day)
-        return t(
-            locale, "stock.digest_line", item=level.item.display(locale),
-            store=level.warehouse.display(locale), available=level.available,
-            minimum=level.min_level, unit=level.item.unit(locale), suggested=low.suggested,
-            snoozed=snoozed,
-        )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.delivery.notifier import Notifier
 from bot.services.container import Services
-from bot.services.stock.requisitions import last_collect_day
+from bot.services.stock.views import req_expired, req_expired_keeper
 
 
 async def stock_tick(services: Services, notifier: Notifier, now: datetime | None = None) -> int:
@@ -18,13 +18,11 @@ async def stock_tick(services: Services, notifier: Notifier, now: datetime | Non
     expired = await stock.requisitions.expire_due(when)
     for view in expired:
         req = view.requisition
-        collect_by = last_collect_day(req.collect_by, services.settings.timezone)
-        await notifier.push(req.requester, "stock.req_expired", number=req.id,
-                            collect_by=collect_by)
+        notice = req_expired(view, services.settings.timezone)
+        await notifier.push(req.requester, notice.key, notice.buttons, **notice.fields)
         for keeper in await stock.catalog.keepers(req.warehouse):
-            await notifier.push(keeper, "stock.req_expired_keeper", number=req.id,
-                                requester=req.requester.name,
-                                store=req.warehouse.display(keeper.locale))
+            notice = req_expired_keeper(view, keeper.locale)
+            await notifier.push(keeper, notice.key, notice.buttons, **notice.fields)
     return len(expired) + await stock.alerts.check(notifier, now=when)
 
 

@@ -1,19 +1,28 @@
-"""The digest as a localized message: a short caption for the chart and the long text."""
+"""Digest presentation: the settings buttons' payload and the digest as localized messages (a
+short caption for the chart, then the long text)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 from bot.core.i18n import Translator
-from bot.core.types import Address, Reply
+from bot.core.payloads import Payload, payload
+from bot.core.types import Reply
 from bot.services.digest.chart import render_trend
 from bot.services.digest.figures import Digest
 from bot.services.digest.more_sections import lines as more_lines
 from bot.services.fonts import cjk_font
-from models.people import Identity, Person
 
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
+
+@payload("dg")
+class DigestTap(Payload):
+    """A settings button, `dg:<verb>:<value>`: t delivery time ("0700"…), p switch a digest
+    ("day", "week", "month"), s show or hide a section."""
+
+    verb: str
+    value: str = ""
+    longest: ClassVar = ("s", "x" * 24)
+
 
 TOP_WORKERS = 10  # a month lists every worker: the busiest ten, then how many more
 
@@ -104,17 +113,3 @@ def messages(d: Digest, t: Translator, locale: str | None, today: bool) -> list[
     """The two messages of a digest: the chart with its caption, then the long text."""
     return [Reply(text=caption(d, t, locale, today), image=chart(d, t, locale)),
             Reply(text=body(d, t, locale))]
-
-
-async def deliver(notifier: Notifier, person: Person, d: Digest) -> int:
-    """Queue the scheduled digest to every identity of `person` (once per identity and span,
-    by idempotency key); returns how many identities it went to."""
-    replies = messages(d, notifier.translator, person.locale, today=False)
-    identities = await Identity.filter(person_id=person.id)
-    kind = "" if d.period.kind == "day" else f"{d.period.kind}:"
-    for ident in identities:
-        for n, reply in enumerate(replies):
-            key = f"digest:{ident.id}:{kind}{d.day.isoformat()}:{n}"
-            await notifier.send(Address(ident.platform, ident.chat_id), reply,
-                                idempotency_key=key)
-    return len(identities)
