@@ -83,7 +83,7 @@ async def make_chat(
         async def people() -> list[dict[str, Any]]:
             return PEOPLE
 
-        adapter = WebChatAdapter(Settings(), app, people, translator, **options)
+        adapter = WebChatAdapter(Settings(demo=True), app, people, translator, **options)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         harness = Harness(adapter, client)
 
@@ -411,7 +411,7 @@ async def test_send_before_start_is_503(translator: Translator) -> None:
     async def people() -> list[dict[str, Any]]:
         return []
 
-    WebChatAdapter(Settings(), app, people, translator)
+    WebChatAdapter(Settings(demo=True), app, people, translator)
     async with TestClient(TestServer(app)) as client:
         resp = await client.post("/api/web/send", json={"user_id": "p1", "text": "hi"})
         assert resp.status == 503
