@@ -14,13 +14,13 @@ Answers 201 with the alert's number; 401 without the right token; 400 with the r
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.api_auth import bearer_refusal, error, unauthorized
 from bot.core.errors import ServiceError
+from bot.core.json_body import BadJson, parse_json
 from bot.services.alerts import Audience
 from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS
 
@@ -92,9 +92,9 @@ class AlertApi:
         if len(raw) > MAX_BODY:
             raise BadRequest(f"body larger than {MAX_BODY} bytes")
         try:
-            body = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("body is not valid JSON") from None
+            body = parse_json(raw or b"null")
+        except BadJson as exc:
+            raise BadRequest(f"body is {exc}") from None
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
         unknown = sorted(set(body) - FIELDS)

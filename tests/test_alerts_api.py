@@ -123,3 +123,14 @@ async def test_a_building_system_raises_an_alert(api):
     assert "Fire alarm" in texts["student2"]
     assert "api:bms" in texts["manager"]  # managers are told a system raised it
     assert "worker" not in texts
+
+
+async def test_a_deeply_nested_body_is_400_not_500(api):
+    _app, _adapter, url, http = api
+    status, answer = await post(http, url, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert status == 400  # over the size limit
+    status, answer = await post(http, url, raw=b"[" * 30_000 + b"]" * 30_000)
+    assert status == 400 and "nested deeper" in answer["error"]
+    nested = b'{"template": "fire", "details": ' + b"[" * 40 + b"]" * 40 + b"}"
+    status, answer = await post(http, url, raw=nested)
+    assert status == 400

@@ -557,3 +557,12 @@ async def test_stop_wakes_long_pollers_and_clears(chat: Harness) -> None:
     assert (await chat.poll("p12"))["messages"] == []
     resp = await chat.post_json({"user_id": "p12", "text": "hi"})
     assert resp.status == 503
+
+
+async def test_a_deeply_nested_body_is_400_not_500(chat: Harness) -> None:
+    resp = await chat.client.post(
+        "/api/web/send", data=b"[" * 100_000 + b"]" * 100_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status == 400 and (await resp.json())["error"] == "bad_json"
+    assert chat.received == []
