@@ -3,6 +3,7 @@
 The package's public face: other domains, handlers and the app import from here only."""
 
 from bot.services.alerts.audience import ZONE_PREFIX, Audience, AudienceResolver, ResidentsOf
+from bot.services.alerts.request_keys import check_key, claim_key, release_key, settle_key
 from bot.services.alerts.service import MAX_DETAILS, AlertService
 from bot.services.alerts.views import ANSWERS, alert_text, all_clear_text, body, title
 
@@ -17,5 +18,9 @@ __all__ = [
     "alert_text",
     "all_clear_text",
     "body",
+    "check_key",
+    "claim_key",
+    "release_key",
+    "settle_key",
     "title",
 ]
