@@ -9,6 +9,7 @@ import logging
 import signal
 
 from aiohttp import web
+from aiohttp.log import access_logger as web_log
 
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
@@ -22,7 +23,6 @@ from bot.http_api import add_alert_routes
 from bot.readings_api import add_reading_routes
 from bot.services.container import Services
 from handlers import build_router
-from models.people import Person
 from scheduler.leader import LeaderLease
 from scheduler.setup import build_scheduler
 
@@ -96,16 +96,27 @@ class HouqinApp:
         return web.json_response({"ok": True, "adapters": sorted(self.adapters)})
 
     async def start(
-        self, *, seed_demo_if_empty: bool = False, serve_http: bool = True, schema: str = "migrate"
+        self, *, serve_http: bool = True, schema: str = "migrate", seed_demo: bool = False
     ) -> None:
-        """Connect the database, start the HTTP server, the adapters and the scheduler."""
-        await init_db(self.settings.database_url, schema)
-        if seed_demo_if_empty and not await Person.exists():
-            from bot.services.demo import seed_demo
+        """Connect the database, start the HTTP server, the adapters and the scheduler; with
+        `seed_demo` (the demo) first load the demo campus when it has no demo people yet."""
+        from bot.services.demo import demo_people_count
+        from bot.services.demo import seed_demo as load_demo
 
-            await seed_demo()
+        await init_db(self.settings.database_url, schema)
+        demo_people = await demo_people_count()
+        if seed_demo and not demo_people:
+            await load_demo(self.services.people)
+        elif demo_people and not self.settings.demo:
+            log.warning(
+                "!!! this database holds %d DEMO people (managers and an admin among them): they "
+                "can be bound by anyone who knows the demo. Remove them with "
+                "`python -m bot demo --purge` before going live !!!", demo_people,
+            )
         if serve_http:
-            self._runner = web.AppRunner(self.http)
+            self._runner = web.AppRunner(
+                self.http, access_log=web_log if self.settings.access_log else None
+            )
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
             await site.start()
@@ -133,7 +144,7 @@ class HouqinApp:
         await close_db()
 
 
-async def run_app(settings: Settings, *, seed_demo_if_empty: bool = True) -> None:
+async def run_app(settings: Settings) -> None:
     """Run the bot until SIGINT/SIGTERM."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -141,7 +152,7 @@ async def run_app(settings: Settings, *, seed_demo_if_empty: bool = True) -> Non
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # PTB logs every long-poll request
     app = HouqinApp(settings)
-    await app.start(seed_demo_if_empty=seed_demo_if_empty)
+    await app.start(seed_demo=settings.demo)
     if settings.webchat:
         print(f"Houqin web chat: http://{settings.http_host}:{settings.http_port}/", flush=True)
     stop = asyncio.Event()

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     wecom_menu_locale: str | None = None  # wording of `wecom menu` (default: default_locale)
 
     webchat: bool = True
+    # Set by `python -m bot demo`: the demo campus is seeded and the web chat offers its person
+    # picker (everything on 127.0.0.1). Production (`run`) never seeds and never picks.
+    demo: bool = False
+    access_log: bool = False  # aiohttp's access log (one line per HTTP request)
 
     media_dir: str = "data/media"
     max_photo_bytes: int = 10 * 1024 * 1024

@@ -14,15 +14,15 @@ Answers 201 with the alert's number; 401 without the right token; 400 with the r
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.api_auth import bearer_refusal, error, unauthorized
 from bot.core.errors import ServiceError
-from bot.services.alerts import Audience
-from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS
+from bot.core.json_body import BadJson, parse_json
+from bot.services.alerts import Audience, check_key, claim_key, release_key, settle_key
+from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS, Alert
 
 if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 ALERTS_PATH = "/api/alerts"
 MAX_BODY = 64 * 1024
-FIELDS = {"template", "audience", "details", "evacuation", "source"}
+FIELDS = {"template", "audience", "details", "evacuation", "source", "key"}
 
 
 class BadRequest(Exception):
@@ -59,8 +59,18 @@ class AlertApi:
         try:
             body = await self._body(request)
             template, details, audience, evacuation, source = await self._parse(body)
-            alerts = self.services.alerts
-            alert, queued = await alerts.raise_alert(
+            given = request.headers.get("Idempotency-Key", body.get("key"))
+            key = check_key(given) if given is not None else None
+        except BadRequest as exc:
+            return error(400, str(exc))
+        except ServiceError as err:
+            return error(400, self.notifier.translator("en", err.key, **err.fields))
+        if key is not None:
+            claim = await claim_key(key)
+            if not claim.new:
+                return self._replayed(claim.alert)
+        try:
+            alert, queued = await self.services.alerts.raise_alert(
                 self.notifier,
                 None,
                 template,
@@ -69,10 +79,16 @@ class AlertApi:
                 evacuation=evacuation,
                 source=source,
             )
-        except BadRequest as exc:
-            return error(400, str(exc))
         except ServiceError as err:
+            if key is not None:
+                await release_key(key)
             return error(400, self.notifier.translator("en", err.key, **err.fields))
+        except BaseException:
+            if key is not None:
+                await release_key(key)
+            raise
+        if key is not None:
+            await settle_key(key, alert)
         return web.json_response(
             {
                 "ok": True,
@@ -85,6 +101,17 @@ class AlertApi:
             status=201,
         )
 
+    def _replayed(self, alert: Alert | None) -> web.Response:
+        """The answer to a repeated idempotency key: the first request's alert (200), or 409
+        while that request is still being handled."""
+        if alert is None:
+            return error(409, "a request with this Idempotency-Key is still being handled")
+        return web.json_response({
+            "ok": True, "id": alert.id, "template": alert.template,
+            "evacuation": alert.evacuation, "recipients": alert.recipients_total,
+            "replayed": True,
+        })
+
     async def _body(self, request: web.Request) -> dict[str, Any]:
         if request.content_length is not None and request.content_length > MAX_BODY:
             raise BadRequest(f"body larger than {MAX_BODY} bytes")
@@ -92,9 +119,9 @@ class AlertApi:
         if len(raw) > MAX_BODY:
             raise BadRequest(f"body larger than {MAX_BODY} bytes")
         try:
-            body = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("body is not valid JSON") from None
+            body = parse_json(raw or b"null")
+        except BadJson as exc:
+            raise BadRequest(f"body is {exc}") from None
         if not isinstance(body, dict):
             raise BadRequest("body must be a JSON object")
         unknown = sorted(set(body) - FIELDS)

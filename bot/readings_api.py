@@ -17,13 +17,13 @@ is off and the answer says so, as for /api/alerts).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from bot.api_auth import bearer_refusal, error, unauthorized
+from bot.core.json_body import BadJson, parse_json
 from bot.services.energy import RawReading, ReadingError, store, validate
 
 if TYPE_CHECKING:
@@ -86,9 +86,9 @@ class ReadingsApi:
 
     def _parse(self, raw: bytes) -> list[tuple[int, RawReading]]:
         try:
-            body: Any = json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("body is not valid JSON") from None
+            body: Any = parse_json(raw or b"null")
+        except BadJson as exc:
+            raise BadRequest(f"body is {exc}") from None
         if not isinstance(body, dict) or set(body) != {"readings"}:
             raise BadRequest('body must be {"readings": [...]}')
         items = body["readings"]

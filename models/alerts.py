@@ -67,3 +67,17 @@ class AlertRecipient(Model):
     class Meta:
         table = "alert_recipient"
         unique_together = (("alert", "person"),)
+
+
+class AlertRequestKey(Model):
+    """An idempotency key of `POST /api/alerts` (24 h): the alert its first request raised, so a
+    retried request returns that alert instead of raising a second one."""
+
+    key = fields.CharField(max_length=128, primary_key=True)
+    alert: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Alert", related_name="request_keys", null=True, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "alert_request_key"

@@ -123,3 +123,56 @@ async def test_a_building_system_raises_an_alert(api):
     assert "Fire alarm" in texts["student2"]
     assert "api:bms" in texts["manager"]  # managers are told a system raised it
     assert "worker" not in texts
+
+
+async def test_a_deeply_nested_body_is_400_not_500(api):
+    _app, _adapter, url, http = api
+    status, answer = await post(http, url, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert status == 400  # over the size limit
+    status, answer = await post(http, url, raw=b"[" * 30_000 + b"]" * 30_000)
+    assert status == 400 and "nested deeper" in answer["error"]
+    nested = b'{"template": "fire", "details": ' + b"[" * 40 + b"]" * 40 + b"}"
+    status, answer = await post(http, url, raw=nested)
+    assert status == 400
+
+
+async def test_an_idempotency_key_raises_one_alert_however_often_it_is_sent(api):
+    import asyncio
+
+    from models.alerts import Alert
+
+    _app, _adapter, url, http = api
+    headers = {"Authorization": f"Bearer {TOKEN}", "Idempotency-Key": "bms-2026-12-03-0001"}
+
+    async def send(body=GOOD, extra=headers):
+        async with http.post(url, json=body, headers=extra) as response:
+            return response.status, await response.json()
+
+    results = await asyncio.gather(*(send() for _ in range(10)))
+    assert await Alert.all().count() == 1
+    first = next(answer for status, answer in results if status == 201)
+    replayed = [answer for status, answer in results if status == 200]
+    assert all(a["id"] == first["id"] and a["replayed"] for a in replayed)
+    assert all(status in (200, 201, 409) for status, _ in results)
+    assert (await send())[1]["id"] == first["id"]  # later, still the first alert
+    # the "key" field does the same
+    status, one = await send({**GOOD, "key": "k-2"}, {"Authorization": f"Bearer {TOKEN}"})
+    again = await send({**GOOD, "key": "k-2"}, {"Authorization": f"Bearer {TOKEN}"})
+    assert status == 201 and again[0] == 200 and again[1]["id"] == one["id"]
+    assert await Alert.all().count() == 2
+
+
+async def test_a_refused_request_does_not_use_up_its_key(api):
+    from models.alerts import Alert
+
+    _app, _adapter, url, http = api
+    headers = {"Authorization": f"Bearer {TOKEN}", "Idempotency-Key": "retry-me"}
+    bad = {**GOOD, "audience": {"kind": "place", "value": "no-such-place"}}
+    async with http.post(url, json=bad, headers=headers) as response:
+        assert response.status == 400
+    async with http.post(url, json=GOOD, headers=headers) as response:
+        assert response.status == 201
+    async with http.post(url, json=GOOD, headers={**headers, "Idempotency-Key": "has space"}
+                         ) as response:
+        assert response.status == 400 and "idempotency key" in (await response.json())["error"]
+    assert await Alert.all().count() == 1

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/ch
 async def web_app(tmp_path):
     """The app with its web chat on a free port; the student is pickable as p<id>."""
     port = free_port()
-    app = HouqinApp(make_settings(tmp_path, webchat=True, http_port=port))
+    app = HouqinApp(make_settings(tmp_path, webchat=True, demo=True, http_port=port))
     await app.start(schema="generate")
     people = await seed_small_campus()
     student = people["student"]

@@ -165,3 +165,11 @@ async def test_a_full_batch_arrives_whole(api):
     status, answer = await post(http, url, batch(*readings))
     assert status == 200 and answer["accepted"] == 5000
     assert await Reading.filter(meter__code="W-3-402").count() == 5000
+
+
+async def test_a_deeply_nested_body_is_400_not_500(api):
+    url, http = api
+    status, answer = await post(http, url, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert status == 400 and "nested deeper" in answer["error"]
+    status, _ = await post(http, url, raw=b'{"readings": ' + b"[" * 50 + b"]" * 50 + b"}")
+    assert status == 400

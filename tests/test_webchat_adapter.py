@@ -83,7 +83,7 @@ async def make_chat(
         async def people() -> list[dict[str, Any]]:
             return PEOPLE
 
-        adapter = WebChatAdapter(Settings(), app, people, translator, **options)
+        adapter = WebChatAdapter(Settings(demo=True), app, people, translator, **options)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         harness = Harness(adapter, client)
 
@@ -411,7 +411,7 @@ async def test_send_before_start_is_503(translator: Translator) -> None:
     async def people() -> list[dict[str, Any]]:
         return []
 
-    WebChatAdapter(Settings(), app, people, translator)
+    WebChatAdapter(Settings(demo=True), app, people, translator)
     async with TestClient(TestServer(app)) as client:
         resp = await client.post("/api/web/send", json={"user_id": "p1", "text": "hi"})
         assert resp.status == 503
@@ -557,3 +557,12 @@ async def test_stop_wakes_long_pollers_and_clears(chat: Harness) -> None:
     assert (await chat.poll("p12"))["messages"] == []
     resp = await chat.post_json({"user_id": "p12", "text": "hi"})
     assert resp.status == 503
+
+
+async def test_a_deeply_nested_body_is_400_not_500(chat: Harness) -> None:
+    resp = await chat.client.post(
+        "/api/web/send", data=b"[" * 100_000 + b"]" * 100_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status == 400 and (await resp.json())["error"] == "bad_json"
+    assert chat.received == []

@@ -57,7 +57,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     async def people() -> list[dict[str, Any]]:
         return PEOPLE
 
-    adapter = WebChatAdapter(Settings(), app, people, translator)
+    adapter = WebChatAdapter(Settings(demo=True), app, people, translator)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
     srv = Server(str(test_server.make_url("/")), adapter)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -33,6 +34,22 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the local demo (demo campus, person picker, 127.0.0.1 only), or with `--purge`
+    remove the demo people and what they created from the configured database."""
+    if args.purge:
+        from bot.services.demo import purge_demo
+
+        summary = asyncio.run(with_db(settings, purge_demo))
+        removed = ", ".join(f"{table} {n}" for table, n in sorted(summary.removed.items()) if n)
+        print(f"removed {summary.people} demo people" + (f" ({removed})" if removed else ""))
+        return 0
+    if settings.http_host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"the demo listens on 127.0.0.1 only (not {settings.http_host})", file=sys.stderr)
+    demo = settings.model_copy(update={"demo": True, "webchat": True, "http_host": "127.0.0.1"})
+    return cmd_run(demo, args)
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     """Apply pending database migrations."""
     from bot.db import close_db, migrate
@@ -59,9 +76,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         with_db(settings, lambda: seed_demo(PeopleService(settings.invite_ttl_hours)))
     )
     print(summary)
-    if settings.webchat:
-        print(f"web chat: http://{settings.http_host}:{settings.http_port}/ "
-              "(pick a demo person there)")
+    print("`python -m bot demo` runs it with the web chat's person picker")
     return 0
 
 
@@ -181,7 +196,13 @@ def build_parser() -> argparse.ArgumentParser:
         "HOUQIN_* environment variables (or .env).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="start the bot (the default command)").set_defaults(func=cmd_run)
+    sub.add_parser("run", help="start the bot in production: no demo data, web chat behind "
+                   "sign-in (the default command)").set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="run the local demo: a demo campus and people, a person "
+                          "picker in the web chat at http://127.0.0.1:PORT/")
+    demo.add_argument("--purge", action="store_true", help="remove the demo people and what they "
+                      "created (their chats, tickets, requests, answers) instead, then exit")
+    demo.set_defaults(func=cmd_demo)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
 
     seed = sub.add_parser("seed", help="load demo content")

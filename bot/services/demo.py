@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from tortoise import Model, Tortoise, fields
 from tortoise.transactions import in_transaction
 
 from bot.services.assets import seed_demo_assets
@@ -149,3 +150,59 @@ async def _demo_staff_on_duty() -> None:
     for person in await Person.filter(external_id__startswith="demo-"):
         if person.has_role(*DUTY_ROLES) and "admin" not in person.roles:
             await duty.set_duty(person, True)
+
+
+@dataclass
+class PurgeSummary:
+    """What `purge_demo` removed: rows per table."""
+
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def people(self) -> int:
+        """Demo people removed."""
+        return self.removed.get(Person._meta.db_table, 0)
+
+
+def _referrers(target: type[Model]) -> list[tuple[type[Model], str, str]]:
+    """(model, id column, on_delete) of every foreign key that points at `target`."""
+    found = []
+    for model in Tortoise.apps["models"].values():
+        for name in model._meta.fk_fields | model._meta.o2o_fields:
+            fk = model._meta.fields_map[name]
+            if fk.related_model is target:
+                found.append((model, fk.source_field, fk.on_delete))
+    return found
+
+
+async def _remove(model: type[Model], ids: list[int], summary: PurgeSummary) -> None:
+    """Delete rows with the database's own cascades, first removing the rows that would block
+    them (RESTRICT) or that carry such rows along (CASCADE); SET NULL is left to the database."""
+    if not ids:
+        return
+    for referrer, column, on_delete in _referrers(model):
+        if on_delete in (fields.SET_NULL, fields.SET_DEFAULT):
+            continue
+        child_ids = await referrer.filter(**{f"{column}__in": ids}).values_list("id", flat=True)
+        if referrer is model:  # a tree of rows of one table: leave out those already going
+            child_ids = [i for i in child_ids if i not in ids]
+        await _remove(referrer, list(child_ids), summary)
+    await model.filter(id__in=ids).delete()
+    table = model._meta.db_table
+    summary.removed[table] = summary.removed.get(table, 0) + len(ids)
+
+
+async def purge_demo() -> PurgeSummary:
+    """Remove the demo people (`external_id` demo-…) and what they created or are linked to:
+    their chats, tickets they filed, requests, answers, jobs and the like. Real people and the
+    places, stock and assets of the campus are kept. All or nothing."""
+    summary = PurgeSummary()
+    async with in_transaction():
+        ids = await Person.filter(external_id__startswith="demo-").values_list("id", flat=True)
+        await _remove(Person, list(ids), summary)
+    return summary
+
+
+async def demo_people_count() -> int:
+    """How many demo people the database holds (a production database should hold none)."""
+    return await Person.filter(external_id__startswith="demo-").count()

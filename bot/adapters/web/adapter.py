@@ -17,6 +17,7 @@ from bot.adapters.web.forms import RequestError, SendForm, parse_command, read_s
 from bot.adapters.web.pages import (
     is_loopback,
     page_response,
+    sign_in_required_response,
     static_response,
     ui_strings,
     upload_response,
@@ -80,15 +81,23 @@ class WebChatAdapter(BaseAdapter):
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
         self._inflight: dict[str, int] = {}
+        self.demo = settings.demo
         router = http_app.router
+        router.add_get("/api/web/strings", self._strings)
+        http_app.on_shutdown.append(self._on_shutdown)
+        if not self.demo:
+            # Production: the browser is never trusted for who it is, and sign-in is not built
+            # yet, so the chat API answers 401 and the page says which chats to use instead.
+            router.add_get("/", self._sign_in_required_page)
+            for path in ("/api/web/send", "/api/web/messages", "/api/web/files/{ref}"):
+                router.add_route("*", path, self._sign_in_required)
+            return
         router.add_get("/", self._page)
         router.add_get("/static/webchat/{name}", self._static)
         router.add_get("/api/web/people", self._people)
-        router.add_get("/api/web/strings", self._strings)
         router.add_post("/api/web/send", self._send)
         router.add_get("/api/web/messages", self._messages)
         router.add_get("/api/web/files/{ref}", self._file)
-        http_app.on_shutdown.append(self._on_shutdown)
         if not is_loopback(settings.http_host):
             log.warning(
                 "web chat is served on %s: anyone who can reach it can act as any demo person; "
@@ -224,6 +233,12 @@ class WebChatAdapter(BaseAdapter):
         task.add_done_callback(self._tasks.discard)
 
     # -- routes ----------------------------------------------------------------------
+
+    async def _sign_in_required_page(self, request: web.Request) -> web.Response:
+        return sign_in_required_response(self.translator, request.headers.get("Accept-Language"))
+
+    async def _sign_in_required(self, request: web.Request) -> web.Response:
+        return RequestError(401, "sign_in_required", "sign in first").response()
 
     async def _page(self, request: web.Request) -> web.Response:
         return page_response()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+
+from bot.core.json_body import BadJson, parse_json
 
 USER_ID_RE = re.compile(r"^[\w.:@+-]{1,100}$")
 CLIENT_ID_RE = re.compile(r"^[\w.:-]{1,100}$")
@@ -121,9 +122,9 @@ async def _read_json(request: web.Request) -> dict[str, Any]:
         if len(body) > MAX_JSON_BYTES:
             raise RequestError(413, "too_large", "request body is too large")
     try:
-        data = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise RequestError(400, "bad_json", "request body is not valid JSON") from exc
+        data = parse_json(bytes(body) or b"{}")
+    except BadJson as exc:
+        raise RequestError(400, "bad_json", f"request body is {exc}") from exc
     if not isinstance(data, dict):
         raise RequestError(400, "bad_json", "request body must be a JSON object")
     return data
