@@ -24,6 +24,7 @@ class DigestTap(Payload):
     longest: ClassVar = ("s", "x" * 24)
 
 
+STOCK_LISTED = 5  # items below minimum named; the rest counted ("and N more")
 TOP_WORKERS = 10  # a month lists every worker: the busiest ten, then how many more
 
 
@@ -98,7 +99,9 @@ def body(d: Digest, t: Translator, locale: str | None) -> str:
     if "stock" in d.sections:
         items = ", ".join(
             f"{low.level.item.display(locale)} {low.level.available}/{low.level.min_level}"
-            for low in d.stock_low[:5])
+            for low in d.stock_low[:STOCK_LISTED])
+        if len(d.stock_low) > STOCK_LISTED:
+            items += tr("more_items", count=len(d.stock_low) - STOCK_LISTED)
         lines.append(tr("stock", count=len(d.stock_low), list=items or tr("none")))
     if "dorms" in d.sections and d.dorm_open:
         lines.append(tr("dorms", checked_in=d.dorm_checked_in, total=d.dorm_total))
