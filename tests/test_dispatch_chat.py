@@ -153,7 +153,9 @@ async def test_manager_open_card_reassign_and_close(chat):
     await h.send("worker", "/duty on")
     ticket = await file_ticket(h)
     listing = (await h.send("manager", "/open"))[0]
-    assert ticket.number in listing.text and "王师傅" not in listing.text  # offered only
+    assert ticket.number in listing.text
+    # offered, not yet accepted: the line names who it waits for, not "unassigned"
+    assert "已派给 王师傅（待接单）" in listing.text and "未派工" not in listing.text
     await h.press("manager", "已超时")
     assert "没有未完成" in h.last("manager").text
     assert "无法识别筛选" in (await h.send("manager", "/open 火星"))[0].text

@@ -40,6 +40,7 @@ async def test_open_filters(world):
     assert await manage.zones() == ["north", "south"]
     line = (await manage.open_tickets(world.people["wang"], now=world.now))[0]
     assert line.worker is None and line.zone == "north"  # offered, not accepted yet
+    assert line.offered_to == [world.people["wang"].name]
 
 
 async def test_reassign_an_accepted_job(world):

@@ -42,6 +42,15 @@ async def _parse(ctx: Context, args: list[str]) -> OpenFilter | None:
     return wanted
 
 
+def worker_label(ctx: Context, item: OpenTicket) -> str:
+    """Who has the ticket: the accepted worker, those it is offered to (waiting), or nobody."""
+    if item.worker:
+        return item.worker.name
+    if item.offered_to:
+        return ctx.t("manage.offered_to", names="、".join(item.offered_to))
+    return ctx.t("manage.no_worker")
+
+
 def _line(ctx: Context, item: OpenTicket) -> str:
     ticket = item.ticket
     return ctx.t(
@@ -51,7 +60,7 @@ def _line(ctx: Context, item: OpenTicket) -> str:
         status=status_label(ctx, ticket.status),
         place=item.place.display(ctx.locale),
         category=category_label(ctx, ticket.category),
-        worker=item.worker.name if item.worker else ctx.t("manage.no_worker"),
+        worker=worker_label(ctx, item),
         due=local_time(ctx, item.due) if item.due else "-",
     )
 
@@ -113,7 +122,7 @@ async def show_card(ctx: Context, ticket_id: int, edit: bool = True) -> None:
         place=item.place.display(ctx.locale), zone=item.zone or "-",
         category=category_label(ctx, ticket.category), urgency=urgency_label(ctx, ticket.urgency),
         description=ticket.description,
-        worker=item.worker.name if item.worker else ctx.t("manage.no_worker"),
+        worker=worker_label(ctx, item),
         due=local_time(ctx, item.due) if item.due else "-",
         overdue=ctx.t("dispatch.card_overdue") if item.overdue else "",
     )

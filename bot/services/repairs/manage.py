@@ -4,7 +4,7 @@ close as duplicate or invalid with a reason the reporter is told."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ class OpenTicket:
     worker: Person | None
     due: datetime | None
     overdue: bool
+    offered_to: list[str] = field(default_factory=list)  # names holding a live offer
 
 
 @dataclass
@@ -61,8 +62,11 @@ class ManageService:
         due = None
         if sla is not None:
             due = sla.response_due if sla.responded_at is None else sla.resolution_due
-        return OpenTicket(ticket, place, await place_zone(place), await assignee(ticket.id),
-                          due, ticket.id in overdue_ids)
+        worker = await assignee(ticket.id)
+        offered = [] if worker else [
+            j.worker.name for j in await live_jobs(ticket.id, role="primary", status="offered")]
+        return OpenTicket(ticket, place, await place_zone(place), worker, due,
+                          ticket.id in overdue_ids, offered)
 
     async def open_tickets(self, actor: Person, wanted: OpenFilter | None = None,
                            now: datetime | None = None) -> list[OpenTicket]:
