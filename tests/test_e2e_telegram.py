@@ -128,3 +128,17 @@ async def test_webhook_secret_checked(tmp_path, api):
         assert sum("请确认" in (m.get("text") or "") for m in api.sent_messages(77)) == 1
     finally:
         await app.stop()
+
+
+async def test_stickers_and_contacts_are_answered_mid_flow_and_outside(running, api):
+    _, user = running
+    sticker = {"file_id": "stk1", "file_unique_id": "u1", "type": "regular", "width": 512,
+               "height": 512, "is_animated": False, "is_video": False}
+    api._push_message(4242, None, "Test", "zh-hans", {"sticker": sticker})
+    await user.expect("贴纸、名片、链接")
+    await user.say("/report")
+    await user.expect("哪类问题")
+    api._push_message(4242, None, "Test", "zh-hans",
+                      {"contact": {"phone_number": "+8613800000000", "first_name": "王"}})
+    await user.expect("贴纸、名片、链接")
+    await user.expect("哪类问题")  # asked again: the draft is kept

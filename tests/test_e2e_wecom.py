@@ -399,3 +399,17 @@ async def test_worker_accepts_a_dispatch_through_a_template_card(running, api):
     job = await Job.get(ticket_id=ticket.id)
     assert (job.worker_id, job.status) == (people["worker"].id, "accepted")
     assert not api.violations
+
+
+async def test_links_and_stickers_are_answered_and_the_flow_goes_on(running, api):
+    wecom = running["wecom"]
+    member = Member(api, wecom, "zhangsan")
+    link = wecom._xml("zhangsan", "link", {"Title": "看这个", "Description": "d",
+                                           "Url": "https://example.com/x", "PicUrl": ""})
+    assert (await wecom.send(link)).status == 200
+    await member.expect("贴纸、名片、链接")
+    await member.say("/report")
+    await member.expect("哪类问题")
+    await wecom.send(wecom._xml("zhangsan", "emotion", {"MediaId": "m1"}))
+    await member.expect("贴纸、名片、链接")
+    await member.expect("哪类问题")  # the step is asked again: nothing of the draft is lost

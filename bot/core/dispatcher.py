@@ -114,6 +114,10 @@ class Dispatcher:
             await ctx.say("errors.too_long", limit=self.max_text_chars)
             await ctx.reprompt()
             return
+        if inc.unsupported and not (inc.text or inc.photos or inc.documents or inc.location):
+            await ctx.say("errors.unsupported_message")
+            await ctx.reprompt()
+            return
         if inc.callback is not None:
             await self._route_callback(ctx)
         elif inc.command is not None:

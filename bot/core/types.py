@@ -53,6 +53,8 @@ class Incoming:
     language: str | None = None
     update_id: str | None = None
     message_id: str | None = None
+    # what the user sent that the bot cannot use ("sticker", "contact", "link", "file", …)
+    unsupported: str | None = None
 
     @property
     def address(self) -> Address:

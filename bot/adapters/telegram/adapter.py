@@ -278,6 +278,9 @@ def to_incoming(update: Update, bot_username: str | None = None) -> Incoming | N
     photos, documents = _files(message)
     location = message.location
     user = message.from_user
+    unsupported = None
+    if not (text or photos or documents or location):
+        unsupported = _unsupported_kind(message)
     return Incoming(
         platform=PLATFORM,
         chat_id=str(message.chat.id),
@@ -292,7 +295,19 @@ def to_incoming(update: Update, bot_username: str | None = None) -> Incoming | N
         language=user.language_code,
         update_id=str(update.update_id),
         message_id=str(message.message_id),
+        unsupported=unsupported,
     )
+
+
+UNSUPPORTED_KINDS = ("sticker", "contact", "poll", "dice", "game", "animation")
+
+
+def _unsupported_kind(message: Message) -> str:
+    """What a message without text, photos, recordings or a location carries instead."""
+    for kind in UNSUPPORTED_KINDS:
+        if getattr(message, kind, None) is not None:
+            return kind
+    return "other"
 
 
 def parse_command(

@@ -90,6 +90,8 @@ def to_incoming(message: BaseMessage, raw: dict[str, Any], kind: str) -> Incomin
         media_id = str(raw.get("MediaId") or "")
         doc = FileRef(ref=media_id, file_name=raw.get("FileName"), is_image=False)
         return Incoming(**base, documents=[doc], message_id=_msg_id(raw)) if media_id else None
+    if msg_type in ("link", "miniprogram", "card", "emotion"):
+        return Incoming(**base, unsupported=msg_type, message_id=_msg_id(raw))
     log.info("ignoring WeCom %s message from %s", msg_type, user)
     return None
 
