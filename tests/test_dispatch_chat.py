@@ -58,8 +58,16 @@ async def test_report_decline_accept_progress_done_rate(chat):
     submitted = h.last("student").text
     assert ticket.number in submitted and "已派给维修师傅" in submitted and "修好" in submitted
     assert ticket.number in h.last("worker").text
+    offer = h.last("worker").buttons
+    assert [len(row) for row in offer] == [1, 1]  # Accept and Decline on rows of their own
     await h.press("worker", "拒绝")
     assert "原因" in h.last("worker").text
+    await h.press("worker", "返回")  # changed their mind: the offer again, nothing declined
+    back = h.last("worker")
+    assert ticket.number in back.text and back.edit_message_id
+    assert [b.label for row in back.buttons for b in row] == ["✅ 接单", "❌ 拒绝"]
+    assert await Job.filter(ticket_id=ticket.id, status="declined").count() == 0
+    await h.press("worker", "拒绝")
     await h.press("worker", "正在忙")
     assert "已拒绝" in h.last("worker").text
     assert "New job" in h.last("li").text  # 李师傅 reads English

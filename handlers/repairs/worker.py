@@ -128,8 +128,8 @@ async def jobs(ctx: Context) -> None:
 
 @router.action(JobTap.prefix)
 async def job_action(ctx: Context) -> None:
-    """Job buttons: a accept, d decline, dr decline with reason, v view, s stage, f done,
-    np need parts, nh need help, x can't fix."""
+    """Job buttons: a accept, d decline, b back to the offer, dr decline with reason, v view,
+    s stage, f done, np need parts, nh need help, x can't fix."""
     assert ctx.person is not None
     try:
         tap = JobTap.parse(ctx.action_args)
@@ -145,6 +145,8 @@ async def job_action(ctx: Context) -> None:
         job, ticket = await services.offers.check(job_id, ctx.person)
         await ctx.reply(ctx.t("dispatch.decline_why", number=ticket.number),
                         decline_buttons(ctx.t, job.id), edit=True)
+    elif verb == "b":  # changed their mind on the reasons screen: the offer again
+        await show_job(ctx, await services.work.view(job_id, ctx.person))
     elif verb == "dr":
         await _decline(ctx, job_id, extra)
     elif verb == "v":

@@ -33,7 +33,8 @@ LONGEST_NUMBER = "R-20261203-99999"
 
 @payload("jb")
 class JobTap(TrimmedPayload):
-    """A job button: a accept, d decline, dr decline for reason `extra`, v view, s stage
+    """A job button: a accept, d decline, b back to the offer from the reasons, dr decline
+    for reason `extra`, v view, s stage
     `extra`, f done, np need parts, nh need help, x can't fix."""
 
     verb: str
@@ -248,8 +249,9 @@ def job_buttons(t: Translate, view: JobView) -> list[list[Button]]:
     job = view.job
     jid = job.id
     if job.status == "offered":
-        return [[Button(t("dispatch.btn_accept"), JobTap("a", jid).pack()),
-                 Button(t("dispatch.btn_decline"), JobTap("d", jid).pack())]]
+        # one row each: on a phone, Decline is never a slip of the thumb next to Accept
+        return [[Button(t("dispatch.btn_accept"), JobTap("a", jid).pack())],
+                [Button(t("dispatch.btn_decline"), JobTap("d", jid).pack())]]
     if job.status != "accepted" or job.role != "primary":
         return []
     first = []
@@ -270,5 +272,6 @@ def decline_buttons(t: Translate, job_id: int) -> list[list[Button]]:
     rows = [[Button(t(f"dispatch.reason_{c}"), JobTap("dr", job_id, c).pack())]
             for c in DECLINE_REASONS]
     rows.append([Button(t("dispatch.reason_other"), JobTap("dr", job_id, "other").pack())])
+    rows.append([Button(t("dispatch.btn_back_to_offer"), JobTap("b", job_id).pack())])
     return rows
 
