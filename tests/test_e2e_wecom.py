@@ -413,3 +413,21 @@ async def test_links_and_stickers_are_answered_and_the_flow_goes_on(running, api
     await wecom.send(wecom._xml("zhangsan", "emotion", {"MediaId": "m1"}))
     await member.expect("贴纸、名片、链接")
     await member.expect("哪类问题")  # the step is asked again: nothing of the draft is lost
+
+
+async def test_a_numbered_choice_survives_a_notification_in_between(running, api):
+    from bot.core.types import Address, Reply
+
+    wecom, app = running["wecom"], running["app"]
+    member = Member(api, wecom, "zhangsan")
+    await member.say("/report")
+    categories = await member.expect("哪类问题")
+    assert categories["msgtype"] == "text" and "1. 💧 水管/卫浴" in shown(categories)
+    # a notification without buttons arrives before the member answers
+    notice = Reply(text="停水通知：明天 9 点")
+    await app.adapters["wecom"].send(Address("wecom", "zhangsan"), notice)
+    await member.expect("停水通知")
+    await member.say("1")  # still the category list's first choice
+    await member.expect("在哪里")
+    draft = await app.dispatcher.states.load("wecom:zhangsan")
+    assert draft.data.get("category") == "plumbing"

@@ -148,10 +148,13 @@ class WeComAdapter(BaseAdapter):
         if reply.text.strip() or rendered.choices or rendered.card_labels:
             for body in rendered.bodies:
                 unreachable |= await self._post(members, body)
-        for member in members:  # numbers now refer to this message's buttons (or nothing)
+        for member in members:
+            # numbers refer to the newest choice offered: a numbered list, or nothing once a
+            # card carries the buttons; a message without buttons in between (a notification)
+            # leaves the pending list as it was
             if rendered.choices:
                 self.choices.put(member, rendered.choices)
-            else:
+            elif rendered.card_labels:
                 self.choices.pop(member)
         if rendered.card_labels:
             task_id = rendered.bodies[0]["template_card"]["task_id"]

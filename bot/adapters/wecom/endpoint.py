@@ -196,6 +196,7 @@ class CallbackEndpoint:
             return
         if 1 <= number <= len(choices):
             incoming.callback, incoming.text = choices[number - 1], None
+            self.choices.pop(incoming.chat_id)  # answered: the same number typed again is text
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes | None:
