@@ -166,7 +166,9 @@ async def test_manager_open_card_reassign_and_close(chat):
     assert "已派给 王师傅（待接单）" in listing.text and "未派工" not in listing.text
     await h.press("manager", "已超时")
     assert "没有未完成" in h.last("manager").text
-    assert "无法识别筛选" in (await h.send("manager", "/open 火星"))[0].text
+    refused = (await h.send("manager", "/open 火星"))[0].text
+    assert "无法识别筛选" in refused and "/open 已提交（状态）" in refused  # no raw codes
+    assert "submitted" not in refused
     await h.send("manager", "/open 已派工")
     assert ticket.number in h.last("manager").text
     await h.press("manager", ticket.number)

@@ -37,7 +37,9 @@ async def _parse(ctx: Context, args: list[str]) -> OpenFilter | None:
         elif word in zones:
             wanted.zone = zones[word]
         elif word not in ALL_WORDS:
-            await ctx.say("manage.bad_filter", value=raw[:30])
+            await ctx.say("manage.bad_filter", value=raw[:30],
+                          status=status_label(ctx, "submitted"),
+                          zone=next(iter(zones.values()), ctx.t("manage.zone_example")))
             return None
     return wanted
 

@@ -75,7 +75,7 @@ class ManageService:
         wanted = wanted or OpenFilter()
         now = clock(now)
         if wanted.status and wanted.status not in OPEN_STATUSES:
-            raise ServiceError("manage.bad_filter", value=wanted.status[:20])
+            raise ServiceError("manage.bad_status", value=wanted.status[:20])
         query = Ticket.filter(status=wanted.status) if wanted.status else Ticket.filter(
             status__in=OPEN_STATUSES)
         overdue = await self.dispatch.tracker.overdue_ids(now)
