@@ -20,6 +20,11 @@ def rows(buttons: list[Button], per_row: int = 2) -> list[list[Button]]:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
+async def zone_label(ctx: Context, code: str | None) -> str:
+    """A zone's name in the reader's language (its code when unnamed; "-" for none)."""
+    return await ctx.services.places.zone_label(code, ctx.locale) or "-"
+
+
 def category_label(ctx: Context, category: str) -> str:
     """The localized name of a repair category."""
     return ctx.t(f"category.{category}")

@@ -31,3 +31,18 @@ class Place(Model):
     def display(self, locale: str | None) -> str:
         """The place's name in the given locale."""
         return self.name_en if locale == "en" else self.name_zh
+
+
+class Zone(Model):
+    """A campus zone's names (片区): places and people carry its code, readers see a name."""
+
+    code = fields.CharField(max_length=64, primary_key=True)
+    name_zh = fields.CharField(max_length=100)
+    name_en = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "zone"
+
+    def display(self, locale: str | None) -> str:
+        """The zone's name in the given locale."""
+        return self.name_en if locale == "en" else self.name_zh

@@ -156,7 +156,8 @@ async def test_round_trip_export_import_gives_the_same_rows(csv_db: Path) -> Non
     assert await export_people(people_csv) == len(DEMO_PEOPLE) + 1
     assert places_csv.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = read_csv(places_csv, ["code"], ["code", "kind", "name_zh", "name_en", "parent_code",
-                                           "zone", "aliases", "lat", "lon"])
+                                           "zone", "aliases", "lat", "lon", "zone_zh",
+                                           "zone_en"])
     assert {"code": "CAN1", "aliases": "食堂|一食堂|canteen"}.items() <= rows[-3].values.items()
 
     first_places, first_people = places_csv.read_bytes(), people_csv.read_bytes()

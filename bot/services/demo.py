@@ -15,9 +15,10 @@ from bot.services.people import PeopleService, upsert_place
 from bot.services.repairs import DUTY_ROLES, DutyService
 from bot.services.stock import seed_demo_stock
 from models.people import Person
-from models.places import Place
+from models.places import Place, Zone
 
 BUILDING_ZONES = {1: "north", 2: "north", 3: "north", 4: "south", 5: "south"}
+ZONE_NAMES = {"north": ("北区", "North campus"), "south": ("南区", "South campus")}
 FLOORS = range(1, 6)
 ROOMS_PER_FLOOR = range(1, 9)
 
@@ -112,6 +113,8 @@ async def _seed_places(summary: DemoSummary) -> None:
                           f"Building {number}, Room {label}", parent=building, zone=zone)
     for code, kind, zh, en, zone, aliases in AREAS:
         await put(code, kind, zh, en, zone=zone, aliases=aliases)
+    for code, (zh, en) in ZONE_NAMES.items():
+        await Zone.update_or_create(defaults={"name_zh": zh, "name_en": en}, code=code)
 
 
 async def _seed_people(summary: DemoSummary, people: PeopleService) -> None:

@@ -24,7 +24,9 @@ async def audience_label(ctx: Context, audience: Audience) -> str:
         return ctx.t("alerts.aud_people", count=len([v for v in value.split(",") if v]))
     if kind in ("place", "dorm"):
         if value.startswith(ZONE_PREFIX):
-            return ctx.t("alerts.aud_zone", zone=value[len(ZONE_PREFIX) :])
+            zone = value[len(ZONE_PREFIX) :]
+            return ctx.t("alerts.aud_zone",
+                         zone=await ctx.services.places.zone_label(zone, ctx.locale))
         try:
             place = (await ctx.services.places.get(value)).display(ctx.locale)
         except ServiceError:

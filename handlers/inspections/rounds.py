@@ -33,11 +33,12 @@ async def rounds(ctx: Context) -> None:
     await ctx.reprompt()
 
 
-def _schedule_line(ctx: Context, line: TemplateLine) -> tuple[str, list[list[Button]]]:
+async def _schedule_line(ctx: Context, line: TemplateLine) -> tuple[str, list[list[Button]]]:
     parts, buttons = [], []
     for sched in line.schedules:
-        who = sched.worker.name if sched.worker else ctx.t("inspections.by_zone",
-                                                           zone=sched.zone or "—")
+        who = sched.worker.name if sched.worker else ctx.t(
+            "inspections.by_zone", zone=await ctx.services.places.zone_label(sched.zone, ctx.locale)
+            or "—")
         place = sched.place.display(ctx.locale) if sched.place else "—"
         state = ctx.t("inspections.paused_mark") if sched.paused else ""
         parts.append(ctx.t("inspections.schedule_line", id=sched.id, rule=sched.rule,
@@ -60,7 +61,7 @@ async def _manager_view(ctx: Context) -> None:
     if not lines:
         await ctx.say("inspections.no_templates")
     for line in lines:
-        text, buttons = _schedule_line(ctx, line)
+        text, buttons = await _schedule_line(ctx, line)
         await ctx.reply(text, buttons)
     open_rounds = await service.open_rounds(ctx.person)
     for view in open_rounds:

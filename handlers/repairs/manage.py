@@ -15,7 +15,7 @@ from bot.services.repairs import (
     TicketTap,
     fits,
 )
-from handlers.render import category_label, local_time, status_label, urgency_label
+from handlers.render import category_label, local_time, status_label, urgency_label, zone_label
 from models.repairs import OPEN_STATUSES, URGENCIES
 
 router = Router()
@@ -28,6 +28,9 @@ async def _parse(ctx: Context, args: list[str]) -> OpenFilter | None:
     wanted = OpenFilter()
     zones = {z.lower(): z for z in await ctx.services.manage.zones()}
     labels = {status_label(ctx, s).lower(): s for s in OPEN_STATUSES}
+    if len(args) > 1 and (code := await ctx.services.places.zone_code(" ".join(args))):
+        wanted.zone = code  # a zone name of several words ("North campus")
+        return wanted
     for raw in args:
         word = raw.strip().lower().removeprefix("zone:").removeprefix("status:")
         if word in OVERDUE_WORDS:
@@ -36,10 +39,13 @@ async def _parse(ctx: Context, args: list[str]) -> OpenFilter | None:
             wanted.status = labels.get(word, word)
         elif word in zones:
             wanted.zone = zones[word]
+        elif code := await ctx.services.places.zone_code(word):
+            wanted.zone = code
         elif word not in ALL_WORDS:
             await ctx.say("manage.bad_filter", value=raw[:30],
                           status=status_label(ctx, "submitted"),
-                          zone=next(iter(zones.values()), ctx.t("manage.zone_example")))
+                          zone=await zone_label(ctx, next(iter(zones.values()), None))
+                          if zones else ctx.t("manage.zone_example"))
             return None
     return wanted
 
@@ -85,8 +91,8 @@ async def show_open(ctx: Context, wanted: OpenFilter, edit: bool = True) -> None
     filters = [ctx.button(ctx.t("manage.btn_overdue"), OpenTap("o")),
                ctx.button(status_label(ctx, "submitted"), OpenTap("s", "submitted")),
                ctx.button(ctx.t("manage.btn_all"), OpenTap("a"))]
-    zones = [ctx.button(z, OpenTap("z", z)) for z in await ctx.services.manage.zones()
-             if fits(OpenTap("z", z))][:4]
+    zones = [ctx.button(await zone_label(ctx, z), OpenTap("z", z))
+             for z in await ctx.services.manage.zones() if fits(OpenTap("z", z))][:4]
     filter_rows = [filters, zones] if zones else [filters]
     if not items:
         await ctx.reply(ctx.t("manage.no_open"), filter_rows, edit=edit)
@@ -121,7 +127,7 @@ async def show_card(ctx: Context, ticket_id: int, edit: bool = True) -> None:
     ticket = item.ticket
     text = ctx.t(
         "manage.card", number=ticket.number, status=status_label(ctx, ticket.status),
-        place=item.place.display(ctx.locale), zone=item.zone or "-",
+        place=item.place.display(ctx.locale), zone=await zone_label(ctx, item.zone),
         category=category_label(ctx, ticket.category), urgency=urgency_label(ctx, ticket.urgency),
         description=ticket.description,
         worker=worker_label(ctx, item),
@@ -179,7 +185,7 @@ async def manage_action(ctx: Context) -> None:
     elif verb == "zl":
         info = await ctx.services.duty.toggle_zone_lead(ctx.person, first)
         key = "manage.lead_on" if info.zone_lead else "manage.lead_off"
-        await ctx.say(key, name=info.person.name, zone=info.person.zone or "-")
+        await ctx.say(key, name=info.person.name, zone=await zone_label(ctx, info.person.zone))
     else:
         await ctx.say("errors.unknown_button")
 
@@ -238,7 +244,7 @@ async def workers(ctx: Context) -> None:
     lines = [ctx.t("manage.workers_title", count=len(infos))]
     for w in infos:
         lines.append(ctx.t(
-            "manage.worker_line", name=w.person.name, zone=w.person.zone or "-",
+            "manage.worker_line", name=w.person.name, zone=await zone_label(ctx, w.person.zone),
             duty=ctx.t("manage.on_duty" if w.on_duty else "manage.off_duty"), load=w.load,
             skills="、".join(category_label(ctx, s) for s in w.person.skills or []) or "-",
             lead=ctx.t("manage.lead_mark") if w.zone_lead else "",

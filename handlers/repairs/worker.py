@@ -18,7 +18,7 @@ from bot.services.repairs import (
     job_buttons,
     job_text,
 )
-from handlers.render import category_label, local_time, status_label
+from handlers.render import category_label, local_time, status_label, zone_label
 from handlers.repairs.worker_flows import (
     start_cant_fix,
     start_decline_other,
@@ -62,11 +62,11 @@ async def _show_duty(ctx: Context, edit: bool = False) -> None:
     key = "dispatch.duty_on_since" if state.on_duty else "dispatch.duty_off_now"
     lines = [ctx.t(key, since=local_time(ctx, state.since) if state.since else "-")]
     lines.append(ctx.t(
-        "dispatch.duty_profile", load=state.load, zone=state.zone or "-",
+        "dispatch.duty_profile", load=state.load, zone=await zone_label(ctx, state.zone),
         skills="、".join(category_label(ctx, s) for s in state.skills) or "-",
     ))
     if state.zone_lead:
-        lines.append(ctx.t("dispatch.duty_zone_lead", zone=state.zone or "-"))
+        lines.append(ctx.t("dispatch.duty_zone_lead", zone=await zone_label(ctx, state.zone)))
     toggle = ("dispatch.btn_duty_off", "off") if state.on_duty else ("dispatch.btn_duty_on", "on")
     await ctx.reply("\n".join(lines), [[ctx.button(ctx.t(toggle[0]), DutyTap(toggle[1]))]],
                     edit=edit)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import difflib
 import math
+import time
 import unicodedata
 
 from bot.core.errors import NotFound
-from models.places import Place
+from models.places import Place, Zone
 
 EARTH_RADIUS_M = 6_371_000.0
 NEAR_METERS = 300
+ZONE_NAMES_SECONDS = 60.0  # zone names are re-read this often (another instance may import)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -27,6 +29,36 @@ def _norm(text: str) -> str:
 
 class PlaceService:
     """Finds places the way people name them."""
+
+    def __init__(self) -> None:
+        self._zones: dict[str, Zone] = {}
+        self._zones_read = -ZONE_NAMES_SECONDS
+
+    async def zone_names(self) -> dict[str, Zone]:
+        """Every named zone by code (re-read at most once a minute)."""
+        if time.monotonic() - self._zones_read >= ZONE_NAMES_SECONDS:
+            self._zones = {z.code: z for z in await Zone.all()}
+            self._zones_read = time.monotonic()
+        return self._zones
+
+    def forget_zone_names(self) -> None:
+        """Read the zone names afresh next time (after an import)."""
+        self._zones_read = -ZONE_NAMES_SECONDS
+
+    async def zone_label(self, code: str | None, locale: str | None) -> str | None:
+        """A zone's name in `locale`; its code when it has no names; None for no zone."""
+        if not code:
+            return None
+        zone = (await self.zone_names()).get(code)
+        return zone.display(locale) if zone else code
+
+    async def zone_code(self, word: str) -> str | None:
+        """The code of the zone named or coded `word` (any case, either language), if any."""
+        wanted = _norm(word)
+        for zone in (await self.zone_names()).values():
+            if wanted in {_norm(zone.code), _norm(zone.name_zh), _norm(zone.name_en)}:
+                return zone.code
+        return None
 
     async def get(self, code: str) -> Place:
         """An active place by its code ("3-402")."""

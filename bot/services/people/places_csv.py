@@ -1,4 +1,5 @@
-"""Places from and to CSV: code,kind,name_zh,name_en,parent_code,zone,aliases[,lat,lon]."""
+"""Places from and to CSV: code,kind,name_zh,name_en,parent_code,zone,aliases[,lat,lon]
+[,zone_zh,zone_en] (the zone's names, on any row of the zone)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from bot.services.csv_format import (
     split_list,
     write_csv,
 )
-from models.places import PLACE_KINDS, Place
+from models.places import PLACE_KINDS, Place, Zone
 
 PLACE_COLUMNS = (
     "code", "kind", "name_zh", "name_en", "parent_code", "zone", "aliases", "lat", "lon",
+    "zone_zh", "zone_en",
 )
 _RANGES = {"lat": 90.0, "lon": 180.0}
 PLACE_REQUIRED = ("code", "kind", "name_zh")
-_MAX = {"code": 32, "name_zh": 100, "name_en": 100, "zone": 64}
+_MAX = {"code": 32, "name_zh": 100, "name_en": 100, "zone": 64, "zone_zh": 100,
+        "zone_en": 100}
 
 
 async def upsert_place(
@@ -62,6 +65,8 @@ def _check_row(row: CsvRow) -> list[str]:
     for column, limit in _MAX.items():
         if len(row.get(column)) > limit:
             problems.append(f"{column} is longer than {limit} characters")
+    if (row.get("zone_zh") or row.get("zone_en")) and not row.get("zone"):
+        problems.append("zone_zh/zone_en name a zone, but zone is empty")
     if row.get("code") and row.get("parent_code") == row.get("code"):
         problems.append("a place cannot be its own parent")
     return problems + _check_coords(row)
@@ -111,6 +116,7 @@ async def validate_places(rows: list[CsvRow]) -> list[str]:
     parents.update({row.get("code"): row.get("parent_code") or None for row in rows})
     errors: list[str] = []
     first_line: dict[str, int] = {}
+    zone_names: dict[str, tuple[str, str, int]] = {}
     for row in rows:
         problems = _check_row(row)
         code, parent = row.get("code"), row.get("parent_code")
@@ -124,9 +130,31 @@ async def validate_places(rows: list[CsvRow]) -> list[str]:
                                 "database")
             elif _cycle_from(code, parents):
                 problems.append(f"parent_code {parent!r} makes a loop of parents")
+        problems += _zone_name_clash(row, zone_names)
         if problems:
             errors.append(f"line {row.line}: {'; '.join(problems)}")
     return errors
+
+
+def _zone_name_clash(row: CsvRow, seen: dict[str, tuple[str, str, int]]) -> list[str]:
+    """A zone named differently on two rows of the file is an error (which name is meant?)."""
+    zone, zh, en = row.get("zone"), row.get("zone_zh"), row.get("zone_en")
+    if not zone or not (zh or en):
+        return []
+    first = seen.setdefault(zone, (zh, en, row.line))
+    if first[:2] != (zh, en):
+        return [f"zone {zone!r} is named differently on line {first[2]}"]
+    return []
+
+
+def _zone_rows(rows: list[CsvRow]) -> dict[str, tuple[str, str]]:
+    """The zone names the file gives: code -> (zh, en), either name filling the other."""
+    names: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        zone, zh, en = row.get("zone"), row.get("zone_zh"), row.get("zone_en")
+        if zone and (zh or en):
+            names.setdefault(zone, (zh or en, en or zh))
+    return names
 
 
 def _parents_first(rows: list[CsvRow]) -> list[CsvRow]:
@@ -174,18 +202,30 @@ async def import_places(path: str | Path) -> ImportResult:
                 result.created += 1
             else:
                 result.updated += 1
+        for code, (zh, en) in _zone_rows(rows).items():
+            await Zone.update_or_create(defaults={"name_zh": zh, "name_en": en}, code=code)
     return result
 
 
 async def export_places(path: str | Path) -> int:
     """Write every place (in creation order) to a CSV file; the row count."""
     places = await Place.all().order_by("id").prefetch_related("parent")
+    zones = {z.code: z for z in await Zone.all()}
+    named: set[str] = set()
+
+    def zone_names(code: str | None) -> tuple[str, str]:
+        # each zone's names once, on its first place: a re-import reads them back
+        if not code or code not in zones or code in named:
+            return "", ""
+        named.add(code)
+        return zones[code].name_zh, zones[code].name_en
+
     return write_csv(
         path,
         PLACE_COLUMNS,
         (
             (p.code, p.kind, p.name_zh, p.name_en, p.parent.code if p.parent else "", p.zone,
-             join_list(p.aliases), p.latitude, p.longitude)
+             join_list(p.aliases), p.latitude, p.longitude, *zone_names(p.zone))
             for p in places
         ),
     )
