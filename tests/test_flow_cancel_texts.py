@@ -92,7 +92,7 @@ async def test_cancel_in_the_dorm_checklist_and_in_a_report(harness, tmp_path):
     start, end = window_around(datetime.now(UTC))
     await small_dorm(tmp_path, {"student": h.people["student"],
                                 "student2": h.people["student2"]}, start, end)
-    await dorm_tick(h.app.services, h.app.notifier)
+    await dorm_tick(h.app.services)
     await h.press("student", "确认入住")
     await h.press("student", "正常")
     replies = await h.send("student", "/cancel")

@@ -31,14 +31,16 @@ async def test_rounds_are_created_once_across_restarts_and_concurrent_runs(harne
     h = harness
     schedule = await import_checklist(tmp_path, now=BEFORE)
     service = h.app.services.inspections
-    other = InspectionService(service.repairs, service.duty, "Asia/Shanghai")
+    other = InspectionService(service.repairs, service.duty, "Asia/Shanghai",
+                              notifier=service.notifier)
     assert await service.generate(T0 - timedelta(seconds=1)) == 0
     assert sum(await asyncio.gather(service.generate(T0), other.generate(T0))) == 1
     assert await service.generate(T0 + timedelta(minutes=5)) == 0
     # a restarted app (fresh services) and two instances at once: still one round
     await h.restart()
     fresh = h.app.services.inspections
-    other = InspectionService(fresh.repairs, fresh.duty, "Asia/Shanghai")
+    other = InspectionService(fresh.repairs, fresh.duty, "Asia/Shanghai",
+                              notifier=fresh.notifier)
     # the cursor not moved (a crash after the insert), given in another time zone
     await InspectionSchedule.filter(id=schedule.id).update(
         next_due_at=T0.astimezone(ZoneInfo("Asia/Shanghai")))

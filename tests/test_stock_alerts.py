@@ -23,7 +23,6 @@ async def world(harness):
     await StockLevel.all().update(alert_armed=False)  # the demo's known lows: no alerts
     world.h = harness
     world.stock = harness.app.services.stock
-    world.notifier = harness.app.notifier
     return world
 
 
