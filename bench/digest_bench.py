@@ -23,6 +23,7 @@ from bench import digest_data
 from bot.config import Settings
 from bot.core.i18n import Translator
 from bot.db import init_db
+from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 from bot.services.digest import SECTIONS, messages
 from models.people import Person
@@ -66,7 +67,8 @@ async def run(n: int, repeats: int = 5, folder: str | None = None,
                  **{f"rows_{table}": float(count) for table, count in counts.items()}}
         await init_db(url, schema="none")
         try:
-            return facts, await _time_digests(Services.build(settings), now, repeats, render)
+            services = Services.build(settings, Notifier({}, Translator()))  # builds, never sends
+            return facts, await _time_digests(services, now, repeats, render)
         finally:
             await Tortoise.close_connections()
 

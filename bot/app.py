@@ -1,5 +1,6 @@
-"""The one wiring point: settings → database → services → translator → state store →
-dispatcher → adapters → scheduler → aiohttp server."""
+"""The one wiring point: settings → database → translator → adapters dict → notifier →
+services (given the notifier) → adapters → state store → dispatcher → scheduler → aiohttp
+server."""
 
 from __future__ import annotations
 
@@ -35,17 +36,19 @@ class HouqinApp:
     def __init__(self, settings: Settings, extra_adapters: list[Adapter] | None = None):
         self.settings = settings
         self.translator = Translator(settings.default_locale)
-        self.services = Services.build(settings)
-        self.http = web.Application(client_max_size=60 * 1024 * 1024)
-        self.http.router.add_get("/healthz", self._health)
-        self.router = build_router()
+        # the notifier holds the adapters dict by reference: services get it now, the adapters
+        # (which need services) fill the dict below
         self.adapters: dict[str, Adapter] = {}
-        for adapter in [*self._configured_adapters(), *(extra_adapters or [])]:
-            self.adapters[adapter.platform] = adapter
         self.notifier = Notifier(
             self.adapters, self.translator, settings.outbox_max_attempts, platform_limits(settings)
         )
-        add_alert_routes(self.http, self.services, self.notifier)
+        self.services = Services.build(settings, self.notifier)
+        self.http = web.Application(client_max_size=60 * 1024 * 1024)
+        self.http.router.add_get("/healthz", self._health)
+        self.router = build_router()
+        for adapter in [*self._configured_adapters(), *(extra_adapters or [])]:
+            self.adapters[adapter.platform] = adapter
+        add_alert_routes(self.http, self.services)
         add_reading_routes(self.http, self.services)
         self.dispatcher = Dispatcher(
             self.router,
@@ -59,7 +62,7 @@ class HouqinApp:
         )
         lease_ttl = settings.scheduler_lease_seconds
         self.lease = LeaderLease(ttl_seconds=lease_ttl, renew_seconds=lease_ttl / 3)
-        self.scheduler = build_scheduler(settings, self.notifier, self.services, self.lease)
+        self.scheduler = build_scheduler(settings, self.services, self.lease)
         self._runner: web.AppRunner | None = None
 
     def _configured_adapters(self) -> list[Adapter]:
@@ -123,7 +126,7 @@ class HouqinApp:
         for adapter in self.adapters.values():
             await adapter.start(self.dispatcher.feed)
         await self.notifier.start()
-        await self.services.alerts.resume_fan_outs(self.notifier)
+        await self.services.alerts.resume_fan_outs()
         self.scheduler.start()
         log.info("Houqin running: %s", ", ".join(sorted(self.adapters)) or "no adapters")
 

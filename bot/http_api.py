@@ -25,7 +25,6 @@ from bot.services.alerts import Audience, check_key, claim_key, release_key, set
 from models.alerts import ALERT_TEMPLATES, AUDIENCE_KINDS, Alert
 
 if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
     from bot.services.container import Services
 
 ALERTS_PATH = "/api/alerts"
@@ -37,18 +36,18 @@ class BadRequest(Exception):
     """The request body is not a valid alert; the message says why."""
 
 
-def add_alert_routes(http: web.Application, services: Services, notifier: Notifier) -> None:
+def add_alert_routes(http: web.Application, services: Services) -> None:
     """Mount `POST /api/alerts` on the app's aiohttp application."""
-    http.router.add_post(ALERTS_PATH, AlertApi(services, notifier).handle)
+    http.router.add_post(ALERTS_PATH, AlertApi(services).handle)
 
 
 
 class AlertApi:
     """Authenticates, validates and hands the alert to the alert service."""
 
-    def __init__(self, services: Services, notifier: Notifier):
+    def __init__(self, services: Services):
         self.services = services
-        self.notifier = notifier
+        self.translator = services.notifier.translator
 
     async def handle(self, request: web.Request) -> web.Response:
         """Raise the alert described by the JSON body."""
@@ -64,14 +63,13 @@ class AlertApi:
         except BadRequest as exc:
             return error(400, str(exc))
         except ServiceError as err:
-            return error(400, self.notifier.translator("en", err.key, **err.fields))
+            return error(400, self.translator("en", err.key, **err.fields))
         if key is not None:
             claim = await claim_key(key)
             if not claim.new:
                 return self._replayed(claim.alert)
         try:
             alert, queued = await self.services.alerts.raise_alert(
-                self.notifier,
                 None,
                 template,
                 details,
@@ -82,7 +80,7 @@ class AlertApi:
         except ServiceError as err:
             if key is not None:
                 await release_key(key)
-            return error(400, self.notifier.translator("en", err.key, **err.fields))
+            return error(400, self.translator("en", err.key, **err.fields))
         except BaseException:
             if key is not None:
                 await release_key(key)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.delivery.notifier import Notifier
+from bot.services.container import Services
 from models.conversation import ProcessedUpdate
 
 
-async def deliver_outbox(notifier: Notifier) -> int:
+async def deliver_outbox(services: Services) -> int:
     """Retry outgoing messages whose next attempt is due."""
-    return await notifier.deliver_due()
+    return await services.notifier.deliver_due()
 
 
 async def prune_processed_updates(now: datetime | None = None, keep_days: int = 7) -> int:

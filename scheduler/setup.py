@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.delivery.notifier import Notifier
 from bot.services.alerts import jobs as jobs_alerts
 from bot.services.assets import jobs as jobs_assets
 from bot.services.container import Services
@@ -26,13 +25,13 @@ FIRST_ENERGY_CHECK_SECONDS = 30
 
 
 def build_scheduler(
-    settings: Settings, notifier: Notifier, services: Services, lease: LeaderLease
+    settings: Settings, services: Services, lease: LeaderLease
 ) -> AsyncIOScheduler:
     """A scheduler with every periodic job (not started); jobs run only on the lease holder."""
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
     scheduler.add_job(
         jobs.deliver_outbox, "interval", seconds=settings.outbox_interval_seconds,
-        args=[notifier], id="deliver_outbox", max_instances=1, coalesce=True,
+        args=[services], id="deliver_outbox", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         jobs.prune_processed_updates, "interval", hours=6, id="prune_processed_updates",
@@ -40,51 +39,51 @@ def build_scheduler(
     )
     scheduler.add_job(
         jobs_dorms.dorm_tick, "interval", seconds=settings.dorm_interval_seconds,
-        args=[services, notifier], id="dorm_tick", max_instances=1, coalesce=True,
+        args=[services], id="dorm_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         jobs_alerts.alert_tick, "interval", seconds=settings.alert_interval_seconds,
-        args=[services, notifier], id="alert_tick", max_instances=1, coalesce=True,
+        args=[services], id="alert_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         jobs_dispatch.dispatch_tick, "interval", seconds=settings.dispatch_interval_seconds,
-        args=[services, notifier], id="dispatch_tick", max_instances=1, coalesce=True,
+        args=[services], id="dispatch_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         jobs_stock.stock_tick, "interval", seconds=settings.stock_alert_interval_seconds,
-        args=[services, notifier], id="stock_tick", max_instances=1, coalesce=True,
+        args=[services], id="stock_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         jobs_stock.stock_digest, "cron", hour=settings.stock_digest_hour, minute=0,
-        args=[services, notifier], id="stock_digest", max_instances=1, coalesce=True,
+        args=[services], id="stock_digest", max_instances=1, coalesce=True,
         misfire_grace_time=3600,
     )
     scheduler.add_job(
         jobs_digest.digest_tick, "interval", seconds=60,
-        args=[services, notifier], id="digest_tick", max_instances=1, coalesce=True,
+        args=[services], id="digest_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         survey_tick, "interval", seconds=settings.survey_interval_seconds,
-        args=[services, notifier], id="survey_tick", max_instances=1, coalesce=True,
+        args=[services], id="survey_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         dorm_requests_tick, "interval", seconds=300,
-        args=[services, notifier], id="dorm_requests_tick", max_instances=1, coalesce=True,
+        args=[services], id="dorm_requests_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         jobs_inspections.inspection_tick, "interval",
-        seconds=settings.inspection_interval_seconds, args=[services, notifier],
+        seconds=settings.inspection_interval_seconds, args=[services],
         id="inspection_tick", max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         energy_tick, "interval", minutes=settings.energy_check_minutes,
-        args=[services, notifier], id="energy_tick", max_instances=1, coalesce=True,
+        args=[services], id="energy_tick", max_instances=1, coalesce=True,
         # first look soon after a start (the lease is held by then), not a whole period later
         next_run_time=datetime.now(UTC) + timedelta(seconds=FIRST_ENERGY_CHECK_SECONDS),
     )
     scheduler.add_job(
         jobs_assets.maintenance_tick, "interval", seconds=settings.maintenance_interval_seconds,
-        args=[services, notifier], id="maintenance_tick", max_instances=1, coalesce=True,
+        args=[services], id="maintenance_tick", max_instances=1, coalesce=True,
     )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

@@ -36,9 +36,9 @@ class World:
 
     def __init__(self, tmp_path, **settings: object):
         self.settings = make_settings(tmp_path, **settings)
-        self.services = Services.build(self.settings)
         self.adapter = RecordingAdapter()
         self.notifier = Notifier({"test": self.adapter}, Translator())
+        self.services = Services.build(self.settings, self.notifier)
         self.people: dict[str, Person] = {}
         self.now = MONDAY_10
 
@@ -81,7 +81,7 @@ class World:
         ticket = await self.services.repairs.create(
             owner, await Place.get(code=place), category, description, urgency, ids, self.now
         )
-        outcome = await self.services.dispatch.on_ticket_created(self.notifier, ticket, self.now)
+        outcome = await self.services.dispatch.on_ticket_created(ticket, self.now)
         return await Ticket.get(id=ticket.id), outcome
 
     def texts(self, key: str) -> list[str]:
@@ -102,7 +102,7 @@ class World:
         from bot.services.repairs.jobs import dispatch_tick
 
         self.tick(**delta)
-        return await dispatch_tick(self.services, self.notifier, self.now)
+        return await dispatch_tick(self.services, self.now)
 
 
 def all_day_sla(tmp_path) -> str:

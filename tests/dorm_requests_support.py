@@ -35,5 +35,5 @@ async def make_dorm(harness, tmp_path):
     await h.app.services.people.bind(made["admin1"], "test", "da1", "da1")
     await h.app.services.people.bind(made["admin2"], "test", "da2", "da2")
     await spare_beds()
-    await dorm_tick(h.app.services, h.app.notifier)
+    await dorm_tick(h.app.services)
     return h, made

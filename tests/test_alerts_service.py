@@ -26,9 +26,9 @@ async def env(db, tmp_path):
     """Services, a notifier over two recording platforms (not started: deliver_due drives it)
     and the small campus. The student also uses the web chat; the worker lives in building 3."""
     settings = make_settings(tmp_path)
-    services = Services.build(settings)
     test, web = RecordingAdapter(), RecordingAdapter(platform="web")
     notifier = Notifier({"test": test, "web": web}, Translator(settings.default_locale))
+    services = Services.build(settings, notifier)
     people = await seed_small_campus()
     await services.people.bind(people["student"], "web", "w-student", "w-student")
     people["worker"].zone = "3"
@@ -58,7 +58,6 @@ def buttons_to(env, chat: str) -> list[str]:
 async def raise_alert(env, template="water", details="今晚停水", audience=None, **kw):
     """The manager raises an alert; everything queued is delivered."""
     alert, _ = await env.alerts.raise_alert(
-        env.notifier,
         env.people["manager"],
         template,
         details,
@@ -70,12 +69,12 @@ async def raise_alert(env, template="water", details="今晚停水", audience=No
 
 
 async def test_only_managers_may_send_follow_and_close(env):
-    alerts, notifier = env.alerts, env.notifier
+    alerts = env.alerts
     manager_alert = await raise_alert(env)
     for who in ("student", "worker"):
         person = env.people[who]
         with pytest.raises(PermissionDenied):
-            await alerts.raise_alert(notifier, person, "fire", "", Audience("everyone"))
+            await alerts.raise_alert(person, "fire", "", Audience("everyone"))
         with pytest.raises(PermissionDenied):
             await alerts.preview(person, Audience("everyone"))
         with pytest.raises(PermissionDenied):
@@ -85,7 +84,7 @@ async def test_only_managers_may_send_follow_and_close(env):
         with pytest.raises(PermissionDenied):
             await alerts.pending_by_place(manager_alert.id, person)
         with pytest.raises(PermissionDenied):
-            await alerts.close(notifier, manager_alert.id, person, "over")
+            await alerts.close(manager_alert.id, person, "over")
     with pytest.raises(PermissionDenied):  # no sender is only for systems (the HTTP API)
         await alerts.create(None, "fire", "", Audience("everyone"), source="chat")
     assert await Alert.all().count() == 1
@@ -102,7 +101,7 @@ async def test_everyone_gets_it_once_on_every_platform_in_their_language(env):
     assert buttons_to(env, "student") == [f"al:ok:{alert.id}"]
     assert await AlertRecipient.filter(alert_id=alert.id).count() == 4
     # running the fan-out again (a resumed job) queues and sends nothing new
-    assert await env.alerts.fan_out(env.notifier, alert) == 0
+    assert await env.alerts.fan_out(alert) == 0
     await env.notifier.deliver_due()
     assert len(texts_to(env, "student")) == 1
     counts = await env.alerts.counts(alert)
@@ -154,29 +153,29 @@ async def test_dorm_residents_audience(env):
 async def test_ack_repush_and_escalation_with_a_controlled_clock(env):
     alert = await raise_alert(env)
     t0 = alert.next_repush_at - timedelta(minutes=5)
-    await env.alerts.respond(env.notifier, alert.id, env.people["student"], "received")
-    assert await env.alerts.follow_up(env.notifier, t0 + timedelta(minutes=4)) == 0
+    await env.alerts.respond(alert.id, env.people["student"], "received")
+    assert await env.alerts.follow_up(t0 + timedelta(minutes=4)) == 0
     # three re-pushes, five minutes apart, only to those who have not answered
     for round_no, minutes in ((1, 5), (2, 10), (3, 15)):
         now = t0 + timedelta(minutes=minutes, seconds=1)
-        queued = await env.alerts.follow_up(env.notifier, now)
+        queued = await env.alerts.follow_up(now)
         await env.notifier.deliver_due()
         expected = 3 if round_no == 1 else 2  # student2 answers after the first reminder
         assert queued == expected
         assert f"第 {round_no}/3 次提醒" in texts_to(env, "worker")[-1]
         if round_no == 1:
             assert "Reminder 1/3" in texts_to(env, "student2")[-1]
-            await env.alerts.respond(env.notifier, alert.id, env.people["student2"], "received")
+            await env.alerts.respond(alert.id, env.people["student2"], "received")
     assert len(texts_to(env, "student")) == 1  # answered at once: never reminded
     # one interval after the last reminder the sender gets the list, by building
     before = len(texts_to(env, "manager"))
-    await env.alerts.follow_up(env.notifier, t0 + timedelta(minutes=20, seconds=1))
+    await env.alerts.follow_up(t0 + timedelta(minutes=20, seconds=1))
     escalation = texts_to(env, "manager")[before:]
     assert len(escalation) == 1
     assert "已提醒 3 次仍未回应" in escalation[0]
     assert "【3号楼】1 人" in escalation[0] and "王师傅" in escalation[0]
     assert "张三" not in escalation[0] and "李四" not in escalation[0]
-    assert await env.alerts.follow_up(env.notifier, t0 + timedelta(hours=2)) == 0
+    assert await env.alerts.follow_up(t0 + timedelta(hours=2)) == 0
     counts = await env.alerts.counts(await Alert.get(id=alert.id))
     assert (counts.acknowledged, counts.pending) == (2, 2)
 
@@ -189,44 +188,44 @@ async def test_help_reaches_managers_at_once_with_the_place(env):
     assert alert.evacuation
     assert buttons_to(env, "student") == [f"al:safe:{alert.id}", f"al:help:{alert.id}"]
     before = len(texts_to(env, "manager"))
-    await env.alerts.respond(env.notifier, alert.id, student, "help")
+    await env.alerts.respond(alert.id, student, "help")
     told = texts_to(env, "manager")[before:]
     assert len(told) == 1  # no deliver_due needed: sent at once
     assert "张三" in told[0] and "13800000001" in told[0] and "3号楼" in told[0]
-    await env.alerts.help_note(env.notifier, alert.id, student, "3楼东侧楼梯间，腿受伤")
+    await env.alerts.help_note(alert.id, student, "3楼东侧楼梯间，腿受伤")
     assert "腿受伤" in texts_to(env, "manager")[-1]
-    _, rec, changed = await env.alerts.respond(env.notifier, alert.id, student, "safe")
+    _, rec, changed = await env.alerts.respond(alert.id, student, "safe")
     assert changed and rec.status == "safe" and "现已平安" in texts_to(env, "manager")[-1]
-    _, rec, changed = await env.alerts.respond(env.notifier, alert.id, student, "received")
+    _, rec, changed = await env.alerts.respond(alert.id, student, "received")
     assert not changed and rec.status == "safe"  # no step back
     with pytest.raises(NotFound):  # student2 was not in building 3's audience
-        await env.alerts.respond(env.notifier, alert.id, env.people["student2"], "safe")
+        await env.alerts.respond(alert.id, env.people["student2"], "safe")
     with pytest.raises(NotFound):
-        await env.alerts.respond(env.notifier, 999, student, "safe")
+        await env.alerts.respond(999, student, "safe")
 
 
 async def test_forged_evacuation_answer_on_a_plain_alert_counts_as_received(env):
     alert = await raise_alert(env, "typhoon")
-    _, rec, _ = await env.alerts.respond(env.notifier, alert.id, env.people["student"], "help")
+    _, rec, _ = await env.alerts.respond(alert.id, env.people["student"], "help")
     assert rec.status == "received"
 
 
 async def test_all_clear_closes_and_stops_follow_up(env):
     alert = await raise_alert(env, "gas", "")
     with pytest.raises(ServiceError):
-        await env.alerts.close(env.notifier, alert.id, env.people["manager"], "长" * 1001)
-    closed, queued = await env.alerts.close(env.notifier, alert.id, env.people["manager"], "")
+        await env.alerts.close(alert.id, env.people["manager"], "长" * 1001)
+    closed, queued = await env.alerts.close(alert.id, env.people["manager"], "")
     assert queued == 5 and closed.status == "closed"
     await env.notifier.deliver_due()
     last = texts_to(env, "student")[-1]
     assert "解除通知" in last and "险情已解除" in last
     assert "All clear" in texts_to(env, "student2")[-1]
     with pytest.raises(InvalidState):
-        await env.alerts.close(env.notifier, alert.id, env.people["manager"], "")
+        await env.alerts.close(alert.id, env.people["manager"], "")
     with pytest.raises(InvalidState):
-        await env.alerts.respond(env.notifier, alert.id, env.people["student"], "safe")
+        await env.alerts.respond(alert.id, env.people["student"], "safe")
     later = datetime.now(UTC) + timedelta(hours=1)
-    assert await env.alerts.follow_up(env.notifier, later) == 0
+    assert await env.alerts.follow_up(later) == 0
 
 
 async def test_a_fan_out_interrupted_by_a_restart_is_finished_once(env):
@@ -236,14 +235,14 @@ async def test_a_fan_out_interrupted_by_a_restart_is_finished_once(env):
     partial = await env.alerts.messages(env.notifier.translator, alert, people, "r0")
     await env.notifier.enqueue(partial)
     await env.notifier.deliver_due()
-    queued = await env.alerts.resume_fan_outs(env.notifier)
+    queued = await env.alerts.resume_fan_outs()
     assert queued == 2  # student2's and the manager's: nobody twice
     await env.notifier.deliver_due()
     for chat in ("student", "student2", "worker", "manager"):
         assert len(texts_to(env, chat)) == 1, chat
     assert len(texts_to(env, "w-student", "web")) == 1
     assert (await Alert.get(id=alert.id)).fanout_done
-    assert await env.alerts.resume_fan_outs(env.notifier) == 0
+    assert await env.alerts.resume_fan_outs() == 0
     idents = await Identity.all().count()
     assert (
         await OutboxMessage.filter(idempotency_key__startswith=f"alert:{alert.id}:").count()
@@ -253,7 +252,7 @@ async def test_a_fan_out_interrupted_by_a_restart_is_finished_once(env):
 
 async def test_a_system_alert_tells_the_managers(env):
     alert, queued = await env.alerts.raise_alert(
-        env.notifier, None, "fire_drill", "", Audience("role", "worker"), source="api:bms"
+        None, "fire_drill", "", Audience("role", "worker"), source="api:bms"
     )
     assert queued == 1 and alert.created_by_id is None
     assert any("api:bms" in text for text in texts_to(env, "manager"))
@@ -261,10 +260,10 @@ async def test_a_system_alert_tells_the_managers(env):
 
 async def test_when_everyone_answered_nobody_is_reminded_or_listed(env):
     alert = await raise_alert(env, "power", "", Audience("role", "worker"))
-    await env.alerts.respond(env.notifier, alert.id, env.people["worker"], "received")
+    await env.alerts.respond(alert.id, env.people["worker"], "received")
     before = len(env.test.sent)
     later = alert.next_repush_at + timedelta(seconds=1)
-    assert await env.alerts.follow_up(env.notifier, later) == 0
+    assert await env.alerts.follow_up(later) == 0
     stored = await Alert.get(id=alert.id)
     assert stored.next_repush_at is None and stored.escalated_at is None
     assert len(env.test.sent) == before

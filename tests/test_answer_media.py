@@ -41,7 +41,7 @@ async def chat(tmp_path):
 async def _walk_to_first_item(h: Harness, tmp_path) -> InspectionRound:
     now = datetime.now(UTC)
     await import_checklist(tmp_path, rule="cron * * * * *", now=now - timedelta(minutes=2))
-    await inspection_tick(h.app.services, h.app.notifier, now)
+    await inspection_tick(h.app.services, now)
     out = await h.press("worker", "开始巡检")
     assert "（1/3）通道畅通" in out[-1].text
     return await InspectionRound.get()
@@ -150,7 +150,7 @@ async def dorm(chat, tmp_path):
         tmp_path, {"student": h.people["student"], "student2": h.people["student2"]}, start, end
     )
     await h.app.services.people.bind(made["admin1"], "test", "da1", "da1")
-    await dorm_tick(h.app.services, h.app.notifier)
+    await dorm_tick(h.app.services)
     return h, made
 
 

@@ -42,16 +42,16 @@ async def file_on(world: World, asset: Asset, category: str = "plumbing") -> Tic
     place = await Place.get(id=asset.place_id)
     ticket = await world.services.repairs.create(
         world.people["student"], place, category, "坏了", "normal", [], world.now, asset=asset)
-    await world.services.dispatch.on_ticket_created(world.notifier, ticket, world.now)
+    await world.services.dispatch.on_ticket_created(ticket, world.now)
     return await Ticket.get(id=ticket.id)
 
 
 async def repair(world: World, ticket: Ticket) -> None:
     job = await Job.get(ticket_id=ticket.id, status="offered")
     wang = world.people["wang"]
-    await world.services.offers.accept(world.notifier, job.id, wang, world.now)
+    await world.services.offers.accept(job.id, wang, world.now)
     pid = (await world.services.media.store_photo(wang, png_bytes(seed=ticket.id))).id
-    await world.services.work.complete(world.notifier, job.id, wang, "修好了", [pid], [],
+    await world.services.work.complete(job.id, wang, "修好了", [pid], [],
                                        world.now)
 
 
@@ -119,7 +119,7 @@ async def test_under_repair_while_a_ticket_is_open(world):
     await world.services.repairs.cancel(second.number, world.people["student"])
     assert (await Asset.get(id=asset.id)).status == "in_use"
     fu = await FollowUp.get(ticket_id=ticket.id)
-    await world.services.followup.not_fixed(world.notifier, fu.id, world.people["student"],
+    await world.services.followup.not_fixed(fu.id, world.people["student"],
                                             world.now)
     assert (await Asset.get(id=asset.id)).status == "under_repair"  # reopened
     assert await kinds(asset) == ["created", "repair_opened", "repaired", "repair_opened"]

@@ -97,41 +97,41 @@ async def test_at_least_one_section_stays(harness):
 
 
 async def test_tick_sends_once_per_day_at_the_managers_time(harness):
-    services, notifier = harness.app.services, harness.app.notifier
+    services = harness.app.services
     await ticket(harness.people["student"], "3-402", "plumbing", local(9))
-    assert await digest_tick(services, notifier, now=at(7, 59)) == 0
+    assert await digest_tick(services, now=at(7, 59)) == 0
     assert harness.replies_to("manager") == []
-    assert await digest_tick(services, notifier, now=at(8, 0)) == 1
+    assert await digest_tick(services, now=at(8, 0)) == 1
     picture, text = harness.replies_to("manager")
     assert picture.image is not None and "2026-11-20 日报：新增 1 单" in picture.text
     assert "2026-11-20" in text.text
-    assert await digest_tick(services, notifier, now=at(8, 1)) == 0
-    assert await digest_tick(services, notifier, now=at(23, 59)) == 0
+    assert await digest_tick(services, now=at(8, 1)) == 0
+    assert await digest_tick(services, now=at(23, 59)) == 0
     assert len(harness.replies_to("manager")) == 2
-    assert await digest_tick(services, notifier, now=at(8, 0, day=22)) == 1
+    assert await digest_tick(services, now=at(8, 0, day=22)) == 1
     assert len(harness.replies_to("manager")) == 4
     for user in ("student", "worker"):
         assert harness.replies_to(user) == []
 
 
 async def test_tick_follows_each_managers_setting(harness):
-    services, notifier = harness.app.services, harness.app.notifier
+    services = harness.app.services
     manager = harness.people["manager"]
     await services.digest.set_time(manager, "0900")
-    assert await digest_tick(services, notifier, now=at(8, 30)) == 0
-    assert await digest_tick(services, notifier, now=at(9, 0)) == 1
+    assert await digest_tick(services, now=at(8, 30)) == 0
+    assert await digest_tick(services, now=at(9, 0)) == 1
     await services.digest.set_time(manager, "off")
-    assert await digest_tick(services, notifier, now=at(9, 0, day=22)) == 0
+    assert await digest_tick(services, now=at(9, 0, day=22)) == 0
 
 
 async def test_two_instances_claim_the_digest_once(harness):
     """Two ticks at the same moment (as two instances would) send one digest."""
     import asyncio
 
-    services, notifier = harness.app.services, harness.app.notifier
+    services = harness.app.services
     await services.digest.settings(harness.people["manager"])
-    counts = await asyncio.gather(digest_tick(services, notifier, now=at(8, 5)),
-                                  digest_tick(services, notifier, now=at(8, 5)))
+    counts = await asyncio.gather(digest_tick(services, now=at(8, 5)),
+                                  digest_tick(services, now=at(8, 5)))
     assert sorted(counts) == [0, 1]
     assert len(harness.replies_to("manager")) == 2
 

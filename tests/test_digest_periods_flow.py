@@ -65,7 +65,7 @@ async def test_only_managers_switch_periods_or_ask_for_them(harness):
 
 
 async def test_weekly_and_monthly_delivery(harness):
-    services, notifier = harness.app.services, harness.app.notifier
+    services = harness.app.services
     manager = harness.people["manager"]
     await services.digest.set_time(manager, "0900")
     await services.digest.toggle_period(manager, "week")
@@ -75,37 +75,37 @@ async def test_weekly_and_monthly_delivery(harness):
     def captions() -> list[str]:
         return [r.text for r in harness.replies_to("manager") if r.image is not None]
 
-    assert await digest_tick(services, notifier, now=at(11, 23, 8, 59)) == 0
-    assert await digest_tick(services, notifier, now=at(11, 23, 9, 0)) == 2  # Monday
+    assert await digest_tick(services, now=at(11, 23, 8, 59)) == 0
+    assert await digest_tick(services, now=at(11, 23, 9, 0)) == 2  # Monday
     assert captions() == [
         "📊 2026-11-22 日报：新增 0 单，完成 0 单，维修时效达标率 –%",
         "📊 2026-11-16 至 2026-11-22 周报：新增 1 单，完成 0 单，维修时效达标率 –%"]
     assert "📋 后勤周报 — 2026-11-16 至 2026-11-22" in harness.replies_to("manager")[3].text
-    assert await digest_tick(services, notifier, now=at(11, 23, 9, 1)) == 0
-    assert await digest_tick(services, notifier, now=at(11, 23, 23, 59)) == 0
-    assert await digest_tick(services, notifier, now=at(11, 24, 9, 0)) == 1  # Tuesday: daily
-    assert await digest_tick(services, notifier, now=at(12, 1, 9, 0)) == 2  # the 1st
+    assert await digest_tick(services, now=at(11, 23, 9, 1)) == 0
+    assert await digest_tick(services, now=at(11, 23, 23, 59)) == 0
+    assert await digest_tick(services, now=at(11, 24, 9, 0)) == 1  # Tuesday: daily
+    assert await digest_tick(services, now=at(12, 1, 9, 0)) == 2  # the 1st
     assert captions()[-1].startswith("📊 2026年11月 月报：新增 1 单")
-    assert await digest_tick(services, notifier, now=at(12, 1, 12, 0)) == 0
+    assert await digest_tick(services, now=at(12, 1, 12, 0)) == 0
     assert len(harness.replies_to("manager")) == 10
     await services.digest.toggle_period(manager, "day")  # daily off: weekly only
-    assert await digest_tick(services, notifier, now=at(12, 6, 9, 0)) == 0  # Sunday
-    assert await digest_tick(services, notifier, now=at(12, 7, 9, 0)) == 1
+    assert await digest_tick(services, now=at(12, 6, 9, 0)) == 0  # Sunday
+    assert await digest_tick(services, now=at(12, 7, 9, 0)) == 1
     assert captions()[-1].startswith("📊 2026-11-30 至 2026-12-06 周报")
     for user in ("student", "worker"):
         assert harness.replies_to(user) == []
 
 
 async def test_two_instances_send_each_period_once(harness):
-    services, notifier = harness.app.services, harness.app.notifier
+    services = harness.app.services
     await services.digest.toggle_period(harness.people["manager"], "week")
-    counts = await asyncio.gather(digest_tick(services, notifier, now=at(11, 30, 8, 5)),
-                                  digest_tick(services, notifier, now=at(11, 30, 8, 5)))
+    counts = await asyncio.gather(digest_tick(services, now=at(11, 30, 8, 5)),
+                                  digest_tick(services, now=at(11, 30, 8, 5)))
     assert sum(counts) == 2  # yesterday's and last week's, each by one of the two
     assert len(harness.replies_to("manager")) == 4
 
 
 async def test_manager_without_settings_gets_no_weekly(harness):
-    services, notifier = harness.app.services, harness.app.notifier
-    assert await digest_tick(services, notifier, now=at(11, 30, 8, 0)) == 1  # Monday, daily
-    assert await digest_tick(services, notifier, now=at(12, 1, 8, 0)) == 1  # the 1st, daily
+    services = harness.app.services
+    assert await digest_tick(services, now=at(11, 30, 8, 0)) == 1  # Monday, daily
+    assert await digest_tick(services, now=at(12, 1, 8, 0)) == 1  # the 1st, daily

@@ -134,9 +134,9 @@ async def test_followup_bad_input(chat):
     ticket = await file_ticket(h)
     job = await Job.get(ticket_id=ticket.id)
     services = h.app.services
-    await services.offers.accept(h.app.notifier, job.id, h.people["worker"])
+    await services.offers.accept(job.id, h.people["worker"])
     pid = (await services.media.store_photo(h.people["worker"], png_bytes())).id
-    await services.work.complete(h.app.notifier, job.id, h.people["worker"], "好了", [pid], [])
+    await services.work.complete(job.id, h.people["worker"], "好了", [pid], [])
     fu = await FollowUp.get(ticket_id=ticket.id)
     assert "1 到 5" in (await h.send("student", callback=f"fu:r:{fu.id}:9"))[0].text
     assert "报修人本人" in (await h.send("worker", callback=f"fu:r:{fu.id}:5"))[0].text
@@ -206,7 +206,7 @@ async def test_job_taken_away_mid_flow_ends_the_flow(chat):
     await h.send("worker", "/open")  # allowed mid-flow, and the step is asked again
     assert "用了哪些材料" in h.last("worker").text
     manage = h.app.services.manage
-    await manage.reassign(h.app.notifier, h.people["manager"], ticket.id, h.people["li"].id)
+    await manage.reassign(h.people["manager"], ticket.id, h.people["li"].id)
     await h.press("worker", "未使用材料")
     assert "已结束" in h.last("worker").text
     assert await ConversationState.get_or_none(key="test:worker") is None

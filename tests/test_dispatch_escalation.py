@@ -62,7 +62,7 @@ async def test_met_deadlines_stay_quiet(world):
     await world.on_duty("wang")
     ticket, _ = await world.file("3-402")
     job = await Job.get(ticket_id=ticket.id)
-    await world.services.offers.accept(world.notifier, job.id, world.people["wang"],
+    await world.services.offers.accept(job.id, world.people["wang"],
                                        world.tick(minutes=20))
     before = len(world.adapter.sent)
     await world.run_due(minutes=70)  # past the response deadline
@@ -75,7 +75,7 @@ async def test_resolution_waits_for_the_morning_for_normal_tickets(world):
     await world.on_duty("wang")
     ticket, _ = await world.file("3-402")
     job = await Job.get(ticket_id=ticket.id)
-    await world.services.offers.accept(world.notifier, job.id, world.people["wang"], world.now)
+    await world.services.offers.accept(job.id, world.people["wang"], world.now)
     await world.run_due(hours=11, minutes=45)  # 21:45: to be done by 22:00
     assert "22:00 前完工" in world.texts("wang")[-1]
     await world.run_due(hours=3)  # 00:45: night, nobody is disturbed
@@ -89,7 +89,7 @@ async def test_resolution_waits_for_the_morning_for_normal_tickets(world):
 async def test_urgency_change_retimes_and_old_timers_lapse(world):
     await world.on_duty("wang")
     ticket, _ = await world.file("3-402")
-    await world.services.manage.change_urgency(world.notifier, world.people["manager"],
+    await world.services.manage.change_urgency(world.people["manager"],
                                                ticket.id, "low", world.tick(minutes=5))
     await world.run_due(hours=2)  # the normal response deadline (11:00) no longer applies
     assert "sla_response_lead" not in await history(ticket)
@@ -102,12 +102,12 @@ async def test_timers_survive_a_restart_and_run_once(world, tmp_path):
     await world.on_duty("wang")
     ticket, _ = await world.file("3-402")
     await world.notifier.stop()
-    fresh = Services.build(world.settings)  # a new process on the same database
     notifier = Notifier({"test": world.adapter}, Translator())
+    fresh = Services.build(world.settings, notifier)  # a new process on the same database
     world.tick(hours=1, minutes=31)
     try:
-        ran = await asyncio.gather(dispatch_tick(fresh, notifier, world.now),
-                                   dispatch_tick(fresh, notifier, world.now))
+        ran = await asyncio.gather(dispatch_tick(fresh, world.now),
+                                   dispatch_tick(fresh, world.now))
     finally:
         await notifier.stop()
         world.notifier = Notifier({"test": world.adapter}, Translator())

@@ -47,22 +47,22 @@ async def test_reassign_an_accepted_job(world):
     await world.on_duty("wang", "li")
     ticket, _ = await world.file("3-402")
     job = await Job.get(ticket_id=ticket.id)
-    await world.services.offers.accept(world.notifier, job.id, world.people["wang"], world.now)
+    await world.services.offers.accept(job.id, world.people["wang"], world.now)
     manage, boss = world.services.manage, world.people["manager"]
     choices = await manage.reassign_choices(boss, ticket.id)
     assert next(c.person.name for c in choices) == "李师傅"  # the current worker is left out
     with pytest.raises(InvalidState):
-        await manage.reassign(world.notifier, boss, ticket.id, world.people["wang"].id)
+        await manage.reassign(boss, ticket.id, world.people["wang"].id)
     with pytest.raises(NotFound):
-        await manage.reassign(world.notifier, boss, ticket.id, world.people["student"].id)
-    await manage.reassign(world.notifier, boss, ticket.id, world.people["li"].id, world.now)
+        await manage.reassign(boss, ticket.id, world.people["student"].id)
+    await manage.reassign(boss, ticket.id, world.people["li"].id, world.now)
     assert (await Job.get(id=job.id)).status == "released"
     assert (await Ticket.get(id=ticket.id)).status == "assigned"
     assert "改派" in world.texts("wang")[-1] and ticket.number in world.texts("li")[-1]
     assert "其他师傅" in world.texts("student")[-1]
     new = await Job.get(ticket_id=ticket.id, worker_id=world.people["li"].id)
     assert new.offered_by_id == boss.id
-    await world.services.offers.accept(world.notifier, new.id, world.people["li"], world.now)
+    await world.services.offers.accept(new.id, world.people["li"], world.now)
     assert (await world.services.dispatch.assignee(ticket)).name == "李师傅"
 
 
@@ -71,10 +71,10 @@ async def test_close_as_duplicate_moves_followers(world):
     copy, _ = await world.file("3-402", reporter="student2", description="tap leaking")
     manage, boss = world.services.manage, world.people["manager"]
     with pytest.raises(ServiceError):
-        await manage.close(world.notifier, boss, copy.id, "duplicate", "  ")
+        await manage.close(boss, copy.id, "duplicate", "  ")
     with pytest.raises(NotFound):
-        await manage.close(world.notifier, boss, copy.id, "duplicate", f"同 {copy.number}")
-    found = await manage.close(world.notifier, boss, copy.id, "duplicate",
+        await manage.close(boss, copy.id, "duplicate", f"同 {copy.number}")
+    found = await manage.close(boss, copy.id, "duplicate",
                                f"与 {original.number} 是同一个水龙头")
     assert found.id == original.id
     assert (await Ticket.get(id=copy.id)).status == "closed"
@@ -82,13 +82,13 @@ async def test_close_as_duplicate_moves_followers(world):
     assert "duplicate" in text and original.number in text and "同一个水龙头" in text
     assert await TicketFollower.exists(ticket_id=original.id, person_id=world.people["student2"].id)
     with pytest.raises(InvalidState):
-        await manage.close(world.notifier, boss, copy.id, "invalid", "again")
+        await manage.close(boss, copy.id, "invalid", "again")
 
 
 async def test_close_invalid_withdraws_offers(world):
     await world.on_duty("wang")
     ticket, _ = await world.file("3-402")
-    await world.services.manage.close(world.notifier, world.people["manager"], ticket.id,
+    await world.services.manage.close(world.people["manager"], ticket.id,
                                       "invalid", "测试单，无需处理")
     assert "测试单，无需处理" in world.texts("student")[-1]
     assert "已关闭" in world.texts("wang")[-1]
@@ -102,15 +102,15 @@ async def test_urgent_upgrade_dispatches_a_held_ticket(world):
     await world.on_duty("wang")
     ticket, outcome = await world.file("3-402")
     assert outcome.kind == "deferred"
-    await world.services.manage.change_urgency(world.notifier, world.people["manager"],
+    await world.services.manage.change_urgency(world.people["manager"],
                                                ticket.id, "urgent", world.now)
     assert ticket.number in world.texts("wang")[-1]
     assert "紧急" in world.texts("student")[-1]
     with pytest.raises(InvalidState):
-        await world.services.manage.change_urgency(world.notifier, world.people["manager"],
+        await world.services.manage.change_urgency(world.people["manager"],
                                                    ticket.id, "urgent", world.now)
     with pytest.raises(ServiceError):
-        await world.services.manage.change_urgency(world.notifier, world.people["manager"],
+        await world.services.manage.change_urgency(world.people["manager"],
                                                    ticket.id, "whenever", world.now)
 
 
@@ -120,9 +120,9 @@ async def test_only_managers_use_manager_tools(world):
     for key in ("student", "wang", "keeper"):
         person = world.people[key]
         with pytest.raises(PermissionDenied):
-            await manage.change_urgency(world.notifier, person, ticket.id, "urgent")
+            await manage.change_urgency(person, ticket.id, "urgent")
         with pytest.raises(PermissionDenied):
-            await manage.close(world.notifier, person, ticket.id, "invalid", "no")
+            await manage.close(person, ticket.id, "invalid", "no")
         with pytest.raises(PermissionDenied):
             await manage.reassign_choices(person, ticket.id)
         with pytest.raises(PermissionDenied):

@@ -32,7 +32,7 @@ async def test_candidates_skill_zone_then_load(world):
     names = [w.person.name for w in await duty.candidates("plumbing", "south", set())]
     assert names == ["李师傅", "王师傅"]
     ticket, _ = await world.file("3-402")
-    await world.services.offers.accept(world.notifier, (await offer_of(ticket, "wang", world)).id,
+    await world.services.offers.accept((await offer_of(ticket, "wang", world)).id,
                                        world.people["wang"], world.now)
     names = [w.person.name for w in await duty.candidates("plumbing", "east", set())]
     assert names == ["李师傅", "王师傅"]  # no zone match: least load first
@@ -62,10 +62,10 @@ async def test_decline_chain_then_nobody_then_a_new_worker(world):
     await world.on_duty("wang", "li")
     ticket, _ = await world.file("3-402")
     offers = world.services.offers
-    await offers.decline(world.notifier, (await offer_of(ticket, "wang", world)).id,
+    await offers.decline((await offer_of(ticket, "wang", world)).id,
                          world.people["wang"], "在忙别的单", world.now)
     assert ticket.number in world.texts("li")[-1]
-    await offers.decline(world.notifier, (await offer_of(ticket, "li", world)).id,
+    await offers.decline((await offer_of(ticket, "li", world)).id,
                          world.people["li"], "太远", world.now)
     assert (await Ticket.get(id=ticket.id)).status == "submitted"
     alert = world.texts("manager")[-1]
@@ -76,7 +76,7 @@ async def test_decline_chain_then_nobody_then_a_new_worker(world):
     newcomer = await world.services.people.create("孙师傅", ["worker"], skills=["plumbing"])
     await world.services.people.bind(newcomer, "test", "sun", "sun")
     await world.services.duty.set_duty(newcomer, True, world.now)
-    sent = await world.services.dispatch.on_duty_started(world.notifier, newcomer, world.now)
+    sent = await world.services.dispatch.on_duty_started(newcomer, world.now)
     assert sent == 1 and ticket.number in world.texts("sun")[-1]
     assert (await Ticket.get(id=ticket.id)).status == "assigned"
 
@@ -90,13 +90,13 @@ async def test_timeout_passes_on_and_the_first_accept_wins(world):
     assert ticket.number in world.texts("li")[-1]
     wang_job = await offer_of(ticket, "wang", world)
     assert wang_job.status == "offered" and wang_job.timed_out
-    await world.services.offers.accept(world.notifier, wang_job.id, world.people["wang"],
+    await world.services.offers.accept(wang_job.id, world.people["wang"],
                                        world.now)
     li_job = await offer_of(ticket, "li", world)
     assert li_job.status == "withdrawn"
     assert "已被其他同事接走" in world.texts("li")[-1]
     with pytest.raises(InvalidState) as late:
-        await world.services.offers.accept(world.notifier, li_job.id, world.people["li"],
+        await world.services.offers.accept(li_job.id, world.people["li"],
                                            world.now)
     assert late.value.key == "dispatch.taken"
     assert "王师傅 已接下" in world.texts("student")[-1]
@@ -109,7 +109,7 @@ async def test_two_workers_accept_at_once_exactly_one_wins(world):
     await world.run_due(minutes=4)  # urgent: 3 minutes, then 李师傅 is asked too
     jobs = [await offer_of(ticket, k, world) for k in ("wang", "li")]
     results = await asyncio.gather(
-        *[world.services.offers.accept(world.notifier, job.id, world.people[k], world.now)
+        *[world.services.offers.accept(job.id, world.people[k], world.now)
           for job, k in zip(jobs, ("wang", "li"), strict=True)],
         return_exceptions=True,
     )
@@ -130,7 +130,7 @@ async def test_offer_pressed_days_later_changes_nothing(world):
     job = await offer_of(ticket, "wang", world)
     await world.run_due(days=2)
     with pytest.raises(InvalidState) as stale:
-        await world.services.offers.accept(world.notifier, job.id, world.people["wang"],
+        await world.services.offers.accept(job.id, world.people["wang"],
                                            world.now)
     assert stale.value.key == "dispatch.offer_expired"
     assert (await Job.get(id=job.id)).status == "offered"
@@ -141,20 +141,20 @@ async def test_cancelled_and_reassigned_offers_answer_clearly(world):
     await world.on_duty("wang", "li")
     ticket, _ = await world.file("3-402")
     job = await offer_of(ticket, "wang", world)
-    await world.services.manage.reassign(world.notifier, world.people["manager"], ticket.id,
+    await world.services.manage.reassign(world.people["manager"], ticket.id,
                                          world.people["li"].id, world.now)
     assert "改派" in world.texts("wang")[-1]
     with pytest.raises(InvalidState) as err:
-        await world.services.offers.accept(world.notifier, job.id, world.people["wang"],
+        await world.services.offers.accept(job.id, world.people["wang"],
                                            world.now)
     assert err.value.key == "dispatch.job_withdrawn"
     cancelled, _ = await world.file("3-403", description="门锁坏了", category="carpentry")
     offer = await offer_of(cancelled, "wang", world)
     await world.services.repairs.cancel(cancelled.number, world.people["student"])
-    await world.services.dispatch.on_ticket_cancelled(world.notifier, cancelled, world.now)
+    await world.services.dispatch.on_ticket_cancelled(cancelled, world.now)
     assert "撤销" in world.texts("wang")[-1]
     with pytest.raises(InvalidState) as err:
-        await world.services.offers.decline(world.notifier, offer.id, world.people["wang"],
+        await world.services.offers.decline(offer.id, world.people["wang"],
                                             "x", world.now)
     assert err.value.key == "dispatch.job_cancelled"
     assert (await Job.get(id=offer.id)).status == "withdrawn"
@@ -167,16 +167,16 @@ async def test_who_may_not(world):
     offers, work = world.services.offers, world.services.work
     for outsider in ("student", "li", "manager"):
         with pytest.raises(PermissionDenied):
-            await offers.accept(world.notifier, job.id, world.people[outsider], world.now)
+            await offers.accept(job.id, world.people[outsider], world.now)
         with pytest.raises(PermissionDenied):
-            await offers.decline(world.notifier, job.id, world.people[outsider], "x", world.now)
-    await offers.accept(world.notifier, job.id, world.people["wang"], world.now)
+            await offers.decline(job.id, world.people[outsider], "x", world.now)
+    await offers.accept(job.id, world.people["wang"], world.now)
     with pytest.raises(PermissionDenied):
-        await work.advance(world.notifier, job.id, world.people["li"], "w")
+        await work.advance(job.id, world.people["li"], "w")
     with pytest.raises(PermissionDenied):
-        await work.complete(world.notifier, job.id, world.people["student"], "好了", [], [])
+        await work.complete(job.id, world.people["student"], "好了", [], [])
     with pytest.raises(PermissionDenied):
-        await world.services.manage.reassign(world.notifier, world.people["wang"], ticket.id,
+        await world.services.manage.reassign(world.people["wang"], ticket.id,
                                              world.people["li"].id)
     with pytest.raises(PermissionDenied):
         await world.services.duty.set_duty(world.people["student"], True)

@@ -23,7 +23,7 @@ async def dorm(harness, tmp_path):
         tmp_path, {"student": h.people["student"], "student2": h.people["student2"]}, start, end
     )
     await h.app.services.people.bind(made["admin1"], "test", "da1", "da1")
-    await dorm_tick(h.app.services, h.app.notifier)
+    await dorm_tick(h.app.services)
     return h, made
 
 

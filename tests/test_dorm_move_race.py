@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.errors import InvalidState
+from bot.core.i18n import Translator
+from bot.delivery.notifier import Notifier
 from bot.services.dorm_requests.rules import find_preference
 from bot.services.dorm_requests.service import DormRequestService
 from bot.services.dorms import DormService
@@ -30,8 +32,9 @@ async def world(db, tmp_path):
     made = await small_dorm(tmp_path, {"student": people["student"],
                                        "student2": people["student2"]}, start, end)
     made.update(people)
-    made["dorms"] = DormService(RepairService())
-    made["requests"] = DormRequestService(made["dorms"])
+    notifier = Notifier({}, Translator())  # the moves push nothing
+    made["dorms"] = DormService(RepairService(), notifier=notifier)
+    made["requests"] = DormRequestService(made["dorms"], notifier)
     made["bed"] = (await spare_beds())[0]
     return made
 

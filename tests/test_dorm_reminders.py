@@ -29,7 +29,7 @@ async def _world(h, tmp_path):
 
 
 async def _tick(h, now: datetime) -> tuple[int, int]:
-    return await dorm_tick(h.app.services, h.app.notifier, now)
+    return await dorm_tick(h.app.services, now)
 
 
 def texts(h, user: str, since: int = 0) -> list[str]:

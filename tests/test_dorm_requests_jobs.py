@@ -28,15 +28,15 @@ async def test_undecided_requests_expire_once(dorm):
     away = await service.file_stay_out(h.people["student2"], today, today + timedelta(days=2),
                                        "Home", "13700000000", now=now)
     room = await service.file_room_change(h.people["student"], "吵")
-    assert await dorm_requests_tick(h.app.services, h.app.notifier, late.expected_at) == 0
+    assert await dorm_requests_tick(h.app.services, late.expected_at) == 0
     next_morning = late.expected_at + timedelta(hours=2)
-    assert await dorm_requests_tick(h.app.services, h.app.notifier, next_morning) == 1
+    assert await dorm_requests_tick(h.app.services, next_morning) == 1
     assert f"#{late.id}" in h.last("student").text and "已自动失效" in h.last("student").text
     assert (await DormRequest.get(id=late.id)).state == "cancelled"
     await h.restart()
-    assert await dorm_requests_tick(h.app.services, h.app.notifier, next_morning) == 0
+    assert await dorm_requests_tick(h.app.services, next_morning) == 0
     after_trip = datetime.combine(today + timedelta(days=3), time(9), TZ)
-    assert await dorm_requests_tick(h.app.services, h.app.notifier, after_trip) == 1
+    assert await dorm_requests_tick(h.app.services, after_trip) == 1
     assert "has expired" in h.last("student2").text
     states = {r.id: r.state for r in await DormRequest.all()}
     assert states == {late.id: "cancelled", away.id: "cancelled", room.id: "pending"}

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
+from bot.core.i18n import Translator
+from bot.delivery.notifier import Notifier
 from bot.services.dorm_requests.rules import (
     Preference,
     check_span,
@@ -37,7 +39,8 @@ async def world(db, tmp_path):
     made = await small_dorm(tmp_path, {"student": people["student"],
                                        "student2": people["student2"]}, start, end)
     made.update(people)
-    made["service"] = DormRequestService(DormService(RepairService()))
+    notifier = Notifier({}, Translator())  # these decisions push nothing
+    made["service"] = DormRequestService(DormService(RepairService(), notifier=notifier), notifier)
     made["bed"] = (await spare_beds())[0]
     return made
 

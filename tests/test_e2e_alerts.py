@@ -113,7 +113,7 @@ async def test_broadcast_to_2000_at_the_platform_limits(tmp_path, api_process):
         chats = set(await Identity.filter(platform="telegram").values_list("chat_id", flat=True))
         started = time.monotonic()
         alert, queued = await app.services.alerts.raise_alert(
-            app.notifier, manager, "fire_drill", "今天15:00 全校消防演练", Audience("everyone")
+            manager, "fire_drill", "今天15:00 全校消防演练", Audience("everyone")
         )
         assert queued == 2000
         deadline = started + 60
@@ -148,7 +148,7 @@ async def test_restart_mid_broadcast_sends_everyone_exactly_once(tmp_path, api):
     try:
         manager = await seed_people(200)
         alert, _ = await app.services.alerts.raise_alert(
-            app.notifier, manager, "power", "", Audience("everyone")
+            manager, "power", "", Audience("everyone")
         )
         await wait_accepted(api, 50)
     finally:
@@ -179,7 +179,7 @@ async def test_429_retry_after_is_honoured(tmp_path):
     try:
         manager = await seed_people(90)
         alert, _ = await app.services.alerts.raise_alert(
-            app.notifier, manager, "typhoon", "", Audience("everyone")
+            manager, "typhoon", "", Audience("everyone")
         )
         await wait_accepted(fake, 90, timeout=40)
         assert fake.violations, "the test must hit the limit"
@@ -201,10 +201,10 @@ async def test_a_user_is_answered_at_once_during_a_broadcast(tmp_path, api):
         user = await Person.create(name="小明", roles=["reporter"], locale="zh_CN")
         await Identity.create(person=user, platform="telegram", user_id="777", chat_id="777")
         await app.services.alerts.raise_alert(
-            app.notifier, manager, "water", "", Audience("role", "manager")
+            manager, "water", "", Audience("role", "manager")
         )  # one message to the manager
         await app.services.alerts.raise_alert(
-            app.notifier, manager, "water", "", Audience("everyone")
+            manager, "water", "", Audience("everyone")
         )
         await wait_accepted(api, 60)
         asked = time.monotonic()
@@ -229,7 +229,7 @@ async def test_pressing_received_in_telegram(tmp_path, api):
         user = await Person.create(name="Emily", roles=["reporter"], locale="en")
         await Identity.create(person=user, platform="telegram", user_id="888", chat_id="888")
         alert, _ = await app.services.alerts.raise_alert(
-            app.notifier, manager, "fire_drill", "15:00", Audience("everyone")
+            manager, "fire_drill", "15:00", Audience("everyone")
         )
         await wait_accepted(api, 6)
         notice = api.sent_messages(888)[-1]

@@ -107,7 +107,7 @@ async def test_report_decline_redispatch_accept_done_rate_and_escalation(campus,
     await manager.expect("暂无可派")
     second = await Ticket.filter().order_by("-id").first()
     later = datetime.now(UTC) + timedelta(hours=2)
-    assert await dispatch_tick(app.services, app.notifier, later) >= 1
+    assert await dispatch_tick(app.services, later) >= 1
     alert = await manager.expect("前接单")
     assert second.number in alert["text"]
     kinds = await TicketEvent.filter(ticket_id=second.id).values_list("kind", flat=True)

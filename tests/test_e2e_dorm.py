@@ -22,7 +22,7 @@ async def test_notice_checkin_and_a_problem_with_photo_becomes_a_ticket(tmp_path
         start, end = window_around(datetime.now(UTC))
         await small_dorm(tmp_path, {"student": people["student"]}, start, end)
 
-        assert await dorm_tick(app.services, app.notifier) == (1, 0)
+        assert await dorm_tick(app.services) == (1, 0)
         notice = await user.expect("宿舍分配通知")
         assert "D1号楼203" in notice["text"] and "1号床" in notice["text"]
         await user.press("确认入住")

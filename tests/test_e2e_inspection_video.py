@@ -30,7 +30,7 @@ async def test_inspection_problem_proved_by_a_video_puts_it_on_the_ticket(tmp_pa
         await fixer.expect("已上岗")
         now = datetime.now(UTC)
         await import_checklist(tmp_path, rule="cron * * * * *", now=now - timedelta(minutes=2))
-        await inspection_tick(app.services, app.notifier, now)
+        await inspection_tick(app.services, now)
         await inspector.expect("巡检任务：消防通道")
         await inspector.press("开始巡检")
         await inspector.expect("（1/3）通道畅通")

@@ -22,7 +22,7 @@ async def test_round_pushed_walked_and_a_problem_becomes_a_ticket(tmp_path, api)
         user = await signed_in(app, api, people["worker"], 5151)
         now = datetime.now(UTC)
         await import_checklist(tmp_path, rule="cron * * * * *", now=now - timedelta(minutes=2))
-        created, pushed, _, _ = await inspection_tick(app.services, app.notifier, now)
+        created, pushed, _, _ = await inspection_tick(app.services, now)
         assert (created, pushed) == (1, 1)
         notice = await user.expect("巡检任务：消防通道")
         assert "3号楼" in notice["text"]

@@ -53,7 +53,7 @@ async def test_energy_alerts_with_charts_decided_by_card_taps(app_on_wecom, fake
     api, app = fake_api, app_on_wecom["app"]
     await Person.filter(id=app_on_wecom["people"]["manager"].id).update(locale="en")
     water, power = await meters(SimpleNamespace(people=app_on_wecom["people"]))
-    assert await energy_tick(app.services, app.notifier, NOW) == 2
+    assert await energy_tick(app.services, NOW) == 2
     who = members(api, app_on_wecom["wecom"])
     worker, manager = who["worker"], who["manager"]
     alert = await worker.expect("疑似漏水")

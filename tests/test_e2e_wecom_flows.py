@@ -224,7 +224,7 @@ async def test_inspection_round_walked_with_a_problem_and_a_reading(running, api
     moment = now()
     await import_checklist(running["tmp_path"], rule="cron * * * * *",
                            now=moment - timedelta(minutes=2))
-    created, _, _, _ = await inspection_tick(app.services, app.notifier, moment)
+    created, _, _, _ = await inspection_tick(app.services, moment)
     assert created == 1
     await worker.expect("巡检任务：消防通道")  # pushed by the job
     await worker.say("/rounds")

@@ -62,7 +62,7 @@ def alerts_to(h, user: str) -> list:
 async def test_leak_and_spike_are_sent_once_with_a_chart_even_after_a_restart(harness):
     h = harness
     await meters(h)
-    assert await energy_tick(h.app.services, h.app.notifier, NOW) == 2
+    assert await energy_tick(h.app.services, NOW) == 2
     worker_alerts = alerts_to(h, "worker")
     assert len(worker_alerts) == 1  # the leak, to the meter's responsible worker
     alert = worker_alerts[0]
@@ -77,9 +77,9 @@ async def test_leak_and_spike_are_sent_once_with_a_chart_even_after_a_restart(ha
     assert "15:00" in manager_alerts[0].text and "E-3-403" in manager_alerts[0].text
 
     later = NOW + timedelta(hours=1)
-    assert await energy_tick(h.app.services, h.app.notifier, later) == 0
+    assert await energy_tick(h.app.services, later) == 0
     await h.restart()
-    assert await energy_tick(h.app.services, h.app.notifier, later) == 0
+    assert await energy_tick(h.app.services, later) == 0
     assert await Anomaly.all().count() == 2
     assert len(alerts_to(h, "worker")) == 1 and len(alerts_to(h, "manager")) == 1
 
@@ -91,14 +91,14 @@ async def test_a_normal_week_raises_nothing(harness):
     readings = register(FIRST, 35, water_use(seed=7))
     await store([ValidReading(water, ts, value) for ts, value in readings], "api")
     for day in range(7):
-        assert await energy_tick(h.app.services, h.app.notifier, NOW - timedelta(days=day)) == 0
+        assert await energy_tick(h.app.services, NOW - timedelta(days=day)) == 0
     assert await Anomaly.all().count() == 0
 
 
 async def test_create_repair_ticket_links_and_dispatches_it_once(harness):
     h = harness
     water, _ = await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     anomaly = await Anomaly.get(meter=water)
     replies = await h.press("worker", "生成报修单")
     ticket = await Ticket.get(place__code="3-402")
@@ -122,7 +122,7 @@ async def test_create_repair_ticket_links_and_dispatches_it_once(harness):
 async def test_false_alarm_is_recorded_and_nothing_else_changes(harness):
     h = harness
     _, power = await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     anomaly = await Anomaly.get(meter=power)
     replies = await h.press("manager", "误报")
     assert "误报" in replies[0].text and "阈值不会" in replies[0].text
@@ -139,7 +139,7 @@ async def test_false_alarm_is_recorded_and_nothing_else_changes(harness):
 async def test_who_may_decide(harness):
     h = harness
     water, power = await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     leak_alert = await Anomaly.get(meter=water)
     spike = await Anomaly.get(meter=power)
     replies = await h.send("student", callback=f"en:t:{leak_alert.id}")
@@ -163,7 +163,7 @@ async def test_the_zone_lead_is_told_when_nobody_answers_for_the_meter(harness):
     await h.app.services.people.bind(lead, "test", "lead", "lead")
     await WorkerProfile.create(person=lead, zone_lead=True)
     await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     sent = alerts_to(h, "lead")
     assert len(sent) == 1 and "Unusual consumption" in sent[0].text
     assert "Building 3, Room 403" in sent[0].text
@@ -175,7 +175,7 @@ async def test_the_zone_lead_is_told_when_nobody_answers_for_the_meter(harness):
 async def test_anomaly_summary_for_the_digest(harness):
     h = harness
     await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     await h.press("worker", "生成报修单")
     await h.press("manager", "误报")
     energy = h.app.services.energy
@@ -194,12 +194,12 @@ async def test_anomaly_summary_for_the_digest(harness):
 async def test_two_presses_at_once_make_one_decision(harness):
     h = harness
     water, _ = await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     anomaly = await Anomaly.get(meter=water)
-    energy, notifier = h.app.services.energy, h.app.notifier
+    energy = h.app.services.energy
     results = await asyncio.gather(
-        decide(energy, notifier, anomaly.id, h.people["worker"], "ticket", "zh_CN"),
-        decide(energy, notifier, anomaly.id, h.people["manager"], "false_alarm", "zh_CN"),
+        decide(energy, anomaly.id, h.people["worker"], "ticket", "zh_CN"),
+        decide(energy, anomaly.id, h.people["manager"], "false_alarm", "zh_CN"),
     )
     assert sorted(r.decided for r in results) == [False, True]
     winner = next(r for r in results if r.decided)
@@ -216,7 +216,7 @@ async def test_a_leak_that_goes_on_is_one_alert_a_day(harness):
     readings = register(FIRST, 36, water_use(), extra=leak)
     await store([ValidReading(water, ts, value) for ts, value in readings], "api")
     for hours in range(0, 30, 6):  # the job runs all night and the next day
-        await energy_tick(h.app.services, h.app.notifier, NOW + timedelta(hours=hours))
+        await energy_tick(h.app.services, NOW + timedelta(hours=hours))
     days = await Anomaly.filter(meter=water).order_by("day").values_list("day", "kind")
     assert days == [(LAST, "leak"), (LAST + timedelta(days=1), "leak")]
     assert len(alerts_to(h, "worker")) == 2
@@ -227,7 +227,7 @@ async def test_a_responsible_person_without_a_chat_is_skipped(harness):
     unbound = await h.app.services.people.create("新师傅", ["worker"])
     water, _ = await meters(h)
     await Meter.filter(id=water.id).update(responsible_id=unbound.id)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     assert alerts_to(h, "worker") == []
     assert len(alerts_to(h, "manager")) == 2  # the leak and the spike
     anomaly = await Anomaly.get(meter=water)
@@ -237,7 +237,7 @@ async def test_a_responsible_person_without_a_chat_is_skipped(harness):
 async def test_energy_lists_the_weeks_anomalies_and_shows_one_again(harness):
     h = harness
     _, power = await meters(h)
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     await Anomaly.all().update(detected_at=datetime.now(UTC))  # /energy: the real last week
     replies = await h.send("worker", "/energy")
     assert "W-3-402" in replies[0].text and "E-3-403" not in replies[0].text  # not the worker's
@@ -267,9 +267,8 @@ async def test_the_demo_meters_raise_a_leak_and_a_spike(db, tmp_path, hour):
     await Reading.all().delete()  # seeded for the real now: again for this test's
     assert await seed_demo_energy(now) > 1000
     assert await seed_demo_energy(now) == 0  # once
-    services = Services.build(make_settings(tmp_path))
-    notifier = Notifier({}, Translator())
-    assert await energy_tick(services, notifier, now) == 2
+    services = Services.build(make_settings(tmp_path), Notifier({}, Translator()))
+    assert await energy_tick(services, now) == 2
     found = await Anomaly.all().order_by("id").values_list("meter__code", "kind")
     assert sorted(found) == [("E-4-101", "spike"), ("W-1-101", "leak")]
 
@@ -279,7 +278,7 @@ async def test_an_open_ticket_on_the_place_is_linked_not_doubled(harness):
     water, _ = await meters(h)
     reported = await h.app.services.repairs.create(
         h.people["student"], await Place.get(code="3-402"), "plumbing", "马桶一直在流水")
-    await energy_tick(h.app.services, h.app.notifier, NOW)
+    await energy_tick(h.app.services, NOW)
     replies = await h.press("worker", "生成报修单")
     assert "已关联" in replies[0].text and reported.number in replies[0].text
     assert await Ticket.all().count() == 1

@@ -56,7 +56,7 @@ async def test_cancel_mid_inspection_says_answers_are_stored_and_resumes(harness
     h = harness
     now = datetime.now(UTC)
     await import_checklist(tmp_path, rule="cron * * * * *", now=now - timedelta(minutes=2))
-    await inspection_tick(h.app.services, h.app.notifier, now)
+    await inspection_tick(h.app.services, now)
     await h.press("worker", "开始巡检")
     await h.press("worker", "正常")
     await h.press("worker", "有问题")
@@ -77,7 +77,7 @@ async def test_pause_button_and_cancel_say_the_same_on_the_inspection(harness, t
     h = harness
     now = datetime.now(UTC)
     await import_checklist(tmp_path, rule="cron * * * * *", now=now - timedelta(minutes=2))
-    await inspection_tick(h.app.services, h.app.notifier, now)
+    await inspection_tick(h.app.services, now)
     await h.press("worker", "开始巡检")
     await h.press("worker", "正常")
     paused = (await h.press("worker", "暂停"))[-1].text
@@ -92,7 +92,7 @@ async def test_cancel_in_the_dorm_checklist_and_in_a_report(harness, tmp_path):
     start, end = window_around(datetime.now(UTC))
     await small_dorm(tmp_path, {"student": h.people["student"],
                                 "student2": h.people["student2"]}, start, end)
-    await dorm_tick(h.app.services, h.app.notifier)
+    await dorm_tick(h.app.services)
     await h.press("student", "确认入住")
     await h.press("student", "正常")
     replies = await h.send("student", "/cancel")

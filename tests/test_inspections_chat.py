@@ -16,7 +16,7 @@ T0 = datetime(2027, 1, 30, 0, 0, tzinfo=UTC)
 
 async def _due_round(h, tmp_path) -> InspectionRound:
     await import_checklist(tmp_path, now=T0 - timedelta(hours=1))
-    await inspection_tick(h.app.services, h.app.notifier, T0)
+    await inspection_tick(h.app.services, T0)
     return await InspectionRound.get()
 
 
@@ -143,7 +143,7 @@ async def test_english_worker_and_a_round_nobody_could_take(harness, tmp_path):
     mary = await people.create("Mary", ["worker"], locale="en", phone="13900000001")
     await people.bind(mary, "test", "mary", "mary")
     await import_checklist(tmp_path, worker="13900000001", now=T0 - timedelta(hours=1))
-    await inspection_tick(h.app.services, h.app.notifier, T0)
+    await inspection_tick(h.app.services, T0)
     assert "Inspection round: Fire exits" in h.last("mary").text
     out = await h.press("mary", "Start round")
     assert "(1/3) Passage clear" in _texts(out)
@@ -156,7 +156,7 @@ async def test_english_worker_and_a_round_nobody_could_take(harness, tmp_path):
     assert "All 3 item(s) OK." in _texts(out)
     # a zone schedule with nobody in the zone: the managers hear of it, in their language
     await InspectionSchedule.filter().update(worker_id=None, zone="east")
-    await inspection_tick(h.app.services, h.app.notifier, T0 + timedelta(days=1))
+    await inspection_tick(h.app.services, T0 + timedelta(days=1))
     assert "找不到负责的师傅" in h.last("manager").text
     rnd = await InspectionRound.filter(due_at=T0 + timedelta(days=1)).first()
     assert rnd is not None and rnd.worker_id is None

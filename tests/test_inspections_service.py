@@ -31,14 +31,16 @@ async def test_rounds_are_created_once_across_restarts_and_concurrent_runs(harne
     h = harness
     schedule = await import_checklist(tmp_path, now=BEFORE)
     service = h.app.services.inspections
-    other = InspectionService(service.repairs, service.duty, "Asia/Shanghai")
+    other = InspectionService(service.repairs, service.duty, "Asia/Shanghai",
+                              notifier=service.notifier)
     assert await service.generate(T0 - timedelta(seconds=1)) == 0
     assert sum(await asyncio.gather(service.generate(T0), other.generate(T0))) == 1
     assert await service.generate(T0 + timedelta(minutes=5)) == 0
     # a restarted app (fresh services) and two instances at once: still one round
     await h.restart()
     fresh = h.app.services.inspections
-    other = InspectionService(fresh.repairs, fresh.duty, "Asia/Shanghai")
+    other = InspectionService(fresh.repairs, fresh.duty, "Asia/Shanghai",
+                              notifier=fresh.notifier)
     # the cursor not moved (a crash after the insert), given in another time zone
     await InspectionSchedule.filter(id=schedule.id).update(
         next_due_at=T0.astimezone(ZoneInfo("Asia/Shanghai")))
@@ -54,8 +56,8 @@ async def test_rounds_are_created_once_across_restarts_and_concurrent_runs(harne
 async def test_new_round_pushed_once_to_its_worker_with_start(harness, tmp_path):
     h = harness
     await import_checklist(tmp_path, now=BEFORE)
-    assert await inspection_tick(h.app.services, h.app.notifier, T0) == (1, 1, 0, 0)
-    assert await inspection_tick(h.app.services, h.app.notifier, T0) == (0, 0, 0, 0)
+    assert await inspection_tick(h.app.services, T0) == (1, 1, 0, 0)
+    assert await inspection_tick(h.app.services, T0) == (0, 0, 0, 0)
     pushes = [r for r in h.replies_to("worker") if "巡检任务：消防通道" in r.text]
     assert len(pushes) == 1
     assert "3号楼" in pushes[0].text and "01-30 08:00" in pushes[0].text
@@ -95,7 +97,7 @@ async def test_problem_becomes_ticket_with_photo_and_safety_alerts_managers(harn
     assert (await Attachment.get(id=photo.id)).ticket_id == done.ticket.id
     ticket = await Ticket.get(id=done.ticket.id).prefetch_related("place")
     assert ticket.place.code == "3" and ticket.reporter_id == worker.id
-    assert await service.alert_safety(h.app.notifier, worker, done) == 1
+    assert await service.alert_safety(worker, done) == 1
     assert any("安全隐患" in t and ticket.number in t for t in texts_to(h, "manager"))
     with pytest.raises(InvalidState):  # a double tap does not answer twice
         await service.answer(worker, rnd.id, first.id, ok=True)
@@ -123,22 +125,22 @@ def test_reading_parser() -> None:
 
 async def test_reminder_then_zone_lead_then_missed(harness, tmp_path):
     h = harness
-    services, notifier = h.app.services, h.app.notifier
+    services = h.app.services
     people = services.people
     await Place.filter(code="3").update(zone="north")
     lead = await people.create("周组长", ["worker"], zone="north")
     await people.bind(lead, "test", "lead", "lead")
     await services.duty.toggle_zone_lead(h.people["manager"], lead.id)
     await import_checklist(tmp_path, now=BEFORE)
-    assert await inspection_tick(services, notifier, T0) == (1, 1, 0, 0)
+    assert await inspection_tick(services, T0) == (1, 1, 0, 0)
     grace = timedelta(hours=2)
-    assert (await inspection_tick(services, notifier, T0 + grace - timedelta(minutes=1)))[2:] \
+    assert (await inspection_tick(services, T0 + grace - timedelta(minutes=1)))[2:] \
         == (0, 0)
-    assert (await inspection_tick(services, notifier, T0 + grace))[2:] == (1, 0)
-    assert (await inspection_tick(services, notifier, T0 + grace))[2:] == (0, 0)
+    assert (await inspection_tick(services, T0 + grace))[2:] == (1, 0)
+    assert (await inspection_tick(services, T0 + grace))[2:] == (0, 0)
     assert sum("提醒：巡检任务" in t for t in texts_to(h, "worker")) == 1
-    assert (await inspection_tick(services, notifier, T0 + 2 * grace))[2:] == (0, 1)
-    assert (await inspection_tick(services, notifier, T0 + 3 * grace))[2:] == (0, 0)
+    assert (await inspection_tick(services, T0 + 2 * grace))[2:] == (0, 1)
+    assert (await inspection_tick(services, T0 + 3 * grace))[2:] == (0, 0)
     told = [t for t in texts_to(h, "lead") if "漏检" in t]
     assert len(told) == 1 and "王师傅" in told[0]
     assert not any("漏检" in t for t in texts_to(h, "manager"))  # the lead, not the managers
@@ -152,8 +154,8 @@ async def test_reminder_then_zone_lead_then_missed(harness, tmp_path):
 async def test_missed_round_without_zone_lead_goes_to_managers(harness, tmp_path):
     h = harness
     await import_checklist(tmp_path, now=BEFORE)
-    await inspection_tick(h.app.services, h.app.notifier, T0)
-    assert (await inspection_tick(h.app.services, h.app.notifier, T0 + timedelta(hours=5)))[2:] \
+    await inspection_tick(h.app.services, T0)
+    assert (await inspection_tick(h.app.services, T0 + timedelta(hours=5)))[2:] \
         == (1, 1)
     assert any("漏检" in t for t in texts_to(h, "manager"))
 
@@ -208,15 +210,15 @@ async def test_rounds_summary_counts_the_span(harness, tmp_path):
     services = h.app.services.inspections
     worker = h.people["worker"]
     await import_checklist(tmp_path, now=BEFORE)
-    await inspection_tick(h.app.services, h.app.notifier, T0)
+    await inspection_tick(h.app.services, T0)
     rnd = await InspectionRound.get()
     view = await services.start(worker, rnd.id)
     for item in view.items[1:]:
         await services.answer(worker, rnd.id, item.id, ok=item.kind == "check", value=1.0,
                               note="" if item.kind == "check" else "x", now=T0)
     await services.answer(worker, rnd.id, view.items[0].id, ok=True, now=T0)
-    await inspection_tick(h.app.services, h.app.notifier, T0 + timedelta(days=1))
-    await inspection_tick(h.app.services, h.app.notifier, T0 + timedelta(days=1, hours=5))
+    await inspection_tick(h.app.services, T0 + timedelta(days=1))
+    await inspection_tick(h.app.services, T0 + timedelta(days=1, hours=5))
     summary = await services.rounds_summary(T0 - timedelta(days=1), T0 + timedelta(days=10))
     assert (summary.done, summary.missed) == (1, 1)
     empty = await services.rounds_summary(T0 - timedelta(days=3), T0 - timedelta(days=2))

@@ -73,10 +73,10 @@ async def test_order_once_at_the_lead_margin_then_every_n(world):
     assert (plan.meter_baseline, plan.lead_units) == (1000, 50)  # 10 % by default
     await read(world.meter, 1, 1300)
     await read(world.meter, 2, 1449.5)
-    assert await service.generate(world.notifier, T0 + timedelta(days=2)) == []
+    assert await service.generate(T0 + timedelta(days=2)) == []
     await read(world.meter, 3, 1450)
     now = T0 + timedelta(days=3)
-    made = await service.generate(world.notifier, now)
+    made = await service.generate(now)
     assert len(made) == 1
     ticket = made[0]
     assert ticket.asset_id == world.ac.id and ticket.category == "hvac"
@@ -84,18 +84,18 @@ async def test_order_once_at_the_lead_margin_then_every_n(world):
     job = await Job.get(ticket_id=ticket.id, status="offered").prefetch_related("worker")
     assert job.worker.name == "周组长"  # the normal dispatch: the on-duty hvac worker
     # a second run, a restarted instance and the scheduler job all find nothing more to do
-    assert await service.generate(world.notifier, now) == []
-    assert await MeterMaintenance(world.services).generate(world.notifier, now) == []
-    assert await maintenance_tick(world.services, world.notifier, now) == 0
+    assert await service.generate(now) == []
+    assert await MeterMaintenance(world.services).generate(now) == []
+    assert await maintenance_tick(world.services, now) == 0
     run = await MaintenanceRun.get()
     assert run.meter_value == 1450 and run.ticket_id == ticket.id
     plan = await MaintenancePlan.get(id=plan.id)
     assert (plan.meter_baseline, plan.meter_carry, plan.period) == (1450, 50, 1)
     # the next service is due at 2000 (500 after the first due point), ordered at 1950
     await read(world.meter, 4, 1949)
-    assert await maintenance_tick(world.services, world.notifier, T0 + timedelta(days=4)) == 0
+    assert await maintenance_tick(world.services, T0 + timedelta(days=4)) == 0
     await read(world.meter, 5, 1950)
-    assert await maintenance_tick(world.services, world.notifier, T0 + timedelta(days=5)) == 1
+    assert await maintenance_tick(world.services, T0 + timedelta(days=5)) == 1
     assert await Ticket.filter(description__contains="[PM]").count() == 2
     progress = await service.progress(await MaintenancePlan.get(id=plan.id))
     assert (progress.used, progress.threshold, progress.unit) == (0, 500, "kWh")  # 2450
@@ -108,8 +108,8 @@ async def test_two_runs_at_once_make_one_order(world):
     await read(world.water, 1, 1000)
     now = T0 + timedelta(days=1)
     first, second = await asyncio.gather(
-        MeterMaintenance(world.services).generate(world.notifier, now),
-        MeterMaintenance(world.services).generate(world.notifier, now),
+        MeterMaintenance(world.services).generate(now),
+        MeterMaintenance(world.services).generate(now),
     )
     assert len(first) + len(second) == 1
     assert await MaintenanceRun.all().count() == 1 and await Ticket.all().count() == 1
@@ -121,12 +121,12 @@ async def test_a_meter_reset_counts_only_the_use_after_it(world):
     plan = await service.create_plan(world.people["manager"], "AC-1", "500度", "清洗滤网")
     await read(world.meter, 1, 9300)
     await read(world.meter, 2, 20)  # the meter was replaced / reset
-    assert await service.generate(world.notifier, T0 + timedelta(days=2)) == []
+    assert await service.generate(T0 + timedelta(days=2)) == []
     assert (await service.progress(plan)).used == 300
     await read(world.meter, 3, 169)
-    assert await service.generate(world.notifier, T0 + timedelta(days=3)) == []
+    assert await service.generate(T0 + timedelta(days=3)) == []
     await read(world.meter, 4, 170)  # 300 before the reset + 150 after = 450
-    made = await service.generate(world.notifier, T0 + timedelta(days=4))
+    made = await service.generate(T0 + timedelta(days=4))
     assert len(made) == 1 and "E-1: 170 kWh" in made[0].description
     assert (await MaintenancePlan.get(id=plan.id)).meter_baseline == 170
 
@@ -136,18 +136,18 @@ async def test_use_missed_while_off_is_not_made_up_and_no_readings_yet(world):
     plan = await service.create_plan(world.people["manager"], "AC-1", "500kWh", "x")
     assert plan.meter_baseline is None  # no readings yet: the first one becomes the baseline
     await read(world.meter, 0, 100)
-    assert await service.generate(world.notifier, T0) == []
+    assert await service.generate(T0) == []
     assert (await MaintenancePlan.get(id=plan.id)).meter_baseline == 100
     await read(world.meter, 30, 1800)  # 1700 used while the bot was off: one order, not three
-    assert len(await service.generate(world.notifier, T0 + timedelta(days=30))) == 1
+    assert len(await service.generate(T0 + timedelta(days=30))) == 1
     plan = await MaintenancePlan.get(id=plan.id)
     assert (plan.meter_baseline, plan.meter_carry) == (1800, 0)
     await read(world.meter, 31, 2249)
-    assert await service.generate(world.notifier, T0 + timedelta(days=31)) == []
+    assert await service.generate(T0 + timedelta(days=31)) == []
     # a stopped plan and a disposed asset make no orders
     await read(world.meter, 32, 2400)
     await Asset.filter(id=world.ac.id).update(status="disposed")
-    assert await service.generate(world.notifier, T0 + timedelta(days=32)) == []
+    assert await service.generate(T0 + timedelta(days=32)) == []
     assert await Ticket.all().count() == 1
 
 

@@ -23,7 +23,6 @@ async def world(harness):
     await StockLevel.all().update(alert_armed=False)  # the demo's known lows: no alerts
     world.h = harness
     world.stock = harness.app.services.stock
-    world.notifier = harness.app.notifier
     return world
 
 
@@ -37,11 +36,11 @@ async def test_one_alert_per_crossing_then_again_after_restock(world):
     keeper, worker = world.people["keeper"], world.people["worker"]
     lt, north = world.items["LT-T8"], world.stores["N"]
     await set_level(lt, north, 12, minimum=10, reorder=30)
-    stock, notifier = world.stock, world.notifier
+    stock = world.stock
     await stock.ledger.write_off(keeper, lt, north, 1, "破损")  # 11: still fine
-    assert await stock.alerts.check(notifier, [(lt.id, north.id)]) == 0
+    assert await stock.alerts.check([(lt.id, north.id)]) == 0
     await stock.ledger.write_off(keeper, lt, north, 3, "破损")  # 8: crosses below 10
-    assert await stock.alerts.check(notifier, [(lt.id, north.id)]) == 1
+    assert await stock.alerts.check([(lt.id, north.id)]) == 1
     texts = alerts_to(world, "keeper")
     assert len(texts) == 1
     assert "北区库房" in texts[0] and "灯管" in texts[0] and "可用：8 根" in texts[0]
@@ -52,17 +51,17 @@ async def test_one_alert_per_crossing_then_again_after_restock(world):
     snooze = world.h.replies_to("keeper")[-1].buttons[0][0]
     assert snooze.payload.startswith("stz:") and "7" in snooze.label
     await stock.ledger.write_off(keeper, lt, north, 2, "破损")  # 6: still low, no repeat
-    assert await stock.alerts.check(notifier) == 0
-    assert await stock.alerts.check(notifier) == 0
+    assert await stock.alerts.check() == 0
+    assert await stock.alerts.check() == 0
     await stock.ledger.receive(keeper, lt, north, 3)  # 9: not above the minimum yet
-    assert await stock.alerts.check(notifier) == 0
+    assert await stock.alerts.check() == 0
     await stock.ledger.receive(keeper, lt, north, 1)  # 10: back at the minimum: re-armed
-    assert await stock.alerts.check(notifier) == 0
+    assert await stock.alerts.check() == 0
     ticket_lines = [("LT-T8", 1)]
     from tests.test_stock_ledger import _ticket
 
     await stock.consume_for_ticket(worker, await _ticket(world), ticket_lines)  # 9 again
-    assert await stock.alerts.check(notifier) == 1
+    assert await stock.alerts.check() == 1
     assert len(alerts_to(world, "keeper")) == 2
 
 
@@ -72,11 +71,11 @@ async def test_alerts_are_computed_on_available_not_on_hand(world):
     await set_level(lt, north, 15, minimum=10, reorder=0)
     req = await world.stock.requisitions.create(worker, north.id, [(lt.id, 8)], "换灯")
     await world.stock.requisitions.approve(req.id, keeper)  # on hand 15, available 7
-    assert await world.stock.alerts.check(world.notifier) == 1
+    assert await world.stock.alerts.check() == 1
     text = alerts_to(world, "keeper")[-1]
     assert "可用：7 根（在库 15）" in text and "建议补货：3 根" in text
     await world.stock.requisitions.cancel(req.id, keeper)  # released: available 15
-    assert await world.stock.alerts.check(world.notifier) == 0
+    assert await world.stock.alerts.check() == 0
     assert (await StockLevel.get(item_id=lt.id, warehouse_id=north.id)).alert_armed
 
 
@@ -84,18 +83,18 @@ async def test_snooze_silences_then_reminds_once(world):
     keeper, student = world.people["keeper"], world.people["student"]
     lt, north = world.items["LT-T8"], world.stores["N"]
     level = await set_level(lt, north, 5, minimum=10)
-    stock, notifier = world.stock, world.notifier
-    assert await stock.alerts.check(notifier, now=NOW) == 1
+    stock = world.stock
+    assert await stock.alerts.check(now=NOW) == 1
     with pytest.raises(PermissionDenied):
         await stock.alerts.snooze(level.id, student, now=NOW)
     _, until = await stock.alerts.snooze(level.id, keeper, now=NOW)
     assert until == NOW + timedelta(days=7)
     await stock.ledger.receive(keeper, lt, north, 10)  # 15, then down to 5: a new crossing
-    await stock.alerts.check(notifier, now=NOW + timedelta(days=1))
+    await stock.alerts.check(now=NOW + timedelta(days=1))
     await stock.ledger.write_off(keeper, lt, north, 10, "调拨")
-    assert await stock.alerts.check(notifier, now=NOW + timedelta(days=2)) == 0  # snoozed
-    assert await stock.alerts.check(notifier, now=NOW + timedelta(days=7, minutes=1)) == 1
-    assert await stock.alerts.check(notifier, now=NOW + timedelta(days=8)) == 0
+    assert await stock.alerts.check(now=NOW + timedelta(days=2)) == 0  # snoozed
+    assert await stock.alerts.check(now=NOW + timedelta(days=7, minutes=1)) == 1
+    assert await stock.alerts.check(now=NOW + timedelta(days=8)) == 0
     assert len(alerts_to(world, "keeper")) == 2
 
 
@@ -103,7 +102,7 @@ async def test_snooze_button_through_the_dispatcher(world):
     h = world.h
     lt, north = world.items["LT-T8"], world.stores["N"]
     await set_level(lt, north, 5, minimum=10)
-    await world.stock.alerts.check(world.notifier)
+    await world.stock.alerts.check()
     replies = await h.press("keeper", "7 天")
     assert "已暂停提醒至" in replies[-1].text and replies[-1].edit_message_id == "m1"
     level = await StockLevel.get(item_id=lt.id, warehouse_id=north.id)
@@ -118,7 +117,7 @@ async def test_snooze_button_through_the_dispatcher(world):
 async def test_two_checks_at_once_send_one_alert(world):
     lt, north = world.items["LT-T8"], world.stores["N"]
     await set_level(lt, north, 3, minimum=10)
-    sent = await asyncio.gather(*(world.stock.alerts.check(world.notifier) for _ in range(4)))
+    sent = await asyncio.gather(*(world.stock.alerts.check() for _ in range(4)))
     assert sum(sent) == 1 and len(alerts_to(world, "keeper")) == 1
 
 
@@ -127,16 +126,16 @@ async def test_daily_digest_lists_everything_below_minimum_once_a_day(world):
     lt, north = world.items["LT-T8"], world.stores["N"]
     level = await set_level(lt, north, 5, minimum=10)
     await world.stock.alerts.snooze(level.id, keeper, now=NOW)
-    assert await stock_digest(world.h.app.services, world.notifier, now=NOW) == 2
+    assert await stock_digest(world.h.app.services, now=NOW) == 2
     digest = [r.text for r in world.h.replies_to("keeper") if "每日库存检查" in r.text]
     assert len(digest) == 1
     text = digest[0]
     assert "7 项物资低于下限" in text  # the demo's six lows and this one
     assert "北区库房：可用 5 根，下限 10" in text and "已暂停提醒至 11-30" in text
     assert "南区库房：可用 0 卷，下限 10" in text  # electrical tape, out of stock
-    assert await stock_digest(world.h.app.services, world.notifier, now=NOW) == 0
+    assert await stock_digest(world.h.app.services, now=NOW) == 0
     later = NOW + timedelta(days=1)
-    assert await stock_digest(world.h.app.services, world.notifier, now=later) == 2
+    assert await stock_digest(world.h.app.services, now=later) == 2
 
 
 async def test_stock_tick_expires_requisitions_and_alerts(world):
@@ -146,9 +145,9 @@ async def test_stock_tick_expires_requisitions_and_alerts(world):
     req = await world.stock.requisitions.create(worker, north.id, [(lt.id, 12)], "换灯")
     await world.stock.requisitions.approve(req.id, keeper, now=NOW)
     services = world.h.app.services
-    assert await stock_tick(services, world.notifier, now=NOW + timedelta(hours=1)) == 1
-    assert await stock_tick(services, world.notifier, now=NOW + timedelta(days=3, hours=14)) == 0
-    assert await stock_tick(services, world.notifier, now=NOW + timedelta(days=3, hours=15)) == 1
+    assert await stock_tick(services, now=NOW + timedelta(hours=1)) == 1
+    assert await stock_tick(services, now=NOW + timedelta(days=3, hours=14)) == 0
+    assert await stock_tick(services, now=NOW + timedelta(days=3, hours=15)) == 1
     told = [r.text for r in world.h.replies_to("worker") if f"#{req.id}" in r.text]
     assert any("到 11-26 仍未领取" in t for t in told)
     assert any("逾期未领取" in r.text for r in world.h.replies_to("keeper"))

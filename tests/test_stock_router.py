@@ -67,8 +67,8 @@ async def drive(db, tmp_path):
     calls: list[str] = []
     adapter = RecordingAdapter()
     translator = Translator()
-    services = Services.build(make_settings(tmp_path))
     notifier = Notifier({"test": adapter}, translator)
+    services = Services.build(make_settings(tmp_path), notifier)
     dispatcher = Dispatcher(_router(calls), services, translator, notifier, StateStore(),
                             {"test": adapter})
     people = PeopleService()

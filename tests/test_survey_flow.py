@@ -30,7 +30,7 @@ async def open_survey(h, questions, title="食堂满意度") -> Survey:
     survey = await services.surveys.create(
         h.people["manager"], title, questions, Audience("everyone"), datetime.now(UTC)
     )
-    await services.surveys.send_due(h.app.notifier)
+    await services.surveys.send_due()
     await settle(h)
     return survey
 
@@ -144,9 +144,9 @@ async def test_scheduled_for_tomorrow_sent_by_the_job_then_one_reminder(harness)
     assert survey.repeat == "monthly"
     replies = await h.press("manager", "查看结果")
     assert "这一期发出后" in replies[0].text
-    services, notifier = h.app.services, h.app.notifier
-    assert await survey_tick(services, notifier, survey.send_at - timedelta(minutes=1)) == 0
-    assert await survey_tick(services, notifier, survey.send_at) == 4  # 4 people, one chat each
+    services = h.app.services
+    assert await survey_tick(services, survey.send_at - timedelta(minutes=1)) == 0
+    assert await survey_tick(services, survey.send_at) == 4  # 4 people, one chat each
     await settle(h)
     assert "Canteen" in h.last("student2").text
     assert any("已发给 4 人" in r.text for r in h.replies_to("manager"))
@@ -156,15 +156,15 @@ async def test_scheduled_for_tomorrow_sent_by_the_job_then_one_reminder(harness)
     await h.press("student", "开始填写")
     await h.send("student", "多一些素菜")
     remind_at = survey.send_at + timedelta(hours=24)
-    assert await survey_tick(services, notifier, remind_at - timedelta(seconds=1)) == 0
-    assert await survey_tick(services, notifier, remind_at) == 3
+    assert await survey_tick(services, remind_at - timedelta(seconds=1)) == 0
+    assert await survey_tick(services, remind_at) == 3
     await settle(h)
     assert "Reminder" in h.last("student2").text and "0/1" in h.last("student2").text
     assert "提醒" not in h.last("student").text
-    assert await survey_tick(services, notifier, remind_at + timedelta(days=1)) == 0
+    assert await survey_tick(services, remind_at + timedelta(days=1)) == 0
     replies = await h.press("student2", "Continue")
     assert "question 1/1" in replies[0].text
-    await survey_tick(services, notifier, survey.send_at + timedelta(days=7))
+    await survey_tick(services, survey.send_at + timedelta(days=7))
     replies = await h.send("student2", "more fruit")
     assert "is closed" in replies[0].text
     assert (await Survey.get(id=survey.id)).state == "closed"

@@ -27,9 +27,9 @@ async def env(db, tmp_path):
     """Services, a notifier over two recording platforms (deliver_due drives it), the campus;
     the student also uses the web chat."""
     settings = make_settings(tmp_path)
-    services = Services.build(settings)
     test, web = RecordingAdapter(), RecordingAdapter(platform="web")
     notifier = Notifier({"test": test, "web": web}, Translator(settings.default_locale))
+    services = Services.build(settings, notifier)
     people = await seed_small_campus()
     await services.people.bind(people["student"], "web", "w-student", "w-student")
     return SimpleNamespace(
@@ -46,7 +46,7 @@ def texts_to(env, chat: str, platform: str = "test") -> list[str]:
 
 async def tick(env, now: datetime) -> int:
     """Run the survey job at `now` and deliver what it queued."""
-    queued = await survey_tick(env.services, env.notifier, now)
+    queued = await survey_tick(env.services, now)
     await env.notifier.deliver_due(10_000)
     return queued
 
@@ -141,7 +141,7 @@ async def test_sent_once_when_due_to_every_identity_in_their_language(env):
     assert await SurveyRecipient.filter(survey_id=survey.id, pushed_at__isnull=True).count() == 0
     # a second tick, and a re-run of the fan-out (a resumed job), send nothing again
     assert await tick(env, T0 + timedelta(hours=3)) == 0
-    assert await env.surveys.fan_out(env.notifier, survey) == 0
+    assert await env.surveys.fan_out(survey) == 0
     await env.notifier.deliver_due()
     assert len(texts_to(env, "student")) == 1
 
@@ -211,7 +211,7 @@ async def test_one_reminder_after_the_delay_only_to_those_not_finished(env):
     assert (await Survey.get(id=survey.id)).reminder_sent
     # never twice: a later tick, or the reminder run again, sends nothing
     assert await tick(env, T0 + timedelta(hours=48)) == 0
-    assert await s.send_reminder(env.notifier, survey, T0 + timedelta(hours=49)) == 0
+    assert await s.send_reminder(survey, T0 + timedelta(hours=49)) == 0
     assert len(texts_to(env, "worker")) == 2
     keys = await OutboxMessage.filter(idempotency_key__contains=":rm:").count()
     assert keys == 3
@@ -287,7 +287,7 @@ async def test_monthly_survey_schedules_its_next_issue_once(env):
     assert (await s.upcoming_issue(first)).id == second.id
     # a second run (another instance, a restart) schedules nothing more
     await Survey.filter(id=first.id).update(fanout_done=False)
-    await s.fan_out(env.notifier, await Survey.get(id=first.id), T0)
+    await s.fan_out(await Survey.get(id=first.id), T0)
     assert await Survey.filter(previous_id=first.id).count() == 1
     await Survey.filter(id=first.id).update(closes_at=None)  # still open a month later
     await tick(env, second.send_at)

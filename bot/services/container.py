@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.config import Settings
+from bot.delivery.notifier import Notifier
 from bot.services.alerts import AlertService
 from bot.services.assets import AssetsDigest, AssetService
 from bot.services.digest import DigestService, MoreSources
@@ -32,9 +33,10 @@ from bot.services.surveys import SurveyService
 
 @dataclass
 class Services:
-    """The domain services, one instance each."""
+    """The domain services, one instance each; those that push hold the one notifier."""
 
     settings: Settings
+    notifier: Notifier
     people: PeopleService
     places: PlaceService
     repairs: RepairService
@@ -60,17 +62,19 @@ class Services:
     assets: AssetService = field(default_factory=AssetService)
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
-        """Create every service from the settings."""
+    def build(cls, settings: Settings, notifier: Notifier) -> Services:
+        """Create every service from the settings; the ones that push get `notifier`."""
         people = PeopleService(settings.invite_ttl_hours)
         repairs = RepairService(settings.timezone)
-        dorms = DormService(repairs, settings.timezone, settings.dorm_reminders)
-        stock = StockService.from_settings(settings)
-        dispatch = build_dispatch(settings, repairs, stock)
+        dorms = DormService(repairs, settings.timezone, settings.dorm_reminders,
+                            notifier=notifier)
+        stock = StockService.from_settings(settings, notifier)
+        dispatch = build_dispatch(settings, repairs, notifier, stock)
         digest = DigestService(settings.timezone, stock.alerts, dorms,
                                dispatch["followup"].config.low_rating)
         services = cls(
             settings=settings,
+            notifier=notifier,
             people=people,
             places=PlaceService(),
             repairs=repairs,
@@ -79,17 +83,19 @@ class Services:
             dorms=dorms,
             dorm_verify=RosterVerification(people, settings.dorm_verify_max_failures,
                                            settings.dorm_verify_window_minutes),
-            alerts=AlertService(settings, people, PlaceService(), dorms.residents_of),
+            alerts=AlertService(settings, people, PlaceService(), dorms.residents_of,
+                                notifier=notifier),
             **dispatch,
             stock=stock,
             digest=digest,
-            surveys=SurveyService(settings, PlaceService(), dorms.residents_of),
-            dorm_requests=DormRequestService(dorms),
-            dorm_night_duty=NightDutyService(dorms),
+            surveys=SurveyService(settings, PlaceService(), dorms.residents_of,
+                                  notifier=notifier),
+            dorm_requests=DormRequestService(dorms, notifier),
+            dorm_night_duty=NightDutyService(dorms, notifier),
             inspections=InspectionService(repairs, dispatch["duty"], settings.timezone,
-                                          settings.inspection_grace_minutes),
+                                          settings.inspection_grace_minutes, notifier=notifier),
             energy=EnergyService(detection_config(settings), settings.timezone,
-                                 dispatch["duty"], dispatch["dispatch"]),
+                                 dispatch["duty"], dispatch["dispatch"], notifier),
         )
         digest.more = MoreSources(services.dorm_requests, services.inspections, services.energy,
                                   services.surveys, AssetsDigest())

@@ -136,7 +136,6 @@ async def got_confirm(ctx: Context) -> None:
         await ask_confirm(ctx)
         return
     alert, queued = await ctx.services.alerts.raise_alert(
-        ctx.notifier,
         ctx.person,
         data["template"],
         data["details"],

@@ -82,7 +82,7 @@ async def _answer(ctx: Context, alert_id: int, answer: str) -> None:
     """Record the answer, show it on the alert message; for help, offer to say more."""
     assert ctx.person is not None
     alerts = ctx.services.alerts
-    alert, rec, changed = await alerts.respond(ctx.notifier, alert_id, ctx.person, answer)
+    alert, rec, changed = await alerts.respond(alert_id, ctx.person, answer)
     if not changed:
         await ctx.say("alerts.already_answered")
         return
@@ -124,7 +124,7 @@ async def got_help_note(ctx: Context) -> None:
         return
     alert_id = ctx.conv.data["alert"]
     await ctx.finish()
-    await ctx.services.alerts.help_note(ctx.notifier, alert_id, ctx.person, text)
+    await ctx.services.alerts.help_note(alert_id, ctx.person, text)
     await ctx.say("alerts.help_note_sent")
 
 
@@ -203,6 +203,6 @@ async def got_clear_confirm(ctx: Context) -> None:
     data = ctx.conv.data
     await ctx.finish()
     alert, queued = await ctx.services.alerts.close(
-        ctx.notifier, data["alert"], ctx.person, data["text"]
+        data["alert"], ctx.person, data["text"]
     )
     await ctx.reply(ctx.t("alerts.closed_done", number=alert.id, messages=queued), edit=True)

@@ -98,10 +98,10 @@ async def approve(ctx: Context, number: int) -> None:
         return
     view = await service.approve(ctx.person, number)
     await ctx.reply(card(ctx, view), edit=True)
-    await service.tell_student(ctx.notifier, view, "dorm_requests.student_approved")
+    await service.tell_student(view, "dorm_requests.student_approved")
     late = view.request.kind == "late_return"
     duty = ctx.services.dorm_night_duty
-    if late and not await duty.push_late_return(ctx.notifier, view):
+    if late and not await duty.push_late_return(view):
         await ctx.say("dorm_requests.night_duty_unreachable")
 
 
@@ -146,7 +146,7 @@ async def approve_move(ctx: Context, number: int, bed_id: int) -> None:
         await offer_beds(ctx, number, edit=False)
         return
     await ctx.reply(card(ctx, view), edit=True)
-    await service.tell_student(ctx.notifier, view, "dorm_requests.student_moved")
+    await service.tell_student(view, "dorm_requests.student_moved")
 
 
 async def start_other_room(ctx: Context, number: int) -> None:

@@ -271,4 +271,4 @@ async def got_confirm(ctx: Context) -> None:
     view = await service.view(request.id)
     await ctx.reply(ctx.t("dorm_requests.filed", number=request.id,
                           kind=ctx.t(f"dorm_requests.kind_{request.kind}")), edit=True)
-    await service.push_new(ctx.notifier, view)
+    await service.push_new(view)

@@ -56,4 +56,4 @@ async def got_reason(ctx: Context) -> None:
         raise
     await ctx.finish()
     await ctx.reply(card(ctx, view), edit=ctx.choice in QUICK_REASONS)
-    await service.tell_student(ctx.notifier, view, "dorm_requests.student_rejected")
+    await service.tell_student(view, "dorm_requests.student_rejected")

@@ -145,7 +145,7 @@ async def admin_action(ctx: Context) -> None:
     elif verb == "my":
         stay = await dorms.mark_checked_in(ctx.person, target)
         await ctx.reply(ctx.t("dorm.marked", **fields(ctx, stay)), edit=True)
-        await dorms.tell_student(ctx.notifier, stay, "dorm.marked_student")
+        await dorms.tell_student(stay, "dorm.marked_student")
     elif verb in ("r", "o") and ctx.conv.active:
         await ctx.say("errors.finish_first")
         await ctx.reprompt()
@@ -188,4 +188,4 @@ async def got_bed(ctx: Context) -> None:
         return
     await ctx.finish()
     await ctx.say("dorm.moved", **fields(ctx, stay))
-    await dorms.tell_student(ctx.notifier, stay, "dorm.room_changed_student")
+    await dorms.tell_student(stay, "dorm.room_changed_student")

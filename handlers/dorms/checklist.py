@@ -183,6 +183,6 @@ async def got_review(ctx: Context) -> None:
         edit=True,
     )
     if phase == "checkout":
-        await dorms.tell_student(ctx.notifier, stay, "dorm.checked_out_student")
+        await dorms.tell_student(stay, "dorm.checked_out_student")
     for ticket in tickets:  # checklist problems are repairs like any other: dispatch them
-        await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
+        await ctx.services.dispatch.on_ticket_created(ticket)

@@ -119,4 +119,4 @@ async def got_date(ctx: Context) -> None:
     stay = await dorms.defer(ctx.person, ctx.conv.data["aid"], ctx.conv.data["reason"], day)
     await ctx.finish()
     await ctx.reply(ctx.t("dorm.deferred_ok", date=day.strftime("%m-%d")), edit=True)
-    await dorms.tell_admins(ctx.notifier, stay, "dorm.admin_deferred")
+    await dorms.tell_admins(stay, "dorm.admin_deferred")

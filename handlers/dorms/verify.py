@@ -87,6 +87,6 @@ async def _verify(ctx: Context, name: str) -> None:
     ctx.person, ctx.locale = person, person.locale or ctx.locale
     await ctx.say("dorm.verify_ok", name=person.name)
     for stay in await dorms.stays_of(person):
-        if not await dorms.push_notice(ctx.notifier, stay.id):  # announced before: show it
+        if not await dorms.push_notice(stay.id):  # announced before: show it
             text, buttons = my_card(ctx, stay)
             await ctx.reply(text, buttons)

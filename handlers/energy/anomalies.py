@@ -83,11 +83,11 @@ async def energy_action(ctx: Context) -> None:
         await _show(ctx, anomaly_id)
         return
     energy = ctx.services.energy
-    decision = await decide(energy, ctx.notifier, anomaly_id, ctx.person, OUTCOMES[verb],
+    decision = await decide(energy, anomaly_id, ctx.person, OUTCOMES[verb],
                             ctx.locale)
     await ctx.reply(_answer(ctx, decision))
     if decision.new_ticket is not None:  # a repair like any other: dispatch it
-        await ctx.services.dispatch.on_ticket_created(ctx.notifier, decision.new_ticket)
+        await ctx.services.dispatch.on_ticket_created(decision.new_ticket)
 
 
 def _answer(ctx: Context, decision: Decision) -> str:

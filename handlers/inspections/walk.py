@@ -179,9 +179,9 @@ async def _record(ctx: Context, ok: bool, value: float | None = None) -> None:
         return
     if done.ticket is not None:
         await ctx.say("inspections.ticket_made", number=done.ticket.number)
-        await ctx.services.dispatch.on_ticket_created(ctx.notifier, done.ticket)
+        await ctx.services.dispatch.on_ticket_created(done.ticket)
     if not done.answer.ok and item.safety:
-        await service.alert_safety(ctx.notifier, ctx.person, done)
+        await service.alert_safety(ctx.person, done)
     if done.finished:
         await ctx.finish()
         await ctx.reply(summary(ctx, done.view))

@@ -18,11 +18,11 @@ async def followup_action(ctx: Context) -> None:
     verb, fu_id = tap.verb, tap.followup_id
     followup = ctx.services.followup
     if verb == "r":
-        fu = await followup.rate(ctx.notifier, fu_id, ctx.person, tap.score)
+        fu = await followup.rate(fu_id, ctx.person, tap.score)
         await ctx.reply(ctx.t("followup.thanks", stars="★" * (fu.score or 0)), edit=True)
         await _ask_comment(ctx, fu.id)
     elif verb == "no":
-        job = await followup.not_fixed(ctx.notifier, fu_id, ctx.person)
+        job = await followup.not_fixed(fu_id, ctx.person)
         await ctx.reply(ctx.t("followup.reopened" if job else "followup.reopened_new"),
                         edit=True)
     elif verb == "c":
@@ -61,5 +61,5 @@ async def got_comment(ctx: Context) -> None:
         return
     fu_id = ctx.conv.data["fu_id"]
     await ctx.finish()
-    await ctx.services.followup.comment(ctx.notifier, fu_id, ctx.person, text)
+    await ctx.services.followup.comment(fu_id, ctx.person, text)
     await ctx.say("followup.comment_saved")

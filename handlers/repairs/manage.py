@@ -170,14 +170,14 @@ async def manage_action(ctx: Context) -> None:
         ), ManageTap("rw", first, str(w.person.id)))] for w in choices[:8]]
         await ctx.reply(ctx.t("manage.reassign_to"), buttons, edit=True)
     elif verb == "rw":
-        worker = await manage.reassign(ctx.notifier, ctx.person, first, second)
+        worker = await manage.reassign(ctx.person, first, second)
         await ctx.reply(ctx.t("manage.reassigned", name=worker.name), edit=True)
     elif verb == "u":
         buttons = [[ctx.button(urgency_label(ctx, u), ManageTap("us", first, u))
                     for u in URGENCIES]]
         await ctx.reply(ctx.t("manage.urgency_pick"), buttons, edit=True)
     elif verb == "us":
-        ticket = await manage.change_urgency(ctx.notifier, ctx.person, first, second)
+        ticket = await manage.change_urgency(ctx.person, first, second)
         await ctx.reply(ctx.t("manage.urgency_set", number=ticket.number,
                               urgency=urgency_label(ctx, ticket.urgency)), edit=True)
     elif verb in ("cd", "ci"):
@@ -225,7 +225,7 @@ async def got_close_reason(ctx: Context) -> None:
         await ask_close_reason(ctx)
         return
     data = ctx.conv.data
-    original = await ctx.services.manage.close(ctx.notifier, ctx.person, data["ticket_id"],
+    original = await ctx.services.manage.close(ctx.person, data["ticket_id"],
                                                data["kind"], text)
     await ctx.finish()
     await ctx.say(f"manage.closed_{data['kind']}", number=data["number"],

@@ -100,7 +100,7 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
         asset=await ctx.services.assets.by_id(data["asset_id"]) if data.get("asset_id") else None,
     )
     await ctx.finish()
-    outcome = await ctx.services.dispatch.on_ticket_created(ctx.notifier, ticket)
+    outcome = await ctx.services.dispatch.on_ticket_created(ticket)
     view = [[ctx.button(ctx.t("tickets.btn_view"), TicketTap("v", ticket.number))]]
     submitted = ctx.t("report.submitted", number=ticket.number)
     await ctx.reply(f"{submitted}\n{dispatch_note(ctx, outcome)}", view, edit=True)

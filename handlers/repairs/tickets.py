@@ -69,7 +69,7 @@ async def ticket_action(ctx: Context) -> None:
     elif verb == "cy":
         ticket = await ctx.services.repairs.cancel(number, ctx.person)
         await ctx.reply(ctx.t("tickets.cancelled", number=ticket.number), edit=True)
-        await ctx.services.dispatch.on_ticket_cancelled(ctx.notifier, ticket)
+        await ctx.services.dispatch.on_ticket_cancelled(ticket)
         for watcher in await ctx.services.repairs.watchers(ticket):
             if watcher.id != ctx.person.id:
                 await ctx.notifier.push(watcher, "tickets.withdrawn_by_reporter", number=number)

@@ -80,7 +80,7 @@ async def _set_duty(ctx: Context, on: bool) -> None:
         return
     await ctx.say("dispatch.duty_now_on" if on else "dispatch.duty_now_off")
     if on and ctx.person.has_role("worker"):
-        sent = await ctx.services.dispatch.on_duty_started(ctx.notifier, ctx.person)
+        sent = await ctx.services.dispatch.on_duty_started(ctx.person)
         if sent:
             await ctx.say("dispatch.duty_waiting_sent", count=sent)
 
@@ -138,7 +138,7 @@ async def job_action(ctx: Context) -> None:
     verb, job_id, extra = tap.verb, tap.job_id, tap.extra
     services = ctx.services
     if verb == "a":
-        job = await services.offers.accept(ctx.notifier, job_id, ctx.person)
+        job = await services.offers.accept(job_id, ctx.person)
         await ctx.say("dispatch.accepted_you")
         await show_job(ctx, await services.work.view(job.id, ctx.person))
     elif verb == "d":
@@ -152,10 +152,10 @@ async def job_action(ctx: Context) -> None:
     elif verb == "v":
         await show_job(ctx, await services.work.view(job_id, ctx.person), edit=False)
     elif verb == "s":
-        job = await services.work.advance(ctx.notifier, job_id, ctx.person, extra)
+        job = await services.work.advance(job_id, ctx.person, extra)
         await show_job(ctx, await services.work.view(job.id, ctx.person))
     elif verb == "nh":
-        helper = await services.work.need_help(ctx.notifier, job_id, ctx.person)
+        helper = await services.work.need_help(job_id, ctx.person)
         await ctx.say("dispatch.help_asked" if helper else "dispatch.help_nobody",
                       name=helper.name if helper else "-")
     elif verb in ("f", "np", "x"):
@@ -174,7 +174,7 @@ async def _decline(ctx: Context, job_id: int, code: str) -> None:
         await ctx.say("errors.unknown_button")
         return
     job = await ctx.services.offers.decline(
-        ctx.notifier, job_id, ctx.person, ctx.t(f"dispatch.reason_{code}")
+        job_id, ctx.person, ctx.t(f"dispatch.reason_{code}")
     )
     view = await ctx.services.work.view(job.id, ctx.person)
     await ctx.reply(ctx.t("dispatch.declined_you", number=view.ticket.number), edit=True)

@@ -158,7 +158,7 @@ async def got_materials(ctx: Context) -> None:
         """The service call that ends the flow."""
         assert ctx.person is not None
         await ctx.services.work.complete(
-            ctx.notifier, data["job_id"], ctx.person, data["note"], data.get("photos", []), lines,
+            data["job_id"], ctx.person, data["note"], data.get("photos", []), lines,
             video_ids=data.get("videos", []), voice_ids=data.get("voices", []),
         )
         await ctx.finish()
@@ -199,7 +199,7 @@ async def got_parts(ctx: Context) -> None:
         """The service call that ends the flow."""
         assert ctx.person is not None
         data = ctx.conv.data
-        await ctx.services.work.need_parts(ctx.notifier, data["job_id"], ctx.person, text)
+        await ctx.services.work.need_parts(data["job_id"], ctx.person, text)
         await ctx.finish()
         await ctx.say("dispatch.parts_sent", number=data["number"])
 
@@ -235,7 +235,7 @@ async def got_fail_reason(ctx: Context) -> None:
         """The service call that ends the flow."""
         assert ctx.person is not None
         data = ctx.conv.data
-        await ctx.services.work.cant_fix(ctx.notifier, data["job_id"], ctx.person, text)
+        await ctx.services.work.cant_fix(data["job_id"], ctx.person, text)
         await ctx.finish()
         await ctx.say("dispatch.cant_fix_sent", number=data["number"])
 
@@ -271,7 +271,7 @@ async def got_decline_reason(ctx: Context) -> None:
         """The service call that ends the flow."""
         assert ctx.person is not None
         data = ctx.conv.data
-        await ctx.services.offers.decline(ctx.notifier, data["job_id"], ctx.person, text)
+        await ctx.services.offers.decline(data["job_id"], ctx.person, text)
         await ctx.finish()
         await ctx.say("dispatch.declined_you", number=data["number"])
 

@@ -187,4 +187,4 @@ async def confirm(ctx: Context) -> None:
     await ctx.reply(ctx.t(key, item=item.display(ctx.locale), unit=item.unit(ctx.locale),
                           store=store.display(ctx.locale), qty=abs(move.qty),
                           diff=f"{move.qty:+d}", on_hand=move.balance), edit=True)
-    await stock.alerts.check(ctx.notifier, [(item.id, store.id)])
+    await stock.alerts.check([(item.id, store.id)])

@@ -186,7 +186,7 @@ async def push_to_requester(ctx: Context, view: RequisitionView, key: str) -> No
 async def check_alerts(ctx: Context, view: RequisitionView) -> None:
     """Re-check the low-stock state of the requisition's items in its store."""
     keys = [(line.item_id, view.requisition.warehouse_id) for line in view.lines]
-    await ctx.services.stock.alerts.check(ctx.notifier, keys)
+    await ctx.services.stock.alerts.check(keys)
 
 
 async def after_approval(ctx: Context, view: RequisitionView) -> None:

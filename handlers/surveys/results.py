@@ -58,7 +58,7 @@ async def manage_action(ctx: Context) -> None:
         await ctx.say("survey.closed_done", number=survey.id, title=survey.title)
         await _show(ctx, survey_id)
     elif verb == "rm":
-        queued = await surveys.remind_now(ctx.notifier, survey_id, ctx.person)
+        queued = await surveys.remind_now(survey_id, ctx.person)
         await ctx.say("survey.reminded", number=survey_id, messages=queued)
         await _show(ctx, survey_id)
     else:

@@ -126,7 +126,7 @@ async def got_confirm(ctx: Context) -> None:
     )
     await ctx.finish()
     if send_at <= now:
-        await surveys.send_due(ctx.notifier, now)
+        await surveys.send_due(now)
         text = ctx.t("survey.sending", number=survey.id, people=data["people"])
     else:
         text = ctx.t("survey.scheduled", number=survey.id, when=local_time(ctx, send_at))

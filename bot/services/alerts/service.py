@@ -87,8 +87,11 @@ class AlertService:
         people: PeopleService,
         places: PlaceService,
         residents_of: ResidentsOf | None = None,
+        *,
+        notifier: Notifier,
     ):
         self.settings = settings
+        self.notifier = notifier
         self.people = people
         self.audience = AudienceResolver(places, residents_of)
         self.repush_interval = timedelta(minutes=settings.alert_repush_minutes)
@@ -166,7 +169,6 @@ class AlertService:
 
     async def raise_alert(
         self,
-        notifier: Notifier,
         sender: Person | None,
         template: str,
         details: str,
@@ -179,11 +181,11 @@ class AlertService:
         alert = await self.create(
             sender, template, details, audience, evacuation=evacuation, source=source
         )
-        queued = await self.fan_out(notifier, alert)
+        queued = await self.fan_out(alert)
         if sender is None:
-            t = notifier.translator
+            t = self.notifier.translator
             for manager in await self.people.with_role("manager"):
-                await notifier.push(
+                await self.notifier.push(
                     manager,
                     "alerts.raised_by_system",
                     priority=PRIORITY_EMERGENCY,
@@ -191,7 +193,7 @@ class AlertService:
                 )
         return alert, queued
 
-    async def fan_out(self, notifier: Notifier, alert: Alert) -> int:
+    async def fan_out(self, alert: Alert) -> int:
         """Record the recipients and queue their messages; safe to run again after a crash
         (the recipients and messages already queued are skipped)."""
         found = await self.audience.resolve(Audience(alert.audience_kind, alert.audience_value))
@@ -203,8 +205,8 @@ class AlertService:
             batch_size=ID_CHUNK,
             ignore_conflicts=True,
         )
-        queued = await notifier.enqueue(
-            await self.messages(notifier.translator, alert, found.people, "r0")
+        queued = await self.notifier.enqueue(
+            await self.messages(self.notifier.translator, alert, found.people, "r0")
         )
         total = await AlertRecipient.filter(alert_id=alert.id).count()
         next_at = _now() + self.repush_interval
@@ -214,11 +216,11 @@ class AlertService:
         alert.fanout_done, alert.recipients_total, alert.next_repush_at = True, total, next_at
         return queued
 
-    async def resume_fan_outs(self, notifier: Notifier) -> int:
+    async def resume_fan_outs(self) -> int:
         """Finish fan-outs a restart interrupted; returns how many messages were queued."""
         queued = 0
         for alert in await Alert.filter(status="open", fanout_done=False).order_by("id"):
-            queued += await self.fan_out(notifier, alert)
+            queued += await self.fan_out(alert)
         return queued
 
     async def messages(
@@ -249,7 +251,7 @@ class AlertService:
     # --- answers ---------------------------------------------------------------------------------
 
     async def respond(
-        self, notifier: Notifier, alert_id: int, person: Person, answer: str
+        self, alert_id: int, person: Person, answer: str
     ) -> tuple[Alert, AlertRecipient, bool]:
         """Record "received", "safe" or "help"; a call for help reaches the managers at once.
         Returns the alert, the recipient and whether anything changed."""
@@ -266,11 +268,11 @@ class AlertService:
         await rec.save(update_fields=["status", "responded_at"])
         if answer == "help" or previous == "help":
             key = "alerts.help_notice" if answer == "help" else "alerts.safe_after_help"
-            await self._tell_managers(notifier, alert, rec, person, key)
+            await self._tell_managers(alert, rec, person, key)
         return alert, rec, True
 
     async def help_note(
-        self, notifier: Notifier, alert_id: int, person: Person, text: str
+        self, alert_id: int, person: Person, text: str
     ) -> AlertRecipient:
         """Forward what a person in need of help says (where exactly, what happened)."""
         alert, rec = await self._recipient(alert_id, person)
@@ -278,7 +280,7 @@ class AlertService:
             raise InvalidState("alerts.help_note_late")
         rec.note = text.strip()[:MAX_NOTE]
         await rec.save(update_fields=["note"])
-        await self._tell_managers(notifier, alert, rec, person, "alerts.help_note_notice")
+        await self._tell_managers(alert, rec, person, "alerts.help_note_notice")
         return rec
 
     async def _recipient(self, alert_id: int, person: Person) -> tuple[Alert, AlertRecipient]:
@@ -291,14 +293,14 @@ class AlertService:
         return alert, rec
 
     async def _tell_managers(
-        self, notifier: Notifier, alert: Alert, rec: AlertRecipient, person: Person, key: str
+        self, alert: Alert, rec: AlertRecipient, person: Person, key: str
     ) -> None:
-        t = notifier.translator
+        t = self.notifier.translator
         for manager in await self.managers_of(alert):
             if manager.id == person.id:
                 continue
             place = await self.audience.place_label(rec.place, manager.locale)
-            await notifier.push(
+            await self.notifier.push(
                 manager,
                 key,
                 priority=PRIORITY_REPLY,
@@ -359,7 +361,7 @@ class AlertService:
         """Each group's place in words in `locale` ("" when unknown)."""
         return {g.place: await self.audience.place_label(g.place, locale) for g in groups}
 
-    async def follow_up(self, notifier: Notifier, now: datetime | None = None) -> int:
+    async def follow_up(self, now: datetime | None = None) -> int:
         """Re-push due alerts to those who have not answered (up to the configured number of
         times, one interval apart); one interval after the last, the sender gets the list of
         those still silent by building. Returns the number of messages queued."""
@@ -367,10 +369,10 @@ class AlertService:
         queued = 0
         due = await Alert.filter(status="open", fanout_done=True, next_repush_at__lte=now)
         for alert in due:
-            queued += await self._follow_up_one(notifier, alert, now)
+            queued += await self._follow_up_one(alert, now)
         return queued
 
-    async def _follow_up_one(self, notifier: Notifier, alert: Alert, now: datetime) -> int:
+    async def _follow_up_one(self, alert: Alert, now: datetime) -> int:
         pending_ids = await AlertRecipient.filter(alert_id=alert.id, status="pending").values_list(
             "person_id", flat=True
         )
@@ -383,8 +385,8 @@ class AlertService:
                 return 0
             alert.repush_round = round_no
             people = await Person.filter(id__in=list(pending_ids), active=True)
-            messages = await self.messages(notifier.translator, alert, people, f"r{round_no}")
-            return await notifier.enqueue(messages)
+            messages = await self.messages(self.notifier.translator, alert, people, f"r{round_no}")
+            return await self.notifier.enqueue(messages)
         if not pending_ids:  # everyone answered: nothing more to do
             await Alert.filter(id=alert.id).update(next_repush_at=None)
             return 0
@@ -397,9 +399,11 @@ class AlertService:
         sent = 0
         for manager in await self.escalation_targets(alert):
             labels = await self.place_labels(groups, manager.locale)
-            reply = escalation_reply(notifier.translator, manager.locale, alert, groups, labels)
+            reply = escalation_reply(
+                self.notifier.translator, manager.locale, alert, groups, labels
+            )
             for ident in await Identity.filter(person_id=manager.id):
-                await notifier.send(
+                await self.notifier.send(
                     Address(ident.platform, ident.chat_id), reply, PRIORITY_EMERGENCY
                 )
                 sent += 1
@@ -408,7 +412,7 @@ class AlertService:
     # --- closing ---------------------------------------------------------------------------------
 
     async def close(
-        self, notifier: Notifier, alert_id: int, person: Person, text: str | None
+        self, alert_id: int, person: Person, text: str | None
     ) -> tuple[Alert, int]:
         """Close an alert and send everyone on it the all-clear; returns it and messages queued."""
         self.require_sender(person)
@@ -428,8 +432,8 @@ class AlertService:
         await alert.refresh_from_db()
         ids = await AlertRecipient.filter(alert_id=alert.id).values_list("person_id", flat=True)
         people = await Person.filter(id__in=list(ids))
-        queued = await notifier.enqueue(
-            await self.messages(notifier.translator, alert, people, "c")
+        queued = await self.notifier.enqueue(
+            await self.messages(self.notifier.translator, alert, people, "c")
         )
         return alert, queued
 

@@ -28,7 +28,6 @@ from models.places import Place
 from models.repairs import CATEGORIES, Ticket
 
 if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
     from bot.services.container import Services
 
 WARRANTY_AHEAD_DAYS = 30
@@ -164,7 +163,7 @@ class MaintenanceService:
             return None
         return ticket
 
-    async def generate(self, notifier: Notifier, now: datetime) -> list[Ticket]:
+    async def generate(self, now: datetime) -> list[Ticket]:
         """Work orders for every plan whose next due date is within its lead time; a plan
         that fell more than a period behind (the bot was off) skips to its current period."""
         today = self.today(now)
@@ -183,10 +182,10 @@ class MaintenanceService:
                     ticket = await self._work_order(plan, asset, due, now)
                     if ticket is not None:
                         made.append(ticket)
-                        await self.services.dispatch.on_ticket_created(notifier, ticket, now)
+                        await self.services.dispatch.on_ticket_created(ticket, now)
         return made
 
-    async def warranty_reminders(self, notifier: Notifier, now: datetime) -> int:
+    async def warranty_reminders(self, now: datetime) -> int:
         """Tell the managers about warranties ending within 30 days (once per asset)."""
         today = self.today(now)
         soon = await Asset.filter(
@@ -194,7 +193,7 @@ class MaintenanceService:
             warranty_end__lte=today + timedelta(days=WARRANTY_AHEAD_DAYS),
         ).order_by("warranty_end", "code")
         managers = await self.services.people.with_role("manager")
-        announce = self.services.dispatch.announcer(notifier)
+        announce = self.services.dispatch.announcer()
         sent = 0
         for asset in soon:
             try:
@@ -213,10 +212,10 @@ class MaintenanceService:
             sent += 1
         return sent
 
-    async def tick(self, notifier: Notifier, now: datetime | None = None) -> TickResult:
+    async def tick(self, now: datetime | None = None) -> TickResult:
         """The periodic job's work: due work orders (calendar, then meter plans), then
         warranty reminders."""
         now = now or datetime.now(UTC)
-        orders = await self.generate(notifier, now)
-        orders += await MeterMaintenance(self.services).generate(notifier, now)
-        return TickResult(orders, await self.warranty_reminders(notifier, now))
+        orders = await self.generate(now)
+        orders += await MeterMaintenance(self.services).generate(now)
+        return TickResult(orders, await self.warranty_reminders(now))

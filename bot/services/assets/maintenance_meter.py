@@ -28,7 +28,6 @@ from models.places import Place
 from models.repairs import CATEGORIES, Ticket
 
 if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
     from bot.services.container import Services
 
 MAX_UNITS = 1e9
@@ -205,7 +204,7 @@ class MeterMaintenance:
             return None  # this plan already filed a work order today: the next run retries
         return ticket
 
-    async def generate(self, notifier: Notifier, now: datetime | None = None) -> list[Ticket]:
+    async def generate(self, now: datetime | None = None) -> list[Ticket]:
         """Work orders for every meter plan whose meter has advanced far enough, each sent
         through the normal dispatch; the plan's baseline moves to the triggering reading."""
         now = now or datetime.now(UTC)
@@ -224,5 +223,5 @@ class MeterMaintenance:
             ticket = await self._work_order(plan, points, used, now)
             if ticket is not None:
                 made.append(ticket)
-                await self.services.dispatch.on_ticket_created(notifier, ticket, now)
+                await self.services.dispatch.on_ticket_created(ticket, now)
         return made

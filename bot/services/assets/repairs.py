@@ -17,7 +17,6 @@ from models.places import Place
 from models.repairs import OPEN_STATUSES, Ticket, TicketEvent
 
 if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
     from bot.services.repairs import FollowUpService
 
 
@@ -72,7 +71,7 @@ async def link_ticket(actor: Person, ticket: Ticket, asset: Asset) -> Ticket:
     return ticket
 
 
-async def check_asset_repeat(followup: FollowUpService, notifier: Notifier, ticket: Ticket,
+async def check_asset_repeat(followup: FollowUpService, ticket: Ticket,
                              now: datetime) -> AssetRepeatFailure | None:
     """Flag the ticket when its asset was repaired `repeat_count` times within the window."""
     asset_id = getattr(ticket, "asset_id", None)
@@ -94,7 +93,7 @@ async def check_asset_repeat(followup: FollowUpService, notifier: Notifier, tick
     await TicketEvent.create(ticket_id=ticket.id, kind="asset_repeat", note=str(count))
     place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
     dispatch = followup.dispatch
-    await dispatch.announcer(notifier).tell_all(
+    await dispatch.announcer().tell_all(
         await dispatch.duty.managers_on_duty(), "assets.repeat_failure",
         repeat_failure_buttons(ticket, asset), PRIORITY_STAFF_ALERT,
         number=ticket.number, place=place, code=asset.code, asset=asset, count=count,

@@ -7,28 +7,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.types import Address
-from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 from bot.services.digest.figures import Digest
 from bot.services.digest.views import messages
 from models.people import Identity, Person
 
 
-async def digest_tick(services: Services, notifier: Notifier, now: datetime | None = None) -> int:
+async def digest_tick(services: Services, now: datetime | None = None) -> int:
     """Send the digests that are due by `now`; returns how many digests went out."""
     when = now or datetime.now(UTC)
     service = services.digest
     sent = 0
     for person, sections, period in await service.due_managers(when):
         report = await service.build(person, period, sections)
-        await deliver(notifier, person, report)
+        await deliver(services, person, report)
         sent += 1
     return sent
 
 
-async def deliver(notifier: Notifier, person: Person, d: Digest) -> int:
+async def deliver(services: Services, person: Person, d: Digest) -> int:
     """Queue the scheduled digest to every identity of `person` (once per identity and span,
     by idempotency key); returns how many identities it went to."""
+    notifier = services.notifier
     replies = messages(d, notifier.translator, person.locale, today=False)
     identities = await Identity.filter(person_id=person.id)
     kind = "" if d.period.kind == "day" else f"{d.period.kind}:"

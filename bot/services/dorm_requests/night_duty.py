@@ -29,8 +29,9 @@ MAX_PEOPLE_FOUND = 6
 class NightDutyService:
     """Naming and finding a building's night duty person, who hears of approved late returns."""
 
-    def __init__(self, dorms: DormService):
+    def __init__(self, dorms: DormService, notifier: Notifier):
         self.dorms = dorms
+        self.notifier = notifier
 
     async def night_duty_of(self, building: Place) -> Person | None:
         """The person on night duty in the building (None when nobody is named)."""
@@ -104,13 +105,13 @@ class NightDutyService:
                               target=f"place:{building.id}", detail={"person": person_id})
         return building, person
 
-    async def push_late_return(self, notifier: Notifier, view: RequestView) -> int:
+    async def push_late_return(self, view: RequestView) -> int:
         """An approved late return reaches the building's night duty person (or, with nobody
         named, its dorm admins): name, room, expected time, reason."""
         targets, fallback = await self.night_duty_targets(view.stay.building)
         key = "dorm_requests.night_duty_fallback" if fallback else "dorm_requests.night_duty"
         sent = 0
         for person in targets:
-            fields = request_fields(view, person.locale, notifier.translator, self.dorms.tz)
-            sent += await notifier.push(person, key, **fields)
+            fields = request_fields(view, person.locale, self.notifier.translator, self.dorms.tz)
+            sent += await self.notifier.push(person, key, **fields)
         return sent

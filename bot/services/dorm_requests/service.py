@@ -61,8 +61,9 @@ class DormRequestService:
     """Students file and withdraw requests; dorm admins list, count and decide them; exactly
     one decision wins (conditional updates)."""
 
-    def __init__(self, dorms: DormService):
+    def __init__(self, dorms: DormService, notifier: Notifier):
         self.dorms = dorms
+        self.notifier = notifier
 
     # --- loading and who may see or decide what ------------------------------------------------
 
@@ -391,18 +392,18 @@ class DormRequestService:
 
     # --- pushes (rendered by views, sent through the notifier's outbox) ------------------------
 
-    async def push_new(self, notifier: Notifier, view: RequestView) -> int:
+    async def push_new(self, view: RequestView) -> int:
         """Tell the building's dorm admins (else the managers) about a new request."""
-        t, tz = notifier.translator, self.dorms.tz
+        t, tz = self.notifier.translator, self.dorms.tz
         sent = 0
         for admin in await self.dorms.admins_of(view.stay.building):
-            sent += await notifier.push(admin, "dorm_requests.new_for_admin",
+            sent += await self.notifier.push(admin, "dorm_requests.new_for_admin",
                                         new_request_buttons(view, admin.locale, t),
                                         card=request_card(view, admin.locale, t, tz))
         return sent
 
-    async def tell_student(self, notifier: Notifier, view: RequestView, key: str) -> int:
+    async def tell_student(self, view: RequestView, key: str) -> int:
         """Push a text about their request to the student, in their language."""
         person = view.stay.person
-        fields = request_fields(view, person.locale, notifier.translator, self.dorms.tz)
-        return await notifier.push(person, key, **fields)
+        fields = request_fields(view, person.locale, self.notifier.translator, self.dorms.tz)
+        return await self.notifier.push(person, key, **fields)

@@ -94,8 +94,11 @@ class DormService:
         repairs: RepairService,
         timezone: str = "Asia/Shanghai",
         reminders: str = DEFAULT_REMINDERS,
+        *,
+        notifier: Notifier,
     ):
         self.repairs = repairs
+        self.notifier = notifier
         self.tz = ZoneInfo(timezone)
         self.offsets = parse_reminder_offsets(reminders)
 
@@ -543,11 +546,11 @@ class DormService:
             sent_at=now, outcome="skipped"
         )
 
-    def _fields(self, notifier: Notifier, stay: Stay, locale: str | None) -> dict[str, Any]:
-        return stay_fields(stay, locale, notifier.translator, self.local)
+    def _fields(self, stay: Stay, locale: str | None) -> dict[str, Any]:
+        return stay_fields(stay, locale, self.notifier.translator, self.local)
 
     async def push_notice(
-        self, notifier: Notifier, assignment_id: int, now: datetime | None = None
+        self, assignment_id: int, now: datetime | None = None
     ) -> bool:
         """Send the assignment notice once (to a bound student) and store their reminders."""
         now = utc(now)
@@ -561,16 +564,16 @@ class DormService:
             return False
         stay = await self.stay(assignment_id)
         locale = stay.person.locale
-        buttons = student_buttons(stay, locale, notifier.translator)
-        await notifier.push(
-            stay.person, "dorm.notice", buttons, **self._fields(notifier, stay, locale)
+        buttons = student_buttons(stay, locale, self.notifier.translator)
+        await self.notifier.push(
+            stay.person, "dorm.notice", buttons, **self._fields(stay, locale)
         )
         day = stay.assignment.deferred_to or self.local_date(stay.assignment.window_end)
         await self._schedule_reminders(stay, day, now)
         return True
 
     async def push_due_notices(
-        self, notifier: Notifier, now: datetime | None = None, limit: int = 200
+        self, now: datetime | None = None, limit: int = 200
     ) -> int:
         """Notices for every bound student whose assignment has not been announced yet."""
         now = utc(now)
@@ -585,11 +588,11 @@ class DormService:
         )
         sent = 0
         for assignment_id in waiting:
-            sent += await self.push_notice(notifier, assignment_id, now)
+            sent += await self.push_notice(assignment_id, now)
         return sent
 
     async def send_due_reminders(
-        self, notifier: Notifier, now: datetime | None = None, limit: int = 200
+        self, now: datetime | None = None, limit: int = 200
     ) -> int:
         """Send stored reminders that are due (each exactly once); returns how many went out."""
         now = utc(now)
@@ -603,50 +606,50 @@ class DormService:
             if not await DormReminder.filter(id=row.id, sent_at=None).update(sent_at=now):
                 continue  # another instance took it
             if row.kind == "student" and row.assignment_id is not None:
-                outcome = await self._remind_student(notifier, row.assignment_id)
+                outcome = await self._remind_student(row.assignment_id)
             elif row.building_id is not None:
-                outcome = await self._remind_admins(notifier, row.building_id, now)
+                outcome = await self._remind_admins(row.building_id, now)
             else:
                 outcome = "skipped"
             await DormReminder.filter(id=row.id).update(outcome=outcome)
             sent += outcome == "sent"
         return sent
 
-    async def _remind_student(self, notifier: Notifier, assignment_id: int) -> str:
+    async def _remind_student(self, assignment_id: int) -> str:
         stay = await self.stay(assignment_id)
         if stay.assignment.status not in UNCONFIRMED:
             return "skipped"
         locale = stay.person.locale
         key = "dorm.reminder_deferred" if stay.assignment.status == "deferred" else "dorm.reminder"
-        buttons = student_buttons(stay, locale, notifier.translator)
-        pushed = await notifier.push(
-            stay.person, key, buttons, **self._fields(notifier, stay, locale)
+        buttons = student_buttons(stay, locale, self.notifier.translator)
+        pushed = await self.notifier.push(
+            stay.person, key, buttons, **self._fields(stay, locale)
         )
         return "sent" if pushed else "unreachable"
 
-    async def _remind_admins(self, notifier: Notifier, building_id: int, now: datetime) -> str:
+    async def _remind_admins(self, building_id: int, now: datetime) -> str:
         building = await Place.get(id=building_id)
         missing = await self.missing_in(building, now)
         if not missing:
             return "skipped"
         for admin in await self.admins_of(building):
-            await notifier.push(
+            await self.notifier.push(
                 admin,
                 "dorm.missing_list",
                 building=building.display(admin.locale),
                 count=len(missing),
-                lines=missing_lines(missing, admin.locale, notifier.translator, self.local),
+                lines=missing_lines(missing, admin.locale, self.notifier.translator, self.local),
             )
         return "sent"
 
-    async def tell_student(self, notifier: Notifier, stay: Stay, key: str, **extra: Any) -> int:
+    async def tell_student(self, stay: Stay, key: str, **extra: Any) -> int:
         """Push a dorm text about their stay to the student."""
         locale = stay.person.locale
-        return await notifier.push(
-            stay.person, key, **self._fields(notifier, stay, locale), **extra
+        return await self.notifier.push(
+            stay.person, key, **self._fields(stay, locale), **extra
         )
 
-    async def tell_admins(self, notifier: Notifier, stay: Stay, key: str) -> None:
+    async def tell_admins(self, stay: Stay, key: str) -> None:
         """Push a dorm text about a student's stay to the admins of that building."""
         for admin in await self.admins_of(stay.building):
-            await notifier.push(admin, key, **self._fields(notifier, stay, admin.locale))
+            await self.notifier.push(admin, key, **self._fields(stay, admin.locale))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.i18n import Translator
 from bot.core.types import Address
@@ -21,9 +20,6 @@ from models.audit import AuditLog
 from models.energy import Anomaly
 from models.people import Identity, Person
 from models.repairs import Ticket
-
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
 
 OUTCOMES = {"t": "ticket", "f": "false_alarm"}
 CATEGORY = {"water": "plumbing", "electricity": "electrical"}
@@ -57,8 +53,7 @@ async def chart(service: EnergyService, translator: Translator, anomaly: Anomaly
                          service.tz, labels)
 
 
-async def notify_pending(service: EnergyService, notifier: Notifier,
-                         now: datetime | None = None) -> int:
+async def notify_pending(service: EnergyService, now: datetime | None = None) -> int:
     """Send every anomaly not sent yet to the people who answer for its meter; returns how
     many messages were queued."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -68,25 +63,25 @@ async def notify_pending(service: EnergyService, notifier: Notifier,
     for anomaly in pending:
         people = await service.recipients(anomaly.meter)
         for person in people:
-            queued += await _send(service, notifier, anomaly, person, now)
+            queued += await _send(service, anomaly, person, now)
         await Anomaly.filter(id=anomaly.id).update(notified=[p.id for p in people],
                                                     notified_at=now)
     return queued
 
 
-async def _send(service: EnergyService, notifier: Notifier, anomaly: Anomaly, person: Person,
+async def _send(service: EnergyService, anomaly: Anomaly, person: Person,
                 now: datetime) -> int:
-    translator = notifier.translator
+    translator = service.notifier.translator
     image = await chart(service, translator, anomaly, person.locale, now)
     reply = alert_reply(translator, service, anomaly, person.locale, image)
     identities = await Identity.filter(person_id=person.id)
     for ident in identities:
-        await notifier.send(Address(ident.platform, ident.chat_id), reply, PRIORITY,
+        await service.notifier.send(Address(ident.platform, ident.chat_id), reply, PRIORITY,
                             idempotency_key=f"energy:{anomaly.id}:{ident.id}")
     return len(identities)
 
 
-async def decide(service: EnergyService, notifier: Notifier, anomaly_id: int, person: Person,
+async def decide(service: EnergyService, anomaly_id: int, person: Person,
                  outcome: str, locale: str | None, now: datetime | None = None) -> Decision:
     """Record `outcome` ("ticket" or "false_alarm") unless someone decided first. A ticket is
     filed on the meter's place by `person` (or the place's open ticket of that category is
@@ -101,7 +96,7 @@ async def decide(service: EnergyService, notifier: Notifier, anomaly_id: int, pe
     ticket, existing = None, False
     if outcome == "ticket":
         try:
-            ticket, existing = await _file_ticket(service, notifier, anomaly, person, locale, now)
+            ticket, existing = await _file_ticket(service, anomaly, person, locale, now)
         except Exception:  # no ticket: the anomaly is open again for another try
             await Anomaly.filter(id=anomaly.id).update(state="open", decided_by_id=None,
                                                        decided_at=None)
@@ -112,7 +107,7 @@ async def decide(service: EnergyService, notifier: Notifier, anomaly_id: int, pe
     return Decision(await service.get(anomaly_id), True, ticket, existing)
 
 
-async def _file_ticket(service: EnergyService, notifier: Notifier, anomaly: Anomaly,
+async def _file_ticket(service: EnergyService, anomaly: Anomaly,
                        person: Person, locale: str | None, now: datetime
                        ) -> tuple[Ticket, bool]:
     meter = anomaly.meter
@@ -123,7 +118,7 @@ async def _file_ticket(service: EnergyService, notifier: Notifier, anomaly: Anom
         await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)
         await repairs.follow(ticket.id, person)
         return ticket, True
-    description = anomaly_text(notifier.translator, service, anomaly, locale)
+    description = anomaly_text(service.notifier.translator, service, anomaly, locale)
     ticket = await repairs.create(person, meter.place, category, description, now=now)
     await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)
     return ticket, False

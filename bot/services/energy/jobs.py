@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 from bot.services.energy.alerts import notify_pending
 
 
-async def energy_tick(services: Services, notifier: Notifier, now: datetime | None = None
-                      ) -> int:
+async def energy_tick(services: Services, now: datetime | None = None) -> int:
     """Detect (idempotent per meter, day and kind), then send pending alerts; returns how many
     anomalies were new in this run."""
     when = now or datetime.now(UTC)
     found = await services.energy.detect(when)
-    await notify_pending(services.energy, notifier, when)
+    await notify_pending(services.energy, when)
     return len(found)

@@ -32,6 +32,7 @@ from models.energy import Anomaly, Meter, Reading
 from models.people import Identity, Person
 
 if TYPE_CHECKING:
+    from bot.delivery.notifier import Notifier
     from bot.services.repairs import DispatchService
 
 LOOKBACK_DAYS = 1  # besides today, yesterday is checked again (late readings)
@@ -89,8 +90,9 @@ class EnergyService:
     """Finds, sends and settles energy anomalies."""
 
     def __init__(self, cfg: DetectionConfig, timezone: str, duty: DutyService,
-                 dispatch: DispatchService):
+                 dispatch: DispatchService, notifier: Notifier):
         self.cfg = cfg
+        self.notifier = notifier
         self.tz = ZoneInfo(timezone)
         self.timezone = timezone
         self.duty = duty

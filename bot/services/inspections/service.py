@@ -122,8 +122,9 @@ class InspectionService:
     """Everything about inspection rounds: walking them, managing them, their due work."""
 
     def __init__(self, repairs: RepairService, duty: DutyService, timezone: str,
-                 grace_minutes: int = 120):
+                 grace_minutes: int = 120, *, notifier: Notifier):
         self.repairs = repairs
+        self.notifier = notifier
         self.duty = duty
         self.timezone = timezone
         self.tz = ZoneInfo(timezone)
@@ -285,12 +286,12 @@ class InspectionService:
             )
         return bool(done)
 
-    async def alert_safety(self, notifier: Notifier, worker: Person, done: Answered) -> int:
+    async def alert_safety(self, worker: Person, done: Answered) -> int:
         """A safety item with a problem: every manager on duty (all managers when none is) is
         told at once, ahead of ordinary messages; returns how many were told."""
         managers = await self.duty.managers_on_duty()
         for manager in managers:
-            await notifier.push(
+            await self.notifier.push(
                 manager, "inspections.safety_alert", priority=PRIORITY_EMERGENCY,
                 **safety_fields(done, worker, manager.locale),
             )
@@ -415,10 +416,10 @@ class InspectionService:
             return 0
         return 1
 
-    async def push_new(self, notifier: Notifier, now: datetime | None = None) -> int:
+    async def push_new(self, now: datetime | None = None) -> int:
         """Push every new round to its worker with a Start button (the managers hear of a
         round nobody could be found for); returns how many rounds were pushed."""
-        now, t = utc(now), notifier.translator
+        now, t = utc(now), self.notifier.translator
         pushed = 0
         for rnd in await InspectionRound.filter(pushed_at=None, state="pending"):
             claimed = await InspectionRound.filter(id=rnd.id, pushed_at=None).update(
@@ -430,21 +431,21 @@ class InspectionService:
             worker = view.worker
             if worker is None:
                 for manager in await self.duty.managers_on_duty():
-                    await notifier.push(manager, "inspections.nobody",
+                    await self.notifier.push(manager, "inspections.nobody",
                                         **round_fields(view, manager.locale, self.tz))
                 continue
-            await notifier.push(
+            await self.notifier.push(
                 worker, "inspections.due", start_buttons(t, worker.locale, rnd.id),
                 PRIORITY_DEFAULT, **round_fields(view, worker.locale, self.tz),
             )
             pushed += 1
         return pushed
 
-    async def follow_up(self, notifier: Notifier, now: datetime | None = None) -> tuple[int, int]:
+    async def follow_up(self, now: datetime | None = None) -> tuple[int, int]:
         """Remind workers of rounds open past due + grace (once), then after a second grace
         tell the zone lead (else the managers) and mark the round missed; returns (reminded,
         missed)."""
-        now, t = utc(now), notifier.translator
+        now, t = utc(now), self.notifier.translator
         reminded = 0
         for rnd in await InspectionRound.filter(
             state__in=OPEN_ROUND_STATES, reminded_at=None, lead_told_at=None,
@@ -459,7 +460,7 @@ class InspectionService:
             worker = view.worker
             if worker is None:
                 continue
-            await notifier.push(worker, "inspections.reminder",
+            await self.notifier.push(worker, "inspections.reminder",
                                 start_buttons(t, worker.locale, rnd.id),
                                 **round_fields(view, worker.locale, self.tz))
             reminded += 1
@@ -476,7 +477,7 @@ class InspectionService:
             view = await self.view(rnd.id)
             worker = view.worker
             for person in await self.leads_or_managers(view.schedule):
-                await notifier.push(
+                await self.notifier.push(
                     person, "inspections.missed_lead",
                     worker=worker.name if worker else "—",
                     answered=str(len(view.answers)), **round_fields(view, person.locale, self.tz),

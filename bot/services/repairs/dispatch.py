@@ -59,27 +59,28 @@ class DispatchService:
     """Chooses workers and sends them offers; takes offers and jobs back."""
 
     def __init__(self, policy: SlaPolicy, repairs: RepairService, duty: DutyService,
-                 tracker: SlaTracker, timezone: str):
+                 tracker: SlaTracker, timezone: str, notifier: Notifier):
         self.policy = policy
         self.repairs = repairs
         self.duty = duty
         self.tracker = tracker
         self.timezone = timezone
+        self.notifier = notifier
 
-    def announcer(self, notifier: Notifier) -> Announcer:
-        """Pushes through `notifier`, rendered per recipient."""
-        return Announcer(notifier, self.timezone)
+    def announcer(self) -> Announcer:
+        """Pushes through the notifier, rendered per recipient."""
+        return Announcer(self.notifier, self.timezone)
 
-    async def on_ticket_created(self, notifier: Notifier, ticket: Ticket,
+    async def on_ticket_created(self, ticket: Ticket,
                                 now: datetime | None = None) -> DispatchOutcome:
         """Start the ticket's SLA clock and dispatch it (or hold it for the morning)."""
         now = clock(now)
         sla = await self.tracker.start(ticket, now)
-        outcome = await self.dispatch(notifier, ticket, now, first=True)
+        outcome = await self.dispatch(ticket, now, first=True)
         outcome.response_due, outcome.resolution_due = sla.response_due, sla.resolution_due
         return outcome
 
-    async def dispatch(self, notifier: Notifier, ticket: Ticket, now: datetime | None = None,
+    async def dispatch(self, ticket: Ticket, now: datetime | None = None,
                        *, first: bool = False) -> DispatchOutcome:
         """Offer the ticket to the best next candidate; alert managers when nobody is left."""
         now = clock(now)
@@ -87,7 +88,7 @@ class DispatchService:
         if ticket.status not in DISPATCHABLE:
             return DispatchOutcome("closed")
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
-        announce = self.announcer(notifier)
+        announce = self.announcer()
         start = self.policy.active_at(ticket.urgency, now)
         if start > now:
             await self._defer(ticket, start)
@@ -109,7 +110,7 @@ class DispatchService:
             await self._nobody(announce, ticket, place)
             return DispatchOutcome("nobody")
         worker = candidates[0].person
-        await self.offer(notifier, ticket, worker, now)
+        await self.offer(ticket, worker, now)
         return DispatchOutcome("offered", worker=worker)
 
     async def _defer(self, ticket: Ticket, when: datetime) -> None:
@@ -127,7 +128,7 @@ class DispatchService:
         await AuditLog.create(action="dispatch.no_worker", target=ticket.number,
                               detail={"waiting": [j.worker_id for j in waiting]})  # type: ignore
 
-    async def offer(self, notifier: Notifier, ticket: Ticket, worker: Person, now: datetime,
+    async def offer(self, ticket: Ticket, worker: Person, now: datetime,
                     *, role: str = "primary", by: Person | None = None) -> Job:
         """Offer the ticket to `worker` (as its primary worker or as a helper)."""
         job = await Job.create(
@@ -141,7 +142,7 @@ class DispatchService:
         await TicketEvent.create(ticket_id=ticket.id, actor=by, kind=kind, note=worker.name)
         await self.duty.note_offered(worker, now)
         await schedule(ticket.id, "offer_timeout", job.expires_at, job_id=job.id)
-        await self.send_offer(self.announcer(notifier), job, now)
+        await self.send_offer(self.announcer(), job, now)
         return job
 
     async def send_offer(self, announce: Announcer, job: Job, now: datetime) -> None:
@@ -167,12 +168,12 @@ class DispatchService:
 
         await announce.card(worker, render, PRIORITY_OFFER)
 
-    async def withdraw(self, notifier: Notifier, ticket: Ticket, now: datetime, key: str, *,
+    async def withdraw(self, ticket: Ticket, now: datetime, key: str, *,
                        keep: int | None = None, offers_only: bool = False,
                        role: str | None = None) -> list[Person]:
         """Take back the ticket's live offers (and accepted jobs unless `offers_only`), telling
         each worker with `key`; returns who was told."""
-        announce = self.announcer(notifier)
+        announce = self.announcer()
         told = []
         for job in await live_jobs(ticket.id, role=role):
             if job.id == keep or (offers_only and job.status != "offered"):
@@ -186,12 +187,12 @@ class DispatchService:
                 told.append(job.worker)
         return told
 
-    async def on_ticket_cancelled(self, notifier: Notifier, ticket: Ticket,
+    async def on_ticket_cancelled(self, ticket: Ticket,
                                   now: datetime | None = None) -> list[Person]:
         """The reporter withdrew the ticket: offers and jobs are taken back."""
-        return await self.withdraw(notifier, ticket, clock(now), "dispatch.job_cancelled")
+        return await self.withdraw(ticket, clock(now), "dispatch.job_cancelled")
 
-    async def on_duty_started(self, notifier: Notifier, worker: Person,
+    async def on_duty_started(self, worker: Person,
                               now: datetime | None = None, limit: int = 5) -> int:
         """A worker came on duty: waiting tickets they can do are dispatched again."""
         now = clock(now)
@@ -205,18 +206,18 @@ class DispatchService:
                 continue
             if await Job.exists(ticket_id=ticket.id, status__in=("offered", "accepted")):
                 continue
-            if (await self.dispatch(notifier, ticket, now)).kind == "offered":
+            if (await self.dispatch(ticket, now)).kind == "offered":
                 sent += 1
         return sent
 
-    async def run_deferred(self, notifier: Notifier, task: DueTask, now: datetime) -> str:
+    async def run_deferred(self, task: DueTask, now: datetime) -> str:
         """A ticket held for the morning is dispatched now."""
         ticket = await Ticket.get(id=task.ticket_id)  # type: ignore[attr-defined]
         if ticket.status not in ("submitted", "reopened"):
             return "stale"
         if await Job.exists(ticket_id=ticket.id, status__in=("offered", "accepted")):
             return "stale"
-        return (await self.dispatch(notifier, ticket, now)).kind
+        return (await self.dispatch(ticket, now)).kind
 
     async def assignee(self, ticket: Ticket) -> Person | None:
         """The worker who accepted the ticket, if any (for its detail view)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.core.errors import ServiceError
 from bot.services.repairs.dispatch import DispatchService, clock
@@ -15,11 +14,8 @@ from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.offers import OfferService
 from models.dispatch import DueTask
 
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
-
 log = logging.getLogger(__name__)
-Runner = Callable[["Notifier", DueTask, datetime], Awaitable[str]]
+Runner = Callable[[DueTask, datetime], Awaitable[str]]
 
 
 class DueWork:
@@ -37,13 +33,13 @@ class DueWork:
 
     @staticmethod
     def _sla(dispatch: DispatchService) -> Runner:
-        async def run(notifier: Notifier, task: DueTask, now: datetime) -> str:
+        async def run(task: DueTask, now: datetime) -> str:
             """Hand an SLA task to the tracker."""
-            return await dispatch.tracker.handle(dispatch.announcer(notifier), task, now)
+            return await dispatch.tracker.handle(dispatch.announcer(), task, now)
 
         return run
 
-    async def run(self, notifier: Notifier, now: datetime | None = None, limit: int = 200
+    async def run(self, now: datetime | None = None, limit: int = 200
                   ) -> int:
         """Run every task due by `now` (oldest first); returns how many ran."""
         now = clock(now)
@@ -57,7 +53,7 @@ class DueWork:
                 continue
             runner = self.runners.get(task.kind)
             try:
-                outcome = await runner(notifier, task, now) if runner else "unknown_kind"
+                outcome = await runner(task, now) if runner else "unknown_kind"
             except ServiceError as err:
                 outcome = err.key
             except Exception:

@@ -5,7 +5,6 @@ repeat failures of one place and category go to the managers."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT
@@ -24,9 +23,6 @@ from models.people import Person
 from models.places import Place
 from models.repairs import Ticket, TicketEvent
 
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
-
 SCORES = range(1, 6)
 MAX_COMMENT = 1000
 
@@ -38,7 +34,7 @@ class FollowUpService:
         self.dispatch = dispatch
         self.config = dispatch.policy.config
 
-    async def ask(self, notifier: Notifier, ticket: Ticket, job: Job, note: str,
+    async def ask(self, ticket: Ticket, job: Job, note: str,
                   now: datetime) -> FollowUp:
         """Ask the reporter: fixed (tap a rating) or not fixed."""
         due = self.dispatch.policy.followup_due(now)
@@ -49,7 +45,7 @@ class FollowUpService:
         reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         hours = int(self.config.followup_after.total_seconds() // 3600)
-        await self.dispatch.announcer(notifier).tell(
+        await self.dispatch.announcer().tell(
             reporter, "followup.ask", buttons, number=ticket.number, place=place,
             worker=worker.name, note=note[:500], hours=hours,
         )
@@ -73,7 +69,7 @@ class FollowUpService:
         }.get(fu.answer or "", "followup.superseded")
         return InvalidState(key, number=ticket.number)
 
-    async def rate(self, notifier: Notifier, fu_id: int | str, person: Person,
+    async def rate(self, fu_id: int | str, person: Person,
                    score: int | str, now: datetime | None = None) -> FollowUp:
         """Fixed, with a rating of 1 to 5: the ticket is closed."""
         now = clock(now)
@@ -92,20 +88,20 @@ class FollowUpService:
         await self.dispatch.repairs.transition(ticket, "closed", person)
         await TicketEvent.create(ticket_id=ticket.id, actor=person, kind="rated",
                                  note="★" * value)
-        await self._tell_followers(notifier, ticket, person.id)
-        announce = self.dispatch.announcer(notifier)
+        await self._tell_followers(ticket, person.id)
+        announce = self.dispatch.announcer()
         worker = await Person.get_or_none(id=fu.worker_id)  # type: ignore[attr-defined]
         if worker:
             await announce.tell(worker, "followup.worker_rated", number=ticket.number,
                                 stars="★" * value)
         if value <= self.config.low_rating:
-            await self._low(notifier, ticket, fu, worker)
+            await self._low(ticket, fu, worker)
         return fu
 
-    async def _low(self, notifier: Notifier, ticket: Ticket, fu: FollowUp,
+    async def _low(self, ticket: Ticket, fu: FollowUp,
                    worker: Person | None) -> None:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             await self.dispatch.duty.managers_on_duty(), "followup.low_rating",
             ticket_button(ticket), PRIORITY_STAFF_ALERT,
             number=ticket.number, place=place, stars="★" * (fu.score or 0),
@@ -121,7 +117,7 @@ class FollowUpService:
             raise InvalidState("followup.already_commented", number=ticket.number)
         return fu, ticket
 
-    async def comment(self, notifier: Notifier, fu_id: int | str, person: Person,
+    async def comment(self, fu_id: int | str, person: Person,
                       body: str) -> FollowUp:
         """An optional comment after rating (low ratings' comments go to the managers)."""
         fu, ticket = await self.commentable(fu_id, person)
@@ -133,10 +129,10 @@ class FollowUpService:
         await TicketEvent.create(ticket_id=ticket.id, actor=person, kind="comment", note=body)
         if fu.score <= self.config.low_rating:
             worker = await Person.get_or_none(id=fu.worker_id)  # type: ignore[attr-defined]
-            await self._low(notifier, ticket, fu, worker)
+            await self._low(ticket, fu, worker)
         return fu
 
-    async def not_fixed(self, notifier: Notifier, fu_id: int | str, person: Person,
+    async def not_fixed(self, fu_id: int | str, person: Person,
                         now: datetime | None = None) -> Job | None:
         """Not fixed: the ticket reopens to the same worker with priority and a new deadline."""
         now = clock(now)
@@ -153,10 +149,10 @@ class FollowUpService:
         job = await last_done_job(ticket.id)
         await self.dispatch.tracker.retime(ticket, now, urgency=self.config.reopen_urgency,
                                            resolution_only=True)
-        announce = self.dispatch.announcer(notifier)
+        announce = self.dispatch.announcer()
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         if job is None:
-            await self.dispatch.dispatch(notifier, ticket, now)
+            await self.dispatch.dispatch(ticket, now)
             return None
         await Job.filter(id=job.id).update(status="accepted", stage="accepted", priority=True,
                                            finished_at=None)
@@ -169,7 +165,7 @@ class FollowUpService:
                                 place=place)
         return await Job.get(id=job.id)
 
-    async def auto_close(self, notifier: Notifier, task: DueTask, now: datetime) -> str:
+    async def auto_close(self, task: DueTask, now: datetime) -> str:
         """No answer in time: the ticket is closed as confirmed."""
         fu = await FollowUp.get_or_none(id=task.ref_id or 0)
         if fu is None or fu.answer is not None:
@@ -184,22 +180,22 @@ class FollowUpService:
         await self.dispatch.repairs.transition(ticket, "closed", None)
         await TicketEvent.create(ticket_id=ticket.id, kind="auto_closed")
         reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
-        await self.dispatch.announcer(notifier).tell(reporter, "followup.auto_closed",
+        await self.dispatch.announcer().tell(reporter, "followup.auto_closed",
                                                      number=ticket.number)
-        await self._tell_followers(notifier, ticket, reporter.id)
+        await self._tell_followers(ticket, reporter.id)
         return "closed"
 
-    async def _tell_followers(self, notifier: Notifier, ticket: Ticket, reporter_id: int
+    async def _tell_followers(self, ticket: Ticket, reporter_id: int
                               ) -> None:
         """Followers of a ticket confirmed fixed are told it is closed."""
         followers = [w for w in await self.dispatch.repairs.watchers(ticket)
                      if w.id != reporter_id]
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             followers, "dispatch.rep_closed", number=ticket.number, place=place
         )
 
-    async def check_repeat(self, notifier: Notifier, ticket: Ticket, now: datetime
+    async def check_repeat(self, ticket: Ticket, now: datetime
                            ) -> RepeatFailure | None:
         """Flag the ticket when its place and category were repaired too often lately."""
         if await RepeatFailure.exists(ticket_id=ticket.id):
@@ -222,7 +218,7 @@ class FollowUpService:
         await TicketEvent.create(ticket_id=ticket.id, kind="repeat_failure", note=str(count))
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         notice = repeat_failure_notice(ticket, place, count, days)
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             await self.dispatch.duty.managers_on_duty(), notice.key, notice.buttons,
             PRIORITY_STAFF_ALERT, **notice.fields,
         )

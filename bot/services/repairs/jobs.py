@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 
 
-async def dispatch_tick(services: Services, notifier: Notifier, now: datetime | None = None
+async def dispatch_tick(services: Services, now: datetime | None = None
                         ) -> int:
     """Run the dispatch work due by `now`; returns how many tasks ran."""
-    return await services.due.run(notifier, now or datetime.now(UTC))
+    return await services.due.run(now or datetime.now(UTC))

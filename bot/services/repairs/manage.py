@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
 from bot.services.repairs.dispatch import WORKING, DispatchService, clock
@@ -19,9 +18,6 @@ from models.dispatch import TicketSla
 from models.people import Person
 from models.places import Place
 from models.repairs import OPEN_STATUSES, URGENCIES, Ticket, TicketEvent, TicketFollower
-
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
 
 CLOSE_KINDS = ("duplicate", "invalid")
 NUMBER = re.compile(r"R-\d{8}-\d{4}", re.IGNORECASE)
@@ -134,7 +130,7 @@ class ManageService:
         return sorted([w for w in everyone if not current or w.person.id != current.id],
                       key=rank)
 
-    async def reassign(self, notifier: Notifier, actor: Person, ticket_id: int | str,
+    async def reassign(self, actor: Person, ticket_id: int | str,
                        worker_id: int | str, now: datetime | None = None) -> Person:
         """Take the ticket from whoever has it and offer it to the chosen worker."""
         now = clock(now)
@@ -145,17 +141,17 @@ class ManageService:
         current = await assignee(ticket.id)
         if current and current.id == worker.id:
             raise InvalidState("manage.already_theirs", name=worker.name)
-        await self.dispatch.withdraw(notifier, ticket, now, "dispatch.job_reassigned")
+        await self.dispatch.withdraw(ticket, now, "dispatch.job_reassigned")
         if ticket.status in WORKING:
             await self.dispatch.repairs.transition(ticket, "assigned", actor)
         await TicketEvent.create(ticket_id=ticket.id, actor=actor, kind="reassigned",
                                  note=worker.name)
-        await self.dispatch.offer(notifier, ticket, worker, now, by=actor)
+        await self.dispatch.offer(ticket, worker, now, by=actor)
         if current:
-            await self._tell_watchers(notifier, ticket, "manage.rep_reassigned")
+            await self._tell_watchers(ticket, "manage.rep_reassigned")
         return worker
 
-    async def change_urgency(self, notifier: Notifier, actor: Person, ticket_id: int | str,
+    async def change_urgency(self, actor: Person, ticket_id: int | str,
                              urgency: str, now: datetime | None = None) -> Ticket:
         """Set the urgency; deadlines are recomputed from now and everyone involved is told."""
         now = clock(now)
@@ -173,16 +169,16 @@ class ManageService:
                               detail={"urgency": urgency})
         await self.dispatch.tracker.retime(ticket, now)
         workers = [j.worker for j in await live_jobs(ticket.id)]
-        announce = self.dispatch.announcer(notifier)
+        announce = self.dispatch.announcer()
         await announce.tell_all(workers, "manage.urgency_changed_worker", number=ticket.number,
                                 urgency=urgency_text(urgency))
-        await self._tell_watchers(notifier, ticket, "manage.rep_urgency",
+        await self._tell_watchers(ticket, "manage.rep_urgency",
                                   urgency=urgency_text(urgency))
         if ticket.status == "submitted" and not await live_jobs(ticket.id):
-            await self.dispatch.dispatch(notifier, ticket, now)
+            await self.dispatch.dispatch(ticket, now)
         return ticket
 
-    async def close(self, notifier: Notifier, actor: Person, ticket_id: int | str, kind: str,
+    async def close(self, actor: Person, ticket_id: int | str, kind: str,
                     reason: str, now: datetime | None = None) -> Ticket | None:
         """Close as duplicate or invalid; the reason goes to the reporter and followers. For a
         duplicate naming the original's number, they follow the original from now on.
@@ -195,7 +191,7 @@ class ManageService:
             raise ServiceError("dispatch.need_reason")
         ticket = await self._open(actor, ticket_id)
         original = await self._original(ticket, reason) if kind == "duplicate" else None
-        await self.dispatch.withdraw(notifier, ticket, now, "dispatch.job_closed_notice")
+        await self.dispatch.withdraw(ticket, now, "dispatch.job_closed_notice")
         await self.dispatch.repairs.transition(ticket, "closed", actor, reason)
         await TicketEvent.create(ticket_id=ticket.id, actor=actor, kind=f"closed_{kind}",
                                  note=original.number if original else None)
@@ -204,7 +200,7 @@ class ManageService:
             for person in watchers:
                 if person.id != original.reporter_id:  # type: ignore[attr-defined]
                     await TicketFollower.get_or_create(ticket_id=original.id, person=person)
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             watchers, closed_key(kind), number=ticket.number, reason=reason,
             original=original.number if original else "-",
         )
@@ -219,10 +215,10 @@ class ManageService:
             raise NotFound("manage.original_unknown", number=match[0][:30])
         return original
 
-    async def _tell_watchers(self, notifier: Notifier, ticket: Ticket, key: str,
+    async def _tell_watchers(self, ticket: Ticket, key: str,
                              **fields: object) -> None:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             await self.dispatch.repairs.watchers(ticket), key, number=ticket.number,
             place=place, **fields,
         )

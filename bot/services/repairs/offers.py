@@ -4,7 +4,6 @@ decline with a reason, no answer in time, and asking a second worker to help."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
@@ -19,9 +18,6 @@ from models.dispatch import DueTask, Job
 from models.people import Person
 from models.places import Place
 from models.repairs import Ticket, TicketEvent
-
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
 
 MAX_REASON = 300
 
@@ -64,7 +60,7 @@ class OfferService:
         job = await own_job(job_id, person)
         return job, await self._check(job, clock(now))
 
-    async def accept(self, notifier: Notifier, job_id: int | str, person: Person,
+    async def accept(self, job_id: int | str, person: Person,
                      now: datetime | None = None) -> Job:
         """Take the job. The ticket's conditional UPDATE decides between simultaneous Accepts;
         the loser is told the job was taken and nothing of theirs changes."""
@@ -92,12 +88,12 @@ class OfferService:
             await AuditLog.create(actor=person, action=f"job.accept.{job.role}",
                                   target=ticket.number, detail={"job": job.id})
         job.status, job.stage, job.answered_at = "accepted", "accepted", now
-        await self._after_accept(notifier, job, ticket, person, now)
+        await self._after_accept(job, ticket, person, now)
         return job
 
-    async def _after_accept(self, notifier: Notifier, job: Job, ticket: Ticket,
+    async def _after_accept(self, job: Job, ticket: Ticket,
                             person: Person, now: datetime) -> None:
-        announce = self.dispatch.announcer(notifier)
+        announce = self.dispatch.announcer()
         if job.role == "helper":
             primary = await assignee(ticket.id)
             if primary:
@@ -106,7 +102,7 @@ class OfferService:
             return
         await self.dispatch.tracker.responded(ticket.id, now)
         ticket.status = "accepted"
-        await self.dispatch.withdraw(notifier, ticket, now, "dispatch.offer_taken",
+        await self.dispatch.withdraw(ticket, now, "dispatch.offer_taken",
                                      keep=job.id, offers_only=True, role="primary")
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         await announce.tell_all(
@@ -114,7 +110,7 @@ class OfferService:
             number=ticket.number, place=place, worker=person.name,
         )
 
-    async def decline(self, notifier: Notifier, job_id: int | str, person: Person,
+    async def decline(self, job_id: int | str, person: Person,
                       reason: str, now: datetime | None = None) -> Job:
         """Turn the offer down with a reason; the ticket goes to the next candidate."""
         now = clock(now)
@@ -131,23 +127,23 @@ class OfferService:
                                  note=f"{person.name}: {reason}" if reason else person.name)
         await AuditLog.create(actor=person, action="job.decline", target=ticket.number,
                               detail={"job": job.id, "reason": reason})
-        await self._pass_on(notifier, job, ticket, now)
+        await self._pass_on(job, ticket, now)
         return job
 
-    async def _pass_on(self, notifier: Notifier, job: Job, ticket: Ticket,
+    async def _pass_on(self, job: Job, ticket: Ticket,
                        now: datetime) -> None:
         """After a decline or a time-out: ask the next candidate (unless an offer is live)."""
         if job.role == "helper":
-            await self.ask_helper(notifier, ticket, now)
+            await self.ask_helper(ticket, now)
             return
         if await live_jobs(ticket.id, role="primary", status="accepted"):
             return
         others = [j for j in await live_jobs(ticket.id, role="primary", status="offered")
                   if not j.timed_out and j.id != job.id]
         if not others:
-            await self.dispatch.dispatch(notifier, ticket, now)
+            await self.dispatch.dispatch(ticket, now)
 
-    async def on_timeout(self, notifier: Notifier, task: DueTask, now: datetime) -> str:
+    async def on_timeout(self, task: DueTask, now: datetime) -> str:
         """No answer in time: the offer stays acceptable, and the next candidate is asked too."""
         job = await Job.get_or_none(id=task.job_id)  # type: ignore[attr-defined]
         if job is None or job.status != "offered":
@@ -159,10 +155,10 @@ class OfferService:
         job.timed_out = True
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         await TicketEvent.create(ticket_id=ticket.id, kind="offer_timeout", note=worker.name)
-        await self._pass_on(notifier, job, ticket, now)
+        await self._pass_on(job, ticket, now)
         return "passed_on"
 
-    async def ask_helper(self, notifier: Notifier, ticket: Ticket, now: datetime,
+    async def ask_helper(self, ticket: Ticket, now: datetime,
                          by: Person | None = None) -> Person | None:
         """Offer a helper's place to the next on-duty worker with the skill; None if nobody."""
         busy = await Job.filter(ticket_id=ticket.id).values_list("worker_id", flat=True)
@@ -171,10 +167,10 @@ class OfferService:
             ticket.category, await place_zone(place), set(busy)
         )
         if pool:
-            await self.dispatch.offer(notifier, ticket, pool[0].person, now, role="helper",
+            await self.dispatch.offer(ticket, pool[0].person, now, role="helper",
                                       by=by)
             return pool[0].person
-        announce = self.dispatch.announcer(notifier)
+        announce = self.dispatch.announcer()
         primary = await assignee(ticket.id)
         await announce.tell_all(
             await self.dispatch.duty.managers_on_duty(), "dispatch.no_helper",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import Settings
+from bot.delivery.notifier import Notifier
 from bot.services.repairs.dispatch import DispatchService
 from bot.services.repairs.due import DueWork
 from bot.services.repairs.duty import DutyService
@@ -22,13 +23,14 @@ from bot.services.stock import StockService
 
 
 def build_dispatch(
-    settings: Settings, repairs: RepairService, stock: StockService | None = None
+    settings: Settings, repairs: RepairService, notifier: Notifier,
+    stock: StockService | None = None,
 ) -> dict[str, Any]:
     """The dispatch services as keyword arguments for the Services container."""
     policy = SlaPolicy(load_config(settings.sla_file), settings.timezone)
     duty = DutyService()
     tracker = SlaTracker(policy, duty)
-    dispatch = DispatchService(policy, repairs, duty, tracker, settings.timezone)
+    dispatch = DispatchService(policy, repairs, duty, tracker, settings.timezone, notifier)
     offers = OfferService(dispatch)
     followup = FollowUpService(dispatch)
     materials = MaterialUsageService(stock)

@@ -4,7 +4,6 @@ need help, can't fix. Each change is told to the reporter and followers."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
@@ -24,9 +23,6 @@ from models.dispatch import STAGES, Job
 from models.people import Person
 from models.places import Place
 from models.repairs import Attachment, Ticket, TicketEvent
-
-if TYPE_CHECKING:
-    from bot.delivery.notifier import Notifier
 
 MAX_NOTE = 2000
 
@@ -77,15 +73,15 @@ class WorkService:
             raise InvalidState("dispatch.helper_cannot", number=ticket.number)
         return job, ticket
 
-    async def _tell_watchers(self, notifier: Notifier, ticket: Ticket, key: str,
+    async def _tell_watchers(self, ticket: Ticket, key: str,
                              **fields: object) -> None:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         watchers = await self.dispatch.repairs.watchers(ticket)
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             watchers, key, number=ticket.number, place=place, **fields
         )
 
-    async def advance(self, notifier: Notifier, job_id: int | str, person: Person,
+    async def advance(self, job_id: int | str, person: Person,
                       code: str) -> Job:
         """One tap forward: on the way (w), arrived (a), in progress (p)."""
         stage = STAGE_CODES.get(code)
@@ -99,10 +95,10 @@ class WorkService:
             raise InvalidState("tickets.changed_meanwhile", number=ticket.number)
         await self.dispatch.repairs.transition(ticket, stage, person)
         job.stage = stage
-        await self._tell_watchers(notifier, ticket, stage_key(stage), worker=person.name)
+        await self._tell_watchers(ticket, stage_key(stage), worker=person.name)
         return job
 
-    async def complete(self, notifier: Notifier, job_id: int | str, person: Person, note: str,
+    async def complete(self, job_id: int | str, person: Person, note: str,
                        photo_ids: list[int], materials: list[MaterialLine],
                        now: datetime | None = None, *, video_ids: list[int] | None = None,
                        voice_ids: list[int] | None = None) -> Job:
@@ -135,7 +131,7 @@ class WorkService:
                 status="done", finished_at=now
             )
         job.status = "done"
-        await self.dispatch.withdraw(notifier, ticket, now, "dispatch.job_closed_notice",
+        await self.dispatch.withdraw(ticket, now, "dispatch.job_closed_notice",
                                      offers_only=True)
         await self.dispatch.tracker.resolved(ticket.id, now)
         await AuditLog.create(actor=person, action="job.done", target=ticket.number,
@@ -144,24 +140,24 @@ class WorkService:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         followers = [w for w in await self.dispatch.repairs.watchers(ticket)
                      if w.id != ticket.reporter_id]  # type: ignore[attr-defined]
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             followers, "dispatch.rep_done", number=ticket.number, place=place, note=note
         )
-        await self._show_result(notifier, ticket)
-        await self.followup.ask(notifier, ticket, job, note, now)
-        await self.followup.check_repeat(notifier, ticket, now)
-        await check_asset_repeat(self.followup, notifier, ticket, now)
+        await self._show_result(ticket)
+        await self.followup.ask(ticket, job, note, now)
+        await self.followup.check_repeat(ticket, now)
+        await check_asset_repeat(self.followup, ticket, now)
         return job
 
-    async def _show_result(self, notifier: Notifier, ticket: Ticket) -> None:
+    async def _show_result(self, ticket: Ticket) -> None:
         """The completion's photos, videos and voice notes, to the reporter."""
         result = await ticket_media(ticket.id, tuple(RESULT_KINDS.values()))
         if result:
             reporter = await Person.get(id=ticket.reporter_id)  # type: ignore[attr-defined]
-            await forward(self.dispatch.announcer(notifier), reporter, result,
+            await forward(self.dispatch.announcer(), reporter, result,
                           caption("result", ticket.number), PRIORITY_DEFAULT)
 
-    async def need_parts(self, notifier: Notifier, job_id: int | str, person: Person,
+    async def need_parts(self, job_id: int | str, person: Person,
                          note: str) -> Job:
         """The worker needs parts: storekeepers and managers are told, and the reporter."""
         job, ticket = await self.active(job_id, person)
@@ -171,15 +167,15 @@ class WorkService:
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         staff = [*await self.dispatch.duty.people_with_role("storekeeper"),
                  *await self.dispatch.duty.managers_on_duty()]
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             staff, "dispatch.parts_needed", priority=PRIORITY_STAFF_ALERT, number=ticket.number,
             place=place, worker=person.name, parts=note or "-",
         )
-        await self._tell_watchers(notifier, ticket, "dispatch.rep_need_parts",
+        await self._tell_watchers(ticket, "dispatch.rep_need_parts",
                                   worker=person.name)
         return job
 
-    async def need_help(self, notifier: Notifier, job_id: int | str, person: Person,
+    async def need_help(self, job_id: int | str, person: Person,
                         now: datetime | None = None) -> Person | None:
         """Ask a second worker to help; returns who was asked (None: managers were told)."""
         now = clock(now)
@@ -187,9 +183,9 @@ class WorkService:
         if await Job.exists(ticket_id=ticket.id, role="helper", status="offered"):
             raise InvalidState("dispatch.help_pending", number=ticket.number)
         await TicketEvent.create(ticket_id=ticket.id, actor=person, kind="need_help")
-        return await self.offers.ask_helper(notifier, ticket, now, by=person)
+        return await self.offers.ask_helper(ticket, now, by=person)
 
-    async def cant_fix(self, notifier: Notifier, job_id: int | str, person: Person,
+    async def cant_fix(self, job_id: int | str, person: Person,
                        reason: str, now: datetime | None = None) -> Job:
         """The worker cannot fix it: the job ends, the ticket waits for a manager's decision."""
         now = clock(now)
@@ -205,17 +201,17 @@ class WorkService:
         job.status = "escalated"
         await self.dispatch.repairs.transition(ticket, "submitted", person, reason)
         await TicketEvent.create(ticket_id=ticket.id, actor=person, kind="cant_fix", note=reason)
-        await self.dispatch.withdraw(notifier, ticket, now, "dispatch.job_closed_notice")
+        await self.dispatch.withdraw(ticket, now, "dispatch.job_closed_notice")
         place = await Place.get(id=ticket.place_id)  # type: ignore[attr-defined]
         duty = self.dispatch.duty
         people = [*await duty.zone_leads(await place_zone(place)), *await duty.managers_on_duty()]
-        await self.dispatch.announcer(notifier).tell_all(
+        await self.dispatch.announcer().tell_all(
             people, "dispatch.cant_fix_alert",
             manage_button(ticket), PRIORITY_STAFF_ALERT,
             skip=[person.id], number=ticket.number, place=place, worker=person.name,
             reason=reason,
         )
-        await self._tell_watchers(notifier, ticket, "dispatch.rep_cant_fix")
+        await self._tell_watchers(ticket, "dispatch.rep_cant_fix")
         return job
 
 

@@ -52,10 +52,19 @@ def _keys_filter(keys: list[tuple[int, int]] | None) -> Q:
 class StockAlertService:
     """Decides and sends low-stock alerts and the daily digest (rendered by stock.views)."""
 
-    def __init__(self, catalog: StockCatalog, ledger: StockLedger, timezone: str):
+    def __init__(self, catalog: StockCatalog, ledger: StockLedger, timezone: str,
+                 notifier: Notifier | None = None):
         self.catalog = catalog
         self.ledger = ledger
         self.tz = ZoneInfo(timezone)
+        self._notifier = notifier
+
+    @property
+    def notifier(self) -> Notifier:
+        """The notifier alerts go through (a catalogue-only stock service has none)."""
+        if self._notifier is None:
+            raise RuntimeError("StockService was built without a notifier: it cannot send alerts")
+        return self._notifier
 
     async def low_level(self, level: StockLevel, now: datetime | None = None) -> LowLevel:
         """A level's usage over the last 30 days and the suggested reorder quantity: enough
@@ -91,7 +100,6 @@ class StockAlertService:
 
     async def check(
         self,
-        notifier: Notifier,
         keys: list[tuple[int, int]] | None = None,
         now: datetime | None = None,
     ) -> int:
@@ -111,11 +119,12 @@ class StockAlertService:
                 alert_armed=False, last_alerted_at=when, snoozed_until=None
             )
             if claimed:
-                await self._send(notifier, level.id, when)
+                await self._send(level.id, when)
                 sent += 1
         return sent
 
-    async def _send(self, notifier: Notifier, level_id: int, when: datetime) -> None:
+    async def _send(self, level_id: int, when: datetime) -> None:
+        notifier = self.notifier
         level = await StockLevel.get(id=level_id).prefetch_related("item", "warehouse")
         if not (level.item.active and level.warehouse.active):
             return
@@ -136,7 +145,7 @@ class StockAlertService:
         await StockLevel.filter(id=level.id).update(snoozed_until=until, alert_armed=False)
         return level, until
 
-    async def digest(self, notifier: Notifier, now: datetime | None = None) -> int:
+    async def digest(self, now: datetime | None = None) -> int:
         """Once per local day: send storekeepers and managers the list of everything below
         minimum (nothing when all is well). Returns how many people were sent it."""
         when = utcnow(now)
@@ -150,6 +159,7 @@ class StockAlertService:
             return 0
         people = [p for p in await Person.filter(active=True).order_by("id")
                   if p.has_role(*ALERT_ROLES)]
+        notifier = self.notifier
         for person in people:
             notice = low_digest(notifier.translator, person.locale, lows, self.tz, when)
             await notifier.push(person, notice.key, notice.buttons, priority=8, **notice.fields)

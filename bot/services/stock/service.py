@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Settings
+from bot.delivery.notifier import Notifier
 from bot.services.stock.alerts import StockAlertService
 from bot.services.stock.items import StockCatalog
 from bot.services.stock.ledger import Consumption, StockLedger
@@ -21,17 +22,18 @@ class StockService:
         quantity_roles: tuple[str, ...] = ("reporter",),
         collect_days: int = 3,
         timezone: str = "Asia/Shanghai",
+        notifier: Notifier | None = None,
     ):
         self.catalog = StockCatalog(quantity_roles)
         self.ledger = StockLedger(self.catalog)
         self.requisitions = RequisitionService(self.catalog, collect_days, timezone)
-        self.alerts = StockAlertService(self.catalog, self.ledger, timezone)
+        self.alerts = StockAlertService(self.catalog, self.ledger, timezone, notifier)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> StockService:
-        """Built from HOUQIN_STOCK_* settings and the time zone."""
+    def from_settings(cls, settings: Settings, notifier: Notifier | None = None) -> StockService:
+        """Built from HOUQIN_STOCK_* settings and the time zone; alerts go through `notifier`."""
         roles = tuple(r.strip() for r in settings.stock_quantity_roles.split(",") if r.strip())
-        return cls(roles, settings.stock_collect_days, settings.timezone)
+        return cls(roles, settings.stock_collect_days, settings.timezone, notifier)
 
     async def consume_for_ticket(
         self,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.delivery.notifier import Notifier
 from bot.services.container import Services
 
 
-async def survey_tick(services: Services, notifier: Notifier, now: datetime | None = None) -> int:
+async def survey_tick(services: Services, now: datetime | None = None) -> int:
     """Run the stored survey work that is due by `now`; returns the number of messages queued."""
-    return await services.surveys.tick(notifier, now)
+    return await services.surveys.tick(now)

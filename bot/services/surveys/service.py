@@ -86,8 +86,11 @@ class SurveyService:
         places: PlaceService,
         residents_of: ResidentsOf | None = None,
         results: SurveyResults | None = None,
+        *,
+        notifier: Notifier,
     ):
         self.settings = settings
+        self.notifier = notifier
         self.results = results or SurveyResults()
         self.tz = ZoneInfo(settings.timezone)
         self.audience = AudienceResolver(places, residents_of)
@@ -223,15 +226,15 @@ class SurveyService:
 
     # --- delivery ------------------------------------------------------------------------------
 
-    async def tick(self, notifier: Notifier, now: datetime | None = None) -> int:
+    async def tick(self, now: datetime | None = None) -> int:
         """Everything due at `now`: send, remind, close; returns the messages queued."""
         now = now or _now()
-        queued = await self.send_due(notifier, now)
-        queued += await self.remind_due(notifier, now)
+        queued = await self.send_due(now)
+        queued += await self.remind_due(now)
         await self.close_due(now)
         return queued
 
-    async def send_due(self, notifier: Notifier, now: datetime | None = None) -> int:
+    async def send_due(self, now: datetime | None = None) -> int:
         """Open the surveys whose time has come and fan them out (and finish fan-outs a restart
         interrupted); returns the messages queued."""
         now = now or _now()
@@ -240,11 +243,11 @@ class SurveyService:
             await Survey.filter(id=survey.id, state="scheduled").update(state="open", opened_at=now)
         queued = 0
         for survey in await Survey.filter(state="open", fanout_done=False).order_by("id"):
-            queued += await self.fan_out(notifier, survey, now)
+            queued += await self.fan_out(survey, now)
         return queued
 
     async def fan_out(
-        self, notifier: Notifier, survey: Survey, now: datetime | None = None
+        self, survey: Survey, now: datetime | None = None
     ) -> int:
         """Record the recipients and queue the invitations; safe to run again."""
         now = now or _now()
@@ -256,8 +259,8 @@ class SurveyService:
         )
         count = await SurveyQuestion.filter(survey_id=survey.id).count()
         author = await Person.get_or_none(id=survey.author_id) if survey.author_id else None
-        t, by = notifier.translator, author.name if author else "-"
-        queued = await notifier.enqueue(
+        t, by = self.notifier.translator, author.name if author else "-"
+        queued = await self.notifier.enqueue(
             await _messages(
                 survey, found.people, "i",
                 lambda person: invitation_reply(t, person.locale, survey, count, by),
@@ -275,7 +278,7 @@ class SurveyService:
             await self.next_issue(survey, now)
         later = survey.send_at > survey.created_at + timedelta(minutes=1)
         if won and author is not None and later:  # "send now" is answered in the chat instead
-            await notifier.push(
+            await self.notifier.push(
                 author, "survey.sent_to_author", priority=PRIORITY_BULK,
                 number=survey.id, title=survey.title, people=total,
             )
@@ -308,7 +311,7 @@ class SurveyService:
         return upcoming
 
     async def remind_due(
-        self, notifier: Notifier, now: datetime | None = None
+        self, now: datetime | None = None
     ) -> int:
         """The one reminder to those who have not finished, once its time has come."""
         now = now or _now()
@@ -317,11 +320,11 @@ class SurveyService:
             state="open", fanout_done=True, reminder_sent=False, remind_at__lte=now
         ).order_by("id")
         for survey in due:
-            queued += await self.send_reminder(notifier, survey, now)
+            queued += await self.send_reminder(survey, now)
         return queued
 
     async def send_reminder(
-        self, notifier: Notifier, survey: Survey, now: datetime | None = None
+        self, survey: Survey, now: datetime | None = None
     ) -> int:
         """Remind each non-respondent once: each recipient is claimed by setting reminded_at
         where it is still empty, so no instance (and no second run) reminds anyone twice."""
@@ -339,8 +342,8 @@ class SurveyService:
         people = await Person.filter(id__in=claimed, active=True)
         answered = await _answered_counts(survey.id, claimed)
         count = await SurveyQuestion.filter(survey_id=survey.id).count()
-        t = notifier.translator
-        queued = await notifier.enqueue(
+        t = self.notifier.translator
+        queued = await self.notifier.enqueue(
             await _messages(
                 survey, people, "rm",
                 lambda person: reminder_reply(
@@ -352,7 +355,7 @@ class SurveyService:
         return queued
 
     async def remind_now(
-        self, notifier: Notifier, survey_id: int, person: Person | None,
+        self, survey_id: int, person: Person | None,
         now: datetime | None = None,
     ) -> int:
         """Send the one reminder now instead of at its time (managers and the author)."""
@@ -363,7 +366,7 @@ class SurveyService:
             raise InvalidState("survey.reminder_done", number=survey.id)
         now = now or _now()
         await Survey.filter(id=survey.id).update(remind_at=now)
-        return await self.send_reminder(notifier, survey, now)
+        return await self.send_reminder(survey, now)
 
     async def close_due(self, now: datetime | None = None) -> int:
         """Close the open surveys whose closing time has passed; returns how many."""
