@@ -81,6 +81,27 @@ async def test_decline_chain_then_nobody_then_a_new_worker(world):
     assert (await Ticket.get(id=ticket.id)).status == "assigned"
 
 
+async def test_one_no_worker_alert_per_event_with_the_truth_at_send_time(world):
+    await world.on_duty("wang")  # the only plumber on duty
+    ticket, _ = await world.file("3-402")
+    await world.run_due(minutes=11)  # no answer: nobody else to ask, but his offer stays open
+    wang_job = await offer_of(ticket, "wang", world)
+    assert wang_job.timed_out and wang_job.status == "offered"
+    assert not [t for t in world.texts("manager") if "暂无可派" in t]  # he may still answer
+    await world.services.offers.decline(wang_job.id, world.people["wang"], "太远", world.now)
+    alerts = [t for t in world.texts("manager") if "暂无可派" in t]
+    assert len(alerts) == 1 and ticket.number in alerts[0] and "等待" not in alerts[0]
+    # the same "nobody left" moment seen again (a deferred run, a second trigger): no repeat
+    await world.services.dispatch.dispatch(ticket, world.now)
+    assert len([t for t in world.texts("manager") if "暂无可派" in t]) == 1
+    # a new event after a new offer: told again
+    await world.on_duty("li")
+    await world.services.dispatch.on_duty_started(world.people["li"], world.now)
+    li_job = await offer_of(ticket, "li", world)
+    await world.services.offers.decline(li_job.id, world.people["li"], "忙", world.now)
+    assert len([t for t in world.texts("manager") if "暂无可派" in t]) == 2
+
+
 async def test_timeout_passes_on_and_the_first_accept_wins(world):
     await world.on_duty("wang", "li")
     ticket, _ = await world.file("3-402")

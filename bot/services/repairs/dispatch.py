@@ -119,14 +119,30 @@ class DispatchService:
             await schedule(ticket.id, "dispatch", when)
 
     async def _nobody(self, announce: Announcer, ticket: Ticket, place: Place) -> None:
-        waiting = await live_jobs(ticket.id, role="primary", status="offered")
-        if not waiting and ticket.status == "assigned":  # nobody holds an offer any more
+        """Nobody (else) to ask. While a timed-out offer is still open the worker may yet
+        answer, so the managers are told only once nobody holds an offer, and only once per
+        event: not again unless the ticket was offered to someone since the last alert."""
+        if await live_jobs(ticket.id, role="primary", status="offered"):
+            return  # the response deadline's escalation reaches the managers if nobody answers
+        if ticket.status == "assigned":
             await self.repairs.transition(ticket, "submitted", None)
-        notice = no_worker_notice(ticket, place, [j.worker.name for j in waiting])
+        if not await self._new_nobody_event(ticket):
+            return
+        notice = no_worker_notice(ticket, place)
         await announce.tell_all(await self.duty.managers_on_duty(), notice.key, notice.buttons,
                                 PRIORITY_STAFF_ALERT, **notice.fields)
+
+    async def _new_nobody_event(self, ticket: Ticket) -> bool:
+        """Record this "nobody left" moment; False when it repeats the last one (no offer was
+        made in between), so two triggers of the same event send one alert."""
+        offers = await Job.filter(ticket_id=ticket.id, role="primary").count()
+        last = await AuditLog.filter(action="dispatch.no_worker", target=ticket.number
+                                     ).order_by("-id").first()
+        if last is not None and (last.detail or {}).get("offers") == offers:
+            return False
         await AuditLog.create(action="dispatch.no_worker", target=ticket.number,
-                              detail={"waiting": [j.worker_id for j in waiting]})  # type: ignore
+                              detail={"offers": offers})
+        return True
 
     async def offer(self, ticket: Ticket, worker: Person, now: datetime,
                     *, role: str = "primary", by: Person | None = None) -> Job:

@@ -152,14 +152,12 @@ def caption(kind: str, number: str) -> Text:
     return text(CAPTIONS[kind], number=number)
 
 
-def no_worker_notice(ticket: Ticket, place: Place, waiting: list[str]) -> Notice:
-    """To the managers: nobody (left) to offer the ticket to; `waiting` still hold offers."""
-    names = "、".join(waiting)
+def no_worker_notice(ticket: Ticket, place: Place) -> Notice:
+    """To the managers: nobody (left) to offer the ticket to, and nobody holds an offer."""
     return Notice("dispatch.no_worker", manage_button(ticket), {
         "number": ticket.number, "place": place,
         "category": text(f"category.{ticket.category}"),
         "urgency": text(f"urgency.{ticket.urgency}"),
-        "waiting": text("dispatch.waiting_on", names=names) if names else "",
     })
 
 
