@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.repairs import TicketTap
+from bot.delivery.notifier import PRIORITY_REPLY
+from bot.services.repairs import MediaCounts, TicketTap, as_reply
 from handlers.media_intake import draft_media_ids, take_sent_media
 from handlers.render import category_label, local_time, media_lines, status_label, urgency_label
 from handlers.repairs.report_draft import take_photos
@@ -58,6 +59,8 @@ async def ticket_action(ctx: Context) -> None:
             return
         await ctx.begin(NOTE_FLOW, "text", number=number, photos=[])
         await ask_note(ctx)
+    elif verb == "p":
+        await _show_media(ctx, number)
     elif verb == "c":
         buttons = [
             [
@@ -108,6 +111,10 @@ async def show_ticket(ctx: Context, number: str) -> None:
     if worker is not None:
         text += "\n" + ctx.t("dispatch.detail_worker", name=worker.name)
     buttons = []
+    shown = _media_total(detail.media)
+    if shown:
+        buttons.append([ctx.button(ctx.t("tickets.btn_media", count=shown),
+                                   TicketTap("p", ticket.number))])
     if detail.is_reporter and ticket.status in OPEN_STATUSES:
         buttons.append(
             [
@@ -116,6 +123,25 @@ async def show_ticket(ctx: Context, number: str) -> None:
             ]
         )
     await ctx.reply(text, buttons, edit=bool(ctx.incoming.callback))
+
+
+def _media_total(counts: MediaCounts) -> int:
+    return (counts.photos + counts.videos + counts.voices + counts.result_photos
+            + counts.result_videos + counts.result_voices)
+
+
+async def _show_media(ctx: Context, number: str) -> None:
+    """Send the ticket's photos, videos and voice notes, each captioned "R-… (i/n)"."""
+    assert ctx.person is not None
+    files = await ctx.services.repairs.media(number, ctx.person)
+    if not files:
+        await ctx.say("tickets.no_media", number=number)
+        return
+    for index, attachment in enumerate(files, start=1):
+        key = "tickets.media_result" if attachment.kind.startswith("result") else "tickets.media"
+        caption = ctx.t(key, number=number, index=index, count=len(files))
+        await ctx.notifier.send(ctx.incoming.address, as_reply(attachment, caption),
+                                priority=PRIORITY_REPLY)
 
 
 @router.prompt(NOTE_FLOW, "text")

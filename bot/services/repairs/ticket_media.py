@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # What a worker's completion files become on the ticket (kept apart from the reporter's).
 RESULT_KINDS = {"photo": "result", "video": "result_video", "voice": "result_voice"}
 REPORTER_KINDS = ("photo", "video", "voice")
+SHOWN_KINDS = ("photo", "video", "voice", "result", "result_video", "result_voice")
+MAX_SHOWN = 10  # per kind, when a reader asks to see a ticket's files
 MAX_FORWARDED = 3  # per kind and message: enough to prepare, not a flood
 
 

@@ -13,7 +13,13 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
 from bot.services.assets import check_reportable, sync_asset
 from bot.services.repairs.categories import CATEGORIES
-from bot.services.repairs.ticket_media import MediaCounts, media_counts
+from bot.services.repairs.ticket_media import (
+    MAX_SHOWN,
+    SHOWN_KINDS,
+    MediaCounts,
+    media_counts,
+    ticket_media,
+)
 from models.assets import Asset
 from models.audit import AuditLog
 from models.people import Person
@@ -197,6 +203,14 @@ class RepairService:
             is_reporter=ticket.reporter_id == viewer.id,
             media=await media_counts(ticket.id),
         )
+
+    async def media(self, number: str, viewer: Person) -> list[Attachment]:
+        """The ticket's photos, videos and voice notes (the report's and the result's) still
+        on disk, oldest first, if the viewer may see the ticket."""
+        ticket = await self.get(number)
+        if not await self._visible(ticket, viewer):
+            raise NotFound("tickets.unknown", number=number[:30])
+        return await ticket_media(ticket.id, SHOWN_KINDS, MAX_SHOWN)
 
     async def add_note(
         self, number: str, person: Person, text: str, attachment_ids: list[int] | None = None

@@ -66,7 +66,8 @@ class OpenTap(TrimmedPayload):
 
 @payload("tk")
 class TicketTap(Payload):
-    """A ticket button by number: v view, n add a note, c ask to cancel, cy cancel."""
+    """A ticket button by number: v view, p show its photos and videos, n add a note, c ask
+    to cancel, cy cancel."""
 
     verb: str
     number: str
