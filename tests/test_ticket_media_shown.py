@@ -3,6 +3,8 @@ which sends each stored file to whoever may see the ticket, and to nobody else."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from models.repairs import Attachment, Ticket
@@ -24,7 +26,7 @@ async def test_reporter_and_staff_see_the_photos_a_stranger_does_not(harness):
     await h.press("student", "查看照片和视频（1）")
     shown = h.last("student")
     stored = await Attachment.get(ticket_id=ticket.id, kind="photo")
-    assert shown.image is not None and shown.image == open(stored.path, "rb").read()
+    assert shown.image is not None and shown.image == Path(stored.path).read_bytes()
     assert shown.text == f"📷 {ticket.number}（1/1）"
     await h.send("manager", callback=f"tk:p:{ticket.number}")  # staff may see every ticket
     assert h.last("manager").image is not None
