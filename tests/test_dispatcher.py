@@ -6,7 +6,7 @@ import pytest
 
 from models.conversation import ConversationState
 from models.outbox import OutboxMessage
-from models.repairs import Ticket, TicketFollower
+from models.repairs import Attachment, Ticket, TicketEvent, TicketFollower
 from tests.support import png_bytes
 
 BAD_TEXTS = [
@@ -183,6 +183,29 @@ async def test_duplicate_hint_and_follow(harness):
     assert await TicketFollower.filter(ticket_id=first.id).count() == 1
     replies = await h.send("student2", "/my")
     assert first.number in replies[0].text
+
+
+async def test_own_open_problem_again_asks_same_as(harness):
+    h = harness
+    await h.send("student", "3号楼402 水龙头漏水")
+    await h.press("student", "提交")
+    first = await Ticket.get()
+    await h.send("student", "3号楼402 水龙头还在滴水", photos=[png_bytes(seed=5)])
+    await h.press("student", "提交")
+    asked = h.last("student").text
+    assert f"您已报修过同一地点、同类问题：{first.number}" in asked and "同一个问题吗" in asked
+    await h.press("student", "是同一个问题")
+    assert await Ticket.all().count() == 1  # no second ticket, no self-follow
+    assert await TicketFollower.filter(ticket_id=first.id).count() == 0
+    note = await TicketEvent.filter(ticket_id=first.id, kind="note").first()
+    assert note is not None and "还在滴水" in (note.note or "")
+    assert await Attachment.filter(ticket_id=first.id, kind="photo").count() == 1
+    assert first.number in h.last("student").text
+    # a different problem after all: a new ticket
+    await h.send("student", "3号楼402 水龙头又坏了")
+    await h.press("student", "提交")
+    await h.press("student", "仍然新建")
+    assert await Ticket.all().count() == 2
 
 
 async def test_unknown_place_gets_close_matches(harness):

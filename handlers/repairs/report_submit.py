@@ -86,8 +86,10 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
     data = ctx.conv.data
     place = await ctx.services.places.by_id(data["place_id"])
     duplicate = await ctx.services.repairs.open_duplicate(place, data["category"])
-    if duplicate and not allow_duplicate and duplicate.reporter_id != ctx.person.id:
-        await ctx.goto("duplicate", duplicate_id=duplicate.id)
+    if duplicate and not allow_duplicate:
+        # someone else's open ticket: follow it (+1); one's own: "the same as R-…?"
+        await ctx.goto("duplicate", duplicate_id=duplicate.id,
+                       own=duplicate.reporter_id == ctx.person.id)
         await ask_duplicate(ctx, edit=True)
         return
     ticket = await ctx.services.repairs.create(
@@ -110,15 +112,19 @@ async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
 async def ask_duplicate(ctx: Context, edit: bool = False) -> None:
     """Offer to follow the open ticket for the same place and problem instead of a new one."""
     ticket = await ctx.services.repairs.get_by_id(ctx.conv.data["duplicate_id"])
+    own = bool(ctx.conv.data.get("own"))
+    first = (ctx.choose(ctx.t("report.btn_same_own"), "same") if own
+             else ctx.choose(ctx.t("report.btn_follow"), "follow"))
     buttons = [
-        [ctx.choose(ctx.t("report.btn_follow"), "follow")],
+        [first],
         [
             ctx.choose(ctx.t("report.btn_new_anyway"), "new"),
             ctx.cancel_button(),
         ],
     ]
+    key = "report.duplicate_own" if own else "report.duplicate"
     await ctx.reply(
-        ctx.t("report.duplicate", number=ticket.number, description=ticket.description[:200]),
+        ctx.t(key, number=ticket.number, description=ticket.description[:200]),
         buttons,
         edit=edit,
     )
@@ -133,6 +139,15 @@ async def duplicate(ctx: Context) -> None:
         await ctx.finish()
         view = [[ctx.button(ctx.t("tickets.btn_view"), TicketTap("v", ticket.number))]]
         await ctx.reply(ctx.t("report.followed", number=ticket.number), view, edit=True)
+    elif ctx.choice == "same" and ctx.conv.data.get("own"):
+        # the same problem again: what this report brings becomes a note on the open ticket
+        data = ctx.conv.data
+        original = await ctx.services.repairs.get_by_id(data["duplicate_id"])
+        ticket = await ctx.services.repairs.add_note(
+            original.number, ctx.person, data.get("description") or "", draft_media_ids(data))
+        await ctx.finish()
+        view = [[ctx.button(ctx.t("tickets.btn_view"), TicketTap("v", ticket.number))]]
+        await ctx.reply(ctx.t("report.added_to_own", number=ticket.number), view, edit=True)
     elif ctx.choice == "new":
         await _submit(ctx, allow_duplicate=True)
     elif ctx.choice == "cancel":
