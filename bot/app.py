@@ -19,6 +19,7 @@ from bot.core.types import Adapter
 from bot.db import close_db, init_db
 from bot.delivery.notifier import Notifier
 from bot.delivery.ratelimit import platform_limits
+from bot.delivery.webpush import WebPushStore
 from bot.http_api import add_alert_routes
 from bot.readings_api import add_reading_routes
 from bot.services.container import Services
@@ -45,6 +46,8 @@ class HouqinApp:
         self.notifier = Notifier(
             self.adapters, self.translator, settings.outbox_max_attempts, platform_limits(settings)
         )
+        if self.webpush is not None:
+            self.notifier.mirror = self.webpush.mirror
         add_alert_routes(self.http, self.services, self.notifier)
         add_reading_routes(self.http, self.services)
         self.dispatcher = Dispatcher(
@@ -64,6 +67,7 @@ class HouqinApp:
 
     def _configured_adapters(self) -> list[Adapter]:
         adapters: list[Adapter] = []
+        self.webpush: WebPushStore | None = None
         if self.settings.webchat:
             from bot.adapters.web.adapter import WebChatAdapter
 
@@ -72,6 +76,9 @@ class HouqinApp:
                     self.settings, self.http, self.services.people.web_people, self.translator
                 )
             )
+            push = self._web_push()
+            if push is not None:
+                adapters.append(push)
         if self.settings.telegram_enabled:
             from bot.adapters.telegram.adapter import TelegramAdapter
 
@@ -83,6 +90,35 @@ class HouqinApp:
             directory = WeComDirectory(self.services.people)
             adapters.append(WeComAdapter(self.settings, self.http, self.translator, directory))
         return adapters
+
+    def _web_push(self) -> Adapter | None:
+        """The installable web chat (manifest, service worker) and, with HOUQIN_WEBPUSH on,
+        its Web Push subscriptions and the "webpush" delivery target."""
+        from bot.adapters.web.pwa import PwaRoutes
+
+        settings = self.settings
+        if not settings.webpush:
+            PwaRoutes(self.http, self.translator, self._person_of)
+            return None
+        from bot.adapters.web.webpush import WebPushAdapter
+
+        store = self.webpush = WebPushStore(self.translator, settings.webpush_allowed_hosts)
+        PwaRoutes(
+            self.http, self.translator, self._person_of, store.public_key, store.subscribe,
+            store.unsubscribe, public_url=settings.public_url,
+        )
+        return WebPushAdapter(
+            store.private_pem, store.target, store.gone, store.delivered, store.failed,
+            settings.webpush_subject,
+        )
+
+    async def _person_of(self, request: web.Request) -> int | None:
+        """Who a web request comes from. The demo trusts the page's picker (`user_id`, the web
+        identity); outside the demo nobody, until web sign-in is merged."""
+        if not self.settings.demo or self.webpush is None:
+            return None
+        user_id = request.query.get("user_id", "").strip()
+        return await self.webpush.web_person(user_id) if user_id else None
 
     def menu_commands(self) -> dict[str, list[tuple[str, str]]]:
         """The command menu per locale (Telegram's / list)."""

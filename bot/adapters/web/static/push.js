@@ -1,0 +1,138 @@
+// Houqin web chat: registers the service worker and offers "turn on notifications" (Web Push).
+// Kept apart from app.js; it reads the page's language and (in the demo) the chosen person
+// from the same places app.js keeps them.
+"use strict";
+
+(() => {
+  const KEYS = { person: "houqin.webchat.person" };
+  const button = document.getElementById("push-toggle");
+  const state = { strings: {}, locale: null, registration: null, busy: false };
+
+  const stored = (key) => { try { return localStorage.getItem(key); } catch { return null; } };
+  const t = (key) => (Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : key);
+  const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+
+  // app.js sets the page's lang once its strings are in; the observer below follows changes
+  const pageLocale = () => (document.documentElement.lang === "en" ? "en" : "zh_CN");
+
+  async function loadStrings() {
+    const locale = pageLocale();
+    if (locale === state.locale) return;
+    try {
+      const res = await fetch(`/api/web/strings?locale=${encodeURIComponent(locale)}`, { cache: "no-store" });
+      if (res.ok) {
+        state.strings = (await res.json()).strings || {};
+        state.locale = locale;
+      }
+    } catch { /* the button keeps its last words */ }
+  }
+
+  function toast(text) {
+    const node = document.getElementById("toast");
+    if (!node) return;
+    node.textContent = text;
+    node.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { node.hidden = true; }, 4000);
+  }
+
+  // the demo's person (the signed-in session decides outside the demo)
+  function apiUrl(path) {
+    const person = stored(KEYS.person);
+    return person ? `${path}?${new URLSearchParams({ user_id: person, locale: state.locale || "" })}` : path;
+  }
+
+  function keyBytes(b64url) {
+    const b64 = b64url.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (b64url.length % 4)) % 4);
+    return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  }
+
+  async function subscription() {
+    return state.registration ? state.registration.pushManager.getSubscription() : null;
+  }
+
+  async function render() {
+    if (!button) return;
+    await loadStrings();
+    const inChat = document.getElementById("app")?.dataset.view === "chat";
+    button.hidden = !supported() || !state.registration || !inChat;
+    if (button.hidden) return;
+    let mode = "enable";
+    if (Notification.permission === "denied") mode = "denied";
+    else if (Notification.permission === "granted" && (await subscription())) mode = "on";
+    button.dataset.state = mode;
+    button.disabled = mode === "denied" || state.busy;
+    button.textContent = t(`push_${mode}`);
+    button.title = t(`push_${mode}_title`);
+  }
+
+  async function post(path, body) {
+    const res = await fetch(apiUrl(path), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!res.ok) {
+      let message = t("push_failed");
+      try { message = (await res.json()).message || message; } catch { /* keep the generic one */ }
+      throw new Error(message);
+    }
+  }
+
+  async function turnOn() {
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") return;
+    const res = await fetch("/api/web/push/key", { cache: "no-store" });
+    if (!res.ok) throw new Error(t("push_failed"));
+    const { public_key: publicKey } = await res.json();
+    let sub = await subscription();
+    if (!sub) {
+      sub = await state.registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: keyBytes(publicKey),
+      });
+    }
+    await post("/api/web/push/subscribe", sub.toJSON());
+    toast(t("push_turned_on"));
+  }
+
+  async function turnOff() {
+    const sub = await subscription();
+    if (!sub) return;
+    await post("/api/web/push/unsubscribe", { endpoint: sub.endpoint });
+    await sub.unsubscribe();
+    toast(t("push_turned_off"));
+  }
+
+  async function toggle() {
+    if (state.busy) return;
+    state.busy = true;
+    try {
+      if (button.dataset.state === "on") await turnOff();
+      else await turnOn();
+    } catch (err) {
+      toast(err && err.message && !(err instanceof DOMException) ? err.message : t("push_failed"));
+    } finally {
+      state.busy = false;
+      render();
+    }
+  }
+
+  async function main() {
+    if (!("serviceWorker" in navigator)) return;
+    try {
+      state.registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    } catch {
+      return; // not a secure context, or blocked: the chat works without it
+    }
+    if (button) button.addEventListener("click", toggle);
+    const app = document.getElementById("app");
+    const watch = new MutationObserver(() => render());
+    if (app) watch.observe(app, { attributes: true, attributeFilter: ["data-view"] });
+    watch.observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
+    render();
+  }
+
+  main();
+})();
