@@ -336,3 +336,41 @@ async def test_stale_rows_of_a_removed_subscription_give_up(world: World):
     row = await outbox_row("failed", platform="webpush")
     assert world.push.requests == []
     assert row.next_attempt_at < datetime.now(UTC) + timedelta(minutes=5)
+
+
+async def test_the_app_manifest_worker_and_icons_are_served(world: World):
+    from io import BytesIO
+
+    from PIL import Image
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(world.url + "manifest.webmanifest",
+                            headers={"Accept-Language": "en-US,en;q=0.9"}) as resp:
+            assert resp.content_type == "application/manifest+json"
+            en = json.loads(await resp.text())
+        async with http.get(world.url + "manifest.webmanifest",
+                            headers={"Accept-Language": "zh-CN"}) as resp:
+            zh = json.loads(await resp.text())
+        assert en["name"] == zh["name"] == "后勤 Houqin"
+        assert (en["short_name"], zh["short_name"]) == ("Houqin", "后勤")
+        assert en["description"] != zh["description"]
+        assert (en["lang"], zh["lang"]) == ("en", "zh-CN")
+        assert (en["start_url"], en["scope"], en["display"]) == ("/", "/", "standalone")
+        sizes = set()
+        for icon in en["icons"]:
+            async with http.get(world.url + icon["src"].lstrip("/")) as resp:
+                assert resp.content_type == "image/png"
+                with Image.open(BytesIO(await resp.read())) as image:
+                    assert f"{image.width}x{image.height}" == icon["sizes"]
+                    sizes.add(image.width)
+        assert sizes == {192, 512}
+        async with http.get(world.url + "sw.js") as resp:
+            assert resp.content_type == "text/javascript"
+            assert resp.headers["Service-Worker-Allowed"] == "/"
+            assert "showNotification" in await resp.text()
+        async with http.get(world.url) as resp:
+            csp = resp.headers["Content-Security-Policy"]
+            page = await resp.text()
+        assert "manifest-src 'self'" in csp and "worker-src 'self'" in csp
+        assert "unsafe" not in csp and "*" not in csp
+        assert 'rel="manifest" href="/manifest.webmanifest"' in page
