@@ -13,7 +13,7 @@ from bot.services.dorms import DormService, RosterVerification
 from bot.services.energy import EnergyService, detection_config
 from bot.services.inspections import InspectionService
 from bot.services.media import MediaService
-from bot.services.people import PeopleService, PlaceService
+from bot.services.people import PeopleService, PlaceService, WebSessionService, WebSignInService
 from bot.services.repairs import (
     DispatchService,
     DueWork,
@@ -57,6 +57,8 @@ class Services:
     dorm_night_duty: NightDutyService
     inspections: InspectionService
     energy: EnergyService
+    web_sessions: WebSessionService
+    web_sign_in: WebSignInService
     assets: AssetService = field(default_factory=AssetService)
 
     @classmethod
@@ -90,6 +92,8 @@ class Services:
                                           settings.inspection_grace_minutes),
             energy=EnergyService(detection_config(settings), settings.timezone,
                                  dispatch["duty"], dispatch["dispatch"]),
+            web_sessions=WebSessionService(settings.web_session_days),
+            web_sign_in=WebSignInService(people, settings.invite_ttl_hours),
         )
         digest.more = MoreSources(services.dorm_requests, services.inspections, services.energy,
                                   services.surveys, AssetsDigest())
