@@ -2,11 +2,11 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
+from bot.services.people import attempts
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
-from bot.services.people import attempts
 from bot.services.people.service import PeopleService, normalize_phone
 from bot.services.people.views import LanguageTap
 from bot.services.people.web_sessions import WebSessionService
@@ -15,13 +15,13 @@ from bot.services.people.web_sign_in import LINK_PATH, WebSignInService, web_use
 __all__ = [
     "LINK_PATH",
     "NEAR_METERS",
-    "attempts",
     "LanguageTap",
     "PeopleService",
     "PlaceService",
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
+    "attempts",
     "export_people",
     "export_places",
     "import_people",
