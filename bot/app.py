@@ -66,10 +66,13 @@ class HouqinApp:
         adapters: list[Adapter] = []
         if self.settings.webchat:
             from bot.adapters.web.adapter import WebChatAdapter
+            from bot.web_wiring import web_auth, web_sign_in_methods
 
+            self.web_auth = web_auth(self.settings, self.services)
             adapters.append(
                 WebChatAdapter(
-                    self.settings, self.http, self.services.people.web_people, self.translator
+                    self.settings, self.http, self.services.people.web_people, self.translator,
+                    auth=self.web_auth, methods=web_sign_in_methods(self.services),
                 )
             )
         if self.settings.telegram_enabled:
