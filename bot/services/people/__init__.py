@@ -4,6 +4,7 @@ The package's public face: other domains, handlers and the app import from here 
 
 from bot.services.people import attempts
 from bot.services.people.directory import WeComDirectory
+from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
 from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
@@ -13,8 +14,11 @@ from bot.services.people.web_sessions import WebSessionService
 from bot.services.people.web_sign_in import LINK_PATH, WebSignInService, web_user_id
 
 __all__ = [
+    "INVITABLE",
     "LINK_PATH",
     "NEAR_METERS",
+    "Invitation",
+    "InvitationService",
     "LanguageTap",
     "PeopleService",
     "PlaceService",
@@ -27,6 +31,7 @@ __all__ = [
     "import_people",
     "import_places",
     "normalize_phone",
+    "public_base",
     "upsert_place",
     "web_user_id",
 ]

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, require_role
 from models.people import Person
 from models.web_auth import SESSION_METHODS, WebSession
 
@@ -89,3 +89,13 @@ class WebSessionService:
             session.revoked_at = _now()
             await session.save(update_fields=["revoked_at"])
         return session
+
+    async def list_as(self, actor: Person | None, person_id: int | None = None) -> list[WebSession]:
+        """Live sessions for an administrator (PermissionDenied for anyone else)."""
+        require_role(actor, "admin")
+        return await self.list(person_id)
+
+    async def revoke_as(self, actor: Person | None, session_id: int) -> WebSession:
+        """End a session as an administrator (PermissionDenied for anyone else)."""
+        require_role(actor, "admin")
+        return await self.revoke(session_id)
