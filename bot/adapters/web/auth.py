@@ -39,6 +39,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # multipart is allowed where files are uploaded, urlencoded forms only on /auth/ form posts
 MULTIPART_PATHS = ("/api/web/send",)
+_USER = web.RequestKey("houqin_web_user", object)
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,11 @@ class WebAuth:
 
     async def current(self, request: web.Request) -> WebUser | None:
         """The signed-in person of this request, or None (no, bad, ended or stale session)."""
-        if "houqin_web_user" in request:
-            return request["houqin_web_user"]
+        if _USER in request:
+            return request[_USER]
         token = read_session_token(request)
         user = await self._resolve(token) if token else None
-        request["houqin_web_user"] = user
+        request[_USER] = user
         return user
 
     def client_ip(self, request: web.Request) -> str | None:
