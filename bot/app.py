@@ -70,10 +70,13 @@ class HouqinApp:
         self.webpush: WebPushStore | None = None
         if self.settings.webchat:
             from bot.adapters.web.adapter import WebChatAdapter
+            from bot.web_wiring import web_auth, web_sign_in_methods
 
+            self.web_auth = web_auth(self.settings, self.services)
             adapters.append(
                 WebChatAdapter(
-                    self.settings, self.http, self.services.people.web_people, self.translator
+                    self.settings, self.http, self.services.people.web_people, self.translator,
+                    auth=self.web_auth, methods=web_sign_in_methods(self.services),
                 )
             )
             push = self._web_push()
@@ -113,12 +116,10 @@ class HouqinApp:
         )
 
     async def _person_of(self, request: web.Request) -> int | None:
-        """Who a web request comes from. The demo trusts the page's picker (`user_id`, the web
-        identity); outside the demo nobody, until web sign-in is merged."""
-        if not self.settings.demo or self.webpush is None:
-            return None
-        user_id = request.query.get("user_id", "").strip()
-        return await self.webpush.web_person(user_id) if user_id else None
+        """Who a web request comes from: the person of its session (bot/adapters/web/auth.py),
+        never anything the client says."""
+        user = await self.web_auth.current(request)
+        return user.person_id if user is not None else None
 
     def menu_commands(self) -> dict[str, list[tuple[str, str]]]:
         """The command menu per locale (Telegram's / list)."""

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     max_text_chars: int = 2000
     open_reporting: bool = True
     invite_ttl_hours: int = 72
+    web_session_days: int = Field(30, ge=1, le=365)  # idle expiry of a web sign-in (sliding)
     outbox_interval_seconds: float = 5.0
     outbox_max_attempts: int = 8
     # platform send limits (per second; 0 = none); a chat may get `_chat_burst` in a row

@@ -33,6 +33,25 @@ class World:
         self.push = push
         self.people = people
         self.origin = url.rstrip("/")
+        self.browsers: dict[str | None, aiohttp.ClientSession] = {}
+
+    async def browser(self, key: str | None) -> aiohttp.ClientSession:
+        """An HTTP client with the person's session cookie (signed in with the demo picker);
+        None: a client without a session."""
+        if key not in self.browsers:
+            http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+            self.browsers[key] = http
+            if key is not None:
+                async with http.post(self.url + "api/web/auth/demo",
+                                     json={"person_id": self.people[key].id},
+                                     headers={"Origin": self.origin}) as resp:
+                    assert resp.status == 200, await resp.text()
+        return self.browsers[key]
+
+    async def close(self) -> None:
+        """Close the clients."""
+        for http in self.browsers.values():
+            await http.close()
 
     def user(self, key: str) -> str:
         """The web chat user id of a seeded person."""
@@ -43,13 +62,12 @@ class World:
                    raw: bytes | None = None, locale: str = "en") -> tuple[int, dict]:
         """POST to the app as the page would (Origin of the page unless told otherwise)."""
         params = {"locale": locale}
-        if user:
-            params["user_id"] = self.user(user)
         headers = {"Content-Type": content_type}
         if origin is not None:
             headers["Origin"] = origin or self.origin
         data = raw if raw is not None else json.dumps(body).encode()
-        async with aiohttp.ClientSession() as http, http.post(
+        http = await self.browser(user)
+        async with http.post(
             self.url + path.lstrip("/"), params=params, data=data, headers=headers
         ) as resp:
             return resp.status, await resp.json(content_type=None)
@@ -86,7 +104,9 @@ async def world(tmp_path):
     people = await seed_small_campus()
     for person in people.values():
         await app.services.people.bind(person, "web", f"p{person.id}", f"p{person.id}")
-    yield World(app, f"http://127.0.0.1:{port}/", push, people)
+    world = World(app, f"http://127.0.0.1:{port}/", push, people)
+    yield world
+    await world.close()
     await app.stop()
     await push.stop()
 
@@ -269,7 +289,7 @@ async def test_subscribing_needs_a_person_the_page_origin_and_json(world: World)
         ({"user": None}, 401, "sign_in_required"),
         ({"origin": "https://evil.example"}, 403, "cross_origin"),
         ({"origin": None}, 403, "cross_origin"),
-        ({"content_type": "text/plain"}, 415, "not_json"),
+        ({"content_type": "text/plain"}, 415, "json_only"),
         ({"raw": b"[" * 100_000 + b"]" * 100_000}, 413, "too_large"),
         ({"raw": b"[" * 40 + b"]" * 40}, 400, "not_json"),
         ({"raw": b"{not json"}, 400, "not_json"),
@@ -308,6 +328,7 @@ async def test_a_browser_subscribing_again_moves_to_who_is_signed_in(world: Worl
 
 
 async def test_an_inactive_person_cannot_subscribe(world: World):
+    await world.browser("student")  # signed in, then deactivated
     await Person.filter(id=world.people["student"].id).update(active=False)
     status, answer = await world.post(
         "/api/web/push/subscribe", BrowserKeys().subscription(world.push.endpoint("x"))

@@ -12,7 +12,7 @@ from bot.app import HouqinApp
 from bot.core.webpush import encode_notification, notification
 from tests.support import make_settings, seed_small_campus
 from tests.test_e2e_telegram import free_port
-from tests.test_webchat_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_webchat_browser import CHROMIUM, CHROMIUM_ARGS, signed_out_401
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
 
@@ -44,7 +44,7 @@ async def test_the_chat_installs_and_its_service_worker_shows_pushes(web_app, tm
         page = context.pages[0] if context.pages else await context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.on("console", lambda msg: problems.append(f"console: {msg.text}")
-                if msg.type == "error" else None)
+                if msg.type == "error" and not signed_out_401(msg.text) else None)
         cdp = await context.new_cdp_session(page)
         registrations: list[dict] = []
         cdp.on("ServiceWorker.workerRegistrationUpdated",

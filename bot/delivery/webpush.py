@@ -152,15 +152,6 @@ class WebPushStore:
         """How many browsers of the person receive pushes."""
         return await WebPushSubscription.filter(person_id=person_id).count()
 
-    async def web_person(self, user_id: str) -> int | None:
-        """The active person behind a web chat user id (the demo's picker identity)."""
-        ident = await Identity.get_or_none(platform="web", user_id=user_id).prefetch_related(
-            "person"
-        )
-        if ident is None or not ident.person.active:
-            return None
-        return ident.person_id
-
     # --- delivery callbacks (the push adapter's) ------------------------------------------------
 
     async def target(self, chat_id: str) -> dict | None:

@@ -1,14 +1,12 @@
 // Houqin web chat: registers the service worker and offers "turn on notifications" (Web Push).
-// Kept apart from app.js; it reads the page's language and (in the demo) the chosen person
-// from the same places app.js keeps them.
+// Kept apart from app.js; it follows the page's language and view. Who subscribes is the
+// signed-in session (the cookie), never anything this script says.
 "use strict";
 
 (() => {
-  const KEYS = { person: "houqin.webchat.person" };
   const button = document.getElementById("push-toggle");
   const state = { strings: {}, locale: null, registration: null, busy: false };
 
-  const stored = (key) => { try { return localStorage.getItem(key); } catch { return null; } };
   const t = (key) => (Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : key);
   const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
@@ -36,11 +34,7 @@
     toast.timer = setTimeout(() => { node.hidden = true; }, 4000);
   }
 
-  // the demo's person (the signed-in session decides outside the demo)
-  function apiUrl(path) {
-    const person = stored(KEYS.person);
-    return person ? `${path}?${new URLSearchParams({ user_id: person, locale: state.locale || "" })}` : path;
-  }
+  const apiUrl = (path) => `${path}?${new URLSearchParams({ locale: state.locale || "" })}`;
 
   function keyBytes(b64url) {
     const b64 = b64url.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (b64url.length % 4)) % 4);
