@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.adapters.web.adapter import WebChatAdapter
+from bot.adapters.web.pwa import PwaRoutes
 from bot.config import Settings
 from bot.core.i18n import LOCALES_DIR, Translator
 from bot.core.types import Button, Incoming, Reply
@@ -65,6 +66,11 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     settings = Settings(demo=True)
     adapter = WebChatAdapter(settings, app, people, translator,
                              auth=memory_auth(settings, PEOPLE))
+
+    async def nobody(request: web.Request) -> None:
+        return None  # Web Push is off here: the page's manifest, worker and icons only
+
+    PwaRoutes(app, translator, nobody)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
     srv = Server(str(test_server.make_url("/")), adapter)

@@ -395,3 +395,23 @@ async def test_the_app_manifest_worker_and_icons_are_served(world: World):
         assert "manifest-src 'self'" in csp and "worker-src 'self'" in csp
         assert "unsafe" not in csp and "*" not in csp
         assert 'rel="manifest" href="/manifest.webmanifest"' in page
+
+
+async def test_with_web_push_off_the_page_gets_no_key_and_nothing_subscribes(tmp_path):
+    from aiohttp.test_utils import TestServer
+
+    app = HouqinApp(make_settings(tmp_path, webchat=True, demo=True, webpush=False))
+    assert "webpush" not in app.adapters and app.notifier.mirror is None
+    server = TestServer(app.http, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(server.make_url("/api/web/push/key")) as resp:
+                assert await resp.json() == {"enabled": False, "public_key": None}
+            async with http.get(server.make_url("/sw.js")) as resp:
+                assert resp.status == 200  # still installable
+            async with http.post(server.make_url("/api/web/push/subscribe"), json={},
+                                 headers={"Origin": str(server.make_url("/")).rstrip("/")}) as resp:
+                assert resp.status in (404, 405)
+    finally:
+        await server.close()

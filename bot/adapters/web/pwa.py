@@ -89,14 +89,15 @@ class PwaRoutes:
         self.subscribe = subscribe
         self.unsubscribe = unsubscribe
         self.public_origin = origin_of(public_url)
+        self.enabled = None not in (public_key, subscribe, unsubscribe)
         router = http_app.router
         router.add_get("/manifest.webmanifest", self._manifest)
         router.add_get("/sw.js", self._service_worker)
         router.add_get("/pwa/push.js", self._push_js)
         for size in ICON_SIZES:
             router.add_get(f"/pwa/icon-{size}.png", functools.partial(self._icon, size=size))
-        if public_key is not None and subscribe is not None and unsubscribe is not None:
-            router.add_get("/api/web/push/key", self._key)
+        router.add_get("/api/web/push/key", self._key)
+        if self.enabled:
             router.add_post("/api/web/push/subscribe", self._subscribe)
             router.add_post("/api/web/push/unsubscribe", self._unsubscribe)
 
@@ -204,9 +205,10 @@ class PwaRoutes:
             return self._error(request, 400, "webpush.not_json")
 
     async def _key(self, request: web.Request) -> web.Response:
-        assert self.public_key is not None
+        """The applicationServerKey; `enabled` false when Web Push is off (no button then)."""
+        key = await self.public_key() if self.public_key is not None else None
         return web.json_response(
-            {"public_key": await self.public_key()}, headers={"Cache-Control": "no-cache"}
+            {"enabled": key is not None, "public_key": key}, headers={"Cache-Control": "no-cache"}
         )
 
     async def _subscribe(self, request: web.Request) -> web.Response:

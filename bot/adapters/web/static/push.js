@@ -5,7 +5,7 @@
 
 (() => {
   const button = document.getElementById("push-toggle");
-  const state = { strings: {}, locale: null, registration: null, busy: false };
+  const state = { strings: {}, locale: null, registration: null, publicKey: null, busy: false };
 
   const t = (key) => (Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : key);
   const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -49,7 +49,7 @@
     if (!button) return;
     await loadStrings();
     const inChat = document.getElementById("app")?.dataset.view === "chat";
-    button.hidden = !supported() || !state.registration || !inChat;
+    button.hidden = !supported() || !state.registration || !state.publicKey || !inChat;
     if (button.hidden) return;
     let mode = "enable";
     if (Notification.permission === "denied") mode = "denied";
@@ -78,9 +78,7 @@
   async function turnOn() {
     const permission = await Notification.requestPermission();
     if (permission !== "granted") return;
-    const res = await fetch("/api/web/push/key", { cache: "no-store" });
-    if (!res.ok) throw new Error(t("push_failed"));
-    const { public_key: publicKey } = await res.json();
+    const publicKey = state.publicKey;
     let sub = await subscription();
     if (!sub) {
       sub = await state.registration.pushManager.subscribe({
@@ -120,6 +118,10 @@
     } catch {
       return; // not a secure context, or blocked: the chat works without it
     }
+    try {
+      const res = await fetch("/api/web/push/key", { cache: "no-store" });
+      if (res.ok) state.publicKey = (await res.json()).public_key || null;
+    } catch { /* no button without the key */ }
     if (button) button.addEventListener("click", toggle);
     const app = document.getElementById("app");
     const watch = new MutationObserver(() => render());
