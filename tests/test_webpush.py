@@ -415,3 +415,12 @@ async def test_with_web_push_off_the_page_gets_no_key_and_nothing_subscribes(tmp
                 assert resp.status in (404, 405)
     finally:
         await server.close()
+
+
+def test_the_summary_is_the_first_lines_within_120_characters():
+    text = "  \nRepair R12: accepted\nWorker: Wang\n"
+    assert summary(text) == "Repair R12: accepted\nWorker: Wang"
+    long_line = "水" * 300
+    assert summary(long_line) == "水" * 119 + "…"
+    assert summary("First line\n" + "x" * 200) == "First line"
+    assert summary("") == ""

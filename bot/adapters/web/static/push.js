@@ -48,7 +48,9 @@
   async function render() {
     if (!button) return;
     await loadStrings();
-    const inChat = document.getElementById("app")?.dataset.view === "chat";
+    const view = document.getElementById("app")?.dataset.view;
+    if (view === "picker") forget();
+    const inChat = view === "chat";
     button.hidden = !supported() || !state.registration || !state.publicKey || !inChat;
     if (button.hidden) return;
     let mode = "enable";
@@ -87,6 +89,15 @@
     }
     await post("/api/web/push/subscribe", sub.toJSON());
     toast(t("push_turned_on"));
+  }
+
+  // Signed out (the sign-in page shows): this browser stops receiving the last person's
+  // notifications; the push service then answers 410 and the server forgets the subscription.
+  async function forget() {
+    try {
+      const sub = await subscription();
+      if (sub) await sub.unsubscribe();
+    } catch { /* nothing to forget */ }
   }
 
   async function turnOff() {
