@@ -59,7 +59,9 @@ def html_page(translator: Translator, request: web.Request, title_key: str, body
             "</main></body></html>")
     return web.Response(
         text=page, content_type="text/html", charset="utf-8", status=status,
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+        # same-origin, not no-referrer: a form POST under no-referrer sends `Origin: null`,
+        # which the same-origin check refuses; the token never leaves this origin either way
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "same-origin",
                  "X-Content-Type-Options": "nosniff",
                  "Content-Security-Policy": "default-src 'none'; style-src 'self'; "
                  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
