@@ -237,6 +237,8 @@ async def test_forty_parallel_wrong_passwords_record_at_most_five(site):
     sign_in = app.services.web_sign_in
     with pytest.raises(PermissionDenied):
         await sign_in.login("13900000031", "the right one", "10.0.0.9")
+    with pytest.raises(PermissionDenied):  # another spelling of the same account
+        await sign_in.login("139-0000-0031", "the right one", "10.0.0.10")
     other = await invite(app, "Gus", "13900000032", "reporter")
     await sign_in.set_password(other.person, "gus password")
     with pytest.raises(PermissionDenied):

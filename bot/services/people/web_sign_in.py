@@ -124,9 +124,11 @@ class WebSignInService:
             raise ServiceError("webauth.login_failed")
         if not await attempts.hit("web_login_ip", ip or "?", MAX_LOGIN_FAILURES, LOGIN_WINDOW):
             raise PermissionDenied("webauth.too_many")
-        if not await attempts.hit("web_login", login.lower(), MAX_LOGIN_FAILURES, LOGIN_WINDOW):
-            raise PermissionDenied("webauth.too_many")
         person = await self._find(login)
+        # one counter per account however its login is spelled ("139 0000…" = "1390000…")
+        account = f"person:{person.id}" if person else f"login:{login.lower()}"
+        if not await attempts.hit("web_login", account, MAX_LOGIN_FAILURES, LOGIN_WINDOW):
+            raise PermissionDenied("webauth.too_many")
         stored = await WebPassword.get_or_none(person_id=person.id) if person else None
         try:
             await asyncio.to_thread(_HASHER.verify, stored.password_hash if stored else
@@ -135,7 +137,7 @@ class WebSignInService:
             raise ServiceError("webauth.login_failed") from None
         if person is None or stored is None:
             raise ServiceError("webauth.login_failed")
-        await attempts.clear("web_login", login.lower())
+        await attempts.clear("web_login", account)
         await self.bind_web(person)
         return person
 
