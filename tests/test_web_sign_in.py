@@ -141,6 +141,10 @@ async def test_expired_link_and_typed_code(site):
     assert (await (await bo.get("/api/web/me")).json())["name"] == "Bo"
     again = await browser().post("/api/web/auth/code", {"code": inv.code})
     assert again.status == 400  # used up
+    guesser = browser()  # codes are short: guessing is limited per client IP
+    statuses = [(await guesser.post("/api/web/auth/code", {"code": f"GUESS{i:03d}"})).status
+                for i in range(12)]
+    assert statuses.count(400) <= 10 and statuses[-1] == 429
 
 
 async def test_every_api_needs_the_session_and_same_origin(site):

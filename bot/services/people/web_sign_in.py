@@ -25,6 +25,7 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 MAX_LOGIN_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
+MAX_CODE_TRIES = 10
 # a verification against this keeps the time of "unknown account" equal to "wrong password"
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
@@ -76,8 +77,11 @@ class WebSignInService:
         await self.bind_web(link.person)
         return link.person
 
-    async def redeem_code(self, code: str) -> Person:
-        """The person of an unused, unexpired invite code typed on the page, consuming it."""
+    async def redeem_code(self, code: str, ip: str | None = None) -> Person:
+        """The person of an unused, unexpired invite code typed on the page, consuming it
+        (MAX_CODE_TRIES per client IP per LOGIN_WINDOW: codes are short enough to guess)."""
+        if not await attempts.hit("web_code_ip", ip or "?", MAX_CODE_TRIES, LOGIN_WINDOW):
+            raise PermissionDenied("webauth.too_many")
         code = (code or "").strip().upper()
         if not code or len(code) > 32:
             raise NotFound("webauth.code_unknown")
