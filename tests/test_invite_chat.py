@@ -44,7 +44,13 @@ async def test_manager_invites_a_worker_with_link_and_code(chat):
 
 async def test_reporter_cannot_invite_and_manager_cannot_make_an_admin(chat):
     refused = await say(chat, "rep", "/invite Eve 13800138001")
-    assert "Only managers and administrators" in refused
+    assert "not allowed" in refused and "/auth/link/" not in refused
+    assert "/invite" not in await say(chat, "rep", "/help")
+    assert "/invite" in await say(chat, "mgr", "/help")
+    reporter = await Person.get(name="REP")
+    with pytest.raises(PermissionDenied) as denied:  # the service refuses on its own too
+        await chat.app.services.invitations.invite(reporter, "Eve", "13800138001")
+    assert denied.value.key == "invite.not_allowed"
     no_admin = await say(chat, "mgr", "/invite Eve 13800138001 admin")
     assert "Only an administrator" in no_admin
     assert not await Person.filter(phone="13800138001").exists()
