@@ -424,3 +424,23 @@ def test_the_summary_is_the_first_lines_within_120_characters():
     assert summary(long_line) == "水" * 119 + "…"
     assert summary("First line\n" + "x" * 200) == "First line"
     assert summary("") == ""
+
+
+async def test_a_subscription_failing_again_and_again_is_given_up(world: World):
+    from bot.delivery.webpush import MAX_FAILURES
+
+    sub_id = await world.subscribe(BrowserKeys(), "dead")
+    await WebPushSubscription.filter(id=sub_id).update(failures=MAX_FAILURES - 2)
+    world.push.statuses = [500, 500]
+    await world.app.notifier.send(Address("web", world.user("student")), Reply("one"))
+    await world.push.wait_for(1)
+    await outbox_row("pending", platform="webpush")
+    assert (await WebPushSubscription.get(id=sub_id)).failures == MAX_FAILURES - 1
+    await OutboxMessage.filter(platform="webpush").update(next_attempt_at=datetime.now(UTC))
+    await world.app.notifier.deliver_due()
+    await world.push.wait_for(2)
+    for _ in range(100):
+        if not await WebPushSubscription.exists(id=sub_id):
+            break
+        await asyncio.sleep(0.02)
+    assert not await WebPushSubscription.exists(id=sub_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from py_vapid import Vapid
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 
 from bot.core.errors import PermissionDenied
 from bot.core.i18n import Translator
@@ -34,6 +35,7 @@ PLATFORM = "webpush"
 MIRRORED = ("web",)
 URGENT_PRIORITY = 2  # bot.delivery.notifier.PRIORITY_EMERGENCY (emergency alerts)
 MAX_PER_PERSON = 10  # browsers per person; the oldest goes when an 11th subscribes
+MAX_FAILURES = 20  # failed sends in a row (a few messages' every retry): the browser is gone
 CHUNK = 500
 KEY_ID = 1
 
@@ -172,10 +174,11 @@ class WebPushStore:
         )
 
     async def failed(self, chat_id: str) -> None:
-        """A push failed in a way worth retrying: count it."""
-        row = await WebPushSubscription.get_or_none(id=_sub_id(chat_id))
-        if row is not None:
-            await WebPushSubscription.filter(id=row.id).update(failures=row.failures + 1)
+        """A push failed in a way worth retrying: count it; a subscription that failed
+        MAX_FAILURES times in a row (no success between) is given up."""
+        sub_id = _sub_id(chat_id)
+        await WebPushSubscription.filter(id=sub_id).update(failures=F("failures") + 1)
+        await WebPushSubscription.filter(id=sub_id, failures__gte=MAX_FAILURES).delete()
 
     # --- mirroring -----------------------------------------------------------------------------
 
