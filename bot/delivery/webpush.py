@@ -150,10 +150,6 @@ class WebPushStore:
         deleted = await WebPushSubscription.filter(person_id=person_id, endpoint=endpoint).delete()
         return bool(deleted)
 
-    async def count(self, person_id: int) -> int:
-        """How many browsers of the person receive pushes."""
-        return await WebPushSubscription.filter(person_id=person_id).count()
-
     # --- delivery callbacks (the push adapter's) ------------------------------------------------
 
     async def target(self, chat_id: str) -> dict | None:
