@@ -5,7 +5,7 @@
 
 (() => {
   const button = document.getElementById("push-toggle");
-  const state = { strings: {}, locale: null, registration: null, publicKey: null, busy: false };
+  const state = { strings: {}, locale: null, registration: null, publicKey: null, busy: false, synced: false };
 
   const t = (key) => (Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : key);
   const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
@@ -49,13 +49,26 @@
     if (!button) return;
     await loadStrings();
     const view = document.getElementById("app")?.dataset.view;
-    if (view === "picker") forget();
+    if (view === "picker") {
+      state.synced = false;
+      forget();
+    }
     const inChat = view === "chat";
     button.hidden = !supported() || !state.registration || !state.publicKey || !inChat;
     if (button.hidden) return;
     let mode = "enable";
     if (Notification.permission === "denied") mode = "denied";
-    else if (Notification.permission === "granted" && (await subscription())) mode = "on";
+    else if (Notification.permission === "granted") {
+      const sub = await subscription();
+      if (sub) {
+        mode = "on";
+        // once per page: the server learns this browser is the signed-in person's (again)
+        if (!state.synced) {
+          state.synced = true;
+          post("/api/web/push/subscribe", sub.toJSON()).catch(() => { state.synced = false; });
+        }
+      }
+    }
     button.dataset.state = mode;
     button.disabled = mode === "denied" || state.busy;
     button.textContent = t(`push_${mode}`);
