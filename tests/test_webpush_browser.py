@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import HouqinApp
 from bot.core.webpush import encode_notification, notification
+from models.webpush import WebPushSubscription
 from tests.support import make_settings, seed_small_campus
 from tests.test_e2e_telegram import free_port
 from tests.test_webchat_browser import CHROMIUM, CHROMIUM_ARGS, signed_out_401
@@ -94,5 +95,12 @@ async def test_the_chat_installs_and_its_service_worker_shows_pushes(web_app, tm
         assert shown == [{"title": "后勤 Houqin",
                           "body": "Emergency: water off in Building 3\nGo now.",
                           "tag": "houqin-alert", "requireInteraction": True}]
+
+        # the button with permission granted: headless Chromium has no push service, so the
+        # subscription never comes; the page gives up, says so in its language, stores nothing
+        await button.click()
+        await expect(page.locator("#toast")).to_have_text("无法开启通知，请重试。", timeout=30_000)
+        await expect(button).to_have_text("开启通知")
         await context.close()
     assert problems == []
+    assert await WebPushSubscription.all().count() == 0

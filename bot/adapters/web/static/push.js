@@ -41,6 +41,16 @@
     return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   }
 
+  const SUBSCRIBE_TIMEOUT_MS = 15000; // a push service that never answers must not hang the button
+
+  function withTimeout(promise, ms) {
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(t("push_failed"))), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+  }
+
   async function subscription() {
     return state.registration ? state.registration.pushManager.getSubscription() : null;
   }
@@ -96,9 +106,9 @@
     const publicKey = state.publicKey;
     let sub = await subscription();
     if (!sub) {
-      sub = await state.registration.pushManager.subscribe({
+      sub = await withTimeout(state.registration.pushManager.subscribe({
         userVisibleOnly: true, applicationServerKey: keyBytes(publicKey),
-      });
+      }), SUBSCRIBE_TIMEOUT_MS);
     }
     await post("/api/web/push/subscribe", sub.toJSON());
     toast(t("push_turned_on"));
