@@ -42,3 +42,20 @@ self.addEventListener("notificationclick", (event) => {
     await self.clients.openWindow(url);
   })());
 });
+
+// The browser renewed the subscription (keys or endpoint rotated): tell the server, as the
+// signed-in person's browser (the session cookie goes along; the old one dies with a 410).
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil((async () => {
+    const old = event.oldSubscription;
+    const sub = event.newSubscription
+      || (old && await self.registration.pushManager.subscribe(old.options));
+    if (!sub) return;
+    await fetch("/api/web/push/subscribe", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(sub.toJSON()),
+      credentials: "same-origin",
+    });
+  })());
+});
