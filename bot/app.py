@@ -20,6 +20,7 @@ from bot.core.types import Adapter
 from bot.db import close_db, init_db
 from bot.delivery.notifier import Notifier
 from bot.delivery.ratelimit import platform_limits
+from bot.delivery.webpush import WebPushStore
 from bot.http_api import add_alert_routes
 from bot.readings_api import add_reading_routes
 from bot.services.container import Services
@@ -48,6 +49,8 @@ class HouqinApp:
         self.router = build_router()
         for adapter in [*self._configured_adapters(), *(extra_adapters or [])]:
             self.adapters[adapter.platform] = adapter
+        if self.webpush is not None:
+            self.notifier.mirror = self.webpush.mirror
         add_alert_routes(self.http, self.services)
         add_reading_routes(self.http, self.services)
         self.dispatcher = Dispatcher(
@@ -67,14 +70,21 @@ class HouqinApp:
 
     def _configured_adapters(self) -> list[Adapter]:
         adapters: list[Adapter] = []
+        self.webpush: WebPushStore | None = None
         if self.settings.webchat:
             from bot.adapters.web.adapter import WebChatAdapter
+            from bot.web_wiring import web_auth, web_sign_in_methods
 
+            self.web_auth = web_auth(self.settings, self.services)
             adapters.append(
                 WebChatAdapter(
-                    self.settings, self.http, self.services.people.web_people, self.translator
+                    self.settings, self.http, self.services.people.web_people, self.translator,
+                    auth=self.web_auth, methods=web_sign_in_methods(self.services),
                 )
             )
+            push = self._web_push()
+            if push is not None:
+                adapters.append(push)
         if self.settings.telegram_enabled:
             from bot.adapters.telegram.adapter import TelegramAdapter
 
@@ -86,6 +96,33 @@ class HouqinApp:
             directory = WeComDirectory(self.services.people)
             adapters.append(WeComAdapter(self.settings, self.http, self.translator, directory))
         return adapters
+
+    def _web_push(self) -> Adapter | None:
+        """The installable web chat (manifest, service worker) and, with HOUQIN_WEBPUSH on,
+        its Web Push subscriptions and the "webpush" delivery target."""
+        from bot.adapters.web.pwa import PwaRoutes
+
+        settings = self.settings
+        if not settings.webpush:
+            PwaRoutes(self.http, self.translator, self._person_of)
+            return None
+        from bot.adapters.web.webpush import WebPushAdapter
+
+        store = self.webpush = WebPushStore(self.translator, settings.webpush_allowed_hosts)
+        PwaRoutes(
+            self.http, self.translator, self._person_of, store.public_key, store.subscribe,
+            store.unsubscribe, public_url=settings.public_url,
+        )
+        return WebPushAdapter(
+            store.private_pem, store.target, store.gone, store.delivered, store.failed,
+            settings.webpush_subject,
+        )
+
+    async def _person_of(self, request: web.Request) -> int | None:
+        """Who a web request comes from: the person of its session (bot/adapters/web/auth.py),
+        never anything the client says."""
+        user = await self.web_auth.current(request)
+        return user.person_id if user is not None else None
 
     def menu_commands(self) -> dict[str, list[tuple[str, str]]]:
         """The command menu per locale (Telegram's / list)."""

@@ -40,12 +40,18 @@ class Settings(BaseSettings):
     # picker (everything on 127.0.0.1). Production (`run`) never seeds and never picks.
     demo: bool = False
     access_log: bool = False  # aiohttp's access log (one line per HTTP request)
+    webpush: bool = True  # Web Push notifications of web chat messages (needs the web chat)
+    # push services a browser subscription may name, comma separated, besides the browsers' own
+    # (FCM, Mozilla, Apple, Windows); "*" allows any https endpoint
+    webpush_hosts: str = ""
+    webpush_contact: str | None = None  # the VAPID "sub" (mailto: or https:); default public_url
 
     media_dir: str = "data/media"
     max_photo_bytes: int = 10 * 1024 * 1024
     max_text_chars: int = 2000
     open_reporting: bool = True
     invite_ttl_hours: int = 72
+    web_session_days: int = Field(30, ge=1, le=365)  # idle expiry of a web sign-in (sliding)
     outbox_interval_seconds: float = 5.0
     outbox_max_attempts: int = 8
     # platform send limits (per second; 0 = none); a chat may get `_chat_burst` in a row
@@ -112,6 +118,23 @@ class Settings(BaseSettings):
         if value <= info.data.get("energy_night_start", 0):
             raise ValueError("the night window must end after it starts")
         return value
+
+    @property
+    def webpush_allowed_hosts(self) -> tuple[str, ...]:
+        """The push services subscriptions may use: the browsers' own and HOUQIN_WEBPUSH_HOSTS."""
+        from bot.core.webpush import PUSH_SERVICE_HOSTS
+
+        extra = (h.strip().lower() for h in self.webpush_hosts.split(","))
+        return PUSH_SERVICE_HOSTS + tuple(h for h in extra if h)
+
+    @property
+    def webpush_subject(self) -> str:
+        """The VAPID contact push services may reach the operator at."""
+        if self.webpush_contact:
+            return self.webpush_contact
+        if self.public_url and self.public_url.startswith("https://"):
+            return self.public_url
+        return "mailto:houqin@localhost"
 
     @property
     def telegram_enabled(self) -> bool:

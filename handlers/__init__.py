@@ -14,6 +14,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.assets.link",
     "handlers.assets.card",
     "handlers.people.common",
+    "handlers.people.access",
     "handlers.digest.commands",
     "handlers.dorms.student",
     "handlers.dorms.admin",

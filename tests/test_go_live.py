@@ -4,6 +4,7 @@ removes the demo people and what they created."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -80,22 +81,84 @@ async def test_run_on_an_empty_database_seeds_nothing_and_trusts_no_browser(tmp_
             async with session.get(f"{base}/api/web/people") as resp:
                 assert resp.status == 404  # the people list exists only in the demo
             async with session.get(f"{base}/", headers={"Accept-Language": "zh-CN"}) as resp:
-                assert resp.status == 401 and "需要登录" in await resp.text()
-            async with session.get(f"{base}/", headers={"Accept-Language": "en"}) as resp:
-                assert "Sign-in required" in await resp.text()
+                assert resp.status == 200 and 'data-testid="signin"' in await resp.text()
+            async with session.get(f"{base}/api/web/me") as resp:
+                assert resp.status == 401 and (await resp.json())["demo"] is False
             async with session.post(
                 f"{base}/api/web/send", data='{"user_id": "p1", "text": "/workers"}',
                 headers={"Origin": "https://evil.example", "Content-Type": "text/plain"},
             ) as resp:
+                assert resp.status == 403
+            async with session.post(
+                f"{base}/api/web/send", data='{"user_id": "p1", "text": "/workers"}',
+                headers={"Origin": base, "Content-Type": "text/plain"},
+            ) as resp:
+                assert resp.status == 415
+            async with session.post(f"{base}/api/web/send", json={"user_id": "p1", "text": "x"},
+                                    headers={"Origin": base}) as resp:
                 assert resp.status == 401
             async with session.get(f"{base}/api/web/messages", params={"user_id": "p1"}) as resp:
                 assert resp.status == 401
             async with session.get(f"{base}/api/web/files/abc", params={"user_id": "p1"}) as resp:
                 assert resp.status == 401
+            async with session.get(f"{base}/api/web/me",
+                                   headers={"Host": "attacker.example"}) as resp:
+                assert resp.status == 421
     finally:
         stop(process)
     db = tmp_path / "live.sqlite3"
     assert (rows(db, "person"), rows(db, "place"), rows(db, "stock_item")) == (0, 0, 0)
+
+
+async def test_admin_add_prints_a_link_that_signs_in(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
+    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/live.sqlite3",
+               HOUQIN_HTTP_PORT=str(port))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "admin", "add", "--name", "Ada Admin", "--phone",
+         "13912345678"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "HOUQIN_PUBLIC_URL is not set" in done.stderr
+    [link] = [w for w in done.stdout.split() if w.startswith("http://")]
+    assert link.startswith(f"http://127.0.0.1:{port}/auth/link/")
+    [code] = [line.split("/start ")[1] for line in done.stdout.splitlines() if "/start " in line]
+    again = subprocess.run(  # found by phone: the same person, a role added, a fresh link
+        [sys.executable, "-m", "bot", "admin", "add", "--name", "Ada", "--phone",
+         "139 1234 5678", "--role", "manager"], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=60)
+    assert again.returncode == 0 and "Found Ada Admin" in again.stdout, again.stderr
+    db = tmp_path / "live.sqlite3"
+    with sqlite3.connect(db) as conn:
+        [(roles,)] = conn.execute("SELECT roles FROM person").fetchall()
+    assert json.loads(roles) == ["admin", "manager", "reporter"]
+    assert len(code) == 8
+
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_up(process, base)
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as session:
+            async with session.post(link, headers={"Origin": base}, allow_redirects=False) as r:
+                assert r.status == 303
+            async with session.get(f"{base}/api/web/me") as resp:
+                me = await resp.json()
+                assert resp.status == 200 and me["name"] == "Ada Admin"
+                assert "admin" in me["roles"]
+        listed = subprocess.run([sys.executable, "-m", "bot", "sessions", "list"], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0 and "Ada Admin\tlink" in listed.stdout, listed.stderr
+        session_id = listed.stdout.splitlines()[1].split("\t")[0]
+        revoked = subprocess.run([sys.executable, "-m", "bot", "sessions", "revoke", session_id],
+                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert revoked.returncode == 0, revoked.stderr
+        async with aiohttp.ClientSession(cookie_jar=jar) as session, session.get(
+                f"{base}/api/web/me") as resp:
+            assert resp.status == 401
+    finally:
+        stop(process)
 
 
 async def test_demo_runs_the_demo_campus_with_the_picker(tmp_path):

@@ -1,4 +1,7 @@
-"""The local web chat adapter over real HTTP (aiohttp TestServer, no browser)."""
+"""The local web chat adapter over real HTTP (aiohttp TestServer, no browser). Every request
+goes through a session: the harness signs each person in with the demo picker (the demo's
+sign-in method) and sends that person's cookie; `user_id` in a request only selects which
+session cookie the test client sends, the server ignores it."""
 
 from __future__ import annotations
 
@@ -18,15 +21,109 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.adapters.web.adapter import MAX_UPLOAD_BYTES, WebChatAdapter, WebFileMissing
+from bot.adapters.web.auth import WebAuth, WebUser
+from bot.adapters.web.session_cookie import COOKIE_NAME
 from bot.config import Settings
 from bot.core.i18n import LOCALES_DIR, Translator
 from bot.core.types import Address, Button, DeliveryError, Incoming, Reply
 
 PEOPLE = [
-    {"user_id": "p12", "name": "张三 Zhang San", "roles": ["reporter", "worker"],
-     "locale": "zh_CN"},
-    {"user_id": "p13", "name": "Li Si", "roles": ["manager"], "locale": "en"},
+    {"person_id": 12, "user_id": "p12", "name": "张三 Zhang San",
+     "roles": ["reporter", "worker"], "locale": "zh_CN"},
+    {"person_id": 13, "user_id": "p13", "name": "Li Si", "roles": ["manager"], "locale": "en"},
+    *({"person_id": 20 + i, "user_id": f"p{20 + i}", "name": f"Extra {i}", "roles": ["reporter"],
+       "locale": None} for i in range(5)),
 ]
+
+
+def memory_auth(settings: Settings, people: list[dict[str, Any]] | None = None) -> WebAuth:
+    """A WebAuth whose sessions live in a dict (the adapter is tested without a database)."""
+    tokens: dict[str, int] = {}
+    known = PEOPLE if people is None else people
+
+    async def resolve(token: str) -> WebUser | None:
+        person_id = tokens.get(token)
+        person = next((p for p in known if p["person_id"] == person_id), None)
+        if person is None:
+            return None
+        return WebUser(person["person_id"], person["name"], tuple(person["roles"]),
+                       person["locale"])
+
+    async def start(person_id: int, method: str, ip: str | None, ua: str | None) -> str:
+        assert method == "demo"
+        token = f"tok{len(tokens)}-{person_id}"
+        tokens[token] = person_id
+        return token
+
+    async def end(token: str) -> None:
+        tokens.pop(token, None)
+
+    async def end_all(person_id: int) -> int:
+        gone = [t for t, p in tokens.items() if p == person_id]
+        for token in gone:
+            del tokens[token]
+        return len(gone)
+
+    return WebAuth(settings, resolve, start, end, end_all)
+
+
+class SignedClient:
+    """The test client, sending the session cookie of the person a request names."""
+
+    def __init__(self, client: TestClient):
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    async def token(self, user_id: str) -> str | None:
+        """The demo session of `user_id` (signed in through POST /api/web/auth/demo)."""
+        if user_id not in self.tokens:
+            person = next((p for p in PEOPLE if p["user_id"] == user_id), None)
+            if person is None:
+                return None
+            resp = await self.client.post(
+                "/api/web/auth/demo", json={"person_id": person["person_id"]},
+                headers={"Origin": self.origin})
+            assert resp.status == 200, await resp.text()
+            self.tokens[user_id] = resp.cookies[COOKIE_NAME].value
+            self.client.session.cookie_jar.clear()
+        return self.tokens[user_id]
+
+    @property
+    def origin(self) -> str:
+        """The page's own origin."""
+        return str(self.client.make_url("/")).rstrip("/")
+
+    async def _headers(self, kw: dict[str, Any], method: str) -> dict[str, str]:
+        user_id = None
+        for source in (kw.get("params"), kw.get("json")):
+            if isinstance(source, dict) and isinstance(source.get("user_id"), str):
+                user_id = source["user_id"]
+        data = kw.get("data")
+        if isinstance(data, aiohttp.FormData):
+            for options, _, value in data._fields:
+                if options.get("name") == "user_id":
+                    user_id = value
+        headers = dict(kw.pop("headers", None) or {})
+        if method == "POST":
+            headers.setdefault("Origin", self.origin)
+        token = await self.token(user_id) if user_id else None
+        if token:
+            headers["Cookie"] = f"{COOKIE_NAME}={token}"
+        return headers
+
+    async def get(self, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        """GET as the person named in `params` (or anonymously)."""
+        headers = await self._headers(kw, "GET")
+        return await self.client.get(path, headers=headers, **kw)
+
+    async def post(self, path: str, **kw: Any) -> aiohttp.ClientResponse:
+        """POST as the person named in the JSON or form body (or anonymously)."""
+        headers = await self._headers(kw, "POST")
+        return await self.client.post(path, headers=headers, **kw)
+
+    async def close(self) -> None:
+        """Close the test client."""
+        await self.client.close()
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -37,7 +134,7 @@ class Harness:
     """An adapter served by a test client, with every Incoming it fed."""
 
     adapter: WebChatAdapter
-    client: TestClient
+    client: SignedClient
     received: list[Incoming] = field(default_factory=list)
 
     async def incoming(self, count: int = 1, timeout: float = 3.0) -> list[Incoming]:
@@ -83,9 +180,11 @@ async def make_chat(
         async def people() -> list[dict[str, Any]]:
             return PEOPLE
 
-        adapter = WebChatAdapter(Settings(demo=True), app, people, translator, **options)
-        client = TestClient(TestServer(app, host="127.0.0.1"))
-        harness = Harness(adapter, client)
+        settings = Settings(demo=True)
+        adapter = WebChatAdapter(settings, app, people, translator, auth=memory_auth(settings),
+                                 **options)
+        test_client = TestClient(TestServer(app, host="127.0.0.1"))
+        harness = Harness(adapter, SignedClient(test_client))
 
         async def record(incoming: Incoming) -> None:
             harness.received.append(incoming)
@@ -93,7 +192,7 @@ async def make_chat(
                 await feed(incoming)
 
         await adapter.start(record)
-        await client.start_server()
+        await test_client.start_server()
         harnesses.append(harness)
         return harness
 
@@ -130,7 +229,7 @@ async def test_people_endpoint_lists_demo_identities(chat: Harness) -> None:
     resp = await chat.client.get("/api/web/people")
     assert resp.status == 200
     people = await resp.json()
-    assert [p["user_id"] for p in people] == ["p12", "p13"]
+    assert [p["user_id"] for p in people][:2] == ["p12", "p13"]
     assert people[0] == PEOPLE[0]
 
 
@@ -207,14 +306,18 @@ async def test_commands_are_parsed(
     assert inc.text == text.strip()
 
 
-async def test_unknown_person_is_a_visitor(chat: Harness) -> None:
-    await chat.post_json({"user_id": "guest-abc123", "text": "hi", "client_id": "c1",
-                          "locale": "en"})
-    await chat.post_json({"user_id": "guest-abc123", "text": "你好", "client_id": "c2",
-                          "locale": "zh_CN"})
-    first, second = await chat.incoming(2)
-    assert first.display_name == "Visitor" and first.language == "en"
-    assert second.display_name == "访客" and second.language == "zh_CN"
+async def test_who_sends_comes_from_the_session_not_the_body(chat: Harness) -> None:
+    token = await chat.client.token("p13")
+    resp = await chat.client.client.post(
+        "/api/web/send", json={"user_id": "p12", "text": "hi", "client_id": "c1"},
+        headers={"Cookie": f"{COOKIE_NAME}={token}", "Origin": chat.client.origin})
+    assert resp.status == 202
+    (inc,) = await chat.incoming()
+    assert inc.chat_id == inc.user_id == "p13" and inc.display_name == "Li Si"
+    anonymous = await chat.client.client.post(
+        "/api/web/send", json={"user_id": "p12", "text": "hi"},
+        headers={"Origin": chat.client.origin})
+    assert anonymous.status == 401
 
 
 async def test_callback_carries_the_pressed_message_id(chat: Harness) -> None:
@@ -300,11 +403,13 @@ async def test_multipart_photo_becomes_fileref(chat: Harness) -> None:
     assert mine["from"] == "user" and mine["text"] == "broken lamp"
     url = mine["attachment"]["url"]
     assert mine["attachment"]["is_image"] and mine["attachment"]["name"] == "lamp.png"
-    got = await chat.client.get(url)
+    got = await chat.client.get(url, params={"user_id": "p12"})
     assert got.status == 200 and await got.read() == PNG_1PX
     assert got.content_type == "image/png"
-    other = await chat.client.get(url.replace("user_id=p12", "user_id=p13"))
+    assert "user_id" not in url
+    other = await chat.client.get(url, params={"user_id": "p13"})
     assert other.status == 404
+    assert (await chat.client.get(url)).status == 401  # no session
 
 
 async def test_non_image_upload_goes_to_documents(chat: Harness) -> None:
@@ -358,9 +463,7 @@ async def test_oldest_uploads_are_evicted(make_chat: Callable[..., Awaitable[Har
 
 async def test_bad_requests_are_rejected(chat: Harness) -> None:
     cases: list[tuple[Any, int, str]] = [
-        ({"text": "hi", "client_id": "a"}, 400, "missing_user_id"),
-        ({"user_id": "  ", "text": "hi"}, 400, "missing_user_id"),
-        ({"user_id": "p12<script>", "text": "hi"}, 400, "bad_user_id"),
+        ({"text": "hi", "client_id": "a"}, 401, "sign_in_required"),
         ({"user_id": "p12", "client_id": "z"}, 400, "empty"),
         ({"user_id": "p12", "text": ["x"]}, 400, "bad_field"),
         ({"user_id": "p12", "text": "x" * 20_001}, 413, "text_too_long"),
@@ -369,13 +472,13 @@ async def test_bad_requests_are_rejected(chat: Harness) -> None:
         resp = await chat.post_json(payload)
         assert resp.status == status, payload
         assert (await resp.json())["error"] == code
-    resp = await chat.client.post("/api/web/send", data=b"{nope",
+    resp = await chat.client.post("/api/web/send", data=b"{nope", params={"user_id": "p12"},
                                   headers={"Content-Type": "application/json"})
     assert resp.status == 400 and (await resp.json())["error"] == "bad_json"
     form = aiohttp.FormData()
     form.add_field("photo", PNG_1PX, filename="a.png", content_type="image/png")
     resp = await chat.client.post("/api/web/send", data=form)
-    assert resp.status == 400 and (await resp.json())["error"] == "missing_user_id"
+    assert resp.status == 401 and (await resp.json())["error"] == "sign_in_required"
     # exactly at the limit is fine
     ok = await chat.post_json({"user_id": "p12", "text": "x" * 20_000, "client_id": "big"})
     assert ok.status == 202
@@ -411,15 +514,19 @@ async def test_send_before_start_is_503(translator: Translator) -> None:
     async def people() -> list[dict[str, Any]]:
         return []
 
-    WebChatAdapter(Settings(demo=True), app, people, translator)
+    settings = Settings(demo=True)
+    auth = memory_auth(settings)
+    WebChatAdapter(settings, app, people, translator, auth=auth)
+    token = await auth._start(12, "demo", None, None)
     async with TestClient(TestServer(app)) as client:
-        resp = await client.post("/api/web/send", json={"user_id": "p1", "text": "hi"})
+        resp = await client.post("/api/web/send", json={"text": "hi"}, headers={
+            "Cookie": f"{COOKIE_NAME}={token}", "Origin": str(client.make_url("/"))[:-1]})
         assert resp.status == 503
 
 
 async def test_messages_endpoint_validates(chat: Harness) -> None:
-    assert (await chat.client.get("/api/web/messages")).status == 400
-    resp = await chat.client.get("/api/web/messages", params={"user_id": "p1", "after": "x"})
+    assert (await chat.client.get("/api/web/messages")).status == 401
+    resp = await chat.client.get("/api/web/messages", params={"user_id": "p12", "after": "x"})
     assert resp.status == 400
 
 
@@ -445,8 +552,8 @@ async def test_send_then_messages_endpoint(chat: Harness) -> None:
 
 async def test_ids_increase_and_unknown_chats_are_fine(chat: Harness) -> None:
     for i in range(3):
-        await chat.adapter.send(Address("web", f"nobody-{i}"), Reply(f"m{i}"))
-    ids = [(await chat.poll(f"nobody-{i}"))["messages"][0]["id"] for i in range(3)]
+        await chat.adapter.send(Address("web", f"p{20 + i}"), Reply(f"m{i}"))
+    ids = [(await chat.poll(f"p{20 + i}"))["messages"][0]["id"] for i in range(3)]
     assert ids == sorted(ids) and len(set(ids)) == 3
 
 
@@ -529,7 +636,7 @@ async def test_long_poll_times_out_empty(chat: Harness) -> None:
 
 
 async def test_long_polls_leave_nothing_behind(chat: Harness) -> None:
-    await asyncio.gather(*(chat.poll(f"guest-{i}", wait=0.2) for i in range(5)))
+    await asyncio.gather(*(chat.poll(f"p{20 + i}", wait=0.2) for i in range(5)))
     assert chat.adapter.messages._events == {}
     assert chat.adapter.messages._waiting == {}
 
@@ -561,7 +668,7 @@ async def test_stop_wakes_long_pollers_and_clears(chat: Harness) -> None:
 
 async def test_a_deeply_nested_body_is_400_not_500(chat: Harness) -> None:
     resp = await chat.client.post(
-        "/api/web/send", data=b"[" * 100_000 + b"]" * 100_000,
+        "/api/web/send", data=b"[" * 100_000 + b"]" * 100_000, params={"user_id": "p12"},
         headers={"Content-Type": "application/json"},
     )
     assert resp.status == 400 and (await resp.json())["error"] == "bad_json"

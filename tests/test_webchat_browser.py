@@ -1,4 +1,5 @@
-"""The web chat page in a real headless Chromium (Playwright), against the real adapter."""
+"""The web chat page in a real headless Chromium (Playwright), against the real adapter (demo
+mode: the picker is the demo's sign-in method and starts a session)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.adapters.web.adapter import WebChatAdapter
+from bot.adapters.web.pwa import PwaRoutes
 from bot.config import Settings
 from bot.core.i18n import LOCALES_DIR, Translator
 from bot.core.types import Button, Incoming, Reply
@@ -24,10 +26,12 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PEOPLE = [
-    {"user_id": "p12", "name": "Zhang San", "roles": ["reporter", "worker"], "locale": "en"},
-    {"user_id": "p20", "name": "Wang Fang", "roles": ["manager"], "locale": "en"},
-    {"user_id": "p30", "name": "<img src=x onerror=alert(1)> Mallory", "roles": ["storekeeper"],
+    {"person_id": 12, "user_id": "p12", "name": "Zhang San", "roles": ["reporter", "worker"],
      "locale": "en"},
+    {"person_id": 20, "user_id": "p20", "name": "Wang Fang", "roles": ["manager"],
+     "locale": "en"},
+    {"person_id": 30, "user_id": "p30", "name": "<img src=x onerror=alert(1)> Mallory",
+     "roles": ["storekeeper"], "locale": "en"},
 ]
 
 pytestmark = pytest.mark.skipif(
@@ -57,7 +61,16 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     async def people() -> list[dict[str, Any]]:
         return PEOPLE
 
-    adapter = WebChatAdapter(Settings(demo=True), app, people, translator)
+    from tests.test_webchat_adapter import memory_auth
+
+    settings = Settings(demo=True)
+    adapter = WebChatAdapter(settings, app, people, translator,
+                             auth=memory_auth(settings, PEOPLE))
+
+    async def nobody(request: web.Request) -> None:
+        return None  # Web Push is off here: the page's manifest, worker and icons only
+
+    PwaRoutes(app, translator, nobody)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
     srv = Server(str(test_server.make_url("/")), adapter)
@@ -80,6 +93,11 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     yield srv
     await adapter.stop()
     await test_server.close()
+
+
+def signed_out_401(text: str) -> bool:
+    """Chromium logs every 401 as a console error: expected while no one is signed in."""
+    return "status of 401" in text
 
 
 def check_png(path: Path, size: tuple[int, int]) -> None:
@@ -111,16 +129,17 @@ async def test_chat_in_a_real_browser(server: Server, tmp_path: Path) -> None:
         page = await context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.on("console", lambda msg: problems.append(f"console: {msg.text}")
-                if msg.type == "error" else None)
+                if msg.type == "error" and not signed_out_401(msg.text) else None)
         page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
         await page.goto(server.url)
 
         # the picker, in the browser's language, with names shown as text
-        await expect(page.locator("#picker-title")).to_have_text("Choose who you are")
+        await expect(page.locator("#picker-title")).to_have_text("Sign in")
+        await expect(page.locator("#demo-box h2")).to_have_text(
+            "Demo: sign in as a demo person")
         await expect(page).to_have_title("Houqin · Campus Logistics Chat")
         await expect(page.locator('[data-testid="person-p12"]')).to_contain_text("Zhang San")
         await expect(page.locator('[data-testid="person-p12"]')).to_contain_text("Worker")
-        await expect(page.locator('[data-testid="person-guest"]')).to_contain_text("A new visitor")
         mallory = page.locator('[data-testid="person-p30"]')
         await expect(mallory).to_contain_text("<img src=x onerror=alert(1)> Mallory")
         assert await mallory.locator("img").count() == 0
@@ -200,17 +219,15 @@ async def test_chat_in_a_real_browser(server: Server, tmp_path: Path) -> None:
         await expect(page.locator(".msg.user")).to_have_count(4)
         await expect(bot.first.locator(".msg-text")).to_have_text("You chose yes")
 
-        # a new visitor is an unregistered guest
-        await page.locator("#switch-person").click()
-        await page.locator('[data-testid="person-guest"]').click()
-        await expect(page.locator("#current-name")).to_have_text("Visitor")
+        # signing out ends the session: the sign-in page again, the API answers 401
+        await page.locator('[data-testid="sign-out"]').click()
+        await expect(page.locator("#picker")).to_be_visible()
+        await expect(page.locator("#current-person")).to_be_hidden()
+        assert await page.evaluate("fetch('/api/web/messages').then((r) => r.status)") == 401
+        await page.locator('[data-testid="person-p20"]').click()
+        await expect(page.locator("#current-name")).to_have_text("Wang Fang")
         await expect(page.locator(".msg")).to_have_count(0)
         await expect(page.locator("#empty-chat")).to_be_visible()
-        await box.fill("who am I?")
-        await box.press("Enter")
-        await expect(bot).to_have_count(1)
-        guest = server.received[-1]
-        assert guest.user_id.startswith("guest-") and guest.display_name == "Visitor"
 
         # narrow (phone) layout: no sideways scrolling
         phone = await browser.new_context(viewport={"width": 390, "height": 844},
@@ -218,7 +235,7 @@ async def test_chat_in_a_real_browser(server: Server, tmp_path: Path) -> None:
         mobile = await phone.new_page()
         mobile.on("pageerror", lambda exc: problems.append(f"mobile page error: {exc}"))
         await mobile.goto(server.url)
-        await expect(mobile.locator("#picker-title")).to_have_text("选择你的身份")
+        await expect(mobile.locator("#picker-title")).to_have_text("登录")
         await mobile.locator('[data-testid="person-p20"]').click()
         await mobile.locator("#message-input").fill("a fairly long message " * 8)
         await mobile.locator("#message-input").press("Enter")

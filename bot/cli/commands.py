@@ -236,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--locale", help=" or ".join(SUPPORTED))
     inv.set_defaults(func=cmd_invite)
 
+    from bot.cli.access import add_access_parsers
+
+    add_access_parsers(sub)
     from bot.cli.qr import add_qr_parser
 
     add_qr_parser(sub)

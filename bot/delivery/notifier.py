@@ -11,7 +11,7 @@ scheduler) sends whatever is due.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -46,6 +46,10 @@ PRIORITY_DEFAULT = 5  # notifications about one's tickets and the like
 PRIORITY_BULK = 8  # digests and reminders (lower numbers go first)
 INLINE_MAX_WAIT = 3.0  # a reply waits this long for a slot at most, else the lane sends it
 
+# Turns queued messages into extra deliveries of their own (Web Push notifications of web chat
+# messages: bot.delivery.webpush); what it returns is queued as separate outbox rows.
+Mirror = Callable[[Sequence[Outgoing]], Awaitable[list[Outgoing]]]
+
 
 class Notifier:
     """Writes replies and pushes to the outbox and delivers them through the adapters."""
@@ -64,6 +68,7 @@ class Notifier:
         self.store = OutboxStore(max_attempts)
         self._lanes: dict[str, Lane] = {}
         self._running = False
+        self.mirror: Mirror | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -104,31 +109,44 @@ class Notifier:
         priority: int = PRIORITY_DEFAULT,
         *,
         idempotency_key: str | None = None,
+        notify: bool | None = None,
     ) -> OutboxMessage:
         """Queue one message and deliver it at once if the platform's limits allow (a reply,
-        priority 1, waits for the next slot); with a key already used, nothing is sent again."""
+        priority 1, waits for the next slot); with a key already used, nothing is sent again.
+
+        `notify`: mirror it too (Web Push of a web chat message); by default everything but a
+        reply in the conversation the person is in (priority 1) is."""
         item = Outgoing(address, reply, priority, idempotency_key)
+        row, fresh = await self._send(item)
+        if fresh and (notify if notify is not None else priority > PRIORITY_REPLY):
+            await self._mirror([item])
+        return row
+
+    async def _send(self, item: Outgoing) -> tuple[OutboxMessage, bool]:
+        """Queue and maybe deliver one message; the row, and False when its key was queued
+        before (the earlier row)."""
+        address, priority = item.address, item.priority
         lane = self.lane(address.platform)
         if lane is None:
             row, _ = await self.store.add(item, claimed=True)
             await self.store.failed(row, f"no adapter for {address.platform}", None, True)
-            return row
+            return row, False
         chats = (address.chat_id,)
         urgent = (
             priority <= PRIORITY_REPLY
             and lane.limiter.next_free(chats, priority) <= INLINE_MAX_WAIT
         )
         if not urgent and not lane.limiter.try_acquire(chats, priority):
-            row, _ = await self.store.add(item)
+            row, fresh = await self.store.add(item)
             lane.wake(priority)
-            return row
+            return row, fresh
         row, fresh = await self.store.add(item, claimed=True)
         if not fresh:
-            return row
+            return row, False
         if urgent:
             await lane.limiter.acquire(chats, priority)
         await lane.send_now(row)
-        return row
+        return row, True
 
     async def push(
         self,
@@ -143,7 +161,7 @@ class Notifier:
         identities = await Identity.filter(person_id=person.id)
         for ident in identities:
             reply = Reply(text=text, buttons=buttons or [])
-            await self.send(Address(ident.platform, ident.chat_id), reply, priority)
+            await self.send(Address(ident.platform, ident.chat_id), reply, priority, notify=True)
         return len(identities)
 
     async def enqueue(self, items: Iterable[Outgoing]) -> int:
@@ -164,7 +182,20 @@ class Notifier:
                 queued = await self.store.add_many(batched)
             self._wake(queued)
             fresh += queued
+        await self._mirror(fresh)
         return len(fresh)
+
+    async def _mirror(self, items: Sequence[Outgoing]) -> None:
+        """Queue the mirrored deliveries of freshly queued messages; a failure here is logged
+        and never undoes or delays the messages themselves."""
+        if self.mirror is None or not items:
+            return
+        try:
+            extra = await self.mirror(items)
+            if extra:
+                await self.store.add_many(extra, self._wake)
+        except Exception:
+            log.exception("could not queue the mirrored deliveries of %s messages", len(items))
 
     def _wake(self, queued: list[Outgoing]) -> None:
         urgency: dict[str, int] = {}

@@ -14,7 +14,13 @@ from bot.services.dorms import DormService, RosterVerification
 from bot.services.energy import EnergyService, detection_config
 from bot.services.inspections import InspectionService
 from bot.services.media import MediaService
-from bot.services.people import PeopleService, PlaceService
+from bot.services.people import (
+    InvitationService,
+    PeopleService,
+    PlaceService,
+    WebSessionService,
+    WebSignInService,
+)
 from bot.services.repairs import (
     DispatchService,
     DueWork,
@@ -59,12 +65,16 @@ class Services:
     dorm_night_duty: NightDutyService
     inspections: InspectionService
     energy: EnergyService
+    web_sessions: WebSessionService
+    web_sign_in: WebSignInService
+    invitations: InvitationService
     assets: AssetService = field(default_factory=AssetService)
 
     @classmethod
     def build(cls, settings: Settings, notifier: Notifier) -> Services:
         """Create every service from the settings; the ones that push get `notifier`."""
         people = PeopleService(settings.invite_ttl_hours)
+        web_sign_in = WebSignInService(people, settings.invite_ttl_hours)
         repairs = RepairService(settings.timezone)
         dorms = DormService(repairs, settings.timezone, settings.dorm_reminders,
                             notifier=notifier)
@@ -96,6 +106,9 @@ class Services:
                                           settings.inspection_grace_minutes, notifier=notifier),
             energy=EnergyService(detection_config(settings), settings.timezone,
                                  dispatch["duty"], dispatch["dispatch"], notifier),
+            web_sessions=WebSessionService(settings.web_session_days, demo=settings.demo),
+            web_sign_in=web_sign_in,
+            invitations=InvitationService(people, web_sign_in),
         )
         digest.more = MoreSources(services.dorm_requests, services.inspections, services.energy,
                                   services.surveys, AssetsDigest())

@@ -9,19 +9,25 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.adapters.web.forms import RequestError, SendForm, parse_command, read_send_form
+from bot.adapters.web.auth import WebAuth, WebUser
+from bot.adapters.web.forms import (
+    RequestError,
+    SendForm,
+    parse_command,
+    read_json_object,
+    read_send_form,
+)
 from bot.adapters.web.pages import (
     is_loopback,
     page_response,
-    sign_in_required_response,
     static_response,
     ui_strings,
     upload_response,
 )
+from bot.adapters.web.sign_in import SignInMethods, SignInRoutes
 from bot.adapters.web.store import MessageStore, Upload, UploadStore
 from bot.config import Settings
 from bot.core.i18n import Translator, normalize_locale
@@ -51,7 +57,8 @@ class WebFileMissing(KeyError):
 
 
 class WebChatAdapter(BaseAdapter):
-    """The embedded web chat transport (platform "web"); routes are added to `http_app`."""
+    """The embedded web chat transport (platform "web"); routes are added to `http_app`.
+    Every chat route needs a session (`auth`); who a request is never comes from the client."""
 
     platform = "web"
 
@@ -62,6 +69,8 @@ class WebChatAdapter(BaseAdapter):
         people: Callable[[], Awaitable[list[dict[str, Any]]]],
         translator: Translator,
         *,
+        auth: WebAuth,
+        methods: SignInMethods | None = None,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
         max_text_chars: int = MAX_TEXT_CHARS,
         upload_budget_bytes: int = 200 * 1024 * 1024,
@@ -82,27 +91,32 @@ class WebChatAdapter(BaseAdapter):
         self._locks: dict[str, asyncio.Lock] = {}
         self._inflight: dict[str, int] = {}
         self.demo = settings.demo
+        self.auth = auth
+        self.methods = methods
+        http_app.middlewares.append(auth.middleware)
         router = http_app.router
         router.add_get("/api/web/strings", self._strings)
         http_app.on_shutdown.append(self._on_shutdown)
-        if not self.demo:
-            # Production: the browser is never trusted for who it is, and sign-in is not built
-            # yet, so the chat API answers 401 and the page says which chats to use instead.
-            router.add_get("/", self._sign_in_required_page)
-            for path in ("/api/web/send", "/api/web/messages", "/api/web/files/{ref}"):
-                router.add_route("*", path, self._sign_in_required)
-            return
         router.add_get("/", self._page)
         router.add_get("/static/webchat/{name}", self._static)
-        router.add_get("/api/web/people", self._people)
+        router.add_get("/api/web/me", self._me)
         router.add_post("/api/web/send", self._send)
         router.add_get("/api/web/messages", self._messages)
         router.add_get("/api/web/files/{ref}", self._file)
-        if not is_loopback(settings.http_host):
-            log.warning(
-                "web chat is served on %s: anyone who can reach it can act as any demo person; "
-                "set HOUQIN_WEBCHAT=false outside a local demo", settings.http_host,
-            )
+        router.add_post("/api/web/auth/logout", self._logout)
+        router.add_post("/api/web/auth/logout-all", self._logout_all)
+        if methods is not None:
+            SignInRoutes(http_app, auth, methods, translator)
+        if self.demo:
+            # the demo picker is a sign-in method of the demo only: picking starts a session
+            router.add_get("/api/web/people", self._people)
+            router.add_post("/api/web/auth/demo", self._demo_sign_in)
+            if not is_loopback(settings.http_host):
+                log.warning(
+                    "demo web chat is served on %s: anyone who can reach it can sign in as any "
+                    "demo person; run `python -m bot run` outside a local demo",
+                    settings.http_host,
+                )
 
     # -- Adapter protocol -------------------------------------------------------------
 
@@ -143,7 +157,7 @@ class WebChatAdapter(BaseAdapter):
         mime = media.mime or ("audio/ogg" if media.kind == "voice" else "video/mp4")
         self.uploads.put(ref, Upload(data, mime, media.file_name, chat_id))
         return {
-            "url": f"/api/web/files/{ref.removeprefix('web:')}?" + urlencode({"user_id": chat_id}),
+            "url": f"/api/web/files/{ref.removeprefix('web:')}",
             "name": media.file_name, "mime": mime, "size": len(data), "is_image": False,
             "kind": media.kind,
         }
@@ -176,6 +190,7 @@ class WebChatAdapter(BaseAdapter):
         people = await self.people()
         return [
             {
+                "person_id": int(p["person_id"]),
                 "user_id": str(p["user_id"]),
                 "name": str(p.get("name") or p["user_id"]),
                 "roles": [str(r) for r in p.get("roles") or []],
@@ -184,21 +199,12 @@ class WebChatAdapter(BaseAdapter):
             for p in people
         ]
 
-    async def _display_name(self, user_id: str, locale: str | None) -> str:
-        try:
-            for person in await self._people_list():
-                if person["user_id"] == user_id:
-                    return person["name"]
-        except Exception:
-            log.exception("web chat: could not load the people list")
-        return self.translator(locale, "webchat.visitor")
-
-    def _store_files(self, form: SendForm) -> tuple[list[FileRef], list[FileRef]]:
+    def _store_files(self, form: SendForm, owner: str) -> tuple[list[FileRef], list[FileRef]]:
         photos: list[FileRef] = []
         documents: list[FileRef] = []
         for item in form.files:
             ref = f"web:{uuid.uuid4().hex}"
-            self.uploads.put(ref, Upload(item.data, item.mime, item.file_name, form.user_id))
+            self.uploads.put(ref, Upload(item.data, item.mime, item.file_name, owner))
             is_image = item.mime.startswith("image/")
             kind = "video" if item.mime.startswith("video/") else "photo"
             file_ref = FileRef(ref=ref, size=len(item.data), mime=item.mime,
@@ -216,9 +222,6 @@ class WebChatAdapter(BaseAdapter):
                 async with lock:
                     feed = self._feed
                     if feed is not None:
-                        incoming.display_name = await self._display_name(
-                            incoming.user_id, incoming.language
-                        )
                         await feed(incoming)
             except Exception:
                 log.exception("web chat: handling update %s failed", incoming.update_id)
@@ -234,11 +237,46 @@ class WebChatAdapter(BaseAdapter):
 
     # -- routes ----------------------------------------------------------------------
 
-    async def _sign_in_required_page(self, request: web.Request) -> web.Response:
-        return sign_in_required_response(self.translator, request.headers.get("Accept-Language"))
+    async def _user(self, request: web.Request) -> WebUser:
+        user = await self.auth.current(request)
+        if user is None:
+            raise RequestError(401, "sign_in_required", "sign in first")
+        return user
 
-    async def _sign_in_required(self, request: web.Request) -> web.Response:
-        return RequestError(401, "sign_in_required", "sign in first").response()
+    async def _me(self, request: web.Request) -> web.Response:
+        user = await self.auth.current(request)
+        if user is None:
+            return web.json_response({
+                "error": "sign_in_required", "demo": self.demo,
+                "open_reporting": bool(self.methods and self.methods.open_reporting),
+                "methods": ["link", "code", "password"] if self.methods else [],
+            }, status=401)
+        has_password = bool(self.methods) and await self.methods.has_password(user.person_id)
+        return web.json_response({
+            "person_id": user.person_id, "name": user.name, "roles": list(user.roles),
+            "locale": user.locale, "has_password": has_password, "demo": self.demo,
+        })
+
+    async def _logout(self, request: web.Request) -> web.Response:
+        return await self.auth.sign_out(request)
+
+    async def _logout_all(self, request: web.Request) -> web.Response:
+        if await self.auth.current(request) is None:
+            return RequestError(401, "sign_in_required", "sign in first").response()
+        return await self.auth.sign_out(request, everywhere=True)
+
+    async def _demo_sign_in(self, request: web.Request) -> web.Response:
+        try:
+            data = await read_json_object(request)
+        except RequestError as err:
+            return err.response()
+        wanted = data.get("person_id")
+        people = await self._people_list()
+        match = next((p for p in people if isinstance(wanted, int) and p["person_id"] == wanted),
+                     None)
+        if match is None:
+            return RequestError(404, "unknown_person", "no such demo person").response()
+        return await self.auth.sign_in_response(request, match["person_id"], "demo")
 
     async def _page(self, request: web.Request) -> web.Response:
         return page_response()
@@ -260,21 +298,22 @@ class WebChatAdapter(BaseAdapter):
         return web.json_response({"locale": locale, "strings": strings, "limits": limits})
 
     async def _send(self, request: web.Request) -> web.Response:
-        if self._feed is None:
-            return RequestError(503, "not_ready", "the web chat is not running").response()
         try:
+            user = await self._user(request)
+            if self._feed is None:
+                raise RequestError(503, "not_ready", "the web chat is not running")
             form = await read_send_form(request, self.max_upload_bytes, self.max_text_chars)
         except RequestError as err:
             return err.response()
         locale = normalize_locale(form.locale)
         client_id = form.client_id or uuid.uuid4().hex
-        photos, documents = self._store_files(form)
+        photos, documents = self._store_files(form, user.chat_id)
         command, args = parse_command(form.text)
         incoming = Incoming(
             platform=self.platform,
-            chat_id=form.user_id,
-            user_id=form.user_id,
-            display_name="",  # looked up when the update's turn comes (keeps the order)
+            chat_id=user.chat_id,
+            user_id=user.chat_id,
+            display_name=user.name,
             text=form.text,
             command=command,
             args=args,
@@ -286,31 +325,32 @@ class WebChatAdapter(BaseAdapter):
             message_id=form.message_id if form.callback else None,
         )
         if not form.callback:
-            self._record_user_message(form, client_id, photos + documents)
+            self._record_user_message(user.chat_id, form, client_id, photos + documents)
         self._schedule(incoming)
         return web.json_response({"ok": True, "client_id": client_id}, status=202)
 
-    def _record_user_message(self, form: SendForm, client_id: str, files: list[FileRef]) -> None:
-        if self.messages.find_client(form.user_id, client_id) is not None:
+    def _record_user_message(self, chat_id: str, form: SendForm, client_id: str,
+                             files: list[FileRef]) -> None:
+        if self.messages.find_client(chat_id, client_id) is not None:
             return  # a retry of something already shown
         attachment = None
         if files:
             ref = files[0].ref
             attachment = {
-                "url": f"/api/web/files/{ref.removeprefix('web:')}?"
-                + urlencode({"user_id": form.user_id}),
+                "url": f"/api/web/files/{ref.removeprefix('web:')}",
                 "name": files[0].file_name,
                 "mime": files[0].mime,
                 "size": files[0].size,
                 "is_image": files[0].is_image,
             }
-        self.messages.append(form.user_id, "user", form.text or "", client_id=client_id,
+        self.messages.append(chat_id, "user", form.text or "", client_id=client_id,
                              attachment=attachment)
 
     async def _messages(self, request: web.Request) -> web.Response:
-        user_id = request.query.get("user_id", "").strip()
-        if not user_id:
-            return RequestError(400, "missing_user_id", "user_id is required").response()
+        try:
+            user_id = (await self._user(request)).chat_id
+        except RequestError as err:
+            return err.response()
         try:
             after = int(request.query.get("after", "0"))
             wait = float(request.query.get("wait", str(self.poll_seconds)))
@@ -330,7 +370,12 @@ class WebChatAdapter(BaseAdapter):
         })
 
     async def _file(self, request: web.Request) -> web.Response:
+        user = await self.auth.current(request)
+        if user is None:
+            return RequestError(401, "sign_in_required", "sign in first").response()
         upload = self.uploads.get(f"web:{request.match_info['ref']}")
-        if upload is None or upload.owner != request.query.get("user_id"):
+        # an upload is served to the chat it belongs to only: the sender's own, or a reply's
+        # media the bot sent to this person (ticket photos reach staff as such replies)
+        if upload is None or upload.owner != user.chat_id:
             raise web.HTTPNotFound()
         return upload_response(upload)

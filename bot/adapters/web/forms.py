@@ -11,7 +11,6 @@ from aiohttp import BodyPartReader, web
 
 from bot.core.json_body import BadJson, parse_json
 
-USER_ID_RE = re.compile(r"^[\w.:@+-]{1,100}$")
 CLIENT_ID_RE = re.compile(r"^[\w.:-]{1,100}$")
 COMMAND_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 MIME_RE = re.compile(r"^[\w.+-]{1,64}/[\w.+-]{1,128}$")
@@ -47,9 +46,8 @@ class UploadedFile:
 
 @dataclass
 class SendForm:
-    """A validated `/api/web/send` request."""
+    """A validated `/api/web/send` request (who sends it comes from the session, not the body)."""
 
-    user_id: str
     client_id: str | None
     text: str | None = None
     callback: str | None = None
@@ -83,11 +81,6 @@ def _str_field(data: dict[str, Any], name: str) -> str | None:
 
 
 def _validate(data: dict[str, Any], files: list[UploadedFile], max_text_chars: int) -> SendForm:
-    user_id = (_str_field(data, "user_id") or "").strip()
-    if not user_id:
-        raise RequestError(400, "missing_user_id", "user_id is required")
-    if not USER_ID_RE.match(user_id):
-        raise RequestError(400, "bad_user_id", "user_id has unexpected characters")
     client_id = _str_field(data, "client_id")
     if client_id is not None and not CLIENT_ID_RE.match(client_id):
         raise RequestError(400, "bad_client_id", "client_id has unexpected characters")
@@ -103,7 +96,6 @@ def _validate(data: dict[str, Any], files: list[UploadedFile], max_text_chars: i
     if not (text or callback or files):
         raise RequestError(400, "empty", "send text, a callback or a file")
     return SendForm(
-        user_id=user_id,
         client_id=client_id,
         text=None if callback else text,
         callback=callback,
@@ -111,6 +103,11 @@ def _validate(data: dict[str, Any], files: list[UploadedFile], max_text_chars: i
         locale=_str_field(data, "locale"),
         files=files,
     )
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object body (at most MAX_JSON_BYTES), else RequestError 400/413."""
+    return await _read_json(request)
 
 
 async def _read_json(request: web.Request) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import ipaddress
 from pathlib import Path
 
@@ -15,7 +14,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
 )
 
 
@@ -26,24 +26,6 @@ def page_response() -> web.Response:
         content_type="text/html",
         charset="utf-8",
         headers={"Cache-Control": "no-cache", "Content-Security-Policy": PAGE_CSP,
-                 "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
-    )
-
-
-def sign_in_required_response(translator: Translator, accept_language: str | None) -> web.Response:
-    """The page a production web chat serves while it has no sign-in: it names the chats that
-    work instead; no person picker, nothing that trusts the browser for who it is."""
-    hint = (accept_language or "").split(",")[0].split(";")[0].strip() or None
-    locale, strings = ui_strings(translator, hint)
-    title, body = html.escape(strings["signin_required_title"]), html.escape(
-        strings["signin_required_body"])
-    page = (f'<!doctype html><html lang="{"zh-CN" if locale == "zh_CN" else "en"}"><head>'
-            '<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-            f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{body}</p></main>"
-            "</body></html>")
-    return web.Response(
-        text=page, content_type="text/html", charset="utf-8", status=401,
-        headers={"Cache-Control": "no-cache", "Content-Security-Policy": "default-src 'none'",
                  "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"},
     )
 

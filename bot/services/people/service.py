@@ -146,6 +146,7 @@ class PeopleService:
         idents = await Identity.filter(platform="web").prefetch_related("person").order_by("id")
         return [
             {
+                "person_id": i.person.id,
                 "user_id": i.user_id,
                 "name": i.person.name,
                 "roles": i.person.roles,

@@ -4,7 +4,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const KEYS = { locale: "houqin.webchat.locale", person: "houqin.webchat.person", guest: "houqin.webchat.guest" };
+  const KEYS = { locale: "houqin.webchat.locale" };
   const POLL_WAIT = 20;
   const TYPING_MS = 10000;
 
@@ -23,6 +23,7 @@
     typingTimer: null,
     toastTimer: null,
     pendingStart: null, // the ?start= parameter of a scanned QR label, sent once
+    welcome: false, // arrived from a one-time link or code: offer to set a password
   };
 
   // ---- small utilities -------------------------------------------------------------
@@ -62,9 +63,9 @@
   }
 
   function paintAvatar(node, person) {
-    const name = (person.name || person.user_id || "?").trim();
+    const name = (person.name || "?").trim();
     node.textContent = Array.from(name)[0] || "?";
-    node.style.backgroundColor = person.guest ? "#64748b" : `hsl(${hue(person.user_id)} 55% 46%)`;
+    node.style.backgroundColor = `hsl(${hue(String(person.person_id))} 55% 46%)`;
   }
 
   function timeLabel(iso) {
@@ -146,44 +147,54 @@
     applyStrings();
   }
 
-  // ---- people ----------------------------------------------------------------------
-
-  function guestPerson() {
-    let id = store.get(KEYS.guest);
-    if (!id || !/^guest-[\w-]{4,64}$/.test(id)) {
-      id = randomId("guest-").slice(0, 22);
-      store.set(KEYS.guest, id);
-    }
-    return { user_id: id, name: null, roles: [], guest: true };
-  }
+  // ---- people and sign-in -------------------------------------------------------
 
   function personName(person) {
-    return person.guest ? t("visitor") : person.name;
+    return person.name;
   }
 
-  async function loadPeople() {
+  async function api(path, payload) {
+    const res = await fetch(path, {
+      method: "POST", cache: "no-store", credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json", Accept: "application/json",
+        "Accept-Language": state.locale === "zh_CN" ? "zh-CN" : "en",
+      },
+      body: JSON.stringify(payload || {}),
+    });
+    let data = {};
+    try { data = await res.json(); } catch { /* not JSON */ }
+    return { ok: res.ok, status: res.status, data };
+  }
+
+  async function loadMe() {
     for (let delay = 1000; ; delay = Math.min(delay * 2, 10000)) {
       try {
-        const res = await fetch("/api/web/people", { cache: "no-store" });
-        if (res.ok) {
-          state.people = await res.json();
+        const res = await fetch("/api/web/me", { cache: "no-store", credentials: "same-origin" });
+        if (res.ok || res.status === 401) {
           setBanner(null);
-          return;
+          return { signedIn: res.ok, data: await res.json() };
         }
       } catch { /* retry below */ }
-      setBanner("people_error");
+      setBanner("connection_error");
       await sleep(delay);
     }
   }
 
+  async function loadPeople() {
+    try {
+      const res = await fetch("/api/web/people", { cache: "no-store" });
+      if (res.ok) state.people = await res.json();
+    } catch { setBanner("people_error"); }
+  }
+
   function personCard(person, testId, title, subtitle, chips) {
-    const card = el("button", "person-card" + (person.guest ? " guest" : ""));
+    const card = el("button", "person-card");
     card.type = "button";
     card.dataset.testid = testId;
     card.setAttribute("role", "listitem");
     const avatar = el("span", "avatar");
     paintAvatar(avatar, person);
-    if (person.guest) avatar.textContent = "+";
     const info = el("span", "person-info");
     info.append(el("span", "person-name", title));
     if (subtitle) info.append(el("span", "person-sub", subtitle));
@@ -197,7 +208,7 @@
       info.append(roles);
     }
     card.append(avatar, info);
-    card.addEventListener("click", () => choosePerson(person));
+    card.addEventListener("click", () => signedIn(api("/api/web/auth/demo", { person_id: person.person_id })));
     return card;
   }
 
@@ -208,8 +219,6 @@
       list.append(personCard(person, `person-${person.user_id}`, person.name, null, person.roles || []));
     }
     if (!(state.people || []).length) list.append(el("p", "hint", t("no_people")));
-    const guest = guestPerson();
-    list.append(personCard(guest, "person-guest", t("new_visitor"), t("new_visitor_hint"), []));
   }
 
   function renderCurrentPerson() {
@@ -228,24 +237,76 @@
     $("chat").hidden = view !== "chat";
   }
 
-  function showPicker() {
+  function signInError(text) {
+    const box = $("signin-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  async function showPicker(info) {
     stopPolling();
     state.person = null;
-    store.remove(KEYS.person);
     renderCurrentPerson();
-    renderPeople();
+    signInError(null);
+    $("register-form").hidden = !(info && info.open_reporting);
+    $("demo-box").hidden = !(info && info.demo);
+    if (info && info.demo) {
+      await loadPeople();
+      renderPeople();
+    }
     showView("picker");
+  }
+
+  // After any sign-in request: reload the page state from the session the server set.
+  async function signedIn(request) {
+    const result = await request;
+    if (!result.ok) {
+      signInError((result.data && result.data.message) || t("signin_failed"));
+      return;
+    }
+    state.welcome = String((result.data && result.data.redirect) || "").includes("welcome");
+    await boot();
   }
 
   function choosePerson(person) {
     state.person = person;
-    store.set(KEYS.person, person.user_id);
     renderCurrentPerson();
     resetChat();
     showView("chat");
+    $("set-password").hidden = Boolean(person.has_password) || !state.welcome;
     startPolling();
     $("message-input").focus();
     sendPendingStart();
+  }
+
+  async function signOut(everywhere) {
+    stopPolling();
+    await api(everywhere ? "/api/web/auth/logout-all" : "/api/web/auth/logout");
+    state.welcome = false;
+    await boot();
+  }
+
+  async function savePassword() {
+    const result = await api("/api/web/auth/set-password", { password: $("new-password").value });
+    if (result.ok) {
+      $("new-password").value = "";
+      $("set-password").hidden = true;
+      state.person.has_password = true;
+      toast(t("set_password_done"));
+    } else {
+      toast((result.data && result.data.message) || t("signin_failed"));
+    }
+  }
+
+  function takeWelcomeParam() {
+    try {
+      const params = new URLSearchParams(window.location.search);
+      if (!params.has("welcome")) return false;
+      params.delete("welcome");
+      const rest = params.toString();
+      history.replaceState(null, "", window.location.pathname + (rest ? `?${rest}` : ""));
+      return true;
+    } catch { return false; }
   }
 
   // A QR label's link (/?start=p_<code>) is sent once as "/start p_<code>" by whoever chats.
@@ -430,10 +491,10 @@
 
   function startPolling() {
     stopPolling();
-    pollLoop(state.pollGen, state.person.user_id);
+    pollLoop(state.pollGen);
   }
 
-  async function pollLoop(gen, userId) {
+  async function pollLoop(gen) {
     let delay = 1000;
     let first = true;
     while (gen === state.pollGen) {
@@ -441,9 +502,10 @@
       state.pollAbort = ctrl;
       const timer = setTimeout(() => ctrl.abort(), (POLL_WAIT + 15) * 1000);
       try {
-        const query = new URLSearchParams({ user_id: userId, after: String(state.cursor), wait: first ? "0" : String(POLL_WAIT) });
+        const query = new URLSearchParams({ after: String(state.cursor), wait: first ? "0" : String(POLL_WAIT) });
         if (state.epoch) query.set("epoch", state.epoch);
         const res = await fetch(`/api/web/messages?${query}`, { signal: ctrl.signal, cache: "no-store" });
+        if (res.status === 401) { if (gen === state.pollGen) boot(); return; }
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const data = await res.json();
         if (gen !== state.pollGen) return;
@@ -557,7 +619,7 @@
     input.value = "";
     autosize();
     const clientId = randomId("c-");
-    const payload = JSON.stringify({ user_id: state.person.user_id, text, client_id: clientId, locale: state.locale });
+    const payload = JSON.stringify({ text, client_id: clientId, locale: state.locale });
     const node = localBubble(clientId, text, null);
     showTyping(true);
     deliver(node, () => payload);
@@ -574,13 +636,11 @@
     input.value = "";
     autosize();
     const clientId = randomId("c-");
-    const userId = state.person.user_id;
     const locale = state.locale;
     const node = localBubble(clientId, caption, file);
     showTyping(true);
     deliver(node, () => {
       const form = new FormData();
-      form.append("user_id", userId);
       form.append("client_id", clientId);
       form.append("locale", locale);
       if (caption) form.append("caption", caption);
@@ -595,7 +655,7 @@
     for (const b of buttons) b.disabled = true;
     btn.classList.add("pressed");
     const body = JSON.stringify({
-      user_id: state.person.user_id, callback: payload, message_id: String(messageId),
+      callback: payload, message_id: String(messageId),
       client_id: randomId("b-"), locale: state.locale,
     });
     showTyping(true);
@@ -635,22 +695,46 @@
       sendFile(file);
       event.target.value = "";
     });
-    $("switch-person").addEventListener("click", showPicker);
+    $("sign-out").addEventListener("click", () => signOut(false));
+    $("sign-out-all").addEventListener("click", () => signOut(true));
+    $("set-password").addEventListener("submit", (event) => { event.preventDefault(); savePassword(); });
+    $("set-password-later").addEventListener("click", () => { $("set-password").hidden = true; });
+    $("password-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      signedIn(api("/api/web/auth/password", { login: $("login-input").value, password: $("password-input").value }));
+    });
+    $("code-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      signedIn(api("/api/web/auth/code", { code: $("code-input").value }));
+    });
+    $("register-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      signedIn(api("/api/web/auth/register", {
+        name: $("register-name").value, phone: $("register-phone").value,
+        password: $("register-password").value, locale: state.locale,
+      }));
+    });
     $("lang-toggle").addEventListener("click", switchLanguage);
+  }
+
+  async function boot() {
+    const me = await loadMe();
+    if (me.signedIn) {
+      $("password-input").value = "";
+      choosePerson(me.data);
+    } else {
+      await showPicker(me.data);
+    }
+    applyStrings();
   }
 
   async function main() {
     state.pendingStart = takeStartParam();
+    state.welcome = takeWelcomeParam();
     wire();
     await loadStrings(detectLocale());
     applyStrings();
-    await loadPeople();
-    const saved = store.get(KEYS.person);
-    const guest = guestPerson();
-    const person = saved === guest.user_id ? guest : (state.people || []).find((p) => p.user_id === saved);
-    if (person) choosePerson(person);
-    else showPicker();
-    applyStrings();
+    await boot();
   }
 
   main();
