@@ -140,7 +140,7 @@ async def test_a_dispatch_offer_is_pushed_signed_and_encrypted(world: World):
         world.people["student"], await Place.get(code="3-402"), "plumbing", "水龙头漏水",
         "normal", [], now,
     )
-    await app.services.dispatch.offer(app.notifier, ticket, worker, now)
+    await app.services.dispatch.offer(ticket, worker, now)
 
     [request] = await world.push.wait_for(1)
     assert request.path == "/push/worker-phone"
