@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import InvalidState, ServiceError
-from bot.services.dorms import same_name
-from bot.services.dorms.verify import RosterVerification
+from bot.services.dorms import RosterVerification, same_name
 from models.dorms import DormVerifyAttempt
 from models.people import Identity
 from models.web_auth import AttemptCounter
