@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidState, ServiceError
 from bot.services.dorms.rules import same_name, utc
-from bot.services.people import PeopleService, attempts
+from bot.services.people import PeopleService
+from bot.services.people import attempt_limiter as attempts
 from models.audit import AuditLog
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormVerifyAttempt
 from models.people import Identity, Person
