@@ -14,7 +14,7 @@ from aiohttp.log import access_logger as web_log
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import SUPPORTED, Translator
-from bot.core.redact import quiet_libraries
+from bot.core.redact import quiet_libraries, scrub_handlers
 from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
@@ -156,6 +156,7 @@ async def run_app(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    scrub_handlers()  # values quoted by database errors are masked in tracebacks
     app = HouqinApp(settings)
     await app.start(seed_demo=settings.demo)
     if settings.webchat:

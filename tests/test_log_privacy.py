@@ -4,15 +4,17 @@ searched for the secret values."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import aiohttp
 import pytest
+from tortoise.exceptions import IntegrityError
 
 from bot.app import HouqinApp
 from bot.core.errors import ServiceError
 from bot.core.qr_links import SCAN_PATH, encode_param
-from bot.core.redact import QUIET_LOGGERS, mask
+from bot.core.redact import QUIET_LOGGERS, mask, scrub, scrub_handlers
 from models.conversation import ProcessedUpdate
 from tests.e2e_support import QUIET_PTB, TOKEN, TgUser, telegram_app
 from tests.fakes.fake_wecom_api import FakeWeComApi
@@ -134,3 +136,38 @@ async def test_the_search_finds_what_an_open_sql_logger_would_print(harness, cap
     caplog.set_level(logging.DEBUG, logger="tortoise")
     await harness.app.services.people.create("王五", ["reporter"], phone=f"+86{PHONE}")
     assert leaked(caplog.records, [PHONE])
+
+
+def test_scrub_masks_values_quoted_by_database_errors():
+    detail = f'duplicate key\nDETAIL:  Key (external_id)=({STUDENT_ID}) already exists.'
+    assert STUDENT_ID not in scrub(detail) and "Key (external_id)=(" in scrub(detail)
+    assert scrub("nothing to hide") == "nothing to hide"
+
+
+async def test_a_unique_violation_traceback_is_logged_without_the_value(harness):
+    """A real IntegrityError (on PostgreSQL its text quotes the value) and a driver message
+    that quotes one, logged with log.exception through a handler set up like run_app's."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("tests.privacy")
+    logger.addHandler(handler)
+    scrub_handlers(logger)
+    people = harness.app.services.people
+    await people.create("甲", ["reporter"], external_id=STUDENT_ID)
+    try:
+        with pytest.raises(IntegrityError):
+            try:
+                await people.create("乙", ["reporter"], external_id=STUDENT_ID)
+            except IntegrityError:
+                logger.exception("handler failed for test:1")
+                raise
+        try:
+            raise RuntimeError(f"DETAIL:  Key (phone)=(+86{PHONE}) already exists.")
+        except RuntimeError:
+            logger.exception("handler failed for test:2")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "handler failed for test:1" in output and "Traceback" in output
+    assert "Key (phone)=(" in output
+    assert STUDENT_ID not in output and PHONE not in output

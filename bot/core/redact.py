@@ -5,6 +5,7 @@ phone numbers, codes) or tokens in URLs held above DEBUG."""
 from __future__ import annotations
 
 import logging
+import re
 
 # Library loggers that print request/response bodies, SQL parameters or URLs with tokens at
 # DEBUG (httpx: INFO): they stay at the level given here even when the root logger is at DEBUG.
@@ -34,3 +35,35 @@ def mask(value: object, keep: int = 2) -> str:
     if len(text) <= keep * 3:
         return f"<{len(text)} chars>"
     return f"…{text[-keep:]} <{len(text)} chars>"
+
+
+# PostgreSQL puts the offending value into unique-violation errors: "DETAIL:  Key (phone)=(…)"
+_KEY_DETAIL = re.compile(r"(Key \(([^)]*)\)=\()(.*?)(\) (?:already exists|is not present))")
+
+
+def scrub(text: str) -> str:
+    """`text` with the values of database constraint details masked."""
+    return _KEY_DETAIL.sub(lambda m: f"{m.group(1)}{mask(m.group(3))}{m.group(4)}", text)
+
+
+class ScrubFilter(logging.Filter):
+    """A handler filter: tracebacks and messages lose the values database errors quote."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask quoted values in the record's message and traceback; never drops a record."""
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def scrub_handlers(logger: logging.Logger | None = None) -> None:
+    """Put a ScrubFilter on every handler of `logger` (the root logger by default)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())
