@@ -113,3 +113,13 @@ async def test_refusals_are_localized_in_chat_and_start_no_flow(harness):
     replies = await harness.send("other", callback=f"rq:a:{req.id}")
     assert "a store you do not keep" in replies[-1].text
     assert (await Requisition.get(id=req.id)).status == "pending"
+
+
+async def test_a_keepers_own_requisition_is_offered_to_the_managers_not_to_them(world, stock):
+    reqs = stock.requisitions
+    own = await _req(world, stock, "keeper")
+    await own.fetch_related("warehouse")
+    assert [p.id for p in await reqs.deciders(own)] == [world.people["boss"].id]
+    theirs = await _req(world, stock)
+    await theirs.fetch_related("warehouse")
+    assert [p.id for p in await reqs.deciders(theirs)] == [world.people["keeper"].id]

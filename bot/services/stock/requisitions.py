@@ -138,6 +138,16 @@ class RequisitionService:
             raise PermissionDenied("stock.req_own", number=req.id)
         raise PermissionDenied("stock.req_not_your_store", number=req.id)
 
+    async def deciders(self, req: Requisition) -> list[Person]:
+        """Who is asked to decide on `req`: its store's keepers other than the requester
+        (unless also a manager), else the storekeepers who are managers."""
+        keepers = [k for k in await self.catalog.keepers(req.warehouse)
+                   if k.id != req.requester_id or k.has_role("manager")]
+        if keepers:
+            return keepers
+        people = await Person.filter(active=True).order_by("id")
+        return [p for p in people if p.has_role("storekeeper") and p.has_role("manager")]
+
     async def check_decider(self, req_id: int, person: Person) -> str:
         """`decider_role` for a requisition number (NotFound for an unknown one)."""
         return await self.decider_role(await self._load(req_id), person)
