@@ -9,12 +9,14 @@ import logging
 
 import aiohttp
 import pytest
+from aiohttp import web
 from tortoise.exceptions import IntegrityError
 
+from bot.adapters.wecom.api import WeComApi, WeComApiError
 from bot.app import HouqinApp
 from bot.core.errors import ServiceError
 from bot.core.qr_links import SCAN_PATH, encode_param
-from bot.core.redact import QUIET_LOGGERS, mask, scrub, scrub_handlers
+from bot.core.redact import QUIET_LOGGERS, mask, scrub, scrub_handlers, without_query
 from models.conversation import ProcessedUpdate
 from tests.e2e_support import QUIET_PTB, TOKEN, TgUser, telegram_app
 from tests.fakes.fake_wecom_api import FakeWeComApi
@@ -171,3 +173,27 @@ async def test_a_unique_violation_traceback_is_logged_without_the_value(harness)
     assert "handler failed for test:1" in output and "Traceback" in output
     assert "Key (phone)=(" in output
     assert STUDENT_ID not in output and PHONE not in output
+
+
+async def test_wecom_transport_errors_do_not_carry_the_secret_or_token(unused_tcp_port):
+    """An answer that redirects forever: aiohttp's error names the URL, query and all; the
+    WeComApiError the outbox logs keeps the path but not corpsecret or access_token."""
+    async def loop(request: web.Request) -> web.Response:
+        raise web.HTTPFound(str(request.url))
+
+    server = web.Application()
+    server.router.add_get("/cgi-bin/{tail:.*}", loop)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    client = WeComApi("corp-1", "corp-SECRET-99", f"http://127.0.0.1:{unused_tcp_port}/cgi-bin/")
+    try:
+        with pytest.raises(WeComApiError) as err:
+            await client.token()
+    finally:
+        await client.close()
+        await runner.cleanup()
+    text = str(err.value)
+    assert "TooManyRedirects" in text and "gettoken" in text
+    assert "corp-SECRET-99" not in text and "corpsecret" not in text
+    assert without_query("GET http://h/p?access_token=abc&x=1 failed") == "GET http://h/p?… failed"

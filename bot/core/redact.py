@@ -41,6 +41,15 @@ def mask(value: object, keep: int = 2) -> str:
 _KEY_DETAIL = re.compile(r"(Key \(([^)]*)\)=\()(.*?)(\) (?:already exists|is not present))")
 
 
+_QUERY = re.compile(r"\?[^\s'\"<>]*")
+
+
+def without_query(text: str) -> str:
+    """`text` with the query part of any URL in it dropped (tokens, secrets and codes
+    travel there: `?access_token=…`, `?corpsecret=…`)."""
+    return _QUERY.sub("?…", text)
+
+
 def scrub(text: str) -> str:
     """`text` with the values of database constraint details masked."""
     return _KEY_DETAIL.sub(lambda m: f"{m.group(1)}{mask(m.group(3))}{m.group(4)}", text)
