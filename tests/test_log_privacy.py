@@ -194,6 +194,9 @@ async def test_wecom_transport_errors_do_not_carry_the_secret_or_token(unused_tc
         await client.close()
         await runner.cleanup()
     text = str(err.value)
+    traceback = "".join(logging.Formatter().formatException(
+        (type(err.value), err.value, err.value.__traceback__)))
+    assert "corp-SECRET-99" not in traceback  # what log.error(..., exc_info=exc) prints
     assert "TooManyRedirects" in text and "gettoken" in text
     assert "corp-SECRET-99" not in text and "corpsecret" not in text
     assert without_query("GET http://h/p?access_token=abc&x=1 failed") == "GET http://h/p?… failed"

@@ -170,7 +170,7 @@ class WeComApi:
             ) as resp:
                 body = await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise _transport_error(exc, path) from exc
+            raise _transport_error(exc, path) from None  # the cause quotes the URL
         return _checked(body, path)
 
     # --- endpoints -----------------------------------------------------------------------------
@@ -209,7 +209,7 @@ class WeComApi:
                     if len(content) > max_bytes:
                         break
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise _transport_error(exc, "media/get") from exc
+            raise _transport_error(exc, "media/get") from None
         if len(content) > max_bytes:
             raise WeComMediaTooLarge(max_bytes)
         return bytes(content)
