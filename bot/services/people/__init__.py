@@ -3,6 +3,7 @@
 The package's public face: other domains, handlers and the app import from here only."""
 
 from bot.services.people import attempts
+from bot.services.people import attempts as attempt_limiter  # the limiter for other domains
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
 from bot.services.people.people_csv import export_people, import_people
@@ -25,6 +26,7 @@ __all__ = [
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
+    "attempt_limiter",
     "attempts",
     "export_people",
     "export_places",
