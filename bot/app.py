@@ -45,6 +45,10 @@ class HouqinApp:
         self.notifier = Notifier(
             self.adapters, self.translator, settings.outbox_max_attempts, platform_limits(settings)
         )
+        if self.settings.webchat:
+            from bot.web_wiring import extra_sign_in
+
+            extra_sign_in(self)
         add_alert_routes(self.http, self.services, self.notifier)
         add_reading_routes(self.http, self.services)
         self.dispatcher = Dispatcher(
