@@ -3,6 +3,11 @@
 The package's public face: other domains, handlers and the app import from here only."""
 
 from bot.services.people import attempts
+from bot.services.people.chat_sign_in import (
+    ChatSignInService,
+    ExternalSignInService,
+    check_telegram_login,
+)
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
 from bot.services.people.people_csv import export_people, import_people
@@ -17,6 +22,8 @@ __all__ = [
     "INVITABLE",
     "LINK_PATH",
     "NEAR_METERS",
+    "ChatSignInService",
+    "ExternalSignInService",
     "Invitation",
     "InvitationService",
     "LanguageTap",
@@ -26,6 +33,7 @@ __all__ = [
     "WebSessionService",
     "WebSignInService",
     "attempts",
+    "check_telegram_login",
     "export_people",
     "export_places",
     "import_people",
