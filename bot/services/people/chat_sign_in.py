@@ -23,7 +23,7 @@ CHAT_PLATFORMS = ("telegram", "wecom")  # where a code can be sent (not the web 
 CODE_TTL = timedelta(minutes=10)
 MAX_REQUESTS = 5  # codes sent per account per hour
 REQUEST_WINDOW = timedelta(hours=1)
-MAX_IP_REQUESTS = 20  # code requests per client IP per hour (any accounts)
+MAX_IP_REQUESTS = 100  # code requests per client IP per hour (any accounts; campus NATs share one)
 MAX_WRONG = 5  # wrong codes per account and per client IP per 15 minutes
 WRONG_WINDOW = timedelta(minutes=15)
 MAX_LOGIN = 64
