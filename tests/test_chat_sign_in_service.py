@@ -196,6 +196,20 @@ def test_telegram_check_string_is_the_sorted_lines_without_hash():
     assert telegram_check_string(data) == "auth_date=100\nfirst_name=A\nid=7\nusername=u"
 
 
+def test_telegram_hash_matches_independent_implementations():
+    # published examples of two other libraries (LipsarHQ/go-telegram-login-widget, the
+    # telegram-login crate): our algorithm must give their hashes, not just agree with itself
+    klim = {"id": "1", "first_name": "Klim", "last_name": "Sidorov", "username": "klimsidorov",
+            "photo_url": "https://t.me/klimsidorov", "auth_date": "976255200"}
+    assert telegram_login_hash(klim, "XXXXXXXX:XXXXXXXXXXXXXXXXXXXXXXXX") == (
+        "b7a7fc776729077786e4190aec2c5dcecd2ec66ae0faf1b44316d541b955da95")
+    guy = {"id": "666666666", "username": "my_username", "first_name": "Some",
+           "last_name": "Guy", "photo_url": "https://t.me/i/userpic/320/my_username.jpg",
+           "auth_date": "1543194375"}
+    assert telegram_login_hash(guy, "777777777:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") == (
+        "a9cf12636fb07b54b4c95673d017a72364472c41a760b6850bcd5405da769f80")
+
+
 def test_telegram_data_is_checked_for_hash_age_and_shape():
     now, day = datetime.now(UTC), timedelta(days=1)
     assert check_telegram_login(_widget(), TOKEN, now, day) == 4242
