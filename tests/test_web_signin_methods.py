@@ -384,3 +384,18 @@ async def test_no_widget_without_bot_username(tmp_path, api):
     finally:
         await page.close()
         await app.stop()
+
+
+def test_textcards_lead_to_the_web_chat_sign_in_when_public(tmp_path):
+    fake = FakeWeComApi(corp_id=CORP_ID, agent_id=AGENT_ID)
+    fake._port = 9  # never called: only the renderer's settings are read
+    public = HouqinApp(wecom_settings(tmp_path, fake, free_port(), webchat=True,
+                                      wecom_text_style="textcard",
+                                      public_url="https://houqin.example.edu"))
+    assert public.adapters["wecom"].renderer.textcard_url == (
+        "https://houqin.example.edu/auth/wecom/start")
+    chosen = HouqinApp(wecom_settings(tmp_path, fake, free_port(), webchat=True,
+                                      wecom_text_style="textcard",
+                                      wecom_textcard_url="https://intranet.example.edu/x",
+                                      public_url="https://houqin.example.edu"))
+    assert chosen.adapters["wecom"].renderer.textcard_url == "https://intranet.example.edu/x"
