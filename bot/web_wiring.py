@@ -106,6 +106,8 @@ def extra_sign_in(app) -> None:
             return await signed_in(await external.telegram_login(data))
 
         telegram = TelegramLogin(settings.telegram_bot_username.lstrip("@"), telegram_person)
-    ExtraSignInRoutes(app.http, app.web_auth, app.translator, public_url=settings.public_url,
-                      chat_code=ChatCodeMethods(request, redeem), wecom=wecom,
-                      telegram=telegram)
+    routes = ExtraSignInRoutes(app.http, app.web_auth, app.translator,
+                               public_url=settings.public_url,
+                               chat_code=ChatCodeMethods(request, redeem), wecom=wecom,
+                               telegram=telegram)
+    app.adapters["web"].sign_in_offers = routes.offers()

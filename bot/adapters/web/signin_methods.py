@@ -78,7 +78,6 @@ class ExtraSignInRoutes:
         self.wecom = wecom
         self.telegram = telegram
         router = app.router
-        router.add_get("/api/web/auth/methods", self._methods)
         if chat_code is not None:
             router.add_post("/api/web/auth/chat-code/request", self._request_code)
             router.add_post("/api/web/auth/chat-code", self._redeem_code)
@@ -114,16 +113,18 @@ class ExtraSignInRoutes:
 
     # -- what the sign-in page offers ------------------------------------------------
 
-    async def _methods(self, request: web.Request) -> web.Response:
+    def offers(self) -> dict:
+        """What the sign-in page offers besides links, codes and passwords (served by the web
+        chat adapter at /api/web/auth/methods)."""
         telegram = None
         if self.telegram is not None:
             telegram = {"bot": self.telegram.bot_username, "script": TELEGRAM_WIDGET,
                         "auth_url": TELEGRAM_RETURN}
-        return web.json_response({
+        return {
             "chat_code": self.chat_code is not None,
             "wecom": WECOM_START if self.wecom is not None and self.public_url else None,
             "telegram": telegram,
-        }, headers={"Cache-Control": "no-store"})
+        }
 
     async def _widget_csp(self, request: web.Request, response: web.StreamResponse) -> None:
         # the sign-in page (the chat page at "/") may load exactly the widget's script origin
