@@ -43,8 +43,8 @@ def web_sign_in_methods(services: Services) -> SignInMethods:
     async def redeem_link(token: str) -> int:
         return (await sign_in.redeem_link(token)).id
 
-    async def redeem_code(code: str) -> int:
-        return (await sign_in.redeem_code(code)).id
+    async def redeem_code(code: str, ip: str | None) -> int:
+        return (await sign_in.redeem_code(code, ip)).id
 
     async def login(name: str, password: str, ip: str | None) -> int:
         return (await sign_in.login(name, password, ip)).id

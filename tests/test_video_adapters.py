@@ -147,7 +147,7 @@ async def test_webchat_video_upload_and_video_reply(make_chat):  # noqa: F811
     messages = (await chat.poll("p12"))["messages"]
     bot = [m for m in messages if m["from"] == "bot"][-1]
     assert bot["text"] == "🎬 R-2 (1/1)" and bot["attachment"]["mime"] == "video/mp4"
-    got = await chat.client.get(bot["attachment"]["url"])
+    got = await chat.client.get(bot["attachment"]["url"], params={"user_id": "p12"})
     assert got.status == 200 and await got.read() == clip
-    other = await chat.client.get(bot["attachment"]["url"].replace("p12", "p13"))
-    assert other.status == 404
+    other = await chat.client.get(bot["attachment"]["url"], params={"user_id": "p13"})
+    assert other.status == 404  # another person's session

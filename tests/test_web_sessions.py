@@ -73,3 +73,13 @@ async def test_forty_parallel_hits_record_at_most_the_limit(db):
     assert await attempts.hit("t", "k", 5, window, now=later)  # a new window
     await attempts.clear("t", "k")
     assert await attempts.hit("t", "k", 5, window)
+
+
+async def test_demo_sessions_do_not_count_outside_the_demo(db):
+    ann = await PeopleService().create("Ann", [])
+    token = await WebSessionService(demo=True).start(ann, method="demo", ip=None,
+                                                     user_agent=None)
+    assert (await WebSessionService(demo=True).resolve(token)).id == ann.id
+    assert await WebSessionService(demo=False).resolve(token) is None
+    with pytest.raises(ValueError):
+        await WebSessionService().start(ann, method="guess", ip=None, user_agent=None)

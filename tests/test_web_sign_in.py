@@ -141,6 +141,10 @@ async def test_expired_link_and_typed_code(site):
     assert (await (await bo.get("/api/web/me")).json())["name"] == "Bo"
     again = await browser().post("/api/web/auth/code", {"code": inv.code})
     assert again.status == 400  # used up
+    guesser = browser()  # codes are short: guessing is limited per client IP
+    statuses = [(await guesser.post("/api/web/auth/code", {"code": f"GUESS{i:03d}"})).status
+                for i in range(12)]
+    assert statuses.count(400) <= 10 and statuses[-1] == 429
 
 
 async def test_every_api_needs_the_session_and_same_origin(site):
@@ -237,6 +241,8 @@ async def test_forty_parallel_wrong_passwords_record_at_most_five(site):
     sign_in = app.services.web_sign_in
     with pytest.raises(PermissionDenied):
         await sign_in.login("13900000031", "the right one", "10.0.0.9")
+    with pytest.raises(PermissionDenied):  # another spelling of the same account
+        await sign_in.login("139-0000-0031", "the right one", "10.0.0.10")
     other = await invite(app, "Gus", "13900000032", "reporter")
     await sign_in.set_password(other.person, "gus password")
     with pytest.raises(PermissionDenied):

@@ -100,7 +100,7 @@ class Services:
                                           settings.inspection_grace_minutes),
             energy=EnergyService(detection_config(settings), settings.timezone,
                                  dispatch["duty"], dispatch["dispatch"]),
-            web_sessions=WebSessionService(settings.web_session_days),
+            web_sessions=WebSessionService(settings.web_session_days, demo=settings.demo),
             web_sign_in=web_sign_in,
             invitations=InvitationService(people, web_sign_in),
         )

@@ -10,7 +10,8 @@ from bot.services.people import INVITABLE, public_base
 router = Router()
 
 
-@router.command("invite", in_flow=True, help_key="invite.cmd", order=80)
+# roles here only keep the commands out of others' menus; the services enforce them
+@router.command("invite", roles=("manager",), in_flow=True, help_key="invite.cmd", order=80)
 async def invite(ctx: Context) -> None:
     """Invite someone: `/invite NAME PHONE [ROLE]` (the name may have spaces)."""
     args = ctx.incoming.args
@@ -31,7 +32,7 @@ async def invite(ctx: Context) -> None:
                   hours=settings.invite_ttl_hours)
 
 
-@router.command("sessions", in_flow=True, order=81)
+@router.command("sessions", roles=("admin",), in_flow=True, help_key="sessions.cmd", order=81)
 async def sessions(ctx: Context) -> None:
     """Live web sessions (`/sessions`), or end one (`/sessions revoke ID`)."""
     args = ctx.incoming.args

@@ -15,6 +15,13 @@ Names other modules use (WeCom OAuth, Telegram Login Widget, chat codes, Web Pus
 - `auth.middleware`: 421 for a foreign Host, 403 for a cross-origin state-changing request,
   415 for a non-JSON body on JSON endpoints, on every path under GUARDED_PREFIXES.
 - Cookie helpers: bot/adapters/web/session_cookie.py.
+- Built once in bot/web_wiring.py (`web_auth(settings, services)`), kept as `HouqinApp.web_auth`
+  (set when the web chat is on) and handed to WebChatAdapter; a new sign-in route registers
+  itself on `HouqinApp.http` and ends with `await app.web_auth.sign_in_response(...)`.
+- The link, code, password and registration routes: bot/adapters/web/sign_in.py
+  (`SignInMethods` callables from bot/web_wiring.py, `SignInRoutes`).
+- Session rows: `services.web_sessions` (bot/services/people/web_sessions.py); the person's
+  web identity (platform "web", chat id "p<id>") is bound by `services.web_sign_in.bind_web`.
 """
 
 from __future__ import annotations

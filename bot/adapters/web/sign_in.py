@@ -26,7 +26,7 @@ class SignInMethods:
     """The callables bot/app.py injects; each returns a person id or raises ServiceError."""
 
     redeem_link: Callable[[str], Awaitable[int]]
-    redeem_code: Callable[[str], Awaitable[int]]
+    redeem_code: Callable[[str, str | None], Awaitable[int]]
     login: Callable[[str, str, str | None], Awaitable[int]]
     register: Callable[[str, str, str, str | None], Awaitable[int]]
     set_password: Callable[[int, str], Awaitable[None]]
@@ -112,11 +112,12 @@ class SignInRoutes:
     async def _code(self, request: web.Request) -> web.Response:
         try:
             data = await self._body(request)
-            person_id = await self.methods.redeem_code(str(data.get("code") or ""))
+            person_id = await self.methods.redeem_code(str(data.get("code") or ""),
+                                                       self.auth.client_ip(request))
         except RequestError as err:
             return err.response()
         except ServiceError as err:
-            return self._refusal(request, err, 400)
+            return self._refusal(request, err, 429 if err.key.endswith("too_many") else 400)
         return await self.auth.sign_in_response(request, person_id, "code",
                                                 redirect="/?welcome=1")
 

@@ -23,10 +23,12 @@ def _now() -> datetime:
 
 
 class WebSessionService:
-    """Start, resolve and end web sessions (idle expiry `days`, sliding)."""
+    """Start, resolve and end web sessions (idle expiry `days`, sliding). Outside the demo
+    (`demo` False) sessions started by the demo picker are not honoured."""
 
-    def __init__(self, days: int = 30):
+    def __init__(self, days: int = 30, *, demo: bool = False):
         self.idle = timedelta(days=days)
+        self.demo = demo
 
     async def start(
         self, person: Person, *, method: str, ip: str | None, user_agent: str | None
@@ -50,6 +52,8 @@ class WebSessionService:
         ).prefetch_related("person")
         if session is None or session.last_seen_at < now - self.idle:
             return None
+        if session.method == "demo" and not self.demo:
+            return None  # a demo pick never signs anyone in on a production server
         return session
 
     async def resolve(self, token: str | None, now: datetime | None = None) -> Person | None:

@@ -25,6 +25,7 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 MAX_LOGIN_FAILURES = 5
 LOGIN_WINDOW = timedelta(minutes=15)
+MAX_CODE_TRIES = 10
 # a verification against this keeps the time of "unknown account" equal to "wrong password"
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
@@ -76,8 +77,11 @@ class WebSignInService:
         await self.bind_web(link.person)
         return link.person
 
-    async def redeem_code(self, code: str) -> Person:
-        """The person of an unused, unexpired invite code typed on the page, consuming it."""
+    async def redeem_code(self, code: str, ip: str | None = None) -> Person:
+        """The person of an unused, unexpired invite code typed on the page, consuming it
+        (MAX_CODE_TRIES per client IP per LOGIN_WINDOW: codes are short enough to guess)."""
+        if not await attempts.hit("web_code_ip", ip or "?", MAX_CODE_TRIES, LOGIN_WINDOW):
+            raise PermissionDenied("webauth.too_many")
         code = (code or "").strip().upper()
         if not code or len(code) > 32:
             raise NotFound("webauth.code_unknown")
@@ -124,9 +128,11 @@ class WebSignInService:
             raise ServiceError("webauth.login_failed")
         if not await attempts.hit("web_login_ip", ip or "?", MAX_LOGIN_FAILURES, LOGIN_WINDOW):
             raise PermissionDenied("webauth.too_many")
-        if not await attempts.hit("web_login", login.lower(), MAX_LOGIN_FAILURES, LOGIN_WINDOW):
-            raise PermissionDenied("webauth.too_many")
         person = await self._find(login)
+        # one counter per account however its login is spelled ("139 0000…" = "1390000…")
+        account = f"person:{person.id}" if person else f"login:{login.lower()}"
+        if not await attempts.hit("web_login", account, MAX_LOGIN_FAILURES, LOGIN_WINDOW):
+            raise PermissionDenied("webauth.too_many")
         stored = await WebPassword.get_or_none(person_id=person.id) if person else None
         try:
             await asyncio.to_thread(_HASHER.verify, stored.password_hash if stored else
@@ -135,7 +141,7 @@ class WebSignInService:
             raise ServiceError("webauth.login_failed") from None
         if person is None or stored is None:
             raise ServiceError("webauth.login_failed")
-        await attempts.clear("web_login", login.lower())
+        await attempts.clear("web_login", account)
         await self.bind_web(person)
         return person
 

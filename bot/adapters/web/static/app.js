@@ -156,7 +156,10 @@
   async function api(path, payload) {
     const res = await fetch(path, {
       method: "POST", cache: "no-store", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: {
+        "Content-Type": "application/json", Accept: "application/json",
+        "Accept-Language": state.locale === "zh_CN" ? "zh-CN" : "en",
+      },
       body: JSON.stringify(payload || {}),
     });
     let data = {};
