@@ -14,6 +14,7 @@ from aiohttp.log import access_logger as web_log
 from bot.config import Settings
 from bot.core.dispatcher import Dispatcher
 from bot.core.i18n import SUPPORTED, Translator
+from bot.core.redact import quiet_libraries, scrub_handlers
 from bot.core.state import StateStore
 from bot.core.types import Adapter
 from bot.db import close_db, init_db
@@ -82,7 +83,9 @@ class HouqinApp:
         if self.settings.telegram_enabled:
             from bot.adapters.telegram.adapter import TelegramAdapter
 
-            adapters.append(TelegramAdapter(self.settings, self.http, self.menu_commands()))
+            adapters.append(
+                TelegramAdapter(self.settings, self.http, self.menu_commands(), self.translator)
+            )
         if self.settings.wecom_enabled:
             from bot.adapters.wecom.adapter import WeComAdapter
             from bot.services.people import WeComDirectory
@@ -110,6 +113,7 @@ class HouqinApp:
         from bot.services.demo import demo_people_count
         from bot.services.demo import seed_demo as load_demo
 
+        quiet_libraries()  # no SQL parameters, API payloads or tokens in the logs, even at DEBUG
         await init_db(self.settings.database_url, schema)
         demo_people = await demo_people_count()
         if seed_demo and not demo_people:
@@ -156,8 +160,7 @@ async def run_app(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # PTB logs every long-poll request
+    scrub_handlers()  # values quoted by database errors are masked in tracebacks
     app = HouqinApp(settings)
     await app.start(seed_demo=settings.demo)
     if settings.webchat:

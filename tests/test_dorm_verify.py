@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.core.errors import InvalidState, ServiceError
-from bot.services.dorms import same_name
+from bot.services.dorms import RosterVerification, same_name
 from models.dorms import DormVerifyAttempt
 from models.people import Identity
+from models.web_auth import AttemptCounter
 from tests.test_dorm_support import small_dorm, window_around
 
 NOW = datetime(2030, 9, 1, 12, 0, tzinfo=UTC)
@@ -91,3 +93,61 @@ async def test_a_self_registered_reporter_moves_to_the_roster_entry(roster):
     person = await _try(h, "wk", "2024999", "王五", current=walk_in)
     assert person.id == made["other"].id != walk_in.id
     assert (await people.resolve("test", "wk")).id == made["other"].id
+
+
+async def test_forty_parallel_wrong_tries_from_one_chat_record_at_most_the_limit(roster):
+    h, _ = roster
+    results = await asyncio.gather(
+        *(_try(h, "rush", "2024999", f"猜{n}") for n in range(40)), return_exceptions=True
+    )
+    assert all(isinstance(r, ServiceError) for r in results)
+    assert await DormVerifyAttempt.filter(user_id="rush").count() == 5
+    counter = await AttemptCounter.get(scope="dorm.verify.account", key="test:rush")
+    assert counter.count == 5
+    assert sum(isinstance(r, InvalidState) and r.key == "dorm.verify_locked" for r in results) >= 35
+
+
+async def test_forty_parallel_chats_against_one_student_id_record_at_most_the_limit(roster):
+    h, _ = roster
+    results = await asyncio.gather(
+        *(_try(h, f"bot{n}", "2024999", "猜") for n in range(40)), return_exceptions=True
+    )
+    assert all(isinstance(r, ServiceError) for r in results)
+    assert await DormVerifyAttempt.filter(student_id="2024999").count() == 5
+    counter = await AttemptCounter.get(scope="dorm.verify.student", key="2024999")
+    assert counter.count == 5
+
+
+async def test_one_chat_alone_cannot_lock_a_student_out(roster):
+    h, made = roster
+    for n in range(40):
+        with pytest.raises(ServiceError):
+            await _try(h, "pest", "2024999", f"猜{n}")
+    assert await DormVerifyAttempt.filter(user_id="pest").count() == 5
+    person = await _try(h, "real", "2024999", "王五")  # the student's own chat still works
+    assert person.id == made["other"].id
+
+
+async def test_four_chats_do_not_lock_an_id_but_a_fifth_distinct_chat_does(roster):
+    h, _ = roster
+    for n in range(4):
+        for _ in range(5):
+            with pytest.raises(ServiceError):
+                await _try(h, f"a{n}", "2024999", "猜")
+    person = await _try(h, "own", "2024999", "王五")
+    assert person.name == "王五"
+
+
+async def test_the_limit_and_window_come_from_the_settings(roster):
+    h, _ = roster
+    strict = RosterVerification(h.app.services.people, max_failures=2, window_minutes=10)
+    with pytest.raises(ServiceError) as err:
+        await strict.verify_student("test", "s", "s", "2024999", "错", now=NOW)
+    assert err.value.fields == {"left": 1}
+    with pytest.raises(InvalidState) as err:
+        await strict.verify_student("test", "s", "s", "2024999", "错", now=NOW)
+    assert (err.value.key, err.value.fields) == ("dorm.verify_locked", {"minutes": 10})
+    person = await strict.verify_student(
+        "test", "s", "s", "2024999", "王五", now=NOW + timedelta(minutes=11)
+    )
+    assert person.name == "王五"

@@ -107,7 +107,8 @@ async def test_start_registers_commands_and_polls(api: FakeBotApi, polling: Tele
     methods = [method for method, _ in api.calls]
     assert methods[0] == "getMe"
     assert methods.index("deleteWebhook") < methods.index("getUpdates")
-    assert api.calls_to("getUpdates")[0]["allowed_updates"] == ["message", "callback_query"]
+    allowed = api.calls_to("getUpdates")[0]["allowed_updates"]
+    assert allowed == ["message", "callback_query", "channel_post"]
 
 
 async def test_polling_text(api: FakeBotApi, polling: TelegramAdapter, inbox):
@@ -122,11 +123,12 @@ async def test_polling_text(api: FakeBotApi, polling: TelegramAdapter, inbox):
 
 
 async def test_polling_command_with_args(api: FakeBotApi, polling: TelegramAdapter, inbox):
-    api.push_text(USER, "/Report@houqin_test_bot Room 101", chat_id=-1001)
+    api.push_text(USER, "/Report@houqin_test_bot Room 101", chat_id=-1001)  # a group: dropped
+    api.push_text(USER, "/Report@houqin_test_bot Room 101")
     incoming = await next_incoming(inbox)
     assert incoming.command == "report" and incoming.args == ["Room", "101"]
     assert incoming.text == "/Report@houqin_test_bot Room 101"
-    assert incoming.chat_id == "-1001" and incoming.user_id == str(USER)
+    assert incoming.chat_id == str(USER) and incoming.user_id == str(USER)
     api.push_text(USER, "/start ABC123", language_code="en")
     incoming = await next_incoming(inbox)
     assert (incoming.command, incoming.args, incoming.language) == ("start", ["ABC123"], "en")
@@ -364,7 +366,7 @@ async def test_webhook_receives_updates(api: FakeBotApi, webhook, inbox):
     _adapter, url = webhook
     (hook,) = api.calls_to("setWebhook")
     assert (hook["url"], hook["secret_token"]) == (url, SECRET)
-    assert hook["allowed_updates"] == ["message", "callback_query"]
+    assert hook["allowed_updates"] == ["message", "callback_query", "channel_post"]
     assert api.calls_to("getUpdates") == []
     update = api.push_text(USER, "/start XYZ")
     incoming = await next_incoming(inbox)

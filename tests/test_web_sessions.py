@@ -83,3 +83,22 @@ async def test_demo_sessions_do_not_count_outside_the_demo(db):
     assert await WebSessionService(demo=False).resolve(token) is None
     with pytest.raises(ValueError):
         await WebSessionService().start(ann, method="guess", ip=None, user_agent=None)
+
+
+async def test_attempt_window_expires_with_a_controlled_clock(db):
+    window = timedelta(minutes=60)
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    for minute in range(3):
+        assert await attempts.hit("v", "a", 3, window, now=start + timedelta(minutes=minute))
+    assert await attempts.used("v", "a", window, now=start) == 3
+    assert await attempts.blocked("v", "a", 3, window, now=start + timedelta(minutes=59))
+    assert not await attempts.hit("v", "a", 3, window, now=start + timedelta(minutes=59))
+    assert await attempts.used("v", "a", window, now=start + timedelta(minutes=59)) == 3
+    wait = await attempts.retry_after("v", "a", window, now=start + timedelta(minutes=45))
+    assert wait == timedelta(minutes=15)
+    after = start + timedelta(minutes=60)
+    assert not await attempts.blocked("v", "a", 3, window, now=after)
+    assert await attempts.used("v", "a", window, now=after) == 0
+    assert await attempts.hit("v", "a", 3, window, now=after)
+    assert await attempts.used("v", "a", window, now=after) == 1
+    assert await attempts.retry_after("v", "none", window, now=after) == timedelta(0)

@@ -76,7 +76,7 @@ def test_markdown_and_textcard_styles():
     md = Renderer(T, style="markdown").render(Reply("报修单 R-1\n状态：已受理"), "zh_CN")
     assert md.bodies == [{"msgtype": "markdown",
                           "markdown": {"content": "**报修单 R-1**\n状态：已受理"}}]
-    assert markdown("a*b\nc") == "a*b\nc"  # never breaks a line that has its own asterisks
+    assert markdown("a*b\nc") == "**a＊b**\nc"  # its own asterisks cannot break the bold
     card = Renderer(T, style="textcard", textcard_url="https://hq.example/")
     out = card.render(Reply("报修单 R-1\n状态：已受理"), "zh_CN").bodies[0]
     assert out == {"msgtype": "textcard", "textcard": {

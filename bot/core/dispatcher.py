@@ -67,7 +67,8 @@ class Dispatcher:
             except ServiceError as err:
                 await ctx.reply(ctx.t(err.key, **err.fields))
             except BadPayload:  # a forged or outdated button
-                log.info("bad button payload %r", ctx.incoming.callback)
+                size = len(ctx.incoming.callback or "")
+                log.info("bad button payload from %s (%d bytes)", key, size)
                 await ctx.say("errors.unknown_button")
             except Exception:
                 log.exception("handler failed for %s", key)

@@ -25,6 +25,7 @@ async def _can_start(ctx: Context, number: int) -> bool:
     if not ctx.person.has_role("storekeeper"):
         await ctx.say("errors.not_allowed")
         return False
+    await ctx.services.stock.requisitions.check_decider(number, ctx.person)
     if view.requisition.status != "pending":
         raise InvalidState("stock.req_decided", number=number)
     return True

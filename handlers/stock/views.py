@@ -155,9 +155,10 @@ def collect_fields(store: Warehouse, locale: str | None) -> dict[str, str]:
 
 
 async def push_to_keepers(ctx: Context, view: RequisitionView, key: str) -> None:
-    """Tell the store's keepers about a requisition (with their decision buttons)."""
+    """Tell the store's keepers about a requisition (with their decision buttons); a keeper's
+    own requisition goes to the managers among the storekeepers instead."""
     req = view.requisition
-    for keeper in await ctx.services.stock.catalog.keepers(req.warehouse):
+    for keeper in await ctx.services.stock.requisitions.deciders(req):
         if keeper.id == req.requester_id and key != "stock.req_new":
             continue
         loc = keeper.locale

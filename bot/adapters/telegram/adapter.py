@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import warnings
+from collections import OrderedDict
 
 from aiohttp import web
 from telegram import (
@@ -18,6 +19,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Message,
     Update,
+    User,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -26,6 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.telegram.media import send_captioned, video_refs
 from bot.adapters.telegram.text import Markup, send_chunks, split_text
 from bot.config import Settings
+from bot.core.i18n import Translator, normalize_locale
 from bot.core.types import (
     Address,
     BaseAdapter,
@@ -42,7 +45,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Channel posts are received only to tell the channel, once, that the bot works in private.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.CHANNEL_POST]
+PRIVATE = "private"
+# Group/supergroup/channel chats already told to message the bot privately. Bounded memory:
+# after a restart (or once this many other chats were told) a chat may be told once more.
+TOLD_CHATS_MAX = 10_000
 POLL_TIMEOUT = dtm.timedelta(seconds=25)
 # BadRequest texts meaning "this message cannot be edited": send a new one instead.
 UNEDITABLE = (
@@ -63,6 +71,7 @@ class TelegramAdapter(BaseAdapter):
         settings: Settings,
         http_app: web.Application | None = None,
         commands: dict[str, list[tuple[str, str]]] | None = None,
+        translator: Translator | None = None,
     ) -> None:
         if not settings.telegram_token:
             raise ValueError("TelegramAdapter needs settings.telegram_token")
@@ -92,6 +101,8 @@ class TelegramAdapter(BaseAdapter):
         self._running = False
         self._stopped = False
         self._init_lock = asyncio.Lock()
+        self._translator = translator
+        self._told_chats: OrderedDict[int, None] = OrderedDict()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -162,6 +173,13 @@ class TelegramAdapter(BaseAdapter):
             return
         if update.callback_query is not None:
             await self._answer(update.callback_query)
+        chat = update.effective_chat
+        if chat is None or chat.type != PRIVATE:
+            # groups, supergroups and channels never reach the dispatcher: nothing of them
+            # is stored as a person's chat
+            if chat is not None:
+                await self._tell_private_only(chat.id, update.effective_user)
+            return
         incoming = to_incoming(update, self._app.bot.username)
         feed = self._feed
         if incoming is None or feed is None:
@@ -170,6 +188,22 @@ class TelegramAdapter(BaseAdapter):
             await feed(incoming)
         except Exception:
             log.exception("handling telegram update %s failed", update.update_id)
+
+    async def _tell_private_only(self, chat_id: int, user: User | None) -> None:
+        """Answer a group or channel once: "please message me privately"."""
+        if chat_id in self._told_chats:
+            return
+        self._told_chats[chat_id] = None
+        while len(self._told_chats) > TOLD_CHATS_MAX:
+            self._told_chats.popitem(last=False)
+        if self._translator is None:
+            return
+        locale = normalize_locale(user.language_code if user else None)
+        text = self._translator(locale, "errors.private_only", bot=self._app.bot.username or "")
+        try:
+            await self._app.bot.send_message(chat_id, text)
+        except TelegramError:
+            log.warning("telling chat %s to message privately failed", chat_id, exc_info=True)
 
     async def _answer(self, query: CallbackQuery) -> None:
         try:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from bot.core.redact import without_query
 from bot.core.types import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ class WeComApi:
             ) as resp:
                 body = await resp.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise WeComApiError(None, f"{type(exc).__name__}: {exc}", path) from exc
+            raise _transport_error(exc, path) from None  # the cause quotes the URL
         return _checked(body, path)
 
     # --- endpoints -----------------------------------------------------------------------------
@@ -208,7 +209,7 @@ class WeComApi:
                     if len(content) > max_bytes:
                         break
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise WeComApiError(None, f"{type(exc).__name__}: {exc}", "media/get") from exc
+            raise _transport_error(exc, "media/get") from None
         if len(content) > max_bytes:
             raise WeComMediaTooLarge(max_bytes)
         return bytes(content)
@@ -227,6 +228,12 @@ class WeComApi:
         """auth/getuserinfo: the member's userid behind an OAuth2 code (None: not a member)."""
         body = await self.call("GET", "auth/getuserinfo", {"code": code})
         return body.get("userid") or body.get("UserId") or None
+
+
+def _transport_error(exc: Exception, path: str) -> WeComApiError:
+    """A failed request as WeComApiError, without the URL query aiohttp quotes (it holds
+    access_token, corpsecret or an OAuth code)."""
+    return WeComApiError(None, f"{type(exc).__name__}: {without_query(str(exc))}", path)
 
 
 def _checked(body: Any, path: str) -> dict[str, Any]:

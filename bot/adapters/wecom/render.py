@@ -21,6 +21,29 @@ CARD_TITLE_WIDTH = 72
 CARD_SUBTITLE_WIDTH = 320
 CARD_LABEL_WIDTH = 20
 STYLES = ("text", "markdown", "textcard")
+# WeCom has no escape character for its markup: characters that would start markup in user
+# text (markdown's **, #, `, >, [x](url), <font>; a textcard description's <div>/<br>; a text
+# message's <a href>) become their full-width look-alikes, which WeCom shows as plain text.
+MARKDOWN_NEUTRAL = str.maketrans(
+    {"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "ˋ", "#": "＃"}
+)
+CARD_NEUTRAL = str.maketrans({"<": "＜", ">": "＞", "&": "＆"})
+TEXT_NEUTRAL = str.maketrans({"<": "＜", ">": "＞"})
+
+
+def neutral_markdown(text: str) -> str:
+    """`text` with nothing WeCom markdown would render as formatting, links or tags."""
+    return text.translate(MARKDOWN_NEUTRAL)
+
+
+def neutral_card(text: str) -> str:
+    """`text` with no tag or entity a textcard's title or description would interpret."""
+    return text.translate(CARD_NEUTRAL)
+
+
+def neutral_text(text: str) -> str:
+    """`text` with no <a href> (or other tag) a WeCom text message would turn into a link."""
+    return text.translate(TEXT_NEUTRAL)
 
 
 @dataclass
@@ -108,7 +131,8 @@ class Renderer:
         if self.style == "markdown":
             return [{"msgtype": "markdown", "markdown": {"content": chunk}}
                     for chunk in split_bytes(markdown(text))]
-        return [{"msgtype": "text", "text": {"content": chunk}} for chunk in split_bytes(text)]
+        return [{"msgtype": "text", "text": {"content": chunk}}
+                for chunk in split_bytes(neutral_text(text))]
 
     def template_card(
         self, text: str, buttons: list[Button], locale: str | None
@@ -141,7 +165,7 @@ class Renderer:
 
     def textcard(self, text: str, locale: str | None) -> dict[str, Any] | None:
         """A textcard (title, description, a "details" link), or None when it does not fit."""
-        first, _, rest = text.strip().partition("\n")
+        first, _, rest = neutral_card(text).strip().partition("\n")
         description = rest.strip() or first
         if byte_len(first) > TEXTCARD_TITLE_LIMIT or byte_len(description) > (
             TEXTCARD_DESCRIPTION_LIMIT
@@ -159,8 +183,9 @@ class Renderer:
 
 
 def markdown(text: str) -> str:
-    """WeCom markdown: the first line bold, the rest as written (WeCom keeps line breaks)."""
-    first, sep, rest = text.partition("\n")
-    if not first.strip() or "*" in first:
-        return text
+    """WeCom markdown: the first line bold, the rest as written (WeCom keeps line breaks);
+    whatever the text holds is shown literally, never as markup."""
+    first, sep, rest = neutral_markdown(text).partition("\n")
+    if not first.strip():
+        return first + sep + rest
     return f"**{first.strip()}**{sep}{rest}"

@@ -8,6 +8,7 @@ app. The page itself only says so (in the default language, then the other)."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from collections.abc import Callable
@@ -63,6 +64,7 @@ class ScanLanding:
         self.schedule(Incoming(
             platform="wecom", chat_id=user_id, user_id=user_id, display_name="",
             text=f"/start {state}", command="start", args=[state],
-            update_id=f"scan:{code}",  # a reloaded page does not start a second report
+            # a reloaded page does not start a second report; the code itself is never stored
+            update_id=f"scan:{hashlib.sha256(code.encode()).hexdigest()[:32]}",
         ))
         return self._page("qr.wecom_continue")

@@ -1,4 +1,8 @@
-"""Binding a chat account to a student on the dorm roster by student id + name, rate limited."""
+"""Binding a chat account to a student on the dorm roster by student id + name, rate limited.
+
+Tries are counted atomically in the database (the shared attempt limiter): at most
+`max_failures` per account per window, and per student id at most `max_failures` distinct
+accounts per window, so one anonymous chat can never lock a student out on its own."""
 
 from __future__ import annotations
 
@@ -8,9 +12,14 @@ from datetime import datetime, timedelta
 from bot.core.errors import InvalidState, ServiceError
 from bot.services.dorms.rules import same_name, utc
 from bot.services.people import PeopleService
+from bot.services.people import attempt_limiter as attempts
 from models.audit import AuditLog
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormVerifyAttempt
 from models.people import Identity, Person
+
+ACCOUNT_SCOPE = "dorm.verify.account"  # tries by one chat account
+PAIR_SCOPE = "dorm.verify.pair"  # marks that an account was counted against a student id
+STUDENT_SCOPE = "dorm.verify.student"  # distinct accounts that tried one student id
 
 
 class RosterVerification:
@@ -21,20 +30,29 @@ class RosterVerification:
         self.verify_max_failures = max_failures
         self.verify_window = timedelta(minutes=window_minutes)
 
-    async def _lock_minutes(
-        self, platform: str, user_id: str, student_id: str, now: datetime
-    ) -> int | None:
-        """Minutes until another try is allowed, or None when not locked."""
-        since = now - self.verify_window
-        for query in (
-            DormVerifyAttempt.filter(platform=platform, user_id=user_id),
-            DormVerifyAttempt.filter(student_id=student_id),
-        ):
-            failures = await query.filter(ok=False, created_at__gt=since).order_by("created_at")
-            if len(failures) >= self.verify_max_failures:
-                oldest = failures[-self.verify_max_failures].created_at
-                return max(1, math.ceil((oldest + self.verify_window - now).total_seconds() / 60))
-        return None
+    async def _wait_minutes(self, scope: str, key: str, now: datetime) -> int:
+        """Minutes until the window of (scope, key) ends and tries are allowed again."""
+        wait = await attempts.retry_after(scope, key, self.verify_window, now)
+        return max(1, math.ceil(wait.total_seconds() / 60))
+
+    async def _admit(self, account: str, student_id: str, now: datetime) -> None:
+        """Record this try against the account and (once per account) the student id, both
+        atomically, or refuse it when either limit is reached. Counting the student id only
+        across distinct accounts means one chat alone cannot lock a student out."""
+        limit, window = self.verify_max_failures, self.verify_window
+        if not await attempts.hit(ACCOUNT_SCOPE, account, limit, window, now):
+            raise InvalidState(
+                "dorm.verify_locked", minutes=await self._wait_minutes(ACCOUNT_SCOPE, account, now)
+            )
+        if await attempts.hit(PAIR_SCOPE, f"{student_id}|{account}", 1, window, now):
+            allowed = await attempts.hit(STUDENT_SCOPE, student_id, limit, window, now)
+        else:  # this account was counted against the id already: only check the id's lock
+            allowed = not await attempts.blocked(STUDENT_SCOPE, student_id, limit, window, now)
+        if not allowed:
+            raise InvalidState(
+                "dorm.verify_locked",
+                minutes=await self._wait_minutes(STUDENT_SCOPE, student_id, now),
+            )
 
     async def check_can_verify(self, current: Person | None) -> None:
         """Refuse accounts already linked to a roster student (nothing to verify)."""
@@ -68,9 +86,8 @@ class RosterVerification:
         now = utc(now)
         student_id = student_id.strip()[:64]
         await self.check_can_verify(current)
-        locked = await self._lock_minutes(platform, user_id, student_id, now)
-        if locked is not None:
-            raise InvalidState("dorm.verify_locked", minutes=locked)
+        account = f"{platform}:{user_id}"
+        await self._admit(account, student_id, now)
         person = await self._roster_person(student_id)
         ok = person is not None and same_name(name, person.name)
         taken = ok and person is not None and await Identity.exists(person_id=person.id)
@@ -84,14 +101,14 @@ class RosterVerification:
         if taken:
             raise InvalidState("dorm.verify_taken")
         if not ok or person is None:
-            locked = await self._lock_minutes(platform, user_id, student_id, now)
-            if locked is not None:
-                raise InvalidState("dorm.verify_locked", minutes=locked)
-            since = now - self.verify_window
-            failures = await DormVerifyAttempt.filter(
-                platform=platform, user_id=user_id, ok=False, created_at__gt=since
-            ).count()
-            raise ServiceError("dorm.verify_mismatch", left=self.verify_max_failures - failures)
+            used = await attempts.used(ACCOUNT_SCOPE, account, self.verify_window, now)
+            if used >= self.verify_max_failures:
+                raise InvalidState(
+                    "dorm.verify_locked",
+                    minutes=await self._wait_minutes(ACCOUNT_SCOPE, account, now),
+                )
+            raise ServiceError("dorm.verify_mismatch", left=self.verify_max_failures - used)
+        await attempts.clear(ACCOUNT_SCOPE, account)
         await self.people.bind(person, platform, user_id, chat_id)
         if person.locale is None and locale:
             person.locale = locale

@@ -3,6 +3,7 @@
 The package's public face: other domains, handlers and the app import from here only."""
 
 from bot.services.people import attempts
+from bot.services.people import attempts as attempt_limiter  # the limiter for other domains
 from bot.services.people.chat_sign_in import (
     ChatSignInService,
     ExternalSignInService,
@@ -32,6 +33,7 @@ __all__ = [
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
+    "attempt_limiter",
     "attempts",
     "check_telegram_login",
     "export_people",

@@ -51,3 +51,30 @@ async def hit(
 async def clear(scope: str, key: str) -> None:
     """Forget the attempts of (scope, key), e.g. after a successful sign-in."""
     await AttemptCounter.filter(scope=scope, key=key[:128]).delete()
+
+
+async def used(scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:
+    """Attempts recorded for (scope, key) in the window that is current at `now`."""
+    moment = int((now or datetime.now(UTC)).timestamp())
+    row = await AttemptCounter.get_or_none(scope=scope, key=key[:128])
+    if row is None or row.window_start <= moment - int(window.total_seconds()):
+        return 0
+    return row.count
+
+
+async def blocked(
+    scope: str, key: str, limit: int, window: timedelta, now: datetime | None = None
+) -> bool:
+    """True when (scope, key) has reached `limit` in the current window (nothing is recorded)."""
+    return await used(scope, key, window, now) >= limit
+
+
+async def retry_after(
+    scope: str, key: str, window: timedelta, now: datetime | None = None
+) -> timedelta:
+    """How long until the current window of (scope, key) ends (zero when there is none)."""
+    moment = int((now or datetime.now(UTC)).timestamp())
+    row = await AttemptCounter.get_or_none(scope=scope, key=key[:128])
+    if row is None:
+        return timedelta(0)
+    return timedelta(seconds=max(0, row.window_start + int(window.total_seconds()) - moment))

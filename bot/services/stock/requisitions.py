@@ -123,6 +123,35 @@ class RequisitionService:
             raise NotFound("stock.req_unknown", number=req_id)
         return await self._view(req)
 
+    async def decider_role(self, req: Requisition, person: Person) -> str:
+        """The role `person` decides on `req` in: "storekeeper" for a keeper of its store who
+        did not file it, else "manager" for a manager; otherwise refused (own requisition,
+        or a store they do not keep)."""
+        require_role(person, "storekeeper")
+        own = req.requester_id == person.id
+        keeps = any(k.id == person.id for k in await self.catalog.keepers(req.warehouse))
+        if not own and keeps:
+            return "storekeeper"
+        if person.has_role("manager"):
+            return "manager"
+        if own:
+            raise PermissionDenied("stock.req_own", number=req.id)
+        raise PermissionDenied("stock.req_not_your_store", number=req.id)
+
+    async def deciders(self, req: Requisition) -> list[Person]:
+        """Who is asked to decide on `req`: its store's keepers other than the requester
+        (unless also a manager), else the storekeepers who are managers."""
+        keepers = [k for k in await self.catalog.keepers(req.warehouse)
+                   if k.id != req.requester_id or k.has_role("manager")]
+        if keepers:
+            return keepers
+        people = await Person.filter(active=True).order_by("id")
+        return [p for p in people if p.has_role("storekeeper") and p.has_role("manager")]
+
+    async def check_decider(self, req_id: int, person: Person) -> str:
+        """`decider_role` for a requisition number (NotFound for an unknown one)."""
+        return await self.decider_role(await self._load(req_id), person)
+
     async def approve(
         self,
         req_id: int,
@@ -132,8 +161,8 @@ class RequisitionService:
     ) -> RequisitionView:
         """Approve a pending requisition in full, or per line (line id -> quantity, at most
         what was asked), reserving the stock atomically: all lines or none."""
-        require_role(approver, "storekeeper")
         req = await self._load(req_id)
+        role = await self.decider_role(req, approver)
         if req.status != "pending":
             raise InvalidState("stock.req_decided", number=req.id)
         view = await self._view(req)
@@ -167,14 +196,15 @@ class RequisitionService:
                 await RequisitionLine.filter(id=line.id).update(qty_approved=qty)
             await AuditLog.create(actor=approver, action="requisition.approve",
                                   target=f"#{req.id}",
-                                  detail={"lines": {str(k): v for k, v in approved.items()}})
+                                  detail={"lines": {str(k): v for k, v in approved.items()},
+                                          "as": role})
         return await self._view(await self._load(req.id))
 
     async def reject(
         self, req_id: int, approver: Person, reason: str, now: datetime | None = None
     ) -> RequisitionView:
         """Reject a pending requisition with a reason the requester will read."""
-        require_role(approver, "storekeeper")
+        role = await self.decider_role(await self._load(req_id), approver)
         reason = " ".join(reason.split())[:300]
         if not reason:
             raise ServiceError("stock.reason_needed")
@@ -187,7 +217,7 @@ class RequisitionService:
                 await self._load(req_id)  # NotFound for an unknown number
                 raise InvalidState("stock.req_decided", number=req_id)
             await AuditLog.create(actor=approver, action="requisition.reject",
-                                  target=f"#{req_id}", detail={"reason": reason})
+                                  target=f"#{req_id}", detail={"reason": reason, "as": role})
         return await self._view(await self._load(req_id))
 
     async def collect(
@@ -195,8 +225,8 @@ class RequisitionService:
     ) -> RequisitionView:
         """Confirm the requester collected an approved requisition: the reserved stock
         leaves the store, one ledger row per line, linked to the requisition (and ticket)."""
-        require_role(keeper, "storekeeper")
         req = await self._load(req_id)
+        role = await self.decider_role(req, keeper)
         if req.status != "approved":
             raise InvalidState("stock.req_not_approved", number=req.id)
         view = await self._view(req)
@@ -214,7 +244,8 @@ class RequisitionService:
                         level, "requisition", -line.qty_approved, keeper, f"#{req.id}",
                         requisition=req, ticket=req.ticket, release_reserved=True, now=when,
                     )
-            await AuditLog.create(actor=keeper, action="requisition.collect", target=f"#{req.id}")
+            await AuditLog.create(actor=keeper, action="requisition.collect", target=f"#{req.id}",
+                                  detail={"as": role})
         return await self._view(await self._load(req.id))
 
     async def _release(self, req: Requisition, view: RequisitionView, status: str) -> bool:
@@ -240,12 +271,15 @@ class RequisitionService:
         mine = req.requester_id == person.id
         if not mine and not person.has_role("storekeeper"):
             raise PermissionDenied()
+        # withdrawing one's own is the requester's right; releasing another's is a decision
+        role = "requester" if mine else await self.decider_role(req, person)
         if req.status not in (REQ_OPEN if mine else ("approved",)):
             raise InvalidState("stock.req_closed", number=req.id)
         view = await self._view(req)
         if not await self._release(req, view, "cancelled"):
             raise InvalidState("stock.req_decided", number=req.id)
-        await AuditLog.create(actor=person, action="requisition.cancel", target=f"#{req.id}")
+        await AuditLog.create(actor=person, action="requisition.cancel", target=f"#{req.id}",
+                              detail={"as": role})
         return await self._view(await self._load(req.id))
 
     async def expire_due(self, now: datetime | None = None) -> list[RequisitionView]:
