@@ -399,3 +399,30 @@ def test_textcards_lead_to_the_web_chat_sign_in_when_public(tmp_path):
                                       wecom_textcard_url="https://intranet.example.edu/x",
                                       public_url="https://houqin.example.edu"))
     assert chosen.adapters["wecom"].renderer.textcard_url == "https://intranet.example.edu/x"
+
+
+async def test_chat_code_and_wecom_sign_in_log_no_code_phone_or_session(wecom_site, caplog):
+    import logging
+
+    from tests.test_log_privacy import leaked
+
+    caplog.set_level(logging.DEBUG)
+    app, browser, api = wecom_site
+    await member(app, "郑十", "13800000009", "zhengshi", external_id="S2024009")
+    page = browser()
+    await page.post("/api/web/auth/chat-code/request", {"login": "13800000009"})
+    code = await sent_code(api, "zhengshi")
+    await page.post("/api/web/auth/chat-code", {"login": "S2024009", "code": "000001"})
+    ok = await page.post("/api/web/auth/chat-code", {"login": "S2024009", "code": code})
+    assert ok.status == 200
+    session = ok.cookies
+    other = browser()
+    _, state = await start_wecom(other)
+    api.oauth_codes["oauth-SECRET-99"] = "zhengshi"
+    back = await other.get(f"/auth/wecom?code=oauth-SECRET-99&state={state}",
+                           allow_redirects=False)
+    assert back.status == 303
+    assert session["houqin_session"].value
+    tokens = [session["houqin_session"].value, back.cookies["houqin_session"].value, state]
+    assert not leaked(caplog.records, ["13800000009", "S2024009", code,
+                                                  "oauth-SECRET-99", *tokens])
