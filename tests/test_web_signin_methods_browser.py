@@ -55,12 +55,19 @@ async def test_sign_in_with_a_code_sent_to_my_wecom_chat(tmp_path):
             await page.locator('[data-testid="chat-code-request"]').click()
             await expect(page.locator('[data-testid="chat-code-status"]')).to_contain_text(
                 "6-digit code")
-            code = await sent_code(api, "zhouba")
+            await sent_code(api, "zhouba")
+            # the answers follow the page's language toggle, not only the browser's
+            await page.locator('[data-testid="lang-toggle"]').click()
+            await expect(form.locator("h2")).to_have_text("用聊天登录")
+            await page.locator('[data-testid="chat-code-request"]').click()
+            await expect(page.locator('[data-testid="chat-code-status"]')).to_contain_text(
+                "6 位验证码")
+            code = await sent_code(api, "zhouba", count=2)  # the newest one counts
             await page.locator('[data-testid="chat-code"]').fill("000000" if code != "000000"
                                                                  else "111111")
             await page.locator('[data-testid="chat-code-submit"]').click()
             await expect(page.locator('[data-testid="chat-code-status"]')).to_contain_text(
-                "not right")
+                "验证码不正确")
             await page.locator('[data-testid="chat-code"]').fill(code)
             await page.locator('[data-testid="chat-code-submit"]').click()
             await expect(page.locator("#current-name")).to_have_text("Zhou Ba")

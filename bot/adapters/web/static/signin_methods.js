@@ -13,7 +13,11 @@
   async function post(path, payload) {
     const res = await fetch(path, {
       method: "POST", cache: "no-store", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: {
+        "Content-Type": "application/json", Accept: "application/json",
+        // the page's language (app.js keeps <html lang> in step with the toggle)
+        "Accept-Language": document.documentElement.lang === "zh-CN" ? "zh-CN" : "en",
+      },
       body: JSON.stringify(payload),
     });
     let data = {};
