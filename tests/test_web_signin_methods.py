@@ -426,3 +426,19 @@ async def test_chat_code_and_wecom_sign_in_log_no_code_phone_or_session(wecom_si
     tokens = [session["houqin_session"].value, back.cookies["houqin_session"].value, state]
     assert not leaked(caplog.records, ["13800000009", "S2024009", code,
                                                   "oauth-SECRET-99", *tokens])
+
+
+async def test_wecom_sign_in_without_a_public_url_explains_itself(tmp_path, wecom_api):
+    port = free_port()
+    app = HouqinApp(wecom_settings(tmp_path, wecom_api, port, webchat=True))
+    await app.start(schema="generate")
+    page = Browser(f"http://127.0.0.1:{port}")
+    try:
+        assert (await (await page.get("/api/web/auth/methods")).json())["wecom"] is None
+        resp = await page.get("/auth/wecom/start", allow_redirects=False,
+                              headers={"Accept-Language": "en"})
+        assert resp.status == 503 and "HOUQIN_PUBLIC_URL" in await resp.text()
+        assert "Location" not in resp.headers
+    finally:
+        await page.close()
+        await app.stop()
