@@ -123,3 +123,16 @@ async def test_a_keepers_own_requisition_is_offered_to_the_managers_not_to_them(
     theirs = await _req(world, stock)
     await theirs.fetch_related("warehouse")
     assert [p.id for p in await reqs.deciders(theirs)] == [world.people["keeper"].id]
+
+
+async def test_decision_buttons_only_for_those_who_may_decide(harness):
+    world = await seed_stores(harness.people)
+    await add_person("other", "钱库管", ["storekeeper"])
+    stock = harness.app.services.stock
+    req = await stock.requisitions.create(
+        world.people["worker"], world.stores["N"].id, [(world.items["LT-T8"].id, 2)], "换灯"
+    )
+    for user, shown in (("keeper", True), ("other", False)):
+        replies = await harness.send(user, callback=f"rq:v:{req.id}")
+        labels = [b.label for row in replies[-1].buttons for b in row]
+        assert any("批准" in label for label in labels) is shown, (user, labels)

@@ -72,3 +72,13 @@ async def test_the_answer_speaks_the_senders_language_and_private_chat_still_wor
         await user.say("/start")
         await user.expect("")
         assert len(api.sent_messages(chat_id=SUPERGROUP)) == 1
+
+
+async def test_a_button_pressed_in_a_group_is_answered_but_not_handled(tmp_path, api):
+    async with telegram_app(tmp_path, api) as _app:
+        api.push_callback(5004, "lang:en", message_id=77, chat_id=GROUP)
+        await api.wait_for(lambda _c: api.calls_to("answerCallbackQuery"), timeout=8)
+        await _settled(api, 7778)
+        assert len(api.sent_messages(chat_id=GROUP)) == 1  # only "message me privately"
+        assert not await Identity.filter(user_id="5004").exists()
+        assert not await ConversationState.filter(key__contains="5004").exists()

@@ -4,6 +4,7 @@ requisition buttons (view, approve, approve partly, reject, collected, release, 
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import PermissionDenied
 from bot.core.router import Router
 from bot.services.stock import STAFF_ROLES, RequisitionTap
 from handlers.render import rows
@@ -78,13 +79,24 @@ async def req_action(ctx: Context) -> None:
         await check_alerts(ctx, view)
 
 
+async def _decides(ctx: Context, number: int) -> bool:
+    """True when this storekeeper may decide on the requisition (their store, not their own,
+    or they are a manager): only then are the decision buttons shown."""
+    assert ctx.person is not None
+    try:
+        await ctx.services.stock.requisitions.check_decider(number, ctx.person)
+    except PermissionDenied:
+        return False
+    return True
+
+
 async def show_requisition(ctx: Context, number: int) -> None:
     """A requisition's card with the buttons this person may use."""
     assert ctx.person is not None
     view = await ctx.services.stock.requisitions.view(number, ctx.person)
     req = view.requisition
     buttons = []
-    if ctx.person.has_role("storekeeper"):
+    if ctx.person.has_role("storekeeper") and await _decides(ctx, number):
         buttons = keeper_buttons(ctx.translator, ctx.locale, view)
     if req.requester_id == ctx.person.id and req.status in ("pending", "approved"):
         buttons.append([ctx.button(ctx.t("stock.btn_withdraw"), RequisitionTap("w", req.id))])
