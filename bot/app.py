@@ -52,6 +52,10 @@ class HouqinApp:
             self.adapters[adapter.platform] = adapter
         if self.webpush is not None:
             self.notifier.mirror = self.webpush.mirror
+        if self.settings.webchat:
+            from bot.web_wiring import extra_sign_in
+
+            extra_sign_in(self)
         add_alert_routes(self.http, self.services)
         add_reading_routes(self.http, self.services)
         self.dispatcher = Dispatcher(

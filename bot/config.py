@@ -95,7 +95,9 @@ class Settings(BaseSettings):
     energy_night_end: int = Field(5, ge=1, le=24)
     energy_leak_floor: float = 0.02  # a night minimum above max(floor, factor × usual) leaks
     energy_leak_factor: float = Field(3.0, ge=1)
-    telegram_bot_username: str | None = None  # QR labels link to t.me/<username>?start=…
+    telegram_bot_username: str | None = None  # QR labels link to t.me/<username>?start=…;
+    # with telegram_token also the web chat's Telegram Login Widget
+    telegram_login_max_age_seconds: int = Field(86400, ge=60)  # widget data older: refused
     public_url: str | None = None  # how phones reach the HTTP server (QR links, WeCom scan page)
     maintenance_interval_seconds: float = 600.0  # preventive maintenance + warranty reminders
     maintenance_meter_lead_percent: float = Field(10.0, ge=0, lt=100)  # meter plans: order ahead

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.adapters.web.auth import WebAuth, WebUser
 from bot.adapters.web.sign_in import SignInMethods
 from bot.config import Settings
@@ -60,3 +62,52 @@ def web_sign_in_methods(services: Services) -> SignInMethods:
 
     return SignInMethods(redeem_link, redeem_code, login, register, set_password, has_password,
                          open_reporting=settings.open_reporting)
+
+
+def extra_sign_in(app) -> None:
+    """Mount "sign in with my chat", WeCom OAuth2 and the Telegram Login Widget on the web
+    chat of a HouqinApp (after its notifier exists: chat codes are sent through it)."""
+    from bot.adapters.web.signin_methods import (
+        ChatCodeMethods,
+        ExtraSignInRoutes,
+        TelegramLogin,
+        WeComLogin,
+    )
+    from bot.services.people import ChatSignInService, ExternalSignInService
+
+    settings: Settings = app.settings
+    services: Services = app.services
+    sign_in = services.web_sign_in
+    chat = ChatSignInService(app.notifier)
+    external = ExternalSignInService(
+        settings.telegram_token, timedelta(seconds=settings.telegram_login_max_age_seconds))
+
+    async def signed_in(person) -> int:
+        await sign_in.bind_web(person)  # the notifier reaches them in the web chat too
+        return person.id
+
+    async def request(login: str, ip: str | None) -> None:
+        await chat.request_code(login, ip)
+
+    async def redeem(login: str, code: str, ip: str | None) -> int:
+        return await signed_in(await chat.verify_code(login, code, ip))
+
+    wecom = None
+    adapter = app.adapters.get("wecom")
+    if adapter is not None and getattr(adapter, "api", None) is not None:
+        async def wecom_person(user_id: str) -> int:
+            return await signed_in(await external.wecom_member(user_id))
+
+        wecom = WeComLogin(settings.wecom_corp_id or "", settings.wecom_agent_id or "",
+                           adapter.api.user_from_code, wecom_person)
+    telegram = None
+    if settings.telegram_bot_username and settings.telegram_token:
+        async def telegram_person(data: dict[str, str]) -> int:
+            return await signed_in(await external.telegram_login(data))
+
+        telegram = TelegramLogin(settings.telegram_bot_username.lstrip("@"), telegram_person)
+    routes = ExtraSignInRoutes(app.http, app.web_auth, app.translator,
+                               public_url=settings.public_url,
+                               chat_code=ChatCodeMethods(request, redeem), wecom=wecom,
+                               telegram=telegram)
+    app.adapters["web"].sign_in_offers = routes.offers()

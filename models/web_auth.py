@@ -69,3 +69,20 @@ class AttemptCounter(Model):
     class Meta:
         table = "attempt_counter"
         unique_together = (("scope", "key"),)
+
+
+class ChatSignInCode(Model):
+    """A 6-digit web sign-in code sent to a person's Telegram or WeCom chat (only its hash)."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Person", related_name="chat_sign_in_codes", on_delete=fields.CASCADE
+    )
+    code_hash = fields.CharField(max_length=64)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "chat_sign_in_code"
+        indexes = (("person_id", "used_at"),)

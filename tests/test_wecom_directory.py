@@ -72,13 +72,15 @@ async def test_sync_users_creates_binds_updates_and_skips(db):
     assert await Person.filter(external_id="left").count() == 0
 
 
-async def run_cli(tmp_path: Path, api: FakeWeComApi, *args: str) -> tuple[int, str, str]:
+async def run_cli(tmp_path: Path, api: FakeWeComApi, *args: str,
+                  extra_env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """`python -m bot ARGS…` as a subprocess, while this loop keeps serving the fake API."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
     env.update(
         HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
         HOUQIN_WECOM_CORP_ID=api.corp_id, HOUQIN_WECOM_SECRET=api.secret,
         HOUQIN_WECOM_AGENT_ID=str(api.agent_id), HOUQIN_WECOM_API_URL=api.url,
+        **(extra_env or {}),
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
@@ -113,6 +115,16 @@ async def test_cli_menu_in_both_locales(tmp_path, api):
     api.fail("menu/create", 60020, errmsg="not allow to access from your ip")
     code, _, err = await run_cli(tmp_path, api, "wecom", "menu")
     assert code == 2 and "60020" in err
+
+
+async def test_cli_menu_opens_the_web_chat_when_public(tmp_path, api):
+    code, _, err = await run_cli(tmp_path, api, "wecom", "menu",
+                                 extra_env={"HOUQIN_PUBLIC_URL": "https://houqin.example.edu/"})
+    assert code == 0, err
+    more = api.menus[-1]["button"][2]["sub_button"]
+    assert more[-1] == {"type": "view", "name": "网页聊天",
+                        "url": "https://houqin.example.edu/auth/wecom/start"}
+    assert len(more) <= 5 and not api.violations
 
 
 async def test_cli_sync_users(tmp_path, api):

@@ -34,7 +34,7 @@ async def _closing(api: WeComApi, work: Any) -> Any:
 
 def cmd_menu(settings: Settings, args: argparse.Namespace) -> int:
     """Create the app's custom menu in the configured (or given) locale."""
-    from bot.adapters.wecom.menu import build_menu
+    from bot.adapters.wecom.menu import build_menu, web_chat_url
     from bot.core.i18n import Translator
     from handlers import build_router
 
@@ -42,7 +42,8 @@ def cmd_menu(settings: Settings, args: argparse.Namespace) -> int:
     if locale not in SUPPORTED:
         raise CliError(f"unknown locale {locale!r}; choose from {', '.join(SUPPORTED)}")
     commands = set(build_router().commands)
-    menu, omitted = build_menu(Translator(settings.default_locale), locale, commands)
+    menu, omitted = build_menu(Translator(settings.default_locale), locale, commands,
+                               web_chat_url(settings.public_url, settings.webchat))
     if args.dry_run:
         print(json.dumps(menu, ensure_ascii=False, indent=2))
         return 0

@@ -239,8 +239,9 @@ class FakeWeComApi:
             subs = entry.get("sub_button") or []
             if len(entry["name"].encode()) > 16 or len(subs) > 5:
                 return _error(40058, "top-level name over 16 bytes or over 5 sub buttons")
-            if any(len(s["name"].encode()) > 40 or not s.get("key") for s in subs):
-                return _error(40058, "sub button name over 40 bytes or without key")
+            if any(len(s["name"].encode()) > 40 or not s.get("url" if s.get("type") == "view"
+                                                             else "key") for s in subs):
+                return _error(40058, "sub button name over 40 bytes or without key/url")
         self.menus.append(menu)
         return _ok()
 

@@ -93,9 +93,13 @@ class WebChatAdapter(BaseAdapter):
         self.demo = settings.demo
         self.auth = auth
         self.methods = methods
+        # what bot/adapters/web/signin_methods.py adds to the sign-in page (chat code, WeCom,
+        # Telegram widget); nothing unless bot/app.py mounts those routes
+        self.sign_in_offers: dict[str, Any] = {"chat_code": False, "wecom": None, "telegram": None}
         http_app.middlewares.append(auth.middleware)
         router = http_app.router
         router.add_get("/api/web/strings", self._strings)
+        router.add_get("/api/web/auth/methods", self._sign_in_offers)
         http_app.on_shutdown.append(self._on_shutdown)
         router.add_get("/", self._page)
         router.add_get("/static/webchat/{name}", self._static)
@@ -291,6 +295,9 @@ class WebChatAdapter(BaseAdapter):
             log.exception("web chat: could not load the people list")
             return RequestError(500, "people_unavailable", "could not load people").response()
         return web.json_response(people)
+
+    async def _sign_in_offers(self, request: web.Request) -> web.Response:
+        return web.json_response(self.sign_in_offers, headers={"Cache-Control": "no-store"})
 
     async def _strings(self, request: web.Request) -> web.Response:
         locale, strings = ui_strings(self.translator, request.query.get("locale"))

@@ -11,7 +11,8 @@ from bot.adapters.web.store import Upload
 from bot.core.i18n import SUPPORTED, Translator, normalize_locale
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
+STATIC_FILES = {"app.js": "text/javascript", "style.css": "text/css",
+                "signin_methods.js": "text/javascript"}
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; "

@@ -21,6 +21,7 @@ from bot.adapters.wecom.callback import CallbackGuard
 from bot.adapters.wecom.endpoint import CALLBACK_PATH, CallbackEndpoint, Recent
 from bot.adapters.wecom.inbound import PLATFORM
 from bot.adapters.wecom.media import media_body
+from bot.adapters.wecom.menu import web_chat_url
 from bot.adapters.wecom.render import Renderer
 from bot.adapters.wecom.scan import ScanLanding
 from bot.config import Settings
@@ -80,7 +81,8 @@ class WeComAdapter(BaseAdapter):
                                    self.corp_id, clock=clock)
         self.renderer = Renderer(translator, cards=settings.wecom_cards,
                                  style=settings.wecom_text_style,
-                                 textcard_url=settings.wecom_textcard_url)
+                                 textcard_url=settings.wecom_textcard_url or web_chat_url(
+                                     settings.public_url, settings.webchat))
         self.choices: Recent[list[str]] = Recent()
         self.card_labels: Recent[dict[str, str]] = Recent()
         self.endpoint = CallbackEndpoint(

@@ -22,17 +22,31 @@ MORE = (
 )
 TOP_NAME_BYTES = 16
 SUB_NAME_BYTES = 40
+WEB_SIGN_IN_PATH = "/auth/wecom/start"  # the web chat's silent WeCom sign-in (OAuth2)
+
+
+def web_chat_url(public_url: str | None, webchat: bool = True) -> str | None:
+    """Where the menu's web chat entry and textcards lead: the WeCom sign-in of the web chat
+    on the public URL (None without a public URL or a web chat)."""
+    if not public_url or not webchat:
+        return None
+    return public_url.rstrip("/") + WEB_SIGN_IN_PATH
 
 
 def build_menu(
-    translator: Translator, locale: str, commands: set[str]
+    translator: Translator, locale: str, commands: set[str], web_url: str | None = None
 ) -> tuple[dict[str, Any], list[str]]:
-    """The menu/create body in `locale`, and the commands left out because they do not exist."""
+    """The menu/create body in `locale`, and the commands left out because they do not exist;
+    with `web_url` 更多 also opens the web chat there (a "view" entry)."""
     omitted = [name for name, _ in (*TOP, *MORE) if name not in commands]
     top = [_click(translator, locale, name, key, TOP_NAME_BYTES)
            for name, key in TOP if name in commands]
     more = [_click(translator, locale, name, key, SUB_NAME_BYTES)
             for name, key in MORE if name in commands]
+    if web_url:
+        label = translator(locale, "wecom.menu_web")
+        _check(label, SUB_NAME_BYTES)
+        more.append({"type": "view", "name": label, "url": web_url})
     if more:
         label = translator(locale, "wecom.menu_more")
         _check(label, TOP_NAME_BYTES)

@@ -4,6 +4,11 @@ The package's public face: other domains, handlers and the app import from here 
 
 from bot.services.people import attempts
 from bot.services.people import attempts as attempt_limiter  # the limiter for other domains
+from bot.services.people.chat_sign_in import (
+    ChatSignInService,
+    ExternalSignInService,
+    check_telegram_login,
+)
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
 from bot.services.people.people_csv import export_people, import_people
@@ -18,6 +23,8 @@ __all__ = [
     "INVITABLE",
     "LINK_PATH",
     "NEAR_METERS",
+    "ChatSignInService",
+    "ExternalSignInService",
     "Invitation",
     "InvitationService",
     "LanguageTap",
@@ -28,6 +35,7 @@ __all__ = [
     "WebSignInService",
     "attempt_limiter",
     "attempts",
+    "check_telegram_login",
     "export_people",
     "export_places",
     "import_people",
