@@ -149,3 +149,11 @@ async def test_the_app_gives_every_pushing_service_its_one_notifier(tmp_path):
     assert app.notifier.adapters is app.adapters
     assert app.adapters[adapter.platform] is adapter
     assert app.notifier.lane(adapter.platform) is not None  # found although added after
+
+
+def test_a_catalogue_only_stock_service_refuses_to_send_rather_than_drop():
+    """StockService() (imports, the CLI, ledger tests) has no notifier: alerts fail loudly."""
+    from bot.services.stock import StockService
+
+    with pytest.raises(RuntimeError, match="without a notifier"):
+        _ = StockService().alerts.notifier
