@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_alert_request_keys')]
+    dependencies = [('models', '0015_chat_sign_in_code')]
 
     initial = False
 

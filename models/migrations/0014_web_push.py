@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0012_alert_request_keys')]
+    dependencies = [('models', '0013_web_auth')]
 
     initial = False
 

@@ -6,7 +6,7 @@ from tortoise.indexes import Index
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_web_auth')]
+    dependencies = [('models', '0014_web_push')]
 
     initial = False
 
