@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None  # QR labels link to t.me/<username>?start=…;
     # with telegram_token also the web chat's Telegram Login Widget
     telegram_login_max_age_seconds: int = Field(86400, ge=60)  # widget data older: refused
+    # peers whose X-Forwarded-For is believed (the reverse proxy); anyone else's is ignored
+    trusted_proxies: str = "127.0.0.1,::1"
     public_url: str | None = None  # how phones reach the HTTP server (QR links, WeCom scan page)
     maintenance_interval_seconds: float = 600.0  # preventive maintenance + warranty reminders
     maintenance_meter_lead_percent: float = Field(10.0, ge=0, lt=100)  # meter plans: order ahead

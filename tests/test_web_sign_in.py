@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.app import HouqinApp
-from bot.core.errors import PermissionDenied
+from bot.core.errors import PermissionDenied, ServiceError
 from models.people import Identity, Person
 from models.web_auth import AttemptCounter, SignInLink, WebSession
 from tests.support import make_settings, png_bytes
@@ -324,3 +324,42 @@ async def test_https_public_url_sets_a_secure_cookie_and_checks_its_host(tmp_pat
     finally:
         await client.close()
         await app.stop()
+
+
+async def test_a_campus_behind_one_address_is_not_locked_by_good_sign_ins(site):
+    app, _ = site
+    sign_in = app.services.web_sign_in
+    people = []
+    for n in range(8):  # eight people sign in from one NAT address, one after another
+        inv = await invite(app, f"N{n}", f"1390000007{n}", "reporter")
+        await sign_in.set_password(inv.person, f"password {n}")
+        people.append(inv.person)
+    for n, person in enumerate(people):
+        assert (await sign_in.login(f"1390000007{n}", f"password {n}", "10.9.9.9")).id == person.id
+    for n in range(5):  # wrong passwords from that address still count
+        with pytest.raises(ServiceError):
+            await sign_in.login(f"1390000007{n}", "wrong password", "10.9.9.9")
+    with pytest.raises(PermissionDenied):
+        await sign_in.login("13900000075", "password 5", "10.9.9.9")
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(tmp_path):
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.adapters.web.auth import WebAuth
+
+    async def never(*_args):
+        return None
+
+    settings = make_settings(tmp_path, webchat=True, public_url="https://houqin.example.edu",
+                             trusted_proxies="127.0.0.1,10.0.0.2")
+    auth = WebAuth(settings, never, never, never, never)
+
+    def request(peer: str, forwarded: str):
+        req = make_mocked_request("POST", "/auth/password",
+                                  headers={"X-Forwarded-For": forwarded})
+        req._transport_peername = (peer, 5000)  # the socket's peer address
+        return req
+
+    assert auth.client_ip(request("10.0.0.2", "1.2.3.4, 203.0.113.7")) == "203.0.113.7"
+    assert auth.client_ip(request("198.51.100.9", "203.0.113.7")) == "198.51.100.9"  # spoofed

@@ -90,6 +90,8 @@ class WebAuth:
         self._end_all = end_all
         self.public_origin = _origin(settings.public_url) if settings.public_url else None
         self.secure = bool(self.public_origin and self.public_origin.startswith("https://"))
+        self.trusted_proxies = {p.strip() for p in settings.trusted_proxies.split(",")
+                                if p.strip()}
         self.max_age_days = settings.web_session_days
         self.public_host = urlsplit(settings.public_url).netloc.lower() if (
             settings.public_url) else None
@@ -106,9 +108,9 @@ class WebAuth:
         return user
 
     def client_ip(self, request: web.Request) -> str | None:
-        """The client address: the proxy's X-Forwarded-For only behind a public URL (the
-        reverse proxy sets it), the socket's peer otherwise."""
-        if self.public_origin:
+        """The client address: X-Forwarded-For's last entry (what the proxy saw) only behind a
+        public URL and only from a trusted proxy (HOUQIN_TRUSTED_PROXIES), else the peer."""
+        if self.public_origin and request.remote in self.trusted_proxies:
             forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
             if forwarded:
                 return forwarded[:64]

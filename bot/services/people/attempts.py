@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tortoise import Tortoise
+from tortoise.expressions import F
 
 from models.web_auth import AttemptCounter
 
@@ -51,6 +52,13 @@ async def hit(
 async def clear(scope: str, key: str) -> None:
     """Forget the attempts of (scope, key), e.g. after a successful sign-in."""
     await AttemptCounter.filter(scope=scope, key=key[:128]).delete()
+
+
+async def refund(scope: str, key: str) -> None:
+    """Take back one recorded attempt of (scope, key) (a try that turned out fine), never
+    below zero: a success does not use up a shared address's allowance."""
+    await AttemptCounter.filter(scope=scope, key=key[:128], count__gt=0).update(
+        count=F("count") - 1)
 
 
 async def used(scope: str, key: str, window: timedelta, now: datetime | None = None) -> int:

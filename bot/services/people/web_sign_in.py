@@ -121,8 +121,9 @@ class WebSignInService:
 
     async def login(self, login: str, password: str, ip: str | None) -> Person:
         """The person whose phone, external id or student id and password match. Every try
-        counts against the account and the client IP (MAX_LOGIN_FAILURES per LOGIN_WINDOW);
-        a success clears the account's count."""
+        counts against the account and the client IP (MAX_LOGIN_FAILURES per LOGIN_WINDOW) while
+        it is checked; a success clears the account's count and gives the IP's try back (many
+        people sign in from one campus NAT address)."""
         login = (login or "").strip()[:64]
         if not login or not password or len(password) > MAX_PASSWORD:
             raise ServiceError("webauth.login_failed")
@@ -142,6 +143,7 @@ class WebSignInService:
         if person is None or stored is None:
             raise ServiceError("webauth.login_failed")
         await attempts.clear("web_login", account)
+        await attempts.refund("web_login_ip", ip or "?")
         await self.bind_web(person)
         return person
 
