@@ -262,3 +262,80 @@ async def test_inspection_round_walked_with_a_problem_and_a_reading(running, api
     reading = await InspectionAnswer.get(round_id=rnd.id, value=1.0)
     assert reading.ok
     assert not api.violations and keys_fit(api)
+
+
+async def test_requisition_approved_in_part_and_collected_on_wecom(running, api):
+    from models.stock import Requisition
+    from tests.test_stock_support import assert_consistent, figures, seed_stores
+
+    app, wecom = running["app"], running["wecom"]
+    world = await seed_stores(running["people"])
+    await app.services.people.bind(world.people["keeper"], "wecom", "keeper", "keeper")
+    worker, keeper = Member(api, wecom, "wang"), Member(api, wecom, "keeper")
+    await worker.say("/requisition")
+    await worker.expect("需要哪些物资")
+    await worker.say("灯管 10")
+    listed = await worker.expect("灯管 × 10 根")
+    await choose(worker, listed, "完成")
+    stores = await worker.expect("哪个库房")
+    await choose(worker, stores, "北区库房")
+    await worker.expect("说明用途")
+    await worker.say("3号楼走廊换灯")
+    card = await worker.expect("请确认申领")
+    assert "北区库房" in shown(card) and "3号楼走廊换灯" in shown(card)
+    await choose(worker, card, "提交")
+    await worker.expect("已提交")
+    number = (await Requisition.get()).id
+
+    request = await keeper.expect(f"新申领单 #{number}")
+    assert "灯管 × 10 根（可用 40）" in shown(request)
+    await choose(keeper, request, "部分批准")
+    await keeper.expect("批准多少")
+    await keeper.say("6")
+    confirm = await keeper.expect("按以下数量批准")
+    await choose(keeper, confirm, "确认批准")
+    approved = await keeper.expect("已批准，待领取")
+    assert await figures(world.items["LT-T8"], world.stores["N"]) == (40, 6, 34)
+    told = await worker.expect(f"申领单 #{number} 已部分批准")
+    assert "灯管：批准 6 根（申请 10）" in shown(told)
+    await choose(keeper, approved, "已领取")
+    await keeper.expect("已领取")
+    assert (await Requisition.get(id=number)).status == "collected"
+    assert await figures(world.items["LT-T8"], world.stores["N"]) == (34, 0, 34)
+    await assert_consistent(app.services.stock)
+    assert keys_fit(api)
+
+
+async def test_dorm_check_in_with_a_problem_photo_becomes_a_ticket_on_wecom(running, api):
+    from bot.services.dorms.jobs import dorm_tick
+    from models.dorms import DormCheckItem
+
+    app, wecom, people = running["app"], running["wecom"], running["people"]
+    student = Member(api, wecom, "zhangsan")
+    start, end = window_around(now())
+    await small_dorm(running["tmp_path"], {"student": people["student"]}, start, end)
+    assert await dorm_tick(app.services) == (1, 0)
+    notice = await student.expect("宿舍分配通知")
+    assert "D1号楼203" in shown(notice)
+    await choose(student, notice, "确认入住")
+    door = await student.expect("（1/6）门和门锁")
+    await choose(student, door, "正常")
+    lights = await student.expect("（2/6）灯具")
+    await choose(student, lights, "有问题")
+    await student.expect("灯具有什么问题")
+    image = png_bytes(seed=43)
+    assert (await wecom.send(wecom.image("zhangsan", api.add_media(image)))).status == 200
+    saved = await student.expect("已保存灯具的照片")
+    await student.say("灯管不亮")
+    await choose(student, await student.expect("（3/6）"), "其余都正常")
+    review = await student.expect("请核对")
+    assert "灯管不亮" in shown(review) and "照片 1 张" in shown(review)
+    await choose(student, review, "确认入住")
+    await student.expect("成功入住")
+    ticket = await Ticket.get()
+    assert "灯管不亮" in ticket.description and ticket.category == "electrical"
+    stored = await Attachment.filter(ticket_id=ticket.id)
+    assert [Path(a.path).read_bytes() for a in stored] == [image]
+    assert (await DormCheckItem.get(item="lights")).ticket_id == ticket.id
+    assert (await DormAssignment.get(person_id=people["student"].id)).status == "checked_in"
+    assert saved and keys_fit(api)
