@@ -100,7 +100,8 @@ class TicketSla(Model):
 
 class DueTask(Model):
     """Work due at a time: offer time-outs, deferred dispatch, SLA reminders and escalations,
-    closing an unanswered follow-up. Claimed by setting `done_at`, so it runs once."""
+    closing an unanswered follow-up. Claimed with a lease (`lease_until`) and marked done
+    after it ran, so a runner killed mid-task leaves it to the next one."""
 
     id = fields.IntField(primary_key=True)
     ticket: fields.ForeignKeyRelation = fields.ForeignKeyField(
@@ -115,6 +116,8 @@ class DueTask(Model):
     version = fields.IntField(default=0)
     done_at = fields.DatetimeField(null=True, db_index=True)
     outcome = fields.CharField(max_length=32, null=True)
+    # claimed until: a runner holds the task this long; done_at is set only after it ran
+    lease_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "due_task"

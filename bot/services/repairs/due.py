@@ -1,11 +1,15 @@
-"""The due-work runner: stored tasks whose time has come are claimed one by one (a task is
-claimed in the database, so two instances never run it twice) and handed to their service."""
+"""The due-work runner: stored tasks whose time has come are claimed one by one with a lease
+(a conditional update, so two instances never run a task at once), handed to their service,
+and only then marked done — a process killed mid-task leaves the task to the next run once its
+lease has passed."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
 
 from bot.core.errors import ServiceError
 from bot.services.repairs.dispatch import DispatchService, clock
@@ -15,6 +19,7 @@ from bot.services.repairs.offers import OfferService
 from models.dispatch import DueTask
 
 log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)  # far longer than any runner takes; a dead runner's task waits this
 Runner = Callable[[DueTask, datetime], Awaitable[str]]
 
 
@@ -43,12 +48,13 @@ class DueWork:
                   ) -> int:
         """Run every task due by `now` (oldest first); returns how many ran."""
         now = clock(now)
-        due = await DueTask.filter(done_at=None, due_at__lte=now).order_by("due_at", "id").limit(
-            limit
-        )
+        free = Q(lease_until=None) | Q(lease_until__lt=now)
+        due = await DueTask.filter(free, done_at=None, due_at__lte=now).order_by(
+            "due_at", "id").limit(limit)
         ran = 0
         for task in due:
-            claimed = await DueTask.filter(id=task.id, done_at=None).update(done_at=now)
+            claimed = await DueTask.filter(free, id=task.id, done_at=None).update(
+                lease_until=now + LEASE)
             if not claimed:
                 continue
             runner = self.runners.get(task.kind)
@@ -59,6 +65,6 @@ class DueWork:
             except Exception:
                 log.exception("due task %s (%s) failed", task.id, task.kind)
                 outcome = "failed"
-            await DueTask.filter(id=task.id).update(outcome=outcome[:32])
+            await DueTask.filter(id=task.id).update(done_at=now, outcome=outcome[:32])
             ran += 1
         return ran
