@@ -236,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument("--locale", help=" or ".join(SUPPORTED))
     inv.set_defaults(func=cmd_invite)
 
+    from bot.cli.backup import add_backup_parsers
+
+    add_backup_parsers(sub)
     from bot.cli.access import add_access_parsers
 
     add_access_parsers(sub)
