@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     web_session_days: int = Field(30, ge=1, le=365)  # idle expiry of a web sign-in (sliding)
     outbox_interval_seconds: float = 5.0
     outbox_max_attempts: int = 8
+    retention_days: int = 90  # sent outbox rows, idle drafts, ended sessions… are deleted after
     # platform send limits (per second; 0 = none); a chat may get `_chat_burst` in a row
     telegram_rate_total: float = 30.0
     telegram_rate_per_chat: float = 1.0

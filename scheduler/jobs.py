@@ -13,6 +13,13 @@ async def deliver_outbox(services: Services) -> int:
     return await services.notifier.deliver_due()
 
 
+async def prune_old_rows(services: Services, now: datetime | None = None) -> dict[str, int]:
+    """Delete what only records the past, older than HOUQIN_RETENTION_DAYS."""
+    from bot.services.retention import prune
+
+    return await prune(services.settings.retention_days, now)
+
+
 async def prune_processed_updates(now: datetime | None = None, keep_days: int = 7) -> int:
     """Forget idempotency records older than any platform would redeliver."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)

@@ -38,6 +38,10 @@ def build_scheduler(
         max_instances=1, coalesce=True,
     )
     scheduler.add_job(
+        jobs.prune_old_rows, "interval", hours=6, args=[services], id="prune_old_rows",
+        max_instances=1, coalesce=True,
+    )
+    scheduler.add_job(
         jobs_dorms.dorm_tick, "interval", seconds=settings.dorm_interval_seconds,
         args=[services], id="dorm_tick", max_instances=1, coalesce=True,
     )
