@@ -176,3 +176,15 @@ async def test_a_refused_request_does_not_use_up_its_key(api):
                          ) as response:
         assert response.status == 400 and "idempotency key" in (await response.json())["error"]
     assert await Alert.all().count() == 1
+
+
+async def test_the_managers_notice_is_queued_ahead_of_the_broadcast(api):
+    app, adapter, url, http = api
+    status, answer = await post(http, url, GOOD)  # everyone, the manager included
+    assert status == 201
+    rows = await OutboxMessage.all().order_by("priority", "id")
+    manager_rows = [r for r in rows if r.chat_id == "manager"]
+    notice = next(r for r in manager_rows if "api:bms" in r.payload.get("text", ""))
+    broadcast = [r for r in rows if r.chat_id != "manager" or r.id != notice.id]
+    assert all(notice.id < r.id for r in broadcast if r.priority >= notice.priority)
+    assert rows.index(notice) == 0  # the first thing sent

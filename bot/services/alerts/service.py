@@ -181,8 +181,7 @@ class AlertService:
         alert = await self.create(
             sender, template, details, audience, evacuation=evacuation, source=source
         )
-        queued = await self.fan_out(alert)
-        if sender is None:
+        if sender is None:  # queued ahead of the broadcast it announces: managers hear first
             t = self.notifier.translator
             for manager in await self.people.with_role("manager"):
                 await self.notifier.push(
@@ -191,6 +190,7 @@ class AlertService:
                     priority=PRIORITY_EMERGENCY,
                     **system_raised_fields(t, manager, alert),
                 )
+        queued = await self.fan_out(alert)
         return alert, queued
 
     async def fan_out(self, alert: Alert) -> int:
