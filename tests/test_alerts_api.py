@@ -179,8 +179,8 @@ async def test_a_refused_request_does_not_use_up_its_key(api):
 
 
 async def test_the_managers_notice_is_queued_ahead_of_the_broadcast(api):
-    app, adapter, url, http = api
-    status, answer = await post(http, url, GOOD)  # everyone, the manager included
+    _, _, url, http = api
+    status, _ = await post(http, url, GOOD)  # everyone, the manager included
     assert status == 201
     rows = await OutboxMessage.all().order_by("priority", "id")
     manager_rows = [r for r in rows if r.chat_id == "manager"]
