@@ -344,3 +344,18 @@ async def test_a_batching_lane_fills_its_calls_with_the_whole_fan_out(db):
         assert len(set(adapter.chats())) == 2500
     finally:
         await n.stop()
+
+
+async def test_a_failed_inline_reply_is_retried_at_its_back_off_not_at_the_idle_poll(db):
+    adapter = TimedAdapter(failures={"user": [DeliveryError("timeout")]})
+    n = notifier(adapter, total=30)
+    await n.start()
+    try:
+        await asyncio.sleep(0.2)  # the lane has found nothing to do and sleeps (IDLE_POLL)
+        failed_at = time.monotonic()
+        await n.send(Address(PLATFORM, "user"), Reply("your answer"), priority=1)
+        assert adapter.sent == []  # the inline attempt failed: back-off 2 s
+        await wait_until(lambda: len(adapter.sent) == 1, timeout=10)
+        assert time.monotonic() - failed_at < 6  # not IDLE_POLL (30 s) later
+    finally:
+        await n.stop()

@@ -289,6 +289,9 @@ class Lane:
         for row in rows:
             if row.id not in reached_ids:
                 await self.store.failed(row, error, retry_after, permanent)
+        # the loop may be asleep until a later row (or IDLE_POLL): have it look at the retry
+        # time now, so a failed inline send is retried at its back-off, not half a minute on
+        self._wakeup.set()
         if reached:
             if immediate:
                 await self.store.mark_sent(r.id for r in reached)
