@@ -15,7 +15,7 @@ from bot.core.types import Address, Reply
 from bot.delivery.notifier import PRIORITY_REPLY, Notifier
 from bot.delivery.outbox import Outgoing
 from bot.services.people import attempts
-from bot.services.people.service import normalize_phone
+from bot.services.people.service import find_by_login
 from models.people import Identity, Person
 from models.web_auth import ChatSignInCode
 
@@ -38,19 +38,6 @@ def _now() -> datetime:
 def code_hash(person_id: int, code: str) -> str:
     """What is stored of a code: sha256 over the person and the code (never the code)."""
     return hashlib.sha256(f"{person_id}:{code}".encode()).hexdigest()
-
-
-async def find_by_login(login: str) -> Person | None:
-    """The active person whose phone, external id or student id is `login`."""
-    login = (login or "").strip()[:MAX_LOGIN]
-    if not login:
-        return None
-    phone = normalize_phone(login)
-    if phone:
-        person = await Person.filter(phone=phone, active=True).order_by("id").first()
-        if person is not None:
-            return person
-    return await Person.get_or_none(external_id=login, active=True)
 
 
 async def person_for_identity(platform: str, user_id: str) -> Person | None:

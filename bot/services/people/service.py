@@ -28,6 +28,22 @@ def normalize_phone(text: str) -> str | None:
     return cleaned
 
 
+MAX_LOGIN = 64  # a phone, staff or student id typed to sign in
+
+
+async def find_by_login(login: str) -> Person | None:
+    """The active person whose phone, external id or student id is `login`."""
+    login = (login or "").strip()[:MAX_LOGIN]
+    if not login:
+        return None
+    phone = normalize_phone(login)
+    if phone:
+        person = await Person.filter(phone=phone, active=True).order_by("id").first()
+        if person is not None:
+            return person
+    return await Person.get_or_none(external_id=login, active=True)
+
+
 class PeopleService:
     """Who is who, and how they are reached."""
 

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.services.people import attempts
-from bot.services.people.service import PeopleService, normalize_phone
+from bot.services.people.service import PeopleService, find_by_login, normalize_phone
 from bot.services.people.web_sessions import token_hash
 from models.people import Identity, InviteCode, Person
 from models.web_auth import SignInLink, WebPassword
@@ -110,15 +110,6 @@ class WebSignInService:
         await WebPassword.update_or_create(
             defaults={"password_hash": hashed, "updated_at": _now()}, person_id=person.id)
 
-    async def _find(self, login: str) -> Person | None:
-        login = login.strip()
-        phone = normalize_phone(login)
-        if phone:
-            person = await Person.filter(phone=phone, active=True).order_by("id").first()
-            if person is not None:
-                return person
-        return await Person.get_or_none(external_id=login, active=True)
-
     async def login(self, login: str, password: str, ip: str | None) -> Person:
         """The person whose phone, external id or student id and password match. Every try
         counts against the account and the client IP (MAX_LOGIN_FAILURES per LOGIN_WINDOW) while
@@ -129,7 +120,7 @@ class WebSignInService:
             raise ServiceError("webauth.login_failed")
         if not await attempts.hit("web_login_ip", ip or "?", MAX_LOGIN_FAILURES, LOGIN_WINDOW):
             raise PermissionDenied("webauth.too_many")
-        person = await self._find(login)
+        person = await find_by_login(login)
         # one counter per account however its login is spelled ("139 0000…" = "1390000…")
         account = f"person:{person.id}" if person else f"login:{login.lower()}"
         if not await attempts.hit("web_login", account, MAX_LOGIN_FAILURES, LOGIN_WINDOW):
