@@ -105,8 +105,8 @@ async def test_broadcast_to_2000_at_the_platform_limits(tmp_path, api_process):
     runs in its own process): everyone gets exactly one message, the server saw no 429 (no limit
     exceeded) and the whole broadcast, from raising the alert to the last message accepted, takes
     well under 1.5x the theoretical minimum of 2000 / 90 s = 22.2 s: a guard against stalls (a
-    global pause, a lost wake-up), not a measurement — the figure itself comes from
-    `python -m bench`, since this machine's load moves a timed test by 20 % or more."""
+    global pause, a lost wake-up), not a measurement: the shared machine's load moves a timed
+    test by 20 % or more."""
     api = api_process
     app = HouqinApp(settings_for(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
