@@ -107,6 +107,11 @@ class WebAuth:
         request[_USER] = user
         return user
 
+    async def refresh(self, request: web.Request) -> WebUser | None:
+        """The signed-in person read again (after a long poll: the locale may have changed)."""
+        request.pop(_USER, None)
+        return await self.current(request)
+
     def client_ip(self, request: web.Request) -> str | None:
         """The client address: X-Forwarded-For's last entry (what the proxy saw) only behind a
         public URL and only from a trusted proxy (HOUQIN_TRUSTED_PROXIES), else the peer."""
