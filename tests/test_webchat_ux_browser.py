@@ -4,6 +4,7 @@ up), phone numbers as tel: links, long names in the header at 390 px."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
 from collections.abc import AsyncIterator
@@ -100,6 +101,18 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     await test_server.close()
 
 
+async def until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait for a page expression to be true (page.wait_for_function polls with eval, which
+    the page's CSP refuses)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await page.evaluate(expression):
+        assert asyncio.get_running_loop().time() < deadline, (expression, await page.evaluate(
+            "[document.getElementById('messages').scrollTop,"
+            " document.getElementById('messages').clientHeight,"
+            " document.getElementById('messages').scrollHeight]"))
+        await asyncio.sleep(0.05)
+
+
 async def _signed_in(browser, server: Server, size: tuple[int, int], who: str, problems):
     context = await browser.new_context(viewport={"width": size[0], "height": size[1]},
                                         locale="en-US")
@@ -129,10 +142,11 @@ async def test_history_with_images_opens_at_the_newest_message(
         page = await _signed_in(browser, server, size, "p12", problems)
         images = page.locator(".msg.bot img.msg-image")
         await expect(images).to_have_count(6)
-        await page.wait_for_function(
+        await until(
+            page,
             "Array.from(document.querySelectorAll('img.msg-image'))"
             ".every((i) => i.complete && i.naturalWidth > 0)")
-        await page.wait_for_function(AT_BOTTOM)
+        await until(page, AT_BOTTOM)
         await page.wait_for_timeout(300)  # nothing moves the view after the images loaded
         assert await page.evaluate(AT_BOTTOM)
         await expect(page.locator(".msg.bot").last).to_be_in_viewport()
@@ -161,15 +175,16 @@ async def test_history_with_images_opens_at_the_newest_message(
 
         # the chip brings the view down and goes away
         await chip.click()
-        await page.wait_for_function(AT_BOTTOM)
+        await until(page, AT_BOTTOM)
         await expect(chip).to_be_hidden()
 
         # at the bottom, a new message keeps the view there and shows no chip
         await server.say("p12", "one more", image=png(900, 1600, (10, 200, 90)))
         await expect(images).to_have_count(7, timeout=10_000)
-        await page.wait_for_function(
+        await until(
+            page,
             "document.querySelectorAll('img.msg-image')[6].naturalWidth > 0")
-        await page.wait_for_function(AT_BOTTOM)
+        await until(page, AT_BOTTOM)
         await expect(chip).to_be_hidden()
         await browser.close()
     assert problems == []
@@ -185,7 +200,7 @@ async def test_image_opens_full_size_and_closes(server: Server, tmp_path: Path) 
         page = await _signed_in(browser, server, (390, 844), "p12", problems)
         thumb = page.locator(".msg.bot img.msg-image")
         await expect(thumb).to_be_visible()
-        await page.wait_for_function("document.querySelector('img.msg-image').naturalWidth > 0")
+        await until(page, "document.querySelector('img.msg-image').naturalWidth > 0")
         small = await thumb.bounding_box()
         lightbox = page.locator('[data-testid="lightbox"]')
         await expect(lightbox).to_be_hidden()
@@ -193,7 +208,8 @@ async def test_image_opens_full_size_and_closes(server: Server, tmp_path: Path) 
         await thumb.click()
         await expect(lightbox).to_be_visible()
         full = page.locator('[data-testid="lightbox-image"]')
-        await page.wait_for_function(
+        await until(
+            page,
             "document.getElementById('lightbox-image').naturalWidth === 1000")
         big = await full.bounding_box()
         assert big["width"] > small["width"] and big["width"] >= 390 - 2 * 16 - 1
@@ -222,7 +238,8 @@ async def test_image_opens_full_size_and_closes(server: Server, tmp_path: Path) 
         assert await mine.get_attribute("alt") == "tap.png"
         await mine.click()
         await expect(lightbox).to_be_visible()
-        await page.wait_for_function(
+        await until(
+            page,
             "document.getElementById('lightbox-image').naturalWidth === 800")
         await page.keyboard.press("Escape")
         await expect(lightbox).to_be_hidden()

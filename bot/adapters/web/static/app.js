@@ -12,6 +12,7 @@
     locale: null,
     serverLocale: null, // the signed-in person's locale as the server last reported it
     stuck: true, // the view follows the newest message (false once the user scrolled up)
+    lastTop: 0, // the message list's scrollTop when last seen
     strings: {},
     limits: { max_upload_bytes: 50 * 1024 * 1024, max_text_chars: 20000 },
     people: null,
@@ -388,6 +389,7 @@
   function scrollToBottom() {
     const box = $("messages");
     box.scrollTop = box.scrollHeight;
+    state.lastTop = box.scrollTop;
     state.stuck = true;
     $("new-messages").hidden = true;
   }
@@ -398,8 +400,13 @@
     if (state.stuck) scrollToBottom();
   }
 
+  // Only a move up (the user's) unpins the view: content growing under it (an image that
+  // loaded, a new message) changes scrollHeight, not scrollTop, and must not count.
   function onScroll() {
-    state.stuck = nearBottom();
+    const top = $("messages").scrollTop;
+    if (nearBottom()) state.stuck = true;
+    else if (top < state.lastTop - 1) state.stuck = false;
+    state.lastTop = top;
     if (state.stuck) $("new-messages").hidden = true;
   }
 
@@ -473,6 +480,7 @@
     node.hidden = !on;
     if (on) {
       $("messages").append(node); // keep it last
+      followBottom();
       state.typingTimer = setTimeout(() => { node.hidden = true; }, TYPING_MS);
     }
   }
@@ -509,6 +517,7 @@
       player.controls = true;
       player.preload = "metadata";
       player.src = att.url;
+      player.addEventListener("loadedmetadata", followBottom);
       const link = el("a", "attachment", t("attachment", { name: att.name || "?" }));
       link.href = att.url;
       link.download = att.name || "";
