@@ -60,7 +60,9 @@ class WebFileMissing(KeyError):
 
 class WebChatAdapter(BaseAdapter):
     """The embedded web chat transport (platform "web"); routes are added to `http_app`.
-    Every chat route needs a session (`auth`); who a request is never comes from the client."""
+    Every chat route needs a session (`auth`); who a request is never comes from the client.
+    The person's language is one setting: the page's toggle posts it to /api/web/me/locale
+    (`set_locale`, what /lang saves) and /api/web/me and every poll report it back."""
 
     platform = "web"
 

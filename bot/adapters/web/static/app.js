@@ -154,7 +154,13 @@
   async function switchLanguage() {
     const next = state.locale === "zh_CN" ? "en" : "zh_CN";
     if (state.person) {
-      const result = await api("/api/web/me/locale", { locale: next });
+      let result;
+      try {
+        result = await api("/api/web/me/locale", { locale: next });
+      } catch {
+        toast(t("language_failed")); // offline: nothing changed, here or in the chat
+        return;
+      }
       if (result.ok) {
         state.serverLocale = next;
         state.person.locale = next;
