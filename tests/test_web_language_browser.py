@@ -1,6 +1,7 @@
-"""One language per person (issue 18 item 1, web): the page's toggle is `/lang`, and `/lang`
-turns the page frame. The production app (real database, real sign-in) in headless Chromium;
-also: after registering, the header shows the person's name at once."""
+"""The production app (real database, real sign-in) in headless Chromium, issue 18 web parts:
+one language per person (the page's toggle is `/lang`, `/lang` turns the page frame), the
+header names a newly registered person at once, a ticket's photo shown on request opens full
+size."""
 
 from __future__ import annotations
 
@@ -132,3 +133,67 @@ async def test_toggle_is_lang_and_lang_turns_the_page(live, tmp_path) -> None:
         async with http.get(base + "/api/web/me", headers={"Cookie": jar}) as res:
             assert res.status == 200 and (await res.json())["locale"] == "en"  # a live session
     assert (await Person.get(id=person.id)).locale == "en"
+
+
+async def test_ticket_photo_shown_on_request_as_a_thumbnail(live, tmp_path) -> None:
+    """/my → the ticket → "Show photos": the stored photo arrives as a thumbnail in the web
+    chat (issue 18 item 2, web) and opens full size."""
+    import hashlib
+    import io
+
+    from PIL import Image
+    from playwright.async_api import async_playwright, expect
+
+    from models.places import Place
+    from models.repairs import Attachment
+
+    app, base = live
+    room = await Place.create(code="3-402", kind="room", name_zh="3号楼402",
+                              name_en="Building 3 room 402")
+    invitation = await app.services.invitations.invite(None, "Zhao Liu", "13900000101",
+                                                       "reporter")
+    person = invitation.person
+    person.locale = "en"
+    await person.save(update_fields=["locale"])
+    ticket = await app.services.repairs.create(person, room, "plumbing", "my tap drips")
+    out = io.BytesIO()
+    Image.new("RGB", (1024, 768), (200, 40, 40)).save(out, format="JPEG")
+    path = tmp_path / "tap.jpg"
+    path.write_bytes(out.getvalue())
+    await Attachment.create(ticket=ticket, owner=person, kind="photo", path=str(path),
+                            sha256=hashlib.sha256(out.getvalue()).hexdigest(),
+                            size=len(out.getvalue()), mime="image/jpeg")
+    problems: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 390, "height": 844},
+                                            locale="en-US")
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("console", lambda msg: problems.append(msg.text)
+                if msg.type == "error" and not signed_out_401(msg.text) else None)
+        await page.goto(base + invitation.link_path)
+        await page.locator('[data-testid="link-confirm"]').click()
+        await expect(page.locator("#current-name")).to_have_text("Zhao Liu")
+        await page.locator("#message-input").fill("/my")
+        await page.locator("#message-input").press("Enter")
+        await page.locator(".msg.bot button", has_text=ticket.number).last.click(timeout=10_000)
+        show = app.translator("en", "tickets.btn_media", count=1)
+        await page.locator(".msg.bot button", has_text=show).last.click(timeout=10_000)
+        thumb = page.locator(".msg.bot img.msg-image")
+        await expect(thumb).to_be_visible(timeout=10_000)
+        for _ in range(100):
+            if await thumb.evaluate("(i) => i.complete && i.naturalWidth"):
+                break
+            await page.wait_for_timeout(50)
+        assert await thumb.evaluate("(i) => i.naturalWidth") == 1024
+        await thumb.click()
+        full = page.locator('[data-testid="lightbox-image"]')
+        await expect(full).to_be_visible()
+        assert await full.evaluate("(i) => i.naturalWidth") == 1024
+        assert (await full.bounding_box())["width"] > (await thumb.bounding_box())["width"]
+        await page.screenshot(path=str(tmp_path / "ticket-photo-390.png"))
+        await page.keyboard.press("Escape")
+        await expect(full).to_be_hidden()
+        await browser.close()
+    assert problems == []
