@@ -78,13 +78,14 @@ class HouqinApp:
         self.webpush: WebPushStore | None = None
         if self.settings.webchat:
             from bot.adapters.web.adapter import WebChatAdapter
-            from bot.web_wiring import web_auth, web_sign_in_methods
+            from bot.web_wiring import web_auth, web_set_locale, web_sign_in_methods
 
             self.web_auth = web_auth(self.settings, self.services)
             adapters.append(
                 WebChatAdapter(
                     self.settings, self.http, self.services.people.web_people, self.translator,
                     auth=self.web_auth, methods=web_sign_in_methods(self.services),
+                    set_locale=web_set_locale(self.services),
                 )
             )
             push = self._web_push()

@@ -35,6 +35,15 @@ def web_auth(settings: Settings, services: Services) -> WebAuth:
     return WebAuth(settings, resolve, start, sessions.end, end_all)
 
 
+def web_set_locale(services: Services):
+    """The page's language toggle: PeopleService.set_locale, the very setting /lang changes."""
+
+    async def set_locale(person_id: int, locale: str) -> None:
+        await services.people.set_locale(await services.people.get(person_id), locale)
+
+    return set_locale
+
+
 def web_sign_in_methods(services: Services) -> SignInMethods:
     """Links, codes, passwords and registration for the web chat's sign-in routes."""
     sign_in = services.web_sign_in

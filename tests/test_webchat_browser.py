@@ -58,14 +58,19 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     translator = Translator("zh_CN", directory=tmp_path / "locales")
     app = web.Application()
 
+    known = [dict(p) for p in PEOPLE]  # the page's language toggle saves into these
+
     async def people() -> list[dict[str, Any]]:
-        return PEOPLE
+        return known
+
+    async def set_locale(person_id: int, locale: str) -> None:
+        next(p for p in known if p["person_id"] == person_id)["locale"] = locale
 
     from tests.test_webchat_adapter import memory_auth
 
     settings = Settings(demo=True)
     adapter = WebChatAdapter(settings, app, people, translator,
-                             auth=memory_auth(settings, PEOPLE))
+                             auth=memory_auth(settings, known), set_locale=set_locale)
 
     async def nobody(request: web.Request) -> None:
         return None  # Web Push is off here: the page's manifest, worker and icons only

@@ -30,7 +30,8 @@ from bot.adapters.web.pages import (
 from bot.adapters.web.sign_in import SignInMethods, SignInRoutes
 from bot.adapters.web.store import MessageStore, Upload, UploadStore
 from bot.config import Settings
-from bot.core.i18n import Translator, normalize_locale
+from bot.core.errors import ServiceError
+from bot.core.i18n import SUPPORTED, Translator, normalize_locale
 from bot.core.types import (
     Address,
     BaseAdapter,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_TEXT_CHARS = 20_000
 MAX_POLL_SECONDS = 25.0
+SetLocale = Callable[[int, str], Awaitable[None]]
 
 
 class WebFileMissing(KeyError):
@@ -58,7 +60,9 @@ class WebFileMissing(KeyError):
 
 class WebChatAdapter(BaseAdapter):
     """The embedded web chat transport (platform "web"); routes are added to `http_app`.
-    Every chat route needs a session (`auth`); who a request is never comes from the client."""
+    Every chat route needs a session (`auth`); who a request is never comes from the client.
+    The person's language is one setting: the page's toggle posts it to /api/web/me/locale
+    (`set_locale`, what /lang saves) and /api/web/me and every poll report it back."""
 
     platform = "web"
 
@@ -71,6 +75,7 @@ class WebChatAdapter(BaseAdapter):
         *,
         auth: WebAuth,
         methods: SignInMethods | None = None,
+        set_locale: SetLocale | None = None,
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
         max_text_chars: int = MAX_TEXT_CHARS,
         upload_budget_bytes: int = 200 * 1024 * 1024,
@@ -93,6 +98,8 @@ class WebChatAdapter(BaseAdapter):
         self.demo = settings.demo
         self.auth = auth
         self.methods = methods
+        # the person's one language setting (what /lang saves): the page's toggle saves it too
+        self.set_locale = set_locale
         # what bot/adapters/web/signin_methods.py adds to the sign-in page (chat code, WeCom,
         # Telegram widget); nothing unless bot/app.py mounts those routes
         self.sign_in_offers: dict[str, Any] = {"chat_code": False, "wecom": None, "telegram": None}
@@ -104,6 +111,7 @@ class WebChatAdapter(BaseAdapter):
         router.add_get("/", self._page)
         router.add_get("/static/webchat/{name}", self._static)
         router.add_get("/api/web/me", self._me)
+        router.add_post("/api/web/me/locale", self._locale)
         router.add_post("/api/web/send", self._send)
         router.add_get("/api/web/messages", self._messages)
         router.add_get("/api/web/files/{ref}", self._file)
@@ -261,6 +269,26 @@ class WebChatAdapter(BaseAdapter):
             "locale": user.locale, "has_password": has_password, "demo": self.demo,
         })
 
+    async def _locale(self, request: web.Request) -> web.Response:
+        """The page's language toggle: the signed-in person's locale, the one /lang sets."""
+        try:
+            user = await self._user(request)
+            data = await read_json_object(request)
+            wanted = data.get("locale")
+            if not isinstance(wanted, str) or wanted not in SUPPORTED:
+                raise RequestError(400, "bad_locale",
+                                   self.translator(user.locale or self.translator.default,
+                                                   "lang.unknown", choices=", ".join(SUPPORTED)))
+            if self.set_locale is None:
+                raise RequestError(501, "locale_unavailable", "the language cannot be saved")
+            await self.set_locale(user.person_id, wanted)
+        except RequestError as err:
+            return err.response()
+        except ServiceError as err:
+            text = self.translator(user.locale or self.translator.default, err.key, **err.fields)
+            return web.json_response({"error": err.key, "message": text}, status=400)
+        return web.json_response({"locale": wanted})
+
     async def _logout(self, request: web.Request) -> web.Response:
         return await self.auth.sign_out(request)
 
@@ -369,7 +397,10 @@ class WebChatAdapter(BaseAdapter):
         if reset:
             after = 0
         changed = await self.messages.wait(user_id, after, 0 if reset else wait)
+        # read again after the wait: a `/lang` answered meanwhile changes the page frame too
+        fresh = await self.auth.refresh(request)
         return web.json_response({
+            "locale": fresh.locale if fresh is not None else None,
             "messages": [m.to_json() for m in changed],
             "cursor": self.messages.seq,
             "epoch": self.epoch,

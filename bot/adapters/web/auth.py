@@ -7,7 +7,9 @@ Names other modules use (WeCom OAuth, Telegram Login Widget, chat codes, Web Pus
 - `WebAuth(settings, resolve, start, end, end_all)`, built in bot/app.py with callables:
   `resolve(token) -> WebUser | None`, `start(person_id, method, ip, user_agent) -> token`,
   `end(token)`, `end_all(person_id)`.
-- `await auth.current(request) -> WebUser | None` (cached per request).
+- `await auth.current(request) -> WebUser | None` (cached per request);
+  `await auth.refresh(request)` reads the person again (the messages poll, after its wait, so
+  a `/lang` answered meanwhile reaches the page as `locale`).
 - `await auth.sign_in_response(request, person_id, method, redirect="/")`: starts a session,
   sets the cookie and answers (JSON `{"ok": true, "redirect": ...}` to fetch/JSON requests,
   a 303 redirect otherwise). Use it as the last step of any sign-in route.
@@ -106,6 +108,11 @@ class WebAuth:
         user = await self._resolve(token) if token else None
         request[_USER] = user
         return user
+
+    async def refresh(self, request: web.Request) -> WebUser | None:
+        """The signed-in person read again (after a long poll: the locale may have changed)."""
+        request.pop(_USER, None)
+        return await self.current(request)
 
     def client_ip(self, request: web.Request) -> str | None:
         """The client address: X-Forwarded-For's last entry (what the proxy saw) only behind a

@@ -10,6 +10,9 @@
 
   const state = {
     locale: null,
+    serverLocale: null, // the signed-in person's locale as the server last reported it
+    stuck: true, // the view follows the newest message (false once the user scrolled up)
+    lastTop: 0, // the message list's scrollTop when last seen
     strings: {},
     limits: { max_upload_bytes: 50 * 1024 * 1024, max_text_chars: 20000 },
     people: null,
@@ -140,11 +143,43 @@
     return Object.prototype.hasOwnProperty.call(state.strings, key) ? state.strings[key] : role;
   }
 
+  async function setPageLocale(locale) {
+    store.set(KEYS.locale, locale);
+    await loadStrings(locale);
+    applyStrings();
+  }
+
+  // Signed in, the toggle is the person's one language setting (the one /lang changes), so
+  // the bot answers in the language of the page; signed out it only changes the page.
   async function switchLanguage() {
     const next = state.locale === "zh_CN" ? "en" : "zh_CN";
-    store.set(KEYS.locale, next);
-    await loadStrings(next);
-    applyStrings();
+    if (state.person) {
+      let result;
+      try {
+        result = await api("/api/web/me/locale", { locale: next });
+      } catch {
+        toast(t("language_failed")); // offline: nothing changed, here or in the chat
+        return;
+      }
+      if (result.ok) {
+        state.serverLocale = next;
+        state.person.locale = next;
+      } else if (result.status !== 501) { // 501: this server cannot save it; the page still can
+        toast((result.data && result.data.message) || t("language_failed"));
+        return;
+      }
+    }
+    await setPageLocale(next);
+  }
+
+  // The server says which locale the person has (sign-in, every poll): a change made in the
+  // chat (/lang) turns the page frame too.
+  async function adoptLocale(locale) {
+    if (locale !== "en" && locale !== "zh_CN") return;
+    if (locale === state.serverLocale) return;
+    state.serverLocale = locale;
+    if (state.person) state.person.locale = locale;
+    if (locale !== state.locale) await setPageLocale(locale);
   }
 
   // ---- people and sign-in -------------------------------------------------------
@@ -227,8 +262,10 @@
     box.hidden = false;
     paintAvatar($("current-avatar"), state.person);
     const roles = (state.person.roles || []).map(roleLabel).join(" · ") || t("no_roles");
-    $("current-name").textContent = personName(state.person);
-    $("current-name").title = roles;
+    const name = personName(state.person);
+    $("current-name").textContent = name;
+    $("current-name").title = name; // the full name when a long one is cut with an ellipsis
+    $("current-avatar").title = roles;
   }
 
   function showView(view) {
@@ -246,6 +283,7 @@
   async function showPicker(info) {
     stopPolling();
     state.person = null;
+    state.serverLocale = null;
     renderCurrentPerson();
     signInError(null);
     $("register-form").hidden = !(info && info.open_reporting);
@@ -268,8 +306,9 @@
     await boot();
   }
 
-  function choosePerson(person) {
+  async function choosePerson(person) {
     state.person = person;
+    await adoptLocale(person.locale);
     renderCurrentPerson();
     resetChat();
     showView("chat");
@@ -338,6 +377,8 @@
     state.rendered.clear();
     state.pending.clear();
     state.cursor = 0;
+    state.stuck = true;
+    $("new-messages").hidden = true;
     showTyping(false);
     updateEmpty();
   }
@@ -348,12 +389,95 @@
 
   function nearBottom() {
     const box = $("messages");
-    return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
   }
 
   function scrollToBottom() {
     const box = $("messages");
     box.scrollTop = box.scrollHeight;
+    state.lastTop = box.scrollTop;
+    state.stuck = true;
+    $("new-messages").hidden = true;
+  }
+
+  // Keep the newest message in view as images load or the window resizes, unless the user
+  // scrolled up to read (then a "new messages" chip offers the way back down).
+  function followBottom() {
+    if (state.stuck) scrollToBottom();
+  }
+
+  // Only a move up (the user's) unpins the view: content growing under it (an image that
+  // loaded, a new message) changes scrollHeight, not scrollTop, and must not count.
+  function onScroll() {
+    const top = $("messages").scrollTop;
+    if (nearBottom()) state.stuck = true;
+    else if (top < state.lastTop - 1) state.stuck = false;
+    state.lastTop = top;
+    if (state.stuck) $("new-messages").hidden = true;
+  }
+
+  function newMessagesArrived() {
+    if (state.stuck) scrollToBottom();
+    else $("new-messages").hidden = false;
+  }
+
+  // ---- images: thumbnails that open full size ----------------------------------------
+
+  function thumbnail(src, alt) {
+    const img = el("img", "msg-image");
+    img.alt = alt;
+    img.src = src;
+    img.tabIndex = 0;
+    img.setAttribute("role", "button");
+    img.title = t("image_open");
+    img.addEventListener("load", followBottom);
+    img.addEventListener("click", () => openLightbox(src, alt));
+    img.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        openLightbox(src, alt);
+      }
+    });
+    return img;
+  }
+
+  function openLightbox(src, alt) {
+    const box = $("lightbox");
+    const img = $("lightbox-image");
+    img.src = src;
+    img.alt = alt;
+    state.lightboxFrom = document.activeElement;
+    box.hidden = false;
+    $("lightbox-close").focus();
+  }
+
+  function closeLightbox() {
+    const box = $("lightbox");
+    if (box.hidden) return;
+    box.hidden = true;
+    $("lightbox-image").removeAttribute("src");
+    if (state.lightboxFrom && state.lightboxFrom.focus) state.lightboxFrom.focus();
+  }
+
+  // ---- phone numbers: tap to call ----------------------------------------------------
+
+  // mainland mobiles (optionally +86, spaced or dashed) and landlines with an area code;
+  // not inside longer codes such as ticket numbers (R-20261203-0001)
+  const PHONE = /(?<![\w+-])(?:(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}){2}|0\d{2,3}-\d{7,8})(?![\w-])/g;
+
+  // The text as text nodes and tel: links: built node by node, never parsed as HTML.
+  function linkedText(className, text) {
+    const node = el("div", className);
+    let last = 0;
+    for (const match of text.matchAll(PHONE)) {
+      if (match.index > last) node.append(document.createTextNode(text.slice(last, match.index)));
+      const link = el("a", "tel", match[0]);
+      link.href = `tel:${match[0].replace(/[^\d+]/g, "")}`;
+      node.append(link);
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) node.append(document.createTextNode(text.slice(last)));
+    return node;
   }
 
   function showTyping(on) {
@@ -362,6 +486,7 @@
     node.hidden = !on;
     if (on) {
       $("messages").append(node); // keep it last
+      followBottom();
       state.typingTimer = setTimeout(() => { node.hidden = true; }, TYPING_MS);
     }
   }
@@ -398,6 +523,7 @@
       player.controls = true;
       player.preload = "metadata";
       player.src = att.url;
+      player.addEventListener("loadedmetadata", followBottom);
       const link = el("a", "attachment", t("attachment", { name: att.name || "?" }));
       link.href = att.url;
       link.download = att.name || "";
@@ -411,15 +537,9 @@
   function fillBot(node, msg) {
     node.replaceChildren();
     const bubble = el("div", "bubble");
-    if (msg.image) {
-      const img = el("img", "msg-image");
-      img.alt = "";
-      img.src = msg.image;
-      img.addEventListener("load", () => { if (nearBottom()) scrollToBottom(); });
-      bubble.append(img);
-    }
+    if (msg.image) bubble.append(thumbnail(msg.image, t("image_alt")));
     if (msg.attachment) bubble.append(mediaNode(msg.attachment));
-    if (msg.text) bubble.append(el("div", "msg-text", msg.text));
+    if (msg.text) bubble.append(linkedText("msg-text", msg.text));
     node.append(bubble);
     if (msg.buttons && msg.buttons.length) {
       const keyboard = el("div", "buttons");
@@ -444,11 +564,7 @@
     const bubble = el("div", "bubble");
     const att = msg.attachment;
     if (att && att.is_image && att.url) {
-      const img = el("img", "msg-image");
-      img.alt = att.name || "";
-      img.src = att.url;
-      img.addEventListener("load", () => { if (nearBottom()) scrollToBottom(); });
-      bubble.append(img);
+      bubble.append(thumbnail(att.url, att.name || t("photo_alt")));
     } else if (att && att.url && /^(video|audio)\//.test(att.mime || "")) {
       bubble.append(mediaNode(att));
     } else if (att) {
@@ -459,6 +575,7 @@
     metaRow(node, msg.created_at, false);
   }
 
+  // Draws a message; true when it is new on the page (not an edit or a confirmed preview).
   function renderMessage(msg) {
     const mine = msg.from === "user";
     let node = state.rendered.get(msg.id);
@@ -469,8 +586,9 @@
       node.classList.remove("pending", "failed");
       state.rendered.set(msg.id, node);
       metaRow(node, msg.created_at, false); // keep the local preview, drop the status
-      return;
+      return false;
     }
+    const fresh = !node;
     if (!node) {
       node = el("div", mine ? "msg user" : "msg bot");
       node.dataset.id = String(msg.id);
@@ -479,6 +597,7 @@
     }
     if (mine) fillUser(node, msg);
     else fillBot(node, msg);
+    return fresh;
   }
 
   // ---- polling ---------------------------------------------------------------------
@@ -511,16 +630,19 @@
         if (gen !== state.pollGen) return;
         if (data.reset && !first) resetChat();
         state.epoch = data.epoch;
-        const stick = first || nearBottom();
+        if (first) state.stuck = true; // a conversation opens at its newest message
         let botSpoke = false;
+        let added = false;
         for (const msg of data.messages || []) {
-          renderMessage(msg);
+          if (renderMessage(msg)) added = true;
           if (msg.from === "bot") botSpoke = true;
         }
         if (botSpoke) showTyping(false);
         state.cursor = data.cursor;
         updateEmpty();
-        if (stick && (data.messages || []).length) scrollToBottom();
+        if (added) newMessagesArrived();
+        else followBottom();
+        if (data.locale) await adoptLocale(data.locale);
         if ($("banner").dataset.i18n === "connection_error") setBanner(null);
         delay = 1000;
         first = false;
@@ -559,11 +681,7 @@
     node.dataset.clientId = clientId;
     const bubble = el("div", "bubble");
     if (file && file.type.startsWith("image/")) {
-      const img = el("img", "msg-image");
-      img.alt = file.name;
-      img.src = URL.createObjectURL(file);
-      img.addEventListener("load", () => scrollToBottom());
-      bubble.append(img);
+      bubble.append(thumbnail(URL.createObjectURL(file), file.name || t("photo_alt")));
     } else if (file) {
       bubble.append(el("div", "attachment", t("attachment", { name: file.name })));
     }
@@ -715,13 +833,18 @@
       }));
     });
     $("lang-toggle").addEventListener("click", switchLanguage);
+    $("messages").addEventListener("scroll", onScroll, { passive: true });
+    $("new-messages").addEventListener("click", scrollToBottom);
+    $("lightbox").addEventListener("click", closeLightbox);
+    document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeLightbox(); });
+    if (window.ResizeObserver) new ResizeObserver(followBottom).observe($("messages"));
   }
 
   async function boot() {
     const me = await loadMe();
     if (me.signedIn) {
       $("password-input").value = "";
-      choosePerson(me.data);
+      await choosePerson(me.data);
     } else {
       await showPicker(me.data);
     }
