@@ -49,16 +49,17 @@ class Server:
     received: list[Incoming] = field(default_factory=list)
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
-    """Serve the web chat on 127.0.0.1 (random port); the feed echoes, counts bytes, edits."""
+async def demo_web_chat(tmp_path: Path, people_rows: list[dict[str, Any]]
+                        ) -> tuple[WebChatAdapter, TestServer]:
+    """The real adapter in demo mode on 127.0.0.1 (random port): the webchat catalogues, a memory
+    session store over `people_rows` (whose locale the page's toggle saves), PWA routes."""
     for locale in ("en", "zh_CN"):
         (tmp_path / "locales" / locale).mkdir(parents=True)
         shutil.copy(LOCALES_DIR / locale / "webchat.toml", tmp_path / "locales" / locale)
     translator = Translator("zh_CN", directory=tmp_path / "locales")
     app = web.Application()
 
-    known = [dict(p) for p in PEOPLE]  # the page's language toggle saves into these
+    known = [dict(p) for p in people_rows]  # the page's language toggle saves here
 
     async def people() -> list[dict[str, Any]]:
         return known
@@ -78,6 +79,13 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
     PwaRoutes(app, translator, nobody)
     test_server = TestServer(app, host="127.0.0.1")
     await test_server.start_server()
+    return adapter, test_server
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    """Serve the web chat on 127.0.0.1 (random port); the feed echoes, counts bytes, edits."""
+    adapter, test_server = await demo_web_chat(tmp_path, PEOPLE)
     srv = Server(str(test_server.make_url("/")), adapter)
 
     async def feed(incoming: Incoming) -> None:

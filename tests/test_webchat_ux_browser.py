@@ -6,22 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from bot.adapters.web.adapter import WebChatAdapter
-from bot.adapters.web.pwa import PwaRoutes
-from bot.config import Settings
-from bot.core.i18n import LOCALES_DIR, Translator
 from bot.core.types import Address, Incoming, Reply
-from tests.test_webchat_browser import CHROMIUM, CHROMIUM_ARGS, signed_out_401
+from tests.test_webchat_browser import CHROMIUM, CHROMIUM_ARGS, demo_web_chat, signed_out_401
 
 LONG_NAME = "欧阳诸葛司马上官慕容皇甫长孙宇文 Alexandrina Maximiliana Worthington-Smythe"
 PEOPLE = [
@@ -65,31 +58,7 @@ def png(width: int, height: int, color: tuple[int, int, int]) -> bytes:
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[Server]:
     """The web chat on 127.0.0.1 with a memory session store (demo sign-in)."""
-    for locale in ("en", "zh_CN"):
-        (tmp_path / "locales" / locale).mkdir(parents=True)
-        shutil.copy(LOCALES_DIR / locale / "webchat.toml", tmp_path / "locales" / locale)
-    translator = Translator("zh_CN", directory=tmp_path / "locales")
-    app = web.Application()
-    known = [dict(p) for p in PEOPLE]
-
-    async def people() -> list[dict[str, Any]]:
-        return known
-
-    async def set_locale(person_id: int, locale: str) -> None:
-        next(p for p in known if p["person_id"] == person_id)["locale"] = locale
-
-    from tests.test_webchat_adapter import memory_auth
-
-    settings = Settings(demo=True)
-    adapter = WebChatAdapter(settings, app, people, translator,
-                             auth=memory_auth(settings, known), set_locale=set_locale)
-
-    async def nobody(request: web.Request) -> None:
-        return None  # Web Push off: the page's manifest, worker and icons only
-
-    PwaRoutes(app, translator, nobody)
-    test_server = TestServer(app, host="127.0.0.1")
-    await test_server.start_server()
+    adapter, test_server = await demo_web_chat(tmp_path, PEOPLE)
     srv = Server(str(test_server.make_url("/")), adapter)
 
     async def feed(incoming: Incoming) -> None:
