@@ -13,13 +13,18 @@ class Person(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100)
-    phone = fields.CharField(max_length=32, null=True)
+    phone = fields.CharField(max_length=32, null=True, db_index=True)
     roles = fields.JSONField(default=list)
     locale = fields.CharField(max_length=10, null=True)
     skills = fields.JSONField(default=list)
     zone = fields.CharField(max_length=64, null=True)
+    # The roster id (student or staff number) a campus knows the person by.
     external_id = fields.CharField(max_length=64, null=True, unique=True)
+    department = fields.CharField(max_length=100, null=True, db_index=True)
+    building = fields.CharField(max_length=64, null=True)
+    room = fields.CharField(max_length=32, null=True)
     active = fields.BooleanField(default=True)
+    deactivated_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
