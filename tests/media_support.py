@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import struct
 
-from bot.core.types import FileRef, Incoming, Reply
+from bot.core.types import FileRef, Incoming, Media, Reply
 from tests.support import Harness
 
 _ids = itertools.count(1)
@@ -17,6 +17,14 @@ def mp4_bytes(seed: int = 0, size: int = 2048) -> bytes:
     ftyp = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 0x200) + b"isomiso2"
     body = bytes((seed + i) % 251 for i in range(max(size - len(ftyp) - 8, 0)))
     return ftyp + struct.pack(">I", len(body) + 8) + b"mdat" + body
+
+
+def files_sent(replies: list[Reply], kind: str = "video") -> list[tuple[Reply, Media]]:
+    """Each file of `kind` (photo, video, voice) the replies carried, alone or in an album,
+    with the reply that carried it."""
+    return [(reply, media) for reply in replies
+            for media in ([reply.media] if reply.media else []) + reply.album
+            if media.kind == kind]
 
 
 OGG = b"OggS" + bytes(60)  # an Ogg page header is enough for the voice check

@@ -18,7 +18,7 @@ from models.inspections import InspectionAnswer, InspectionRound
 from models.repairs import Attachment, Ticket
 from tests.dispatch_support import all_day_sla
 from tests.inspection_support import import_checklist
-from tests.media_support import OGG, mp4_bytes, send_video
+from tests.media_support import OGG, files_sent, mp4_bytes, send_video
 from tests.support import Harness, make_settings, png_bytes, seed_small_campus
 from tests.test_dorm_support import small_dorm, window_around
 
@@ -48,7 +48,7 @@ async def _walk_to_first_item(h: Harness, tmp_path) -> InspectionRound:
 
 
 def _media_to(h: Harness, user: str, kind: str) -> list:
-    return [r for r in h.replies_to(user) if r.media is not None and r.media.kind == kind]
+    return files_sent(h.replies_to(user), kind)
 
 
 async def test_a_video_proves_a_photo_required_problem_and_rides_on_the_ticket(chat, tmp_path):
@@ -96,8 +96,8 @@ async def test_an_inspection_problem_video_is_forwarded_with_the_offer(chat, tmp
     ticket = await Ticket.get()
     assert ticket.category == "carpentry" and "闭门器坏了" in ticket.description
     forwarded = _media_to(h, "carpenter", "video")
-    assert len(forwarded) == 1 and ticket.number in forwarded[0].text
-    assert forwarded[0].media is not None and forwarded[0].media.load() == clip
+    assert len(forwarded) == 1 and ticket.number in forwarded[0][0].text
+    assert forwarded[0][1].load() == clip
     offer = h.last("carpenter").text
     assert ticket.number in offer and "视频：1 段" in offer
 
@@ -177,8 +177,7 @@ async def test_checkin_checklist_problem_with_a_video_and_a_voice_note(dorm):
     assert Path(video.path).read_bytes() == clip
     assert (await DormCheckItem.get(item="door")).ticket_id == ticket.id
     forwarded = _media_to(h, "carpenter", "video")
-    assert len(forwarded) == 1 and forwarded[0].media is not None
-    assert forwarded[0].media.load() == clip
+    assert len(forwarded) == 1 and forwarded[0][1].load() == clip
 
 
 async def test_checkout_damage_shown_by_a_video_only(dorm):

@@ -47,7 +47,7 @@ async def test_offer_message_has_the_job_details(world):
     assert outcome.kind == "offered" and outcome.worker.name == "王师傅"
     assert outcome.response_due is not None and ticket.status == "assigned"
     sent = [r for a, r in world.adapter.sent if a.chat_id == "wang"]
-    assert [r.image is not None for r in sent] == [True, True, False]
+    assert [[m.kind for m in r.album] for r in sent] == [["photo", "photo"], []]  # one album
     card = sent[-1].text
     for part in (ticket.number, "3-402室", "水龙头漏水", "照片：2 张", "张三", "一般", "前接单"):
         assert part in card, part

@@ -10,7 +10,8 @@ import pytest
 
 from bot.app import HouqinApp
 from models.repairs import Attachment, Ticket
-from tests.e2e_support import QUIET_PTB, TgUser, signed_in, tg_settings
+from tests.dispatch_support import all_day_sla
+from tests.e2e_support import QUIET_PTB, TgUser, bound, signed_in, telegram_app, tg_settings
 from tests.support import png_bytes, seed_small_campus
 
 SECRET = "webhook-Secret_9"
@@ -142,3 +143,49 @@ async def test_stickers_and_contacts_are_answered_mid_flow_and_outside(running, 
                       {"contact": {"phone_number": "+8613800000000", "first_name": "王"}})
     await user.expect("贴纸、名片、链接")
     await user.expect("哪类问题")  # asked again: the draft is kept
+
+
+def _albums(api, chat_id: int) -> list[list[dict]]:
+    """The media groups sent to a chat, each as its messages in order."""
+    found: list[list[dict]] = []
+    for message in api.sent_messages(chat_id=chat_id):
+        if message["method"] != "sendMediaGroup":
+            continue
+        if not found or len(found[-1]) == len(message["params"]["media"]):
+            found.append([])
+        found[-1].append(message)
+    return found
+
+
+async def test_ticket_photos_arrive_as_one_album_for_the_worker_and_the_reporter(tmp_path, api):
+    async with telegram_app(tmp_path, api, sla_file=all_day_sla(tmp_path)) as app:
+        people = await seed_small_campus()
+        student = await signed_in(app, api, people["student"], 4242)
+        worker = await bound(app, api, people["worker"], 5151)
+        await worker.say("/duty on")
+        await worker.expect("已上岗")
+        images = [png_bytes(seed=s) for s in (11, 12, 13)]
+        await student.photo(images, caption="3号楼402 水龙头漏水")
+        await student.expect("照片：3 张")  # the confirm card counts the whole album
+        await student.press("提交")
+        await student.expect("已提交")
+        ticket = await Ticket.get()
+        stored = [Path(a.path).read_bytes()
+                  for a in await Attachment.filter(ticket_id=ticket.id).order_by("id")]
+
+        # the dispatch: one album of the three photos, then the card with Accept / Decline
+        await worker.expect("接单")
+        albums = _albums(api, 5151)
+        assert len(albums) == 1 and [m["photo"] for m in albums[0]] == stored
+        assert albums[0][0]["text"] == f"📷 {ticket.number} (1–3/3)"
+        assert not any(m["method"] == "sendPhoto" for m in api.sent_messages(chat_id=5151))
+
+        # the reporter's "show photos" on the ticket detail: the same album
+        await student.press("查看")
+        await student.expect("照片：3 张")
+        await student.press("查看照片和视频（3）")
+        await api.wait_for(lambda _calls: _albums(api, 4242))
+        albums = _albums(api, 4242)
+        assert len(albums) == 1 and [m["photo"] for m in albums[0]] == stored
+        assert albums[0][0]["text"] == f"📷 {ticket.number}（1–3/3）"
+        assert [m["text"] for m in albums[0][1:]] == [None, None]  # one caption per album

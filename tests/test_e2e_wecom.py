@@ -431,3 +431,49 @@ async def test_a_numbered_choice_survives_a_notification_in_between(running, api
     await member.expect("在哪里")
     draft = await app.dispatcher.states.load("wecom:zhangsan")
     assert draft.data.get("category") == "plumbing"
+
+
+async def test_ticket_photos_reach_the_worker_and_the_reporter_as_image_messages(running, api):
+    app, wecom, people = running["app"], running["wecom"], running["people"]
+    await app.services.people.bind(people["worker"], "wecom", "wang", "wang")
+    worker = Member(api, wecom, "wang")
+    await worker.say("/duty on")
+    await worker.expect("已上岗")
+    student = Member(api, wecom, "zhangsan")
+    images = [png_bytes(seed=s) for s in (21, 22)]
+    await student.say("/report")
+    await student.expect("哪类问题")
+    await student.say("1")
+    await student.say("3号楼402")
+    await student.say("水龙头一直滴水")
+    await student.expect("请发送问题照片")
+    for image in images:
+        assert (await wecom.send(wecom.image("zhangsan", api.add_media(image)))).status == 200
+    more = await student.expect("共 2 张")
+    await student.tap(more, "完成")
+    await student.tap(await student.expect("紧急程度"), "一般")
+    await student.tap(await student.expect("请确认您的报修"), "提交")
+    submitted = await student.expect("已提交")
+    ticket = await Ticket.get()
+    stored = [Path(a.path).read_bytes()
+              for a in await Attachment.filter(ticket_id=ticket.id).order_by("id")]
+    assert sorted(stored) == sorted(images)
+
+    def pictures(user: str) -> list[bytes]:
+        uploaded = dict(api.uploads)
+        return [uploaded[m["image"]["media_id"]] for m in api.messages_to(user)
+                if m["msgtype"] == "image"]
+
+    # the dispatch: each photo as an image message, the caption, then the offer card
+    await worker.expect(f"📷 {ticket.number} (1–2/2)")
+    assert pictures("wang") == stored
+
+    # the reporter opens the ticket and asks for its photos: shown, not counted
+    await student.tap(submitted, "查看")
+    detail = shown(await student.expect("照片：2 张"))  # a long text: numbered choices
+    number = next(line.split(".")[0] for line in detail.splitlines()
+                  if "查看照片和视频（2）" in line)
+    await student.say(number)
+    await student.expect(f"📷 {ticket.number}（1–2/2）")
+    assert pictures("zhangsan") == stored
+    assert not api.violations

@@ -13,7 +13,7 @@ from bot.core.types import Media, Reply
 from bot.services.media import MediaService
 from models.repairs import Attachment, Ticket
 from tests.dispatch_support import all_day_sla
-from tests.media_support import OGG, mp4_bytes, send_video
+from tests.media_support import OGG, files_sent, mp4_bytes, send_video
 from tests.support import Harness, make_settings, png_bytes, seed_small_campus
 
 MB = 1024 * 1024
@@ -28,9 +28,9 @@ async def chat(tmp_path):
     await h.stop()
 
 
-def media_to(h: Harness, user: str, kind: str = "video") -> list[Reply]:
-    """Replies to `user` that carried a video (or voice) recording."""
-    return [r for r in h.replies_to(user) if r.media is not None and r.media.kind == kind]
+def media_to(h: Harness, user: str, kind: str = "video") -> list[tuple[Reply, Media]]:
+    """The videos (or voice recordings) sent to `user`, with the reply that carried each."""
+    return files_sent(h.replies_to(user), kind)
 
 
 async def test_captioned_video_files_a_report_and_the_worker_gets_it(chat):
@@ -50,8 +50,8 @@ async def test_captioned_video_files_a_report_and_the_worker_gets_it(chat):
     assert video.path.endswith(".mp4")
 
     forwarded = media_to(h, "worker")
-    assert len(forwarded) == 1 and ticket.number in forwarded[0].text
-    assert forwarded[0].media is not None and forwarded[0].media.load() == clip
+    assert len(forwarded) == 1 and ticket.number in forwarded[0][0].text
+    assert forwarded[0][1].load() == clip
     assert len(media_to(h, "worker", "voice")) == 1
     offer = h.last("worker").text  # then the card with Accept / Decline, counting them
     assert ticket.number in offer and "视频：1 段 · 语音：1 条" in offer
@@ -163,7 +163,7 @@ async def test_completion_proved_by_a_video_only(chat):
     assert result.kind == "result_video" and Path(result.path).read_bytes() == clip
 
     shown = media_to(h, "student")
-    assert len(shown) == 1 and "完工凭证" in shown[0].text and shown[0].media.load() == clip
+    assert len(shown) == 1 and "完工凭证" in shown[0][0].text and shown[0][1].load() == clip
     assert "问题解决了吗" in h.last("student").text  # the follow-up comes after the proof
     detail = (await h.send("student", callback=f"tk:v:{ticket.number}"))[-1].text
     assert "完工凭证：照片 0 张 · 视频 1 段" in detail

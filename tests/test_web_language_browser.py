@@ -135,9 +135,9 @@ async def test_toggle_is_lang_and_lang_turns_the_page(live, tmp_path) -> None:
     assert (await Person.get(id=person.id)).locale == "en"
 
 
-async def test_ticket_photo_shown_on_request_as_a_thumbnail(live, tmp_path) -> None:
-    """/my → the ticket → "Show photos": the stored photo arrives as a thumbnail in the web
-    chat (issue 18 item 2, web) and opens full size."""
+async def test_ticket_photos_shown_on_request_as_one_album(live, tmp_path) -> None:
+    """/my → the ticket → "Show photos": the two stored photos arrive as thumbnails of one
+    message in the web chat (issue 18 item 2, web), each opening full size."""
     import hashlib
     import io
 
@@ -156,13 +156,14 @@ async def test_ticket_photo_shown_on_request_as_a_thumbnail(live, tmp_path) -> N
     person.locale = "en"
     await person.save(update_fields=["locale"])
     ticket = await app.services.repairs.create(person, room, "plumbing", "my tap drips")
-    out = io.BytesIO()
-    Image.new("RGB", (1024, 768), (200, 40, 40)).save(out, format="JPEG")
-    path = tmp_path / "tap.jpg"
-    path.write_bytes(out.getvalue())
-    await Attachment.create(ticket=ticket, owner=person, kind="photo", path=str(path),
-                            sha256=hashlib.sha256(out.getvalue()).hexdigest(),
-                            size=len(out.getvalue()), mime="image/jpeg")
+    for name, size in (("tap.jpg", (1024, 768)), ("sink.jpg", (800, 600))):
+        out = io.BytesIO()
+        Image.new("RGB", size, (200, 40, 40)).save(out, format="JPEG")
+        path = tmp_path / name
+        path.write_bytes(out.getvalue())
+        await Attachment.create(ticket=ticket, owner=person, kind="photo", path=str(path),
+                                sha256=hashlib.sha256(out.getvalue()).hexdigest(),
+                                size=len(out.getvalue()), mime="image/jpeg")
     problems: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -178,15 +179,18 @@ async def test_ticket_photo_shown_on_request_as_a_thumbnail(live, tmp_path) -> N
         await page.locator("#message-input").fill("/my")
         await page.locator("#message-input").press("Enter")
         await page.locator(".msg.bot button", has_text=ticket.number).last.click(timeout=10_000)
-        show = app.translator("en", "tickets.btn_media", count=1)
+        show = app.translator("en", "tickets.btn_media", count=2)
         await page.locator(".msg.bot button", has_text=show).last.click(timeout=10_000)
-        thumb = page.locator(".msg.bot img.msg-image")
-        await expect(thumb).to_be_visible(timeout=10_000)
+        album = page.locator(".msg.bot .msg-gallery").last  # both photos in one message
+        await expect(album.locator("img.msg-image")).to_have_count(2, timeout=10_000)
+        await expect(album.locator("xpath=..")).to_contain_text(f"{ticket.number} (1–2/2)")
+        widths = "(all) => all.map((i) => i.complete ? i.naturalWidth : 0)"
         for _ in range(100):
-            if await thumb.evaluate("(i) => i.complete && i.naturalWidth"):
+            if all(await album.locator("img.msg-image").evaluate_all(widths)):
                 break
             await page.wait_for_timeout(50)
-        assert await thumb.evaluate("(i) => i.naturalWidth") == 1024
+        assert await album.locator("img.msg-image").evaluate_all(widths) == [1024, 800]
+        thumb = album.locator("img.msg-image").first
         await thumb.click()
         full = page.locator('[data-testid="lightbox-image"]')
         await expect(full).to_be_visible()

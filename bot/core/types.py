@@ -80,12 +80,16 @@ class Button:
     payload: str
 
 
+ALBUM_LIMIT = 10  # photos and videos per album (Telegram's sendMediaGroup maximum)
+
+
 @dataclass
 class Media:
-    """A video or voice recording to send: its bytes, or a stored file's path (read when sent,
-    so the outbox keeps a path, not megabytes), or a file id the platform `ref_platform` gave."""
+    """A photo, video or voice recording to send: its bytes, or a stored file's path (read when
+    sent, so the outbox keeps a path, not megabytes), or a file id the platform `ref_platform`
+    gave."""
 
-    kind: str  # "video" or "voice"
+    kind: str  # "photo", "video" or "voice"
     data: bytes | None = None
     path: str | None = None
     ref: str | None = None
@@ -127,13 +131,15 @@ class Media:
 @dataclass
 class Reply:
     """What the bot says: text, optional button rows, optional image, video or voice
-    recording (`media`), optional edit target."""
+    recording (`media`), or an album of photos and videos shown together (`album`, at most
+    ALBUM_LIMIT), optional edit target."""
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     image: bytes | None = None
     edit_message_id: str | None = None
     media: Media | None = None
+    album: list[Media] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize for the outbox (image bytes are stored hex-encoded)."""
@@ -143,6 +149,7 @@ class Reply:
             "image": self.image.hex() if self.image else None,
             "edit_message_id": self.edit_message_id,
             "media": self.media.to_dict() if self.media else None,
+            "album": [item.to_dict() for item in self.album],
         }
 
     @classmethod
@@ -154,6 +161,7 @@ class Reply:
             image=bytes.fromhex(data["image"]) if data.get("image") else None,
             edit_message_id=data.get("edit_message_id"),
             media=Media.from_dict(data["media"]) if data.get("media") else None,
+            album=[Media.from_dict(item) for item in data.get("album") or []],
         )
 
 

@@ -97,16 +97,6 @@ class Announcer:
             sent += await self.tell(person, key, buttons, priority, **fields)
         return sent
 
-    async def photos(self, person: Person, images: list[bytes], caption: Text,
-                     priority: int = PRIORITY_OFFER) -> None:
-        """Send photos (each with a localized caption) to every identity of `person`."""
-        identities = await Identity.filter(person_id=person.id)
-        for index, image in enumerate(images, start=1):
-            label = self.render(person.locale, caption)
-            for ident in identities:
-                reply = Reply(text=f"{label} ({index}/{len(images)})", image=image)
-                await self.notifier.send(Address(ident.platform, ident.chat_id), reply, priority)
-
     def translate_for(self, locale: str | None) -> Translate:
         """A `t(key, **fields)` for one locale."""
         return lambda key, **fields: self.notifier.translator(locale, key, **fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.router import Router
 from bot.delivery.notifier import PRIORITY_REPLY
-from bot.services.repairs import MediaCounts, TicketTap, as_reply
+from bot.services.repairs import MediaCounts, TicketTap, album_replies
 from handlers.media_intake import draft_media_ids, take_sent_media
 from handlers.render import category_label, local_time, media_lines, status_label, urgency_label
 from handlers.repairs.report_draft import take_photos
@@ -131,17 +131,22 @@ def _media_total(counts: MediaCounts) -> int:
 
 
 async def _show_media(ctx: Context, number: str) -> None:
-    """Send the ticket's photos, videos and voice notes, each captioned "R-… (i/n)"."""
+    """Send the ticket's photos and videos as albums (the reporter's, then the result's) and
+    its voice notes, captioned "R-… (i–j/n)"."""
     assert ctx.person is not None
     files = await ctx.services.repairs.media(number, ctx.person)
     if not files:
         await ctx.say("tickets.no_media", number=number)
         return
-    for index, attachment in enumerate(files, start=1):
-        key = "tickets.media_result" if attachment.kind.startswith("result") else "tickets.media"
-        caption = ctx.t(key, number=number, index=index, count=len(files))
-        await ctx.notifier.send(ctx.incoming.address, as_reply(attachment, caption),
-                                priority=PRIORITY_REPLY)
+    reported = [a for a in files if not a.kind.startswith("result")]
+    result = [a for a in files if a.kind.startswith("result")]
+    for key, group in (("tickets.media", reported), ("tickets.media_result", result)):
+        if group:
+            def label(numbers: str, key: str = key) -> str:
+                return ctx.t(key, number=number, numbers=numbers)
+
+            for reply in album_replies(group, label):
+                await ctx.notifier.send(ctx.incoming.address, reply, priority=PRIORITY_REPLY)
 
 
 @router.prompt(NOTE_FLOW, "text")

@@ -1,5 +1,6 @@
 """Videos and voice notes in the fake Bot API: sendVideo / sendVoice / sendAudio / sendDocument,
-and injecting video / video_note messages (getFile refuses files over 20 MB, as Telegram does)."""
+sendMediaGroup (albums of 2–10 photos and videos), and injecting video / video_note messages
+(getFile refuses files over 20 MB, as Telegram does)."""
 
 from __future__ import annotations
 
@@ -39,9 +40,53 @@ class BotApiMedia:
 
         def _caption(self, caption: str) -> dict[str, Any]: ...
 
+        def _next_message_id(self) -> int: ...
+
+        def photo_sizes_for(self, data: bytes) -> list[dict[str, Any]]: ...
+
     def media_methods(self) -> dict[str, Any]:
         """Bot API method name -> implementation, for the media senders."""
-        return {name: self._media_sender(name) for name in MEDIA_METHODS}
+        methods = {name: self._media_sender(name) for name in MEDIA_METHODS}
+        methods["sendMediaGroup"] = self._send_media_group
+        return methods
+
+    async def _send_media_group(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """An album as Telegram takes it: 2–10 InputMedia (photo/video), files attached by
+        name or given by file id, a caption on any item, no reply_markup; one message each."""
+        chat_id = self._target_chat(params)
+        items = params.get("media")
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album (2-10)")
+        if "reply_markup" in params:
+            raise ApiError(400, "Bad Request: media groups cannot have an inline keyboard")
+        album: list[tuple[str, bytes, str | None]] = []
+        for item in items:
+            kind, source = item.get("type"), item.get("media")
+            if kind not in ("photo", "video"):
+                raise ApiError(400, f"Bad Request: media of type {kind!r} in a mixed album")
+            if isinstance(source, str) and source.startswith("attach://"):
+                data = params.get(source.removeprefix("attach://"))
+            else:
+                data = self.files.get(source) if isinstance(source, str) else None
+            if not isinstance(data, bytes) or not data:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            validate_text(item.get("caption"), 1024, caption=True)
+            album.append((kind, data, item.get("caption")))
+        group_id = str(self._next_message_id() * 1000)
+        messages = []
+        for kind, data, caption in album:
+            content: dict[str, Any] = {"media_group_id": group_id, "caption": caption or None}
+            if kind == "photo":
+                content["photo"] = self.photo_sizes_for(data)
+            else:
+                info = self.register_file(data, "videos")
+                content["video"] = {"file_id": info["file_id"], "file_size": len(data),
+                                    "file_unique_id": info["file_unique_id"], "duration": 1,
+                                    "width": 320, "height": 240}
+            message = self._bot_message(chat_id, content)
+            self._record("sendMediaGroup", message, {**params, kind: data})
+            messages.append(message)
+        return messages
 
     def _media_sender(self, method: str) -> Any:
         field, kind = MEDIA_METHODS[method]

@@ -27,7 +27,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RATE_LIMITED = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup",
                           "sendVideo", "sendVoice", "sendAudio"})
 SENT_METHODS = ("sendMessage", "sendPhoto", "editMessageText", "sendVideo", "sendVoice",
-                "sendAudio", "sendDocument")
+                "sendAudio", "sendDocument", "sendMediaGroup")
 
 
 class FakeBotApi(UpdateInjection, BotApiMethods, BotApiMedia):

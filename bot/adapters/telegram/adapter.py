@@ -25,7 +25,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.telegram.media import send_captioned, video_refs
+from bot.adapters.telegram.media import send_album, send_captioned, video_refs
 from bot.adapters.telegram.text import Markup, send_chunks, split_text
 from bot.config import Settings
 from bot.core.i18n import Translator, normalize_locale
@@ -238,7 +238,9 @@ class TelegramAdapter(BaseAdapter):
         chat_id = _chat_id(address.chat_id)
         markup = _markup(reply.buttons)
         try:
-            if reply.media is not None or reply.image is not None:
+            if reply.album:
+                await send_album(bot, chat_id, reply, markup)
+            elif reply.media is not None or reply.image is not None:
                 await send_captioned(bot, chat_id, reply, markup)
             elif reply.edit_message_id:
                 await self._edit(bot, chat_id, reply.edit_message_id, reply.text, markup)

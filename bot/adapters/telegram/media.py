@@ -1,10 +1,17 @@
 """Telegram videos and voice notes: mapping message.video / video_note to FileRefs, and sending
-a reply's media with sendVideo / sendVoice (sendAudio or sendDocument for other formats) or its
-picture with sendPhoto, the text as the caption when it fits."""
+a reply's media with sendVideo / sendVoice (sendAudio or sendDocument for other formats), its
+picture with sendPhoto or its album with sendMediaGroup, the text as the caption when it fits."""
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+)
 
 from bot.adapters.telegram.text import CAPTION_LIMIT, Markup, send_chunks, split_text, utf16_len
 from bot.core.types import DeliveryError, FileRef, Media, Reply
@@ -57,6 +64,46 @@ async def send_captioned(bot: Bot, chat_id: int | str, reply: Reply, markup: Mar
         else:
             await bot.send_photo(chat_id, photo=reply.image)
             await send_chunks(bot, chat_id, split_text(reply.text), markup)
+
+
+async def send_album(bot: Bot, chat_id: int | str, reply: Reply, markup: Markup) -> None:
+    """Send the reply's photos and videos as one media group, the text as the group's caption
+    when it fits and there are no buttons (a group carries none), otherwise after it; files gone
+    from disk are left out, and a group of one is sent as a single photo or video."""
+    present = [entry for entry in map(_album_source, reply.album) if entry is not None]
+    fits = utf16_len(reply.text) <= CAPTION_LIMIT and markup is None
+    caption = (reply.text or None) if fits else None
+    if len(present) == 1:
+        kind, source, name = present[0]
+        if kind == "photo":
+            await bot.send_photo(chat_id, photo=source, caption=caption, filename=name)
+        else:
+            await bot.send_video(chat_id, video=source, caption=caption, filename=name,
+                                 supports_streaming=True)
+    elif present:
+        group: list[InputMediaPhoto | InputMediaVideo] = []
+        for index, (kind, source, name) in enumerate(present):
+            text = caption if index == 0 else None
+            group.append(
+                InputMediaPhoto(source, caption=text, filename=name) if kind == "photo"
+                else InputMediaVideo(source, caption=text, filename=name, supports_streaming=True))
+        await bot.send_media_group(chat_id, media=group)
+    if not present or not fits:
+        await send_chunks(bot, chat_id, split_text(reply.text), markup)
+
+
+def _album_source(media: Media) -> tuple[str, str | bytes, str | None] | None:
+    """An album entry's kind, source (Telegram file id, or its bytes) and file name; None when
+    its stored file is gone."""
+    kind = "photo" if media.kind == "photo" else "video"
+    ref = media.ref_for(PLATFORM)
+    if ref is not None:
+        return kind, ref, None
+    try:
+        data = media.load()
+    except OSError:
+        return None
+    return kind, data, media.file_name or ("photo.jpg" if kind == "photo" else "video.mp4")
 
 
 async def send_media(bot: Bot, chat_id: int | str, media: Media, caption: str | None,

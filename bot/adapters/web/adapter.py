@@ -28,7 +28,7 @@ from bot.adapters.web.pages import (
     upload_response,
 )
 from bot.adapters.web.sign_in import SignInMethods, SignInRoutes
-from bot.adapters.web.store import MessageStore, Upload, UploadStore
+from bot.adapters.web.store import MessageStore, Upload, UploadStore, image_mime
 from bot.config import Settings
 from bot.core.errors import ServiceError
 from bot.core.i18n import SUPPORTED, Translator, normalize_locale
@@ -154,24 +154,25 @@ class WebChatAdapter(BaseAdapter):
                 self.messages.edit(chat_id, target, reply.text, reply.buttons, reply.image)
                 return
         attachment = self._media_attachment(chat_id, reply.media) if reply.media else None
+        gallery = [self._media_attachment(chat_id, item) for item in reply.album]
         self.messages.append(chat_id, "bot", reply.text, buttons=reply.buttons, image=reply.image,
-                             attachment=attachment)
+                             attachment=attachment, gallery=[g for g in gallery if g["url"]])
 
     def _media_attachment(self, chat_id: str, media: Media) -> dict[str, Any]:
-        """Keep a reply's video or recording for the page to play (<video>/<audio>, or a link
-        when the stored file is gone: the text still arrives)."""
+        """Keep a reply's photo, video or recording for the page to show (<img>, <video>,
+        <audio>, or a link when the stored file is gone: the text still arrives)."""
         try:
             data = media.load()
         except OSError:
             log.warning("web chat: media file of a reply is gone")
             return {"name": media.file_name, "mime": media.mime, "kind": media.kind, "url": None}
         ref = f"web:{uuid.uuid4().hex}"
-        mime = media.mime or ("audio/ogg" if media.kind == "voice" else "video/mp4")
+        mime = media.mime or _default_mime(media, data)
         self.uploads.put(ref, Upload(data, mime, media.file_name, chat_id))
         return {
             "url": f"/api/web/files/{ref.removeprefix('web:')}",
-            "name": media.file_name, "mime": mime, "size": len(data), "is_image": False,
-            "kind": media.kind,
+            "name": media.file_name, "mime": mime, "size": len(data),
+            "is_image": media.kind == "photo", "kind": media.kind,
         }
 
     async def fetch_file(self, ref: str) -> bytes:
@@ -417,3 +418,10 @@ class WebChatAdapter(BaseAdapter):
         if upload is None or upload.owner != user.chat_id:
             raise web.HTTPNotFound()
         return upload_response(upload)
+
+
+def _default_mime(media: Media, data: bytes) -> str:
+    """The MIME type of a reply's file that did not name one."""
+    if media.kind == "photo":
+        return image_mime(data)
+    return "audio/ogg" if media.kind == "voice" else "video/mp4"

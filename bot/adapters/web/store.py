@@ -42,6 +42,7 @@ class ChatMessage:
     edited_at: str | None = None
     client_id: str | None = None
     attachment: dict[str, Any] | None = None
+    gallery: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The message as the page receives it (images become data URLs)."""
@@ -62,6 +63,7 @@ class ChatMessage:
             "version": self.version,
             "client_id": self.client_id,
             "attachment": self.attachment,
+            "gallery": self.gallery,
         }
 
 

@@ -20,7 +20,7 @@ from bot.adapters.wecom.api import WeComApi, WeComApiError, WeComMediaTooLarge, 
 from bot.adapters.wecom.callback import CallbackGuard
 from bot.adapters.wecom.endpoint import CALLBACK_PATH, CallbackEndpoint, Recent
 from bot.adapters.wecom.inbound import PLATFORM
-from bot.adapters.wecom.media import media_body
+from bot.adapters.wecom.media import album_bodies, media_body
 from bot.adapters.wecom.menu import web_chat_url
 from bot.adapters.wecom.render import Renderer
 from bot.adapters.wecom.scan import ScanLanding
@@ -147,6 +147,8 @@ class WeComAdapter(BaseAdapter):
             unreachable |= await self._post(members, body)
         if reply.media is not None:
             unreachable |= await self._post(members, await media_body(self.api, reply.media))
+        for body in await album_bodies(self.api, reply.album):
+            unreachable |= await self._post(members, body)
         if reply.text.strip() or rendered.choices or rendered.card_labels:
             for body in rendered.bodies:
                 unreachable |= await self._post(members, body)

@@ -12,7 +12,7 @@ from bot.services.repairs.manage import CLOSE_KINDS, ManageService, OpenFilter, 
 from bot.services.repairs.materials import MaterialUsageService, parse_materials
 from bot.services.repairs.offers import OfferService
 from bot.services.repairs.report_text import ParsedReport, parse_report_text
-from bot.services.repairs.ticket_media import MediaCounts, as_reply
+from bot.services.repairs.ticket_media import MediaCounts, album_replies
 from bot.services.repairs.tickets import RepairService
 from bot.services.repairs.views import (
     DECLINE_REASONS,
@@ -56,7 +56,7 @@ __all__ = [
     "RepairService",
     "TicketTap",
     "WorkService",
-    "as_reply",
+    "album_replies",
     "build_dispatch",
     "decline_buttons",
     "fits",

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.types import Button
 from bot.delivery.announce import Announcer, Translate
 from bot.delivery.notifier import PRIORITY_OFFER, PRIORITY_STAFF_ALERT
-from bot.services.repairs.dispatch_queries import assignee, job_view, live_jobs, ticket_photos
+from bot.services.repairs.dispatch_queries import assignee, job_view, live_jobs
 from bot.services.repairs.duty import DutyService, place_zone
 from bot.services.repairs.escalation import SlaTracker, schedule
 from bot.services.repairs.sla import SlaPolicy
-from bot.services.repairs.ticket_media import forward, ticket_media
+from bot.services.repairs.ticket_media import REPORTER_KINDS, forward, ticket_media
 from bot.services.repairs.tickets import RepairService
 from bot.services.repairs.views import (
     caption,
@@ -167,13 +166,9 @@ class DispatchService:
         view = await job_view(job)
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         if job.role == "primary":
-            images = [Path(a.path).read_bytes() for a in await ticket_photos(view.ticket.id)
-                      if Path(a.path).exists()]
-            if images:
-                await announce.photos(worker, images, caption("photo", view.ticket.number))
-            recordings = await ticket_media(view.ticket.id, ("video", "voice"))
-            if recordings:
-                await forward(announce, worker, recordings, caption("media", view.ticket.number),
+            files = await ticket_media(view.ticket.id, REPORTER_KINDS)
+            if files:
+                await forward(announce, worker, files, caption("photo", view.ticket.number),
                               PRIORITY_OFFER)
         contact = self.policy.config.show_reporter_contact
 

@@ -101,8 +101,3 @@ async def job_view(job: Job) -> JobView:
         videos=await Attachment.filter(ticket_id=ticket.id, kind="video").count(),
         voices=await Attachment.filter(ticket_id=ticket.id, kind="voice").count(),
     )
-
-
-async def ticket_photos(ticket_id: int, limit: int = 3) -> list[Attachment]:
-    """The reporter's photos of a ticket, oldest first."""
-    return await Attachment.filter(ticket_id=ticket_id, kind="photo").order_by("id").limit(limit)

@@ -1,13 +1,15 @@
 """A ticket's media: counts per kind for the detail view, the result kinds a completion keeps,
-and forwarding stored photos, videos and voice notes to a person (dispatch, completion)."""
+and stored photos, videos and voice notes as albums, forwarded to a person (dispatch,
+completion) or shown to a reader."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core.types import Address, Media, Reply
+from bot.core.types import ALBUM_LIMIT, Address, Media, Reply
 from models.people import Identity, Person
 from models.repairs import Attachment
 
@@ -20,6 +22,9 @@ REPORTER_KINDS = ("photo", "video", "voice")
 SHOWN_KINDS = ("photo", "video", "voice", "result", "result_video", "result_voice")
 MAX_SHOWN = 10  # per kind, when a reader asks to see a ticket's files
 MAX_FORWARDED = 3  # per kind and message: enough to prepare, not a flood
+# attachment kind -> the kind of media it is sent as
+MEDIA_KIND = {"photo": "photo", "result": "photo", "video": "video", "result_video": "video",
+              "voice": "voice", "result_voice": "voice"}
 
 
 @dataclass
@@ -55,26 +60,39 @@ async def ticket_media(ticket_id: int, kinds: tuple[str, ...],
     return sorted(found, key=lambda a: a.id)
 
 
-def as_reply(attachment: Attachment, caption: str) -> Reply:
-    """A reply carrying one stored file: photos as the image, videos and voice as media (by
-    path, so the outbox does not hold the bytes)."""
-    if attachment.kind in ("photo", "result"):
-        return Reply(text=caption, image=Path(attachment.path).read_bytes())
-    kind = "voice" if attachment.kind in ("voice", "result_voice") else "video"
-    media = Media(kind=kind, path=attachment.path, mime=attachment.mime,
-                  file_name=Path(attachment.path).name)
-    return Reply(text=caption, media=media)
+def as_media(attachment: Attachment) -> Media:
+    """A stored file as media to send, by path (the outbox keeps the path, not the bytes)."""
+    kind = MEDIA_KIND.get(attachment.kind, "video")
+    return Media(kind=kind, path=attachment.path, mime=attachment.mime,
+                 file_name=Path(attachment.path).name)
+
+
+def album_replies(attachments: list[Attachment],
+                  caption: Callable[[str], str]) -> list[Reply]:
+    """The files as few messages as the platforms allow: photos and videos in albums of up to
+    ALBUM_LIMIT, then each voice note, each captioned `caption("i/n")` or `caption("i–j/n")`."""
+    visual = [a for a in attachments if MEDIA_KIND.get(a.kind) != "voice"]
+    voices = [a for a in attachments if MEDIA_KIND.get(a.kind) == "voice"]
+    total = len(attachments)
+    replies = []
+    for start in range(0, len(visual), ALBUM_LIMIT):
+        chunk = visual[start : start + ALBUM_LIMIT]
+        first, last = start + 1, start + len(chunk)
+        numbers = f"{first}/{total}" if first == last else f"{first}–{last}/{total}"
+        replies.append(Reply(text=caption(numbers), album=[as_media(a) for a in chunk]))
+    for index, attachment in enumerate(voices, start=len(visual) + 1):
+        replies.append(Reply(text=caption(f"{index}/{total}"), media=as_media(attachment)))
+    return replies
 
 
 async def forward(announce: Announcer, person: Person, attachments: list[Attachment],
                   caption: Text, priority: int) -> int:
-    """Send each file to every identity of `person`, captioned "{caption} (i/n)" in their
-    language; returns how many messages were queued."""
+    """Send the files to every identity of `person` (albums, then voice notes), captioned in
+    their language; returns how many messages were queued."""
     identities = await Identity.filter(person_id=person.id)
     label = announce.render(person.locale, caption)
     sent = 0
-    for index, attachment in enumerate(attachments, start=1):
-        reply = as_reply(attachment, f"{label} ({index}/{len(attachments)})")
+    for reply in album_replies(attachments, lambda numbers: f"{label} ({numbers})"):
         for ident in identities:
             await announce.notifier.send(Address(ident.platform, ident.chat_id), reply, priority)
             sent += 1

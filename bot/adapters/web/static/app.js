@@ -534,11 +534,21 @@
     return el("div", "attachment", t("attachment", { name: att.name || "?" }));
   }
 
+  // An album: photos as thumbnails that open full size, videos played in place, in a grid.
+  function galleryNode(items) {
+    const grid = el("div", "msg-gallery");
+    for (const att of items) {
+      grid.append(att.is_image ? thumbnail(att.url, att.name || t("image_alt")) : mediaNode(att));
+    }
+    return grid;
+  }
+
   function fillBot(node, msg) {
     node.replaceChildren();
     const bubble = el("div", "bubble");
     if (msg.image) bubble.append(thumbnail(msg.image, t("image_alt")));
     if (msg.attachment) bubble.append(mediaNode(msg.attachment));
+    if (msg.gallery && msg.gallery.length) bubble.append(galleryNode(msg.gallery));
     if (msg.text) bubble.append(linkedText("msg-text", msg.text));
     node.append(bubble);
     if (msg.buttons && msg.buttons.length) {
