@@ -2,6 +2,8 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
+from bot.services.assets.check_views import CheckPage, CheckTap, page_view, round_label
+from bot.services.assets.checks import AssetCheckService, round_summary
 from bot.services.assets.csv_io import export_assets, import_assets
 from bot.services.assets.demo import seed_demo_assets
 from bot.services.assets.digest import AssetsDigest
@@ -29,10 +31,13 @@ __all__ = [
     "MANUAL_STATUSES",
     "VIEW_ROLES",
     "AssetCard",
+    "AssetCheckService",
     "AssetLinkTap",
     "AssetService",
     "AssetTap",
     "AssetsDigest",
+    "CheckPage",
+    "CheckTap",
     "MaintenanceService",
     "MeterMaintenance",
     "PlanTap",
@@ -47,7 +52,10 @@ __all__ = [
     "import_assets",
     "is_known_unit",
     "link_ticket",
+    "page_view",
     "parse_every",
+    "round_label",
+    "round_summary",
     "seed_demo_assets",
     "sync_asset",
     "write_labels",
