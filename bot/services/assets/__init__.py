@@ -2,6 +2,7 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
+from bot.services.assets.check_export import export_asset_checks
 from bot.services.assets.check_views import CheckPage, CheckTap, page_view, round_label
 from bot.services.assets.checks import AssetCheckService, round_summary
 from bot.services.assets.csv_io import export_assets, import_assets
@@ -46,6 +47,7 @@ __all__ = [
     "check_asset_repeat",
     "check_reportable",
     "collect_labels",
+    "export_asset_checks",
     "export_assets",
     "find_cjk_font",
     "fmt",

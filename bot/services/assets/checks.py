@@ -11,6 +11,7 @@ late answers to them are refused and change nothing."""
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -46,9 +47,12 @@ if TYPE_CHECKING:
 View = tuple[str, list[list[Button]]]
 
 
-def department_of(asset: Asset, keeper: Person | None, place: Place) -> str:
-    """Whose the asset is for the summary: the keeper's department, else the place's zone."""
-    return ((keeper.department if keeper else None) or place.zone or "")[:100]
+async def department_of(keeper: Person | None, place: Place) -> str:
+    """Whose the asset is for the summary: the keeper's department, else the place's zone (a
+    room's is its building's)."""
+    from bot.services.repairs import place_zone  # repairs imports assets: bound when called
+
+    return ((keeper.department if keeper else None) or await place_zone(place) or "")[:100]
 
 
 class AssetCheckService:
@@ -63,15 +67,18 @@ class AssetCheckService:
     # --- starting a round ------------------------------------------------------------------
 
     async def open_month(self, now: datetime) -> AssetCheckRound | None:
-        """This month's round once its day and hour have come (None: not yet, already open,
-        or switched off); earlier rounds are closed by it."""
+        """This month's round once its day and hour have come, and no later than
+        `remind_days` after (a bot switched off longer skips the month; a fresh install does
+        not start mid-month). None: not due, already open, or switched off. Earlier rounds are
+        closed by it."""
         if not self.settings.asset_check_enabled:
             return None
         local = now.astimezone(self.tz)
         due = local.replace(day=self.settings.asset_check_day, hour=self.settings.asset_check_hour,
                             minute=0, second=0, microsecond=0)
         key = f"m:{local:%Y-%m}"
-        if local < due or await AssetCheckRound.exists(key=key):
+        grace = timedelta(days=self.settings.asset_check_remind_days)
+        if not due <= local < due + grace or await AssetCheckRound.exists(key=key):
             return None
         assets = await Asset.filter(status__not="disposed").order_by("id")
         try:
@@ -96,12 +103,13 @@ class AssetCheckService:
             assets = [a for a in assets if a.place_id in inside]  # type: ignore[attr-defined]
         elif department:
             assets = [a for a in assets
-                      if department_of(a, a.responsible, a.place).lower() == department.lower()]
+                      if (await department_of(a.responsible, a.place)).lower()
+                      == department.lower()]
         else:
             raise ServiceError("asset_check.usage")
         if not assets:
             raise NotFound("asset_check.nothing_to_check")
-        key = f"a:{actor.id}:{int(now.timestamp() * 1000)}"
+        key = f"a:{actor.id}:{secrets.token_hex(8)}"  # ad-hoc rounds may overlap
         check = await self._create(key, "adhoc", assets, now, actor=actor, place=place,
                                    department=department or None)
         await self.fan_out(check, now)
@@ -134,8 +142,9 @@ class AssetCheckService:
                 keeper = keepers.get(keeper_id) if keeper_id else None
                 sheet = await AssetCheckList.create(round=check, person=keeper)
                 await AssetCheckItem.bulk_create([
-                    AssetCheckItem(round=check, sheet=sheet, asset=asset, department=department_of(
-                        asset, keeper, places[asset.place_id]))  # type: ignore[attr-defined]
+                    AssetCheckItem(round=check, sheet=sheet, asset=asset,
+                                   department=await department_of(
+                                       keeper, places[asset.place_id]))  # type: ignore
                     for asset in kept
                 ])
         return check
