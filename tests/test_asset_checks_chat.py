@@ -50,10 +50,10 @@ async def test_keeper_answers_a_page_then_damaged_with_a_photo(h):
     await start(h)
     page = h.last("worker")
     assert "资产回访 #" in page.text and "3号楼402" in page.text and "3号楼403" in page.text
-    await h.press("worker", "❓ 缺失")  # the first row: AC-1
+    await h.press("worker", "❓ AC-1 缺失")
     assert "AC-1 设备AC-1 — 缺失" in h.last("worker").text
     assert (await Asset.get(code="AC-1")).status == "missing"
-    await h.press("worker", "🔧 损坏")  # now the first open row: AC-2
+    await h.press("worker", "🔧 AC-2 损坏")
     assert "AC-2 哪里损坏了" in h.last("worker").text
     await h.send("worker", "/help")  # a command in the middle keeps the step
     await h.send("worker", photos=[png_bytes(seed=3)])
@@ -72,7 +72,7 @@ async def test_keeper_answers_a_page_then_damaged_with_a_photo(h):
 
 async def test_damage_needs_a_note_or_a_photo(h):
     await start(h)
-    await h.press("worker", "🔧 损坏")
+    await h.press("worker", "🔧 AC-1 损坏")
     assert not any("提交" in b.label for row in h.last("worker").buttons for b in row)
     await h.send("worker", "   ")
     assert "请用文字说明损坏情况" in said(h, "worker")
@@ -100,7 +100,7 @@ async def test_a_forged_button_for_someone_elses_answer_is_refused(h):
 async def test_a_closed_round_answers_closed_and_changes_nothing(h):
     await start(h)
     await AssetCheckRound.all().update(closed_at=datetime.now(UTC))
-    await h.press("worker", "❓ 缺失")
+    await h.press("worker", "❓ AC-1 缺失")
     assert "已结束" in h.last("worker").text
     assert (await Asset.get(code="AC-1")).status == "in_use"
     assert not await AssetCheckItem.filter(answer__not_isnull=True).exists()

@@ -44,11 +44,11 @@ async def test_asset_check_through_telegram(running, api):
     assert "📍 3号楼402" in page["text"] and "📍 3号楼403" in page["text"]
     assert "AC-1 设备AC-1" in page["text"] and "PC-2 设备PC-2" in page["text"]
 
-    await keeper.press("❓ 缺失")  # AC-1, the first row
+    await keeper.press("❓ AC-1 缺失")
     edited = await keeper.expect("AC-1 设备AC-1 — 缺失")
     assert edited["method"] == "editMessageText"
 
-    await keeper.press("🔧 损坏")  # AC-2, now the first open row
+    await keeper.press("🔧 AC-2 损坏")
     await keeper.expect("AC-2 哪里损坏了")
     await keeper.photo([png_bytes(seed=7)])
     await keeper.expect("已添加照片")

@@ -119,8 +119,10 @@ def page_view(page: CheckPage, t: Translate, locale: str | None,
             buttons.append([
                 Button(t("asset_check.btn_in_place", code=line.asset.code),
                        CheckTap("k", item).pack()),
-                Button(t("asset_check.btn_missing"), CheckTap("x", item).pack()),
-                Button(t("asset_check.btn_damaged"), CheckTap("d", item).pack()),
+                Button(t("asset_check.btn_missing", code=line.asset.code),
+                       CheckTap("x", item).pack()),
+                Button(t("asset_check.btn_damaged", code=line.asset.code),
+                       CheckTap("d", item).pack()),
             ])
     if buttons:
         buttons.append([Button(t("asset_check.btn_all_in_place"),
