@@ -33,7 +33,7 @@ from models.assets import (
     AssetEvent,
 )
 from models.people import Person
-from models.places import Place
+from models.places import Place, Zone
 from models.repairs import Ticket
 from tests.dispatch_support import TZ, World
 from tests.support import RecordingAdapter
@@ -159,10 +159,11 @@ async def test_reminder_after_three_days_then_the_managers_report(world):
     await asset_check_tick(world.services, at(DEC_1_9 + timedelta(days=3, hours=1)))
     assert len(sent_to(world, "li", "提醒")) == 1
     assert not sent_to(world, "manager", "已答")
+    await Zone.create(code="south", name_zh="南区", name_en="South campus")
     await asset_check_tick(world.services, at(DEC_1_9 + timedelta(days=6)))
     [summary] = sent_to(world, "manager", "已答")
     assert "5 件资产已答 2 件（40%）" in summary
-    assert "后勤处：已答 2/2" in summary and "south：已答 0/2" in summary
+    assert "后勤处：已答 2/2" in summary and "南区：已答 0/2" in summary  # a zone by its name
     assert "north：已答 0/1" in summary  # TV-1 has no keeper: its building's zone
     assert "提醒后仍未回答：李师傅（1 件）" in summary
     await asset_check_tick(world.services, at(DEC_1_9 + timedelta(days=7)))
@@ -205,6 +206,13 @@ async def test_missing_damaged_and_found_update_status_and_history(world):
     assert event.note == "外壳裂了" and event.actor_id == wang.id
     with pytest.raises(InvalidState):  # one ticket per damaged answer
         await world.checks.answer(wang, ac1.id, "damaged", "again", now=at(DEC_1_9))
+    ac2 = (await items(world, "wang"))["AC-2"]
+    twice = await asyncio.gather(  # a double tap on Damaged
+        world.checks.answer(wang, ac2.id, "damaged", "屏幕碎了", now=at(DEC_1_9)),
+        world.checks.answer(wang, ac2.id, "damaged", "屏幕碎了", now=at(DEC_1_9)),
+        return_exceptions=True)
+    assert len([r for r in twice if isinstance(r, InvalidState)]) == 1
+    assert await Ticket.filter(asset_id=ac2.asset.id).count() == 1
     await Ticket.filter(id=ticket.id).update(status="closed")
     await sync_asset(await Ticket.get(id=ticket.id), None)  # what closing a ticket does
     assert (await Asset.get(code="AC-1")).status == "in_use"

@@ -82,6 +82,12 @@ class RoundSummary:
     departments: dict[str, DepartmentFigures] = field(default_factory=dict)
     unanswered: list[tuple[str, int]] = field(default_factory=list)  # keeper, assets open
     orphans: int = 0
+    zones: dict[str, tuple[str, str]] = field(default_factory=dict)  # code: (zh, en) names
+
+    def department_name(self, name: str, locale: str | None) -> str:
+        """A department as written, or a zone (the fallback) by its name in `locale`."""
+        zone = self.zones.get(name)
+        return (zone[1] if locale == "en" else zone[0]) if zone else name
 
     @property
     def pct(self) -> int:
@@ -160,7 +166,8 @@ def summary_view(summary: RoundSummary, t: Translate, locale: str | None) -> str
         lines.append(t("asset_check.summary_damaged", list=_named(t, summary.damaged, locale)))
     for name, figures in sorted(summary.departments.items()):
         lines.append(t("asset_check.summary_department",
-                       department=name or t("asset_check.no_department"),
+                       department=summary.department_name(name, locale)
+                       or t("asset_check.no_department"),
                        answered=figures.answered, total=figures.total,
                        missing=figures.missing, damaged=figures.damaged))
     if summary.unanswered:

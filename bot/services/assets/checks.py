@@ -36,7 +36,7 @@ from bot.services.assets.check_views import (
 from bot.services.assets.service import EDIT_ROLES, MAX_REASON, change_status
 from models.assets import CHECK_ANSWERS, Asset, AssetCheckItem, AssetCheckList, AssetCheckRound
 from models.people import Identity, Person
-from models.places import Place
+from models.places import Place, Zone
 from models.repairs import CATEGORIES
 
 if TYPE_CHECKING:
@@ -323,14 +323,21 @@ class AssetCheckService:
         if item.answer == "damaged":
             raise InvalidState("asset_check.already_damaged", code=item.asset.code)
         asset = await Asset.get(id=item.asset.id)  # its status and place now
-        ticket_id = None
-        if asset.status != "disposed":
-            ticket_id = await self._apply(person, asset, answer, note, photo_ids or [], now)
-        moved = await AssetCheckItem.filter(id=item.id, answer=item.answer).update(
-            answer=answer, note=note or None, ticket_id=ticket_id, answered_by_id=person.id,
-            answered_at=now)
-        if not moved:
+        # claim the answer first, so a double tap on Damaged cannot file two tickets
+        claimed = await AssetCheckItem.filter(id=item.id, answer=item.answer).update(
+            answer=answer, note=note or None, answered_by_id=person.id, answered_at=now)
+        if not claimed:
             raise InvalidState("asset_check.changed_meanwhile", code=asset.code)
+        try:
+            ticket_id = None if asset.status == "disposed" else await self._apply(
+                person, asset, answer, note, photo_ids or [], now)
+        except Exception:
+            await AssetCheckItem.filter(id=item.id).update(
+                answer=item.answer, note=item.note, answered_by_id=item.answered_by_id,
+                answered_at=item.answered_at)  # type: ignore[attr-defined]
+            raise
+        if ticket_id is not None:
+            await AssetCheckItem.filter(id=item.id).update(ticket_id=ticket_id)
         await self._maybe_done(item.sheet_id, now)  # type: ignore[attr-defined]
         return await AssetCheckItem.get(id=item.id).prefetch_related("asset", "ticket")
 
@@ -399,4 +406,6 @@ async def round_summary(check: AssetCheckRound) -> RoundSummary:
     names = {p.id: p.name for p in await Person.filter(id__in=list(late))}
     summary.unanswered = [(names.get(pid, "?"), count) for pid, count in sorted(late.items())]
     summary.orphans = await AssetCheckList.filter(round_id=check.id, orphan=True).count()
+    summary.zones = {z.code: (z.name_zh, z.name_en) for z in await Zone.filter(
+        code__in=list(summary.departments))}
     return summary
