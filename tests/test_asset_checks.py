@@ -20,6 +20,7 @@ from bot.services.assets import (
     AssetCheckService,
     AssetsDigest,
     export_asset_checks,
+    page_view,
     sync_asset,
 )
 from bot.services.assets.jobs import asset_check_tick
@@ -309,3 +310,23 @@ async def test_digest_line_and_the_auditors_export(world, tmp_path):
     assert rows["AC-1"]["answered_at"].startswith("2026-12-01T09:00:00+08:00")
     assert rows["AC-2"]["answer"] == "unanswered" and rows["TV-1"]["answer"] == "no_keeper"
     assert rows["LAMP-1"]["keeper_name"] == "赵师傅" and rows["AC-1"]["round"] == "m:2026-12"
+
+
+async def test_a_long_list_is_paged_and_all_in_place_takes_one_page(world):
+    world.checks.settings = world.settings.model_copy(update={"asset_check_page_size": 1})
+    await world.checks.tick(at(DEC_1_9))
+    wang = world.people["wang"]
+    sheet_id = (await items(world, "wang"))["AC-1"].sheet_id
+    first = await world.checks.page(wang, sheet_id, 1)
+    assert (first.page, first.pages, [x.asset.code for x in first.lines]) == (1, 2, ["AC-1"])
+    translate = Translator()
+    text, buttons = page_view(first, lambda key, **f: translate("en", key, **f), "en")
+    labels = [b.label for row in buttons for b in row]
+    assert "page 1/2" in text and "Next ▶" in labels and "◀ Previous" not in labels
+    assert await world.checks.all_in_place(wang, sheet_id, 2, at(DEC_1_9)) == 1
+    answers = {code: i.answer for code, i in (await items(world, "wang")).items()}
+    assert answers == {"AC-1": None, "AC-2": "in_place"}
+    second = await world.checks.page(wang, sheet_id, 9)  # past the end: the last page
+    text, buttons = page_view(second, lambda key, **f: translate("en", key, **f), "en")
+    assert second.page == 2 and "AC-2 Device AC-2 — in place" in text
+    assert [b.label for row in buttons for b in row] == ["◀ Previous"]

@@ -104,3 +104,14 @@ async def test_a_closed_round_answers_closed_and_changes_nothing(h):
     assert "已结束" in h.last("worker").text
     assert (await Asset.get(code="AC-1")).status == "in_use"
     assert not await AssetCheckItem.filter(answer__not_isnull=True).exists()
+
+
+async def test_the_round_closing_during_the_damage_step_ends_it(h):
+    await start(h)
+    await h.press("worker", "🔧 AC-1 损坏")
+    await AssetCheckRound.all().update(closed_at=datetime.now(UTC))  # next month's went out
+    await h.send("worker", "屏幕裂了")
+    assert "已结束" in h.last("worker").text
+    assert not await Ticket.exists() and (await Asset.get(code="AC-1")).status == "in_use"
+    await h.send("worker", "还在吗")  # no longer taken as the damage note
+    assert not await Ticket.exists()

@@ -6,6 +6,7 @@ page, and pages through the list; managers start an ad-hoc round with `/assetche
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.errors import InvalidState, NotFound
 from bot.core.router import Router
 from bot.services.assets import (
     EDIT_ROLES,
@@ -80,11 +81,12 @@ async def got_evidence(ctx: Context) -> None:
         return
     inc = ctx.incoming
     if inc.photos:
-        await take(ctx, inc.photos, PHOTOS)
-        if (inc.text or "").strip():  # a photo with a caption: both at once
+        added = await take(ctx, inc.photos, PHOTOS)  # a refused photo is answered there
+        if added and (inc.text or "").strip():  # a photo with a caption: both at once
             await _file(ctx, inc.text.strip())  # type: ignore[union-attr]
             return
-        await ctx.say("asset_check.photo_added", count=len(held(ctx.conv.data, "photos")))
+        if added:
+            await ctx.say("asset_check.photo_added", count=len(held(ctx.conv.data, "photos")))
         await ask_evidence(ctx)
         return
     note = (inc.text or "").strip()
@@ -101,8 +103,13 @@ async def _file(ctx: Context, note: str) -> None:
     assert ctx.person is not None
     data = ctx.conv.data
     checks = AssetCheckService(ctx.services)
-    item = await checks.answer(ctx.person, data["item_id"], "damaged", note,
-                               held(data, "photos"))
+    try:
+        item = await checks.answer(ctx.person, data["item_id"], "damaged", note,
+                                   held(data, "photos"))
+    except (InvalidState, NotFound) as err:  # the round closed meanwhile: nothing to keep
+        await ctx.finish()
+        await ctx.reply(ctx.t(err.key, **err.fields))
+        return
     await ctx.finish()
     await ctx.say("asset_check.damaged_filed", code=data["code"],
                   number=item.ticket.number if item.ticket else "-")
