@@ -286,6 +286,11 @@ async def test_ad_hoc_round_for_a_place_or_department(world):
     codes = set(await AssetCheckItem.filter(round_id=south.id)
                 .values_list("asset__code", flat=True))
     assert codes == {"PC-1", "LAMP-1"}  # no department: the place's zone (its building's)
+    await Zone.create(code="north", name_zh="北区", name_en="North campus")
+    world.services.places.forget_zone_names()  # as a places import does
+    north = await world.checks.start_adhoc(manager, department="北区", now=at(DEC_1_9))
+    assert set(await AssetCheckItem.filter(round_id=north.id)
+               .values_list("asset__code", flat=True)) == {"TV-1"}  # by the zone's name
     with pytest.raises(NotFound):
         await world.checks.start_adhoc(manager, department="没有这个部门", now=at(DEC_1_9))
 

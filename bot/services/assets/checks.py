@@ -102,9 +102,11 @@ class AssetCheckService:
             inside = await self._inside(place)
             assets = [a for a in assets if a.place_id in inside]  # type: ignore[attr-defined]
         elif department:
+            # a department as written, or a zone by its code or either name (南区 / North)
+            wanted = {department.lower(), (await self.services.places.zone_code(department)
+                                           or department).lower()}
             assets = [a for a in assets
-                      if (await department_of(a.responsible, a.place)).lower()
-                      == department.lower()]
+                      if (await department_of(a.responsible, a.place)).lower() in wanted]
         else:
             raise ServiceError("asset_check.usage")
         if not assets:
