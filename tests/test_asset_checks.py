@@ -112,6 +112,17 @@ async def test_month_and_year_ends_in_local_time(world):
     assert january.key == "m:2027-01"
     assert (await AssetCheckRound.get(id=december.id)).closed_at is not None
     assert (await AssetCheckRound.get(id=january.id)).closed_at is None
+    # killed after opening January but before closing December: the next tick closes it
+    await AssetCheckRound.filter(id=december.id).update(closed_at=None)
+    await world.checks.tick(datetime(2027, 1, 1, 1, 5, tzinfo=UTC))
+    assert (await AssetCheckRound.get(id=december.id)).closed_at is not None
+    assert (await AssetCheckRound.get(id=january.id)).closed_at is None
+
+
+async def test_no_assets_no_round(world):
+    await Asset.all().delete()
+    assert await world.checks.tick(at(DEC_1_9)) == 0
+    assert not await AssetCheckRound.exists() and not world.adapter.sent
 
 
 async def test_a_bot_that_was_off_sends_late_but_not_a_month_late(world):

@@ -81,12 +81,25 @@ class AssetCheckService:
         if not due <= local < due + grace or await AssetCheckRound.exists(key=key):
             return None
         assets = await Asset.filter(status__not="disposed").order_by("id")
+        if not assets:
+            return None
         try:
             check = await self._create(key, "monthly", assets, now)
         except IntegrityError:  # another instance opened it meanwhile
             return None
-        await AssetCheckRound.filter(closed_at=None, id__not=check.id).update(closed_at=now)
+        await self.close_older(now)
         return check
+
+    async def close_older(self, now: datetime) -> int:
+        """Close every round started before the newest monthly one (run again on each tick,
+        so a crash right after opening a round cannot leave the old one open)."""
+        newest = await AssetCheckRound.filter(kind="monthly").order_by("-started_at", "-id") \
+            .first()
+        if newest is None:
+            return 0
+        return await AssetCheckRound.filter(closed_at=None, id__not=newest.id,
+                                            started_at__lte=newest.started_at) \
+            .update(closed_at=now)
 
     async def start_adhoc(self, actor: Person, place: Place | None = None,
                           department: str | None = None, now: datetime | None = None
@@ -246,6 +259,7 @@ class AssetCheckService:
         how many messages' worth of steps were taken."""
         now = now or datetime.now(UTC)
         await self.open_month(now)
+        await self.close_older(now)
         done = 0
         for check in await AssetCheckRound.filter(closed_at=None).order_by("id"):
             done += await self.fan_out(check, now)
