@@ -346,3 +346,17 @@ async def test_a_long_list_is_paged_and_all_in_place_takes_one_page(world):
     text, buttons = page_view(second, lambda key, **f: translate("en", key, **f), "en")
     assert second.page == 2 and "AC-2 Device AC-2 — in place" in text
     assert [b.label for row in buttons for b in row] == ["◀ Previous"]
+
+
+async def test_a_keeper_without_a_chat_is_listed_to_the_managers(world):
+    unbound = await world.services.people.create("孙老师", ["reporter"])  # never signed in
+    await Asset.create(code="FAN-1", name_zh="风扇", name_en="Fan", place=await Place.get(
+        code="5-101"), responsible=unbound)
+    check = await world.checks.start_adhoc(world.people["manager"],
+                                           place=await Place.get(code="5-101"), now=at(DEC_1_9))
+    assert await world.checks.started(check) == (3, 1, 2)  # li asked; zhao left, 孙老师 unbound
+    [orphans] = sent_to(world, "manager", "没有可联系的保管人")
+    assert "FAN-1 风扇" in orphans and "孙老师" in orphans and "PC-1" not in orphans
+    await Person.filter(id=world.people["li"].id).update(active=False)  # li leaves too
+    await world.checks.remind(at(DEC_1_9 + timedelta(days=3)))
+    assert not sent_to(world, "li", "提醒")

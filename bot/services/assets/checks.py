@@ -223,7 +223,7 @@ class AssetCheckService:
         ).prefetch_related("person", "round")
         reminded = 0
         for sheet in sheets:
-            if sheet.person is not None:
+            if await self._reachable(sheet.person):  # not one who left meanwhile
                 page = await self._page(sheet, sheet.round, 1)
                 await self._push(sheet.person, f"ac:{sheet.id}:remind",
                                  lambda t, loc, page=page: page_view(
