@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     public_url: str | None = None  # how phones reach the HTTP server (QR links, WeCom scan page)
     maintenance_interval_seconds: float = 600.0  # preventive maintenance + warranty reminders
     maintenance_meter_lead_percent: float = Field(10.0, ge=0, lt=100)  # meter plans: order ahead
+    # the monthly asset check (资产回访): local day of month and hour it goes out
+    asset_check_enabled: bool = True
+    asset_check_day: int = Field(1, ge=1, le=28)
+    asset_check_hour: int = Field(9, ge=0, le=23)
+    asset_check_remind_days: int = Field(3, ge=1, le=30)  # reminded, then as long again: managers
+    asset_check_page_size: int = Field(8, ge=1, le=20)  # assets per page of a keeper's list
+    asset_check_interval_seconds: float = 300.0
 
     @field_validator("stock_quantity_roles")
     @classmethod

@@ -31,6 +31,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.inspections.walk",
     "handlers.inspections.rounds",
     "handlers.assets.maintenance",
+    "handlers.assets.check",
     "handlers.repairs.manage",
     "handlers.assets.qr_start",
     "handlers.repairs.report",

@@ -89,5 +89,9 @@ def build_scheduler(
         jobs_assets.maintenance_tick, "interval", seconds=settings.maintenance_interval_seconds,
         args=[services], id="maintenance_tick", max_instances=1, coalesce=True,
     )
+    scheduler.add_job(
+        jobs_assets.asset_check_tick, "interval", seconds=settings.asset_check_interval_seconds,
+        args=[services], id="asset_check_tick", max_instances=1, coalesce=True,
+    )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

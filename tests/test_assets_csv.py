@@ -118,3 +118,7 @@ def test_cli_import_export_assets(cli, tmp_path: Path):
     done = cli("export", "assets", str(out))
     assert done.returncode == 0 and "exported 5 assets" in done.stdout
     assert "AC-1-101,空调,Air con,hvac,1-101" in out.read_text(encoding="utf-8-sig")
+    checks = tmp_path / "checks.csv"
+    done = cli("export", "asset-checks", str(checks))  # no round yet: the header only
+    assert done.returncode == 0 and "exported 0 asset-checks" in done.stdout, done.stderr
+    assert checks.read_text(encoding="utf-8-sig").startswith("round,kind,started_at,")

@@ -22,7 +22,7 @@ from models.people import ROLES
 IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections", "meters",
                 "readings", "assets")
 EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger",
-                "meters", "readings", "assets")
+                "meters", "readings", "assets", "asset-checks")
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -126,7 +126,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly)."""
-    from bot.services.assets import export_assets
+    from bot.services.assets import export_asset_checks, export_assets
     from bot.services.csv_format import export_tickets
     from bot.services.dorms import export_roster
     from bot.services.energy import export_meters, export_readings
@@ -147,6 +147,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         "meters": lambda: export_meters(path),
         "readings": lambda: export_readings(path, settings.timezone),
         "assets": lambda: export_assets(path),
+        "asset-checks": lambda: export_asset_checks(path, settings.timezone),
     }
     count = asyncio.run(with_db(settings, exporters[args.kind]))
     print(f"exported {count} {args.kind} to {path}")
@@ -222,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "to CSV")
     exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
                      help="places | people | tickets | dorms | stores | stock | ledger | "
-                     "meters | readings | assets")
+                     "meters | readings | assets | asset-checks")
     exp.add_argument("file", metavar="FILE.csv")
     exp.set_defaults(func=cmd_export)
 

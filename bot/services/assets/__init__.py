@@ -2,6 +2,9 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
+from bot.services.assets.check_export import export_asset_checks
+from bot.services.assets.check_views import CheckPage, CheckTap, page_view, round_label
+from bot.services.assets.checks import AssetCheckService, round_summary
 from bot.services.assets.csv_io import export_assets, import_assets
 from bot.services.assets.demo import seed_demo_assets
 from bot.services.assets.digest import AssetsDigest
@@ -29,10 +32,13 @@ __all__ = [
     "MANUAL_STATUSES",
     "VIEW_ROLES",
     "AssetCard",
+    "AssetCheckService",
     "AssetLinkTap",
     "AssetService",
     "AssetTap",
     "AssetsDigest",
+    "CheckPage",
+    "CheckTap",
     "MaintenanceService",
     "MeterMaintenance",
     "PlanTap",
@@ -41,13 +47,17 @@ __all__ = [
     "check_asset_repeat",
     "check_reportable",
     "collect_labels",
+    "export_asset_checks",
     "export_assets",
     "find_cjk_font",
     "fmt",
     "import_assets",
     "is_known_unit",
     "link_ticket",
+    "page_view",
     "parse_every",
+    "round_label",
+    "round_summary",
     "seed_demo_assets",
     "sync_asset",
     "write_labels",

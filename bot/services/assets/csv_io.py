@@ -64,7 +64,7 @@ def _check(row: CsvRow, places: dict[str, Place], people: dict[str, Person],
     status = row.get("status") or "in_use"
     if status not in ASSET_STATUSES:
         problems.append(f"unknown status {status!r} (known: {', '.join(ASSET_STATUSES)})")
-    elif code.lower() in open_assets and status != "under_repair":
+    elif code.lower() in open_assets and status not in ("under_repair", "damaged"):
         problems.append(f"{code} has an open repair: status must stay under_repair")
     return problems
 

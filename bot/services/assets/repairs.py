@@ -16,6 +16,8 @@ from models.people import Person
 from models.places import Place
 from models.repairs import OPEN_STATUSES, Ticket, TicketEvent
 
+REPAIR_STATUSES = ("under_repair", "damaged")
+
 if TYPE_CHECKING:
     from bot.services.repairs import FollowUpService
 
@@ -40,10 +42,11 @@ async def sync_asset(ticket: Ticket, actor: Person | None, now: datetime | None 
         return
     now = now or datetime.now(UTC)
     open_repair = await Ticket.exists(asset_id=asset_id, status__in=OPEN_STATUSES)
-    if open_repair and asset.status != "under_repair":
+    # an asset found damaged by its keeper (asset check) shows so until its repair is done
+    if open_repair and asset.status not in REPAIR_STATUSES:
         await change_status(asset, actor, "under_repair", "repair_opened", now,
                              ticket.number, ticket.id)
-    elif not open_repair and asset.status == "under_repair":
+    elif not open_repair and asset.status in REPAIR_STATUSES:
         await change_status(asset, actor, "in_use", "repaired", now, ticket.number, ticket.id)
 
 

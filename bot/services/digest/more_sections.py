@@ -1,7 +1,7 @@
 """Digest sections that other capabilities supply for a span: dorm life requests, inspection
-rounds, energy anomalies, opinion surveys and assets (repeat failures, PM work orders). Each
-capability's service computes its own summary (SQL counts); this module only collects and
-words them."""
+rounds, energy anomalies, opinion surveys and assets (repeat failures, PM work orders, asset
+checks). Each capability's service computes its own summary (SQL counts); this module only
+collects and words them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from bot.services.assets import round_label
 
 if TYPE_CHECKING:
     from bot.services.assets import AssetsDigest
@@ -123,5 +125,13 @@ def _assets(summary: Any, t: Callable[..., str], locale: str | None) -> str:
                       for a in flagged[:LISTED])
     if len(flagged) > LISTED:
         named += t("digest.more_items", count=len(flagged) - LISTED)
-    return t("digest.assets", count=len(flagged), list=named or t("digest.none"),
+    line = t("digest.assets", count=len(flagged), list=named or t("digest.none"),
              pm=summary.pm_orders)
+    checks = getattr(summary, "checks", None)
+    if not checks:
+        return line
+    rounds = "; ".join(
+        t("digest.asset_check_item", round=round_label(t, c.round), pct=c.pct,
+          answered=c.answered, total=c.total, missing=len(c.missing), damaged=len(c.damaged))
+        for c in checks)
+    return f"{line}\n{t('digest.asset_checks', list=rounds)}"
