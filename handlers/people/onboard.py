@@ -13,7 +13,7 @@ from bot.core.errors import ServiceError
 from bot.core.qr_links import is_scan_param
 from bot.core.router import Router
 from bot.core.types import Incoming
-from bot.services.people import normalize_phone
+from bot.services.people import phone_of
 from handlers.dorms.views import my_card
 from handlers.people.menu import help_text
 
@@ -23,7 +23,6 @@ FIRST_MESSAGE_ORDER = ("name", "login")  # a newcomer writing: name first, as op
 VERIFY_ORDER = ("login", "name")  # /verify: the id first, as on a student card
 MAX_NAME = 50
 MAX_LOGIN = 64
-PHONE_CHARS = frozenset("0123456789+-() ")  # a phone number typed with spaces: "138 0013 8000"
 # bare commands that only open the flow: nothing to carry on with afterwards
 OPENERS = ("start", "register", "verify")
 
@@ -109,8 +108,7 @@ async def got_login(ctx: Context) -> None:
     if await _kept_media(ctx):
         return
     login = " ".join((ctx.incoming.text or "").split())
-    spaced_phone = set(login) <= PHONE_CHARS and normalize_phone(login) is not None
-    if not login or len(login) > MAX_LOGIN or (len(login.split()) > 1 and not spaced_phone):
+    if not login or len(login) > MAX_LOGIN or (len(login.split()) > 1 and not phone_of(login)):
         await ctx.say("verify.bad_login")
         await ask_login(ctx)
         return

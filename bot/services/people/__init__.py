@@ -20,6 +20,7 @@ from bot.services.people.verification import (
     SelfVerification,
     Verified,
     normalize_login,
+    phone_of,
     same_name,
 )
 from bot.services.people.views import LanguageTap
@@ -52,6 +53,7 @@ __all__ = [
     "import_places",
     "normalize_login",
     "normalize_phone",
+    "phone_of",
     "public_base",
     "same_name",
     "upsert_place",

@@ -27,6 +27,7 @@ PAIR_SCOPE = "verify_pair"  # marks that an account was counted against a member
 MEMBER_SCOPE = "verify_member"  # distinct accounts that tried one member (id or phone)
 STAFF_ROLES = frozenset({"worker", "storekeeper", "dorm_admin", "manager", "admin"})
 MAX_LOGIN = 64
+PHONE_CHARS = frozenset("0123456789+-() ")  # a phone number as typed: "+86 138 0013 8000"
 # the middle dots of transcribed names (阿卜杜·热合曼): any of them, or none, is the same name
 _NAME_DOTS = str.maketrans("", "", "·・•‧∙⋅.")
 
@@ -39,6 +40,22 @@ def _norm_name(text: str) -> str:
 def same_name(given: str, stored: str) -> bool:
     """Names match ignoring case, width, spaces and middle dots (阿卜杜·热合曼 = 阿卜杜热合曼)."""
     return bool(_norm_name(given)) and _norm_name(given) == _norm_name(stored)
+
+
+def phone_of(login: str) -> str | None:
+    """The phone number `login` is, when it is typed as one ("138 0013 8000", "+86 …"), else
+    None: "s2024006" holds digits but is an id."""
+    text = (login or "").strip()
+    return normalize_phone(text) if text and set(text) <= PHONE_CHARS else None
+
+
+def walk_in_phone(login: str) -> str | None:
+    """A phone that registers a walk-in: a mobile number (11 digits from 1) or one with a
+    country code (+…); a bare number of another length is more likely a mistyped id."""
+    phone = phone_of(login)
+    if phone and (phone.startswith("+") or (len(phone) == 11 and phone.startswith("1"))):
+        return phone
+    return None
 
 
 def normalize_login(text: str) -> str:
@@ -98,7 +115,7 @@ class SelfVerification:
             return []
         found = await Person.annotate(ext=Lower("external_id")).filter(
             ext=key, active=True, external_id__not_isnull=True)
-        phone = normalize_phone(login)
+        phone = phone_of(login)
         if phone:
             found += await Person.filter(phone=phone, active=True).order_by("id")
         unique = {p.id: p for p in found}
@@ -132,7 +149,7 @@ class SelfVerification:
         login = (login or "").strip()[:MAX_LOGIN]
         await self.check_can_verify(current)
         found = await self.candidates(login)
-        phone = normalize_phone(login)
+        phone = walk_in_phone(login)
         if (open_reporting and current is None and not found and phone
                 and not await Person.filter(phone=phone).exists()):
             # a phone nobody has: a walk-in, registered as a reporter (open reporting)
