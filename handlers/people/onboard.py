@@ -73,8 +73,9 @@ async def ask_name(ctx: Context) -> None:
     """Ask for the name as on the roster (the platform's display name by button)."""
     name = ctx.incoming.display_name.strip()
     buttons = [[ctx.choose(ctx.t("register.use_name", name=name[:30]), "display")]] if name else []
-    first = (ctx.conv.data.get("order") or FIRST_MESSAGE_ORDER)[0] == "name"
-    key = "register.ask_name" if first else "verify.ask_name"
+    data = ctx.conv.data
+    welcome = (data.get("order") or FIRST_MESSAGE_ORDER)[0] == "name" and not data.get("retry")
+    key = "register.ask_name" if welcome else "verify.ask_name"
     await ctx.say(key, buttons)
 
 
@@ -175,7 +176,8 @@ async def _try(ctx: Context, name: str) -> None:
 async def _again(ctx: Context, err: ServiceError) -> None:
     """A wrong pair: say so, and ask again from the first question."""
     order = ctx.conv.data.get("order") or list(FIRST_MESSAGE_ORDER)
-    await ctx.begin(FLOW, order[0], order=order, pending=ctx.conv.data.get("pending"))
+    await ctx.begin(FLOW, order[0], order=order, pending=ctx.conv.data.get("pending"),
+                    retry=True)
     await ctx.reply(ctx.t(err.key, **err.fields))
     await ctx.reprompt()
 
