@@ -96,3 +96,20 @@ async def test_bad_ids_are_asked_again_and_lose_nothing(harness):
     assert "one word" in replies[0].text
     state = await ConversationState.get(key="test:e")
     assert state.data["pending"]["documents"][0]["kind"] == "voice"
+
+
+async def test_a_roster_phone_with_another_name_is_a_failed_try_not_a_new_person(harness):
+    h = harness
+    student = await _student()
+    student.phone = "13912345678"
+    await student.save(update_fields=["phone"])
+    await h.send("m", "你好")
+    await h.send("m", "Mallory")
+    replies = await h.send("m", "139 1234 5678")
+    assert "还可尝试 4 次" in replies[0].text
+    assert await Person.filter(phone="13912345678").count() == 1
+    assert not await Identity.exists(platform="test", user_id="m")
+    await h.send("m", "王五")
+    replies = await h.send("m", "13912345678")  # the right name with the phone binds
+    assert "欢迎，王五" in replies[0].text
+    assert (await Identity.get(platform="test", user_id="m")).person_id == student.id
