@@ -81,8 +81,10 @@ async def ask_name(ctx: Context) -> None:
 
 @router.prompt(FLOW, "login")
 async def ask_login(ctx: Context) -> None:
-    """Ask for the student or staff id, or the phone number."""
-    await ctx.say("verify.ask_login")
+    """Ask for the student or staff id, or the phone number (a new one registers, where open
+    reporting is on)."""
+    walk_ins = ctx.services.settings.open_reporting and ctx.person is None
+    await ctx.say("verify.ask_login_open" if walk_ins else "verify.ask_login")
 
 
 @router.step(FLOW, "name")
