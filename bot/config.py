@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = 30.0
     dorm_reminders: str = "-1@20:00,1@09:00"  # DAYS@HH:MM from the day the check-in window closes
     dorm_interval_seconds: float = 60.0
-    dorm_verify_max_failures: int = 5
-    dorm_verify_window_minutes: int = 60
+    dorm_verify_max_failures: int = 5  # self-verification: failed tries per chat and per member
+    dorm_verify_window_minutes: int = 60  # …per this window
+    verify_staff: bool = False  # on: staff roles may bind by self-verification (else invitations)
     scheduler_lease_seconds: float = 45.0
     stock_quantity_roles: str = "reporter"  # roles that see stock numbers (storekeepers, managers
     # always do; "reporter" = everyone bound); the others see in stock / low / out only

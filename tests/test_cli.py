@@ -88,3 +88,47 @@ def test_user_errors_exit_2_without_traceback(cli, tmp_path: Path) -> None:
     role = cli("invite", "--role", "wizard", "--name", "Y")
     assert role.returncode == 2 and "unknown role: wizard" in role.stderr
     assert "Traceback" not in missing.stderr + role.stderr
+
+
+def test_people_unbind_moves_a_binding(cli, tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.core.errors import InvalidState
+    from bot.db import close_db, init_db
+    from bot.services.people import PeopleService, SelfVerification
+    from models.people import Identity, Person
+
+    assert cli("migrate").returncode == 0
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    verification = SelfVerification(PeopleService())
+
+    async def bind_old_chat() -> int:
+        await init_db(url, schema="none")
+        try:
+            person = await Person.create(name="王五", roles=["reporter"], external_id="2024999")
+            await verification.verify("telegram", "old", "old", "2024999", "王五")
+            try:  # the new chat is refused while the old one holds the person
+                await verification.verify("telegram", "new", "new", "2024999", "王五")
+            except InvalidState as err:
+                assert err.key == "verify.taken"
+            else:
+                raise AssertionError("a second chat took the person over")
+            return person.id
+        finally:
+            await close_db()
+
+    async def verify_new_chat() -> list[tuple[str, int]]:
+        await init_db(url, schema="none")
+        try:
+            await verification.verify("telegram", "new", "new", "2024999", "王五")
+            return [(i.user_id, i.person_id) for i in await Identity.all()]
+        finally:
+            await close_db()
+
+    person_id = asyncio.run(bind_old_chat())
+    done = cli("people", "unbind", str(person_id))
+    assert done.returncode == 0, done.stderr
+    assert f"removed 1 binding(s) of person {person_id}" in done.stdout
+    assert asyncio.run(verify_new_chat()) == [("new", person_id)]
+    missing = cli("people", "unbind", "999")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr

@@ -183,7 +183,7 @@ async def test_verify_flow_for_an_unbound_student(dorm):
     assert "还可尝试 4 次" in replies[0].text and "学号" in replies[-1].text
     await h.send("nb", "2024999")
     replies = await h.send("nb", "王五")
-    assert "王五同学，欢迎" in replies[0].text
+    assert "欢迎，王五" in replies[0].text
     assert "宿舍分配通知" in replies[-1].text and "D2 门卫室" in replies[-1].text
     replies = await h.send("nb2", "/verify 2024999 王五")
     assert "已绑定其他账号" in replies[0].text
@@ -194,7 +194,7 @@ async def test_verify_flow_for_an_unbound_student(dorm):
 async def test_verify_replaces_the_registration_flow(dorm):
     h, _ = dorm
     replies = await h.send("walkin", "你好")
-    assert "称呼" in replies[-1].text  # the registration flow started
+    assert "姓名" in replies[-1].text  # the onboarding flow started
     replies = await h.send("walkin", "/verify")
     assert "学号" in replies[-1].text
     await h.send("walkin", "2024999")

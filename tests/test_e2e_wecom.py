@@ -217,7 +217,7 @@ async def test_binding_by_import_external_id_and_invite_text(running, api):
 
     stranger = Member(api, wecom, "visitor9")
     await stranger.say("3号楼402 灯不亮")
-    await stranger.expect("请问您怎么称呼")
+    await stranger.expect("请问您的姓名")
 
 
 async def test_greeting_menu_click_voice_and_stale_card(running, api):

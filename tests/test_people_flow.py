@@ -37,9 +37,10 @@ async def test_unbound_user_registers_then_report_continues(harness):
     replies = await h.send("stranger", "3号楼402 水龙头漏水")
     assert "your name" in replies[-1].text
     await h.press("stranger", "I'm Zhou")
-    replies = await h.send("stranger", "12345")
-    assert "phone" in replies[-1].text.lower()
-    replies = await h.send("stranger", "+86 138 0013 8000")
+    replies = await h.send("stranger", "12345")  # neither on the roster nor a phone
+    assert "4 tries left" in replies[0].text
+    await h.press("stranger", "I'm Zhou")
+    replies = await h.send("stranger", "+86 138 0013 8000")  # a phone nobody has: a walk-in
     assert "registered" in replies[0].text
     assert "Building 3, Room 402" in replies[-1].text  # the original message became a report
     await h.press("stranger", "Submit")

@@ -1,5 +1,6 @@
-"""`python -m bot admin add …` (first administrator: a one-time sign-in link and chat code) and
-`python -m bot sessions list|revoke` (web sessions)."""
+"""`python -m bot admin add …` (first administrator: a one-time sign-in link and chat code),
+`python -m bot sessions list|revoke` (web sessions) and `python -m bot people unbind ID` (chat
+bindings)."""
 
 from __future__ import annotations
 
@@ -61,8 +62,20 @@ def cmd_sessions(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_people_unbind(settings: Settings, args: argparse.Namespace) -> int:
+    """Remove a person's chat bindings, so they can verify again from their new chat."""
+    from bot.services.people import PeopleService, SelfVerification
+
+    verification = SelfVerification(PeopleService(settings.invite_ttl_hours))
+    removed = asyncio.run(with_db(settings, lambda: verification.unbind(args.id, args.platform)))
+    where = f" on {args.platform}" if args.platform else ""
+    print(f"removed {removed} binding(s){where} of person {args.id}; they can verify again "
+          "from their new chat (id or phone and name)")
+    return 0
+
+
 def add_access_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register `admin` and `sessions`."""
+    """Register `admin`, `sessions` and `people`."""
     admin = sub.add_parser("admin", help="administrators: `admin add` prints a one-time "
                            "sign-in link and a chat code")
     admin_sub = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
@@ -76,3 +89,11 @@ def add_access_parsers(sub: argparse._SubParsersAction) -> None:
     sessions.add_argument("id", nargs="?", type=int, metavar="ID")
     sessions.add_argument("--person", type=int, metavar="ID")
     sessions.set_defaults(func=cmd_sessions)
+    people = sub.add_parser("people", help="people: unbind ID [--platform P] (move a chat "
+                            "binding: the person verifies again from the new chat)")
+    people_sub = people.add_subparsers(dest="people_command", metavar="ACTION", required=True)
+    unbind = people_sub.add_parser("unbind", help="remove the chat bindings of person ID")
+    unbind.add_argument("id", type=int, metavar="ID", help="the person's id")
+    unbind.add_argument("--platform", choices=("telegram", "wecom", "web"),
+                        help="only this platform's binding (default: all)")
+    unbind.set_defaults(func=cmd_people_unbind)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -60,6 +60,31 @@ class Incoming:
     def address(self) -> Address:
         """The chat this update came from."""
         return Address(self.platform, self.chat_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the user sent, as JSON (kept in the conversation state across a restart)."""
+        return {
+            "platform": self.platform, "chat_id": self.chat_id, "user_id": self.user_id,
+            "display_name": self.display_name, "text": self.text, "command": self.command,
+            "args": list(self.args), "photos": [asdict(f) for f in self.photos],
+            "documents": [asdict(f) for f in self.documents],
+            "location": list(self.location) if self.location else None,
+            "language": self.language,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Incoming:
+        """Rebuild an update kept by `to_dict` (not a redelivery: no update or message id)."""
+        location = data.get("location")
+        return cls(
+            platform=data["platform"], chat_id=data["chat_id"], user_id=data["user_id"],
+            display_name=data.get("display_name") or "", text=data.get("text"),
+            command=data.get("command"), args=list(data.get("args") or []),
+            photos=[FileRef(**f) for f in data.get("photos") or []],
+            documents=[FileRef(**f) for f in data.get("documents") or []],
+            location=(float(location[0]), float(location[1])) if location else None,
+            language=data.get("language"),
+        )
 
     @property
     def voices(self) -> list[FileRef]:

@@ -10,7 +10,7 @@ from bot.services.alerts import AlertService
 from bot.services.assets import AssetsDigest, AssetService
 from bot.services.digest import DigestService, MoreSources
 from bot.services.dorm_requests import DormRequestService, NightDutyService
-from bot.services.dorms import DormService, RosterVerification
+from bot.services.dorms import DormService
 from bot.services.energy import EnergyService, detection_config
 from bot.services.inspections import InspectionService
 from bot.services.media import MediaService
@@ -18,6 +18,7 @@ from bot.services.people import (
     InvitationService,
     PeopleService,
     PlaceService,
+    SelfVerification,
     WebSessionService,
     WebSignInService,
 )
@@ -48,7 +49,7 @@ class Services:
     repairs: RepairService
     media: MediaService
     dorms: DormService
-    dorm_verify: RosterVerification
+    verification: SelfVerification
     alerts: AlertService
     duty: DutyService
     dispatch: DispatchService
@@ -91,8 +92,9 @@ class Services:
             media=MediaService(settings.media_dir, settings.max_photo_bytes,
                                settings.max_video_bytes),
             dorms=dorms,
-            dorm_verify=RosterVerification(people, settings.dorm_verify_max_failures,
-                                           settings.dorm_verify_window_minutes),
+            verification=SelfVerification(people, settings.dorm_verify_max_failures,
+                                          settings.dorm_verify_window_minutes,
+                                          settings.verify_staff),
             alerts=AlertService(settings, people, PlaceService(), dorms.residents_of,
                                 notifier=notifier),
             **dispatch,

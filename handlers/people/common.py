@@ -1,4 +1,4 @@
-"""Commands that work everywhere: /start (binding), registration, /help, /cancel, /lang."""
+"""Commands that work everywhere: /start (binding), /help, /cancel, /lang."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from bot.core.context import Context
 from bot.core.i18n import SUPPORTED
 from bot.core.qr_links import is_scan_param
 from bot.core.router import Router
-from bot.core.types import Incoming
-from bot.services.people import LanguageTap, normalize_phone
+from bot.services.people import LanguageTap
 from handlers.assets.qr_start import start_from_scan
+from handlers.people.menu import help_text
+from handlers.people.onboard import FLOW as ONBOARDING
+from handlers.people.onboard import carry_on, kept_message, register
 
 router = Router()
 router.public_flows.add("lang")
@@ -32,6 +34,9 @@ async def start(ctx: Context) -> None:
         ctx.locale = person.locale or ctx.locale
         roles = ", ".join(ctx.t(f"role.{r}") for r in person.roles)
         await ctx.say("start.bound", name=person.name, roles=roles)
+        if ctx.conv.flow == ONBOARDING:  # a newcomer half way through: go on with it
+            await carry_on(ctx, kept_message(ctx))
+            return
         await help_text(ctx)
         return
     if ctx.person is None:
@@ -39,91 +44,6 @@ async def start(ctx: Context) -> None:
         return
     await ctx.say("start.welcome_back", name=ctx.person.name)
     await help_text(ctx)
-
-
-@router.command("register", public=True)
-async def register(ctx: Context) -> None:
-    """Open reporting: an unbound user gives a name and phone, then becomes a reporter."""
-    if ctx.person is not None:
-        await ctx.say("register.already", name=ctx.person.name)
-        return
-    if not ctx.services.settings.open_reporting:
-        await ctx.say("register.closed")
-        return
-    inc = ctx.incoming
-    resume = {"text": inc.text, "command": inc.command, "args": inc.args}
-    if inc.command in ("start", "register") and not is_scan_param(inc.args):
-        resume = {}
-    await ctx.begin("register", "name", resume=resume)
-    await ask_name(ctx)
-
-
-@router.prompt("register", "name")
-async def ask_name(ctx: Context) -> None:
-    """Ask an unbound user for their name."""
-    name = ctx.incoming.display_name.strip()
-    buttons = [[ctx.choose(ctx.t("register.use_name", name=name[:30]), "display")]] if name else []
-    await ctx.say("register.ask_name", buttons)
-
-
-@router.step("register", "name")
-async def got_name(ctx: Context) -> None:
-    """Take the name (typed, or the platform's display name by button)."""
-    name = ctx.incoming.display_name if ctx.choice == "display" else (ctx.incoming.text or "")
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 50:
-        await ctx.say("register.bad_name")
-        await ask_name(ctx)
-        return
-    await ctx.goto("phone", name=name)
-    await ask_phone(ctx)
-
-
-@router.prompt("register", "phone")
-async def ask_phone(ctx: Context) -> None:
-    """Ask for a phone number the worker can call."""
-    await ctx.say("register.ask_phone")
-
-
-@router.step("register", "phone")
-async def got_phone(ctx: Context) -> None:
-    """Validate the phone, create the reporter, then carry on with what they first sent."""
-    phone = normalize_phone(ctx.incoming.text or "")
-    if phone is None:
-        await ctx.say("register.bad_phone")
-        return
-    inc = ctx.incoming
-    person = await ctx.services.people.register_reporter(
-        inc.platform, inc.user_id, inc.chat_id, ctx.conv.data["name"], phone, ctx.locale
-    )
-    resume = ctx.conv.data.get("resume") or {}
-    await ctx.finish()
-    ctx.person = person
-    await ctx.say("register.done", name=person.name)
-    if (resume.get("text") or resume.get("command")) and ctx.reroute:
-        ctx.incoming = Incoming(
-            platform=inc.platform,
-            chat_id=inc.chat_id,
-            user_id=inc.user_id,
-            display_name=inc.display_name,
-            text=resume.get("text"),
-            command=resume.get("command"),
-            args=resume.get("args") or [],
-            language=inc.language,
-        )
-        await ctx.reroute(ctx)
-    else:
-        await help_text(ctx)
-
-
-async def help_text(ctx: Context) -> None:
-    """The commands this person may use, with the free-text tip."""
-    assert ctx.router is not None
-    roles = ctx.person.roles if ctx.person else ["reporter"]
-    lines = [ctx.t("help.title")]
-    lines += [f"/{name} — {ctx.t(route.help_key or '')}" for name, route in ctx.router.menu(roles)]
-    lines.append(ctx.t("help.free_text"))
-    await ctx.reply("\n".join(lines))
 
 
 @router.command("help", public=True, in_flow=True, help_key="help.cmd_help", order=90)

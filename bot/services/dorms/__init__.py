@@ -12,11 +12,9 @@ from bot.services.dorms.rules import (
     UNCONFIRMED,
     CheckResult,
     Stay,
-    same_name,
     utc,
 )
 from bot.services.dorms.service import BuildingProgress, DormService, find_room, load_stays
-from bot.services.dorms.verify import RosterVerification
 from bot.services.dorms.views import (
     DormAdminAction,
     DormStudentAction,
@@ -34,7 +32,6 @@ __all__ = [
     "DormAdminAction",
     "DormService",
     "DormStudentAction",
-    "RosterVerification",
     "Stay",
     "export_roster",
     "find_room",
@@ -42,7 +39,6 @@ __all__ = [
     "load_stays",
     "lock_bed",
     "move_to_bed",
-    "same_name",
     "seed_demo_dorm",
     "stay_fields",
     "student_buttons",

@@ -4,7 +4,6 @@ and what a checklist answer or a deferral must satisfy."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -106,12 +105,3 @@ def clean_reason(reason: str) -> str:
     if len(text) > MAX_REASON:
         raise ServiceError("dorm.reason_too_long", limit=MAX_REASON)
     return text
-
-
-def same_name(given: str, stored: str) -> bool:
-    """Names match ignoring case, width and spaces ("Emily Chen" = "emily chen")."""
-
-    def norm(text: str) -> str:
-        return "".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-    return bool(norm(given)) and norm(given) == norm(stored)

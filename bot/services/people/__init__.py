@@ -15,6 +15,14 @@ from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.people.service import PeopleService, normalize_phone
+from bot.services.people.verification import (
+    STAFF_ROLES,
+    SelfVerification,
+    Verified,
+    normalize_login,
+    phone_of,
+    same_name,
+)
 from bot.services.people.views import LanguageTap
 from bot.services.people.web_sessions import WebSessionService
 from bot.services.people.web_sign_in import LINK_PATH, WebSignInService, web_user_id
@@ -23,6 +31,7 @@ __all__ = [
     "INVITABLE",
     "LINK_PATH",
     "NEAR_METERS",
+    "STAFF_ROLES",
     "ChatSignInService",
     "ExternalSignInService",
     "Invitation",
@@ -30,6 +39,8 @@ __all__ = [
     "LanguageTap",
     "PeopleService",
     "PlaceService",
+    "SelfVerification",
+    "Verified",
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
@@ -40,8 +51,11 @@ __all__ = [
     "export_places",
     "import_people",
     "import_places",
+    "normalize_login",
     "normalize_phone",
+    "phone_of",
     "public_base",
+    "same_name",
     "upsert_place",
     "web_user_id",
 ]
