@@ -14,7 +14,7 @@ from bot.services.people.invitations import INVITABLE, Invitation, InvitationSer
 from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
-from bot.services.people.service import PeopleService, normalize_phone
+from bot.services.people.service import PeopleService, find_by_login, normalize_phone
 from bot.services.people.views import LanguageTap
 from bot.services.people.web_sessions import WebSessionService
 from bot.services.people.web_sign_in import LINK_PATH, WebSignInService, web_user_id
@@ -40,6 +40,7 @@ __all__ = [
     "export_places",
     "import_people",
     "import_places",
+    "find_by_login",
     "normalize_phone",
     "public_base",
     "upsert_place",
