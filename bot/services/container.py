@@ -34,7 +34,7 @@ from bot.services.repairs import (
     WorkService,
     build_dispatch,
 )
-from bot.services.scorecards import ScorecardService, parse_weights
+from bot.services.scorecards import ScorecardService
 from bot.services.stock import StockService
 from bot.services.surveys import SurveyService
 
@@ -113,9 +113,7 @@ class Services:
             web_sessions=WebSessionService(settings.web_session_days, demo=settings.demo),
             web_sign_in=web_sign_in,
             invitations=InvitationService(people, web_sign_in),
-            scorecards=ScorecardService(settings.timezone, parse_weights(settings.score_weights),
-                                        dispatch["followup"].config.low_rating,
-                                        settings.scorecard_hour, notifier=notifier),
+            scorecards=ScorecardService.from_settings(settings, notifier),
             contractors=ContractorService(settings.timezone, settings.contractor_target,
                                           settings.contractor_scoring_days,
                                           settings.scorecard_hour, notifier=notifier),

@@ -14,10 +14,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+import bot.services.contractors.rules as rules
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, require_role
 from bot.core.types import Reply
 from bot.delivery.notifier import PRIORITY_BULK, PRIORITY_STAFF_ALERT, Notifier
-import bot.services.contractors.rules as rules
 from bot.services.contractors.results import UnitResult, below_twice, month_results
 from bot.services.contractors.views import card_invitation, results_text, warning_text
 from bot.services.people import find_by_login

@@ -4,6 +4,7 @@ performance pay (绩效工资)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,12 +15,20 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from bot.config import Settings
 from bot.core.errors import NotFound, PermissionDenied, require_role
 from bot.core.types import Reply
 from bot.delivery.notifier import PRIORITY_BULK, Notifier
 from bot.services.csv_format import write_csv
+from bot.services.repairs import load_sla_config
 from bot.services.scorecards.figures import WorkerFigures, month_figures, sum_figures
-from bot.services.scorecards.rules import Month, Score, compute_score, rating_points
+from bot.services.scorecards.rules import (
+    Month,
+    Score,
+    compute_score,
+    parse_weights,
+    rating_points,
+)
 from bot.services.scorecards.views import manager_messages, worker_message
 from models.people import Person
 from models.scorecards import ScorecardRun
@@ -71,6 +80,15 @@ class ScorecardService:
         self.low_rating = low_rating
         self.send_hour = send_hour
         self.notifier = notifier
+
+    @classmethod
+    def from_settings(cls, settings: Settings, notifier: Notifier | None = None
+                      ) -> ScorecardService:
+        """The service as HOUQIN_* settings configure it (weights, send hour, the SLA file's
+        low-rating threshold)."""
+        low = load_sla_config(settings.sla_file).low_rating
+        return cls(settings.timezone, parse_weights(settings.score_weights), low,
+                   settings.scorecard_hour, notifier=notifier)
 
     def month(self, text: str | None, now: datetime | None = None) -> Month:
         """The month named by `text` ("YYYY-MM"), by default last month."""
@@ -145,10 +163,8 @@ class ScorecardService:
         if local.hour < self.send_hour and local.day == 1:
             return 0
         month = Month.last_full(now, self.tz)
-        try:
+        with contextlib.suppress(IntegrityError):  # another instance made it at the same moment
             await ScorecardRun.get_or_create(month=str(month))
-        except IntegrityError:
-            pass  # another instance made the row at the same moment
         won = await ScorecardRun.filter(
             Q(lease_until__isnull=True) | Q(lease_until__lt=now), month=str(month),
             done_at__isnull=True).update(lease_until=now + LEASE)
