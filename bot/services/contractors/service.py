@@ -198,7 +198,7 @@ class ContractorService:
     async def tick(self, now: datetime | None = None) -> tuple[int, int]:
         """Close the rounds that are due (results and warnings to the managers), then open last
         month's round from the 1st at the send hour. Returns (cards sent, rounds closed)."""
-        now = now or _now()
+        now = (now or _now()).astimezone(UTC)  # stored instants compare in UTC
         closed = 0
         for rnd in await ScoringRound.filter(closed_at__isnull=True).order_by("month"):
             superseded = rnd.month < str(Month.last_full(now, self.tz))

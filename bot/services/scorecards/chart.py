@@ -16,13 +16,15 @@ DPI = 100
 
 def render_ranking(rows: list[tuple[str, float]], title: str, axis: str) -> bytes:
     """A PNG of (name, score 0–100) bars in the given order, best first; `title` and `axis`
-    are localized (names need a Chinese font: `cjk_font()` is used when installed)."""
-    rows = rows[:CHARTED]
+    are localized (pass English ones without a Chinese font). Without a Chinese font a name
+    that needs one is shown as its rank (#3), which the ranking text names."""
+    font = cjk_font()
+    rows = [(name if font or name.isascii() else f"#{rank}", score)
+            for rank, (name, score) in enumerate(rows[:CHARTED], start=1)]
     height = 1.2 + 0.35 * max(1, len(rows))
     fig = Figure(figsize=(8.0, height), dpi=DPI)
     FigureCanvasAgg(fig)  # the Agg (headless) renderer, no display and no pyplot state
     ax = fig.add_subplot(1, 1, 1)
-    font = cjk_font()
     family = {"fontfamily": font} if font else {}
     ys = list(range(len(rows)))[::-1]
     ax.barh(ys, [score for _, score in rows], color="#4C78A8")

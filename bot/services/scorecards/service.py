@@ -99,7 +99,8 @@ class ScorecardService:
     def score_of(self, f: WorkerFigures) -> Score:
         """The overall score of a worker's (or team's) figures with the configured weights."""
         values = {"response": f.response_pct, "resolution": f.resolution_pct,
-                  "rating": rating_points(f.rating_avg),
+                  "rating": rating_points(f.rating_total / f.rating_count
+                                          if f.rating_count else None),
                   "rounds": f.rounds_pct, "pm": f.pm_pct}
         counts = {"reopened": f.reopened, "repeat": f.repeat, "declined": f.declined}
         return compute_score(values, counts, self.weights)
@@ -158,7 +159,7 @@ class ScorecardService:
         """From the 1st at the send hour (local): last month's cards to every worker and the
         ranking to every manager, once. Returns how many people it went to (0: not due, done
         or held by another instance)."""
-        now = now or datetime.now(UTC)
+        now = (now or datetime.now(UTC)).astimezone(UTC)  # stored instants compare in UTC
         local = now.astimezone(self.tz)
         if local.hour < self.send_hour and local.day == 1:
             return 0
