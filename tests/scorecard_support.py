@@ -50,7 +50,8 @@ async def job(ticket: Ticket, worker: Person, finished: datetime | None, status:
     offered = (finished or local(11, 1)) - timedelta(hours=3)
     return await Job.create(ticket=ticket, worker=worker, role=role, status=status,
                             offered_at=offered, expires_at=offered, valid_until=offered,
-                            answered_at=finished, finished_at=finished if status == "done" else None)
+                            answered_at=finished,
+                            finished_at=finished if status == "done" else None)
 
 
 async def seed_november(manager: Person | None = None) -> dict[str, Person]:
