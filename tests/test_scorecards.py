@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied
+from bot.db import close_db, init_db
 from bot.core.i18n import Translator
 from bot.services.scorecards import Month, ScorecardService, card_text, parse_weights
 from models.people import Person
 from models.scorecards import ScorecardRun
 from tests.scorecard_support import local, seed_november
+from tests.test_cli import cli  # noqa: F401  (the command line as a subprocess)
 
 NOV = Month(2026, 11)
 WEIGHTS = parse_weights("response=20,resolution=30,rating=30,rounds=10,pm=10,"
@@ -180,3 +182,24 @@ async def test_csv_export_for_performance_pay(db, tmp_path):
         "2", "52.5", "5", "75.0", "50.0", "35.0", "3.67", "1", "2", "1", "1")
     c = next(r for r in rows if r["name"] == "赵师傅")
     assert (c["rank"], c["score"], c["jobs_done"]) == ("", "", "0")
+
+
+async def test_cli_export_scorecards_month_file(cli, tmp_path):
+    assert cli("migrate").returncode == 0
+    await init_db(f"sqlite://{tmp_path}/cli.sqlite3")
+    try:
+        await seed_november()
+    finally:
+        await close_db()
+    out = tmp_path / "november.csv"
+    done = cli("export", "scorecards", "2026-11", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"exported 3 scorecards of 2026-11 to {out}" in done.stdout
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["rank"], r["name"], r["score"]) for r in rows] == [
+        ("1", "李师傅", "100.0"), ("2", "孙师傅", "52.5"), ("", "赵师傅", "")]
+    for args, message in ((("2026-13", str(out)), "not a month"),
+                          (("2026-11",), "usage: export scorecards MONTH FILE.csv")):
+        bad = cli("export", "scorecards", *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
