@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied
-from bot.db import close_db, init_db
 from bot.core.i18n import Translator
+from bot.db import close_db, init_db
 from bot.services.scorecards import Month, ScorecardService, card_text, parse_weights
 from models.people import Person
 from models.scorecards import ScorecardRun
@@ -184,7 +184,7 @@ async def test_csv_export_for_performance_pay(db, tmp_path):
     assert (c["rank"], c["score"], c["jobs_done"]) == ("", "", "0")
 
 
-async def test_cli_export_scorecards_month_file(cli, tmp_path):
+async def test_cli_export_scorecards_month_file(cli, tmp_path):  # noqa: F811
     assert cli("migrate").returncode == 0
     await init_db(f"sqlite://{tmp_path}/cli.sqlite3")
     try:
