@@ -203,3 +203,19 @@ async def test_cli_export_scorecards_month_file(cli, tmp_path):  # noqa: F811
                           (("2026-11",), "usage: export scorecards MONTH FILE.csv")):
         bad = cli("export", "scorecards", *args)
         assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_score_command_in_chat(harness):
+    people = await seed_november()
+    await harness.app.services.people.bind(people["a"], "test", "a", "a")
+    own = await harness.send("a", "/score 2026-11")
+    assert own[-1].text.startswith("📋 孙师傅 · 2026-11 月度考核")
+    other = await harness.send("a", "/score 李师傅 2026-11")
+    assert other[-1].text == "只能查看自己的考核卡。"
+    assert "不是月份" in (await harness.send("a", "/score 2026-13"))[-1].text
+    assert "没有权限" in (await harness.send("student", "/score"))[-1].text
+    ranking = await harness.send("manager", "/score 2026-11")
+    assert ranking[0].image[:4] == b"\x89PNG" and "4 名维修工" in ranking[0].text
+    assert "1. 李师傅 100 分" in ranking[1].text
+    one = await harness.send("manager", "/score 孙师傅 2026-11")
+    assert "综合得分 52.5 #2" in one[-1].text
