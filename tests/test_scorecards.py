@@ -8,7 +8,9 @@ import csv
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
+from bot.config import Settings
 from bot.core.errors import InvalidState, NotFound, PermissionDenied
 from bot.core.i18n import Translator
 from bot.db import close_db, init_db
@@ -128,6 +130,8 @@ def test_weights_are_validated():
     for bad in ("speed=3", "rating", "rating=x", "rating=-1", "reopened=5"):
         with pytest.raises(ValueError):
             parse_weights(bad)
+    with pytest.raises(ValidationError, match="speed"):  # HOUQIN_SCORE_WEIGHTS at start-up
+        Settings(_env_file=None, score_weights="speed=3")
 
 
 @pytest.mark.clock
