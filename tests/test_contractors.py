@@ -184,3 +184,26 @@ async def test_service_refusals(harness):
     await people["s1"].save()
     with pytest.raises(PermissionDenied):
         await service.progress(people["s1"], card.id)
+
+
+async def test_cards_go_out_once_when_the_fan_out_was_interrupted(harness):
+    h = harness
+    await scorers(h)
+    service = h.app.services.contractors
+    manager = h.people["manager"]
+    await service.add_unit(manager, "保洁", "", "", DEPARTMENTS, "a,b,c")
+    await service.set_scorer(manager, "教务处", "13800000011")
+    await service.set_scorer(manager, "学生处", "13800000012")
+    start = local(12, 1, 9).astimezone(UTC)
+    assert await service.open_round(Month(2026, 11), start) == 2
+    sent = len(h.adapter.sent)
+    # as if the instance died after queueing the cards, before it marked the fan-out done
+    await ScoringRound.filter(month="2026-11").update(fanout_done=False,
+                                                      lease_until=start + timedelta(minutes=5))
+    other = ContractorService("Asia/Shanghai", 90, 7, 9, notifier=h.app.notifier)
+    assert await other.tick(start + timedelta(minutes=1)) == (0, 0)  # still held
+    assert await other.tick(start + timedelta(minutes=6)) == (2, 0)  # taken over…
+    assert len(h.adapter.sent) == sent  # …and nobody got a card twice
+    assert await service.tick(start + timedelta(minutes=7)) == (0, 0)
+    assert await ScoringCard.all().count() == 2
+    assert (await ScoringRound.get(month="2026-11")).fanout_done
