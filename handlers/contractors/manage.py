@@ -22,10 +22,15 @@ def _fields(rest: str, low: int, high: int) -> list[str] | None:
     return parts if low <= len(parts) <= high and parts[0] else None
 
 
+def _joined(ctx: Context, items: list[str]) -> str:
+    """Names as a list in the reader's language (、 or , )."""
+    return ctx.t("contractors.sep").join(items)
+
+
 def _unit_line(ctx: Context, unit: ServiceUnit) -> str:
     return ctx.t("contractors.list_line", name=unit.name, scope=unit.scope or "-",
-                 contacts=unit.contacts or "-", departments="、".join(unit.departments),
-                 criteria="、".join(unit.criteria))
+                 contacts=unit.contacts or "-", departments=_joined(ctx, unit.departments),
+                 criteria=_joined(ctx, unit.criteria))
 
 
 @router.command("contractors", "fuwu", roles=MANAGERS, in_flow=True,
@@ -69,7 +74,7 @@ async def _add(ctx: Context, rest: str) -> None:
     unit = await ctx.services.contractors.add_unit(ctx.person, fields[0], fields[1], fields[2],
                                                    fields[3], criteria)
     await ctx.say("contractors.unit_saved", name=unit.name,
-                  departments="、".join(unit.departments), criteria="、".join(unit.criteria))
+                  departments=_joined(ctx, unit.departments), criteria=_joined(ctx, unit.criteria))
 
 
 async def _criteria(ctx: Context, rest: str) -> None:
@@ -79,7 +84,7 @@ async def _criteria(ctx: Context, rest: str) -> None:
         return
     unit = await ctx.services.contractors.set_criteria(ctx.person, fields[0], fields[1])
     await ctx.say("contractors.unit_saved", name=unit.name,
-                  departments="、".join(unit.departments), criteria="、".join(unit.criteria))
+                  departments=_joined(ctx, unit.departments), criteria=_joined(ctx, unit.criteria))
 
 
 async def _scorer(ctx: Context, rest: str) -> None:

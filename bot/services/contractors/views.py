@@ -39,7 +39,7 @@ def card_invitation(card: ScoringCard, month: str, closes_at: datetime, tz: Zone
     """The message a scorer gets: which unit, month and criteria, until when, a Start button."""
     text = t(locale, "contractors.card_invite", unit=card.unit.name, month=month,
              department=card.department, count=len(card.criteria),
-             criteria="、".join(card.criteria),
+             criteria=t(locale, "contractors.sep").join(card.criteria),
              until=closes_at.astimezone(tz).strftime("%m-%d %H:%M"))
     button = Button(t(locale, "contractors.btn_start"), ContractorTap("go", card.id).pack())
     return Reply(text=text, buttons=[[button]])
@@ -55,7 +55,7 @@ def result_lines(r: UnitResult, t: Translate, locale: str | None) -> list[str]:
     if r.criteria:
         lines.append(t(locale, "contractors.result_criteria", list=" · ".join(
             f"{name} {avg:g}" for name, avg in r.criteria)))
-    trend = " → ".join(f"{m.month}/{_pct(p, t, locale)}" for m, p in r.trend if p is not None)
+    trend = " → ".join(f"{m} {_pct(p, t, locale)}" for m, p in r.trend if p is not None)
     if trend:
         lines.append(t(locale, "contractors.result_trend", trend=trend))
     for text in r.comments[:COMMENTS_SHOWN]:
