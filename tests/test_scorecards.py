@@ -223,3 +223,18 @@ async def test_score_command_in_chat(harness):
     assert "1. 李师傅 100 分" in ranking[1].text
     one = await harness.send("manager", "/score 孙师傅 2026-11")
     assert "综合得分 52.5 #2" in one[-1].text
+
+
+def test_months_follow_the_local_calendar():
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    assert Month.last_full(local(12, 1, 0, 5), tz) == Month(2026, 11)  # 30 Nov 16:05 UTC
+    assert Month.last_full(local(11, 30, 23, 59), tz) == Month(2026, 10)
+    assert Month.last_full(local(1, 15, year=2027), tz) == Month(2026, 12)
+    assert Month.parse("2026-1") == Month(2026, 1) and str(Month(2026, 1)) == "2026-01"
+    start, end = Month(2027, 2).bounds(tz)
+    assert (end - start).days == 28 and start.hour == 16  # local midnight, in UTC
+    for bad in ("2026-00", "2026/11", "11-2026", "", "1999-05"):
+        with pytest.raises(InvalidState):
+            Month.parse(bad)
