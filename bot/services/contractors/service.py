@@ -5,7 +5,6 @@ warning for a unit below the target two months running."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,7 +31,6 @@ from models.contractors import (
 )
 from models.people import Person
 
-log = logging.getLogger(__name__)
 
 MANAGERS = ("manager",)
 LEASE = timedelta(minutes=5)

@@ -5,7 +5,6 @@ performance pay (绩效工资)."""
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,6 @@ from bot.services.scorecards.views import manager_messages, worker_message
 from models.people import Person
 from models.scorecards import ScorecardRun
 
-log = logging.getLogger(__name__)
 
 VIEW_ROLES = ("worker", "manager")
 MANAGERS = ("manager",)
