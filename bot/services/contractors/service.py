@@ -31,7 +31,6 @@ from models.contractors import (
 )
 from models.people import Person
 
-
 MANAGERS = ("manager",)
 LEASE = timedelta(minutes=5)
 

@@ -32,7 +32,6 @@ from bot.services.scorecards.views import manager_messages, worker_message
 from models.people import Person
 from models.scorecards import ScorecardRun
 
-
 VIEW_ROLES = ("worker", "manager")
 MANAGERS = ("manager",)
 LEASE = timedelta(minutes=5)
