@@ -113,6 +113,24 @@ class Settings(BaseSettings):
     asset_check_page_size: int = Field(8, ge=1, le=20)  # assets per page of a keeper's list
     asset_check_interval_seconds: float = 300.0
 
+    # worker scorecards (考核): NAME=WEIGHT of the averaged parts (response, resolution, rating,
+    # rounds, pm) and the points per reopened, repeat or declined job subtracted
+    score_weights: str = ("response=20,resolution=30,rating=30,rounds=10,pm=10,"
+                          "reopened=5,repeat=3,declined=1")
+    scorecard_hour: int = Field(9, ge=0, le=23)  # local hour on the 1st: last month's cards
+    scorecard_interval_seconds: float = 300.0  # scorecards and contractor rounds: how often due
+    contractor_target: float = Field(90.0, gt=0, le=100)  # satisfaction target, % of 4–5 scores
+    contractor_scoring_days: int = Field(7, ge=1, le=27)  # a month's cards stay open this long
+
+    @field_validator("score_weights")
+    @classmethod
+    def _known_weights(cls, value: str) -> str:
+        """HOUQIN_SCORE_WEIGHTS: NAME=NUMBER items, known names only."""
+        from bot.services.scorecards import parse_weights
+
+        parse_weights(value)
+        return value
+
     @field_validator("stock_quantity_roles")
     @classmethod
     def _known_stock_roles(cls, value: str) -> str:

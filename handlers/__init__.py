@@ -50,6 +50,9 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.repairs.tickets",
     "handlers.repairs.worker",
     "handlers.repairs.worker_flows",
+    "handlers.scorecards.score",
+    "handlers.contractors.manage",
+    "handlers.contractors.card",
 )
 
 

@@ -10,12 +10,14 @@ from bot.config import Settings
 from bot.services.alerts import jobs as jobs_alerts
 from bot.services.assets import jobs as jobs_assets
 from bot.services.container import Services
+from bot.services.contractors import jobs as jobs_contractors
 from bot.services.digest import jobs as jobs_digest
 from bot.services.dorm_requests.jobs import dorm_requests_tick
 from bot.services.dorms import jobs as jobs_dorms
 from bot.services.energy.jobs import energy_tick
 from bot.services.inspections import jobs as jobs_inspections
 from bot.services.repairs import jobs as jobs_dispatch
+from bot.services.scorecards import jobs as jobs_scorecards
 from bot.services.stock import jobs as jobs_stock
 from bot.services.surveys.jobs import survey_tick
 from scheduler import jobs
@@ -93,5 +95,10 @@ def build_scheduler(
         jobs_assets.asset_check_tick, "interval", seconds=settings.asset_check_interval_seconds,
         args=[services], id="asset_check_tick", max_instances=1, coalesce=True,
     )
+    for job in (jobs_scorecards.scorecard_tick, jobs_contractors.contractor_tick):
+        scheduler.add_job(
+            job, "interval", seconds=settings.scorecard_interval_seconds, args=[services],
+            id=job.__name__, max_instances=1, coalesce=True,
+        )
     guard_jobs(scheduler, lease)  # keep last: wraps every job added above
     return scheduler

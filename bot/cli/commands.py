@@ -22,7 +22,7 @@ from models.people import ROLES
 IMPORT_KINDS = ("places", "people", "dorms", "stores", "stock", "inspections", "meters",
                 "readings", "assets")
 EXPORT_KINDS = ("places", "people", "tickets", "dorms", "stores", "stock", "ledger",
-                "meters", "readings", "assets", "asset-checks")
+                "meters", "readings", "assets", "asset-checks", "scorecards")
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -125,7 +125,8 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly)."""
+    """Export places, people or tickets to a CSV file (UTF-8 with BOM, Excel-friendly);
+    `export scorecards MONTH FILE.csv` takes the month first."""
     from bot.services.assets import export_asset_checks, export_assets
     from bot.services.csv_format import export_tickets
     from bot.services.dorms import export_roster
@@ -133,6 +134,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.people import export_people, export_places
     from bot.services.stock import export_ledger, export_stock, export_stores
 
+    if args.kind == "scorecards":
+        return _export_scorecards(settings, args)
+    if args.more:
+        raise CliError(f"export {args.kind} takes one FILE.csv")
     path = Path(args.file)
     if not path.parent.is_dir():
         raise CliError(f"no such directory: {path.parent}")
@@ -151,6 +156,25 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     }
     count = asyncio.run(with_db(settings, exporters[args.kind]))
     print(f"exported {count} {args.kind} to {path}")
+    return 0
+
+
+def _export_scorecards(settings: Settings, args: argparse.Namespace) -> int:
+    """`export scorecards MONTH FILE.csv`: every worker's card of MONTH, ranked."""
+    from bot.services.scorecards import Month, ScorecardService
+
+    if not args.more:
+        raise CliError("usage: export scorecards MONTH FILE.csv (MONTH like 2026-11)")
+    try:
+        month = Month.parse(args.file)
+    except ServiceError:
+        raise CliError(f"not a month: {args.file} (write it like 2026-11)") from None
+    path = Path(args.more)
+    if not path.parent.is_dir():
+        raise CliError(f"no such directory: {path.parent}")
+    service = ScorecardService.from_settings(settings)
+    count = asyncio.run(with_db(settings, lambda: service.export(path, month)))
+    print(f"exported {count} scorecards of {month} to {path}")
     return 0
 
 
@@ -223,8 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "to CSV")
     exp.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND",
                      help="places | people | tickets | dorms | stores | stock | ledger | "
-                     "meters | readings | assets | asset-checks")
+                     "meters | readings | assets | asset-checks | scorecards (then MONTH FILE.csv)")
     exp.add_argument("file", metavar="FILE.csv")
+    exp.add_argument("more", nargs="?", metavar="FILE.csv", help=argparse.SUPPRESS)
     exp.set_defaults(func=cmd_export)
 
     inv = sub.add_parser("invite", help="prepare a person and print a one-time /start code")

@@ -164,6 +164,18 @@ class Notifier:
             await self.send(Address(ident.platform, ident.chat_id), reply, priority, notify=True)
         return len(identities)
 
+    async def push_replies(self, person: Person, replies: Sequence[Reply], key: str,
+                           priority: int = PRIORITY_BULK) -> int:
+        """Send ready-made replies to every identity of a person, each once per identity
+        (idempotency key `key:identity:n`, so a delivery run again sends nothing twice);
+        returns how many identities they went to."""
+        identities = await Identity.filter(person_id=person.id)
+        for ident in identities:
+            for n, reply in enumerate(replies):
+                await self.send(Address(ident.platform, ident.chat_id), reply, priority,
+                                idempotency_key=f"{key}:{ident.id}:{n}")
+        return len(identities)
+
     async def enqueue(self, items: Iterable[Outgoing]) -> int:
         """Queue many messages for the lanes (a broadcast); messages whose idempotency key was
         queued before are skipped. Returns how many were newly queued.

@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.delivery.notifier import Notifier
 from bot.services.alerts import AlertService
 from bot.services.assets import AssetsDigest, AssetService
+from bot.services.contractors import ContractorService
 from bot.services.digest import DigestService, MoreSources
 from bot.services.dorm_requests import DormRequestService, NightDutyService
 from bot.services.dorms import DormService
@@ -34,6 +35,7 @@ from bot.services.repairs import (
     WorkService,
     build_dispatch,
 )
+from bot.services.scorecards import ScorecardService
 from bot.services.stock import StockService
 from bot.services.surveys import SurveyService
 
@@ -69,6 +71,8 @@ class Services:
     web_sessions: WebSessionService
     web_sign_in: WebSignInService
     invitations: InvitationService
+    scorecards: ScorecardService
+    contractors: ContractorService
     assets: AssetService = field(default_factory=AssetService)
 
     @classmethod
@@ -111,7 +115,12 @@ class Services:
             web_sessions=WebSessionService(settings.web_session_days, demo=settings.demo),
             web_sign_in=web_sign_in,
             invitations=InvitationService(people, web_sign_in),
+            scorecards=ScorecardService.from_settings(settings, notifier),
+            contractors=ContractorService(settings.timezone, settings.contractor_target,
+                                          settings.contractor_scoring_days,
+                                          settings.scorecard_hour, notifier=notifier),
         )
         digest.more = MoreSources(services.dorm_requests, services.inspections, services.energy,
-                                  services.surveys, AssetsDigest())
+                                  services.surveys, AssetsDigest(), services.scorecards,
+                                  services.contractors)
         return services

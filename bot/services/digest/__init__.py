@@ -2,7 +2,7 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
-from bot.services.digest.figures import SECTIONS
+from bot.services.digest.figures import SECTIONS, median_minutes
 from bot.services.digest.more_sections import MoreSources
 from bot.services.digest.period import PERIODS
 from bot.services.digest.service import TIMES, DigestService, DigestSettings
@@ -16,5 +16,6 @@ __all__ = [
     "DigestSettings",
     "DigestTap",
     "MoreSources",
+    "median_minutes",
     "messages",
 ]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count, Sum
+from tortoise.queryset import QuerySet
 
 from bot.services.digest.buckets import closed_counts, new_counts, sla_rates
 from bot.services.digest.more_sections import MORE_SECTIONS, MoreFigures, MoreSources, collect
@@ -132,10 +133,12 @@ async def sla_rate(kind: str, start: datetime, end: datetime) -> tuple[int, int]
     return (await sla_rates(kind, [start, end]))[0]
 
 
-async def median_minutes(done: str, start: datetime, end: datetime) -> float | None:
+async def median_minutes(done: str, start: datetime, end: datetime,
+                         rows: QuerySet[TicketSla] | None = None) -> float | None:
     """The median minutes from start to `done` (responded_at or resolved_at) of the tickets
-    done in the span: the middle one or two rows of the ordered durations, on the database."""
-    rows = TicketSla.filter(**_span(done, start, end))
+    done in the span (of `rows`, by default every ticket's SLA): the middle one or two rows of
+    the ordered durations, on the database."""
+    rows = (rows if rows is not None else TicketSla.all()).filter(**_span(done, start, end))
     count = await rows.count()
     if not count:
         return None

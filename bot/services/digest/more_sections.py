@@ -1,7 +1,8 @@
 """Digest sections that other capabilities supply for a span: dorm life requests, inspection
-rounds, energy anomalies, opinion surveys and assets (repeat failures, PM work orders, asset
-checks). Each capability's service computes its own summary (SQL counts); this module only
-collects and words them."""
+rounds, energy anomalies, opinion surveys, assets (repeat failures, PM work orders, asset
+checks) and, in the monthly digest, the worker scorecards and the contractors' satisfaction.
+Each capability's service computes its own summary (SQL counts); this module only collects and
+words them."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from bot.services.assets import round_label
 
 if TYPE_CHECKING:
     from bot.services.assets import AssetsDigest
+    from bot.services.contractors import ContractorService
     from bot.services.dorm_requests import DormRequestService
     from bot.services.energy import EnergyService
     from bot.services.inspections import InspectionService
+    from bot.services.scorecards import ScorecardService
     from bot.services.surveys import SurveyService
 
-MORE_SECTIONS = ("requests", "rounds", "energy", "surveys", "assets")
+MORE_SECTIONS = ("requests", "rounds", "energy", "surveys", "assets", "scorecards",
+                 "contractors")
 LISTED = 3  # anomalies, surveys and assets named one by one; the rest only counted
 
 
@@ -32,6 +36,8 @@ class MoreSources:
     energy: EnergyService | None = None
     surveys: SurveyService | None = None
     assets: AssetsDigest | None = None
+    scorecards: ScorecardService | None = None
+    contractors: ContractorService | None = None
 
 
 @dataclass
@@ -43,6 +49,8 @@ class MoreFigures:
     energy: Any = None
     surveys: Any = None
     assets: Any = None
+    scorecards: Any = None  # monthly spans only (None otherwise)
+    contractors: Any = None  # monthly spans only (None otherwise)
     shown: list[str] = field(default_factory=list)
 
 
@@ -62,6 +70,10 @@ async def collect(src: MoreSources | None, chosen: tuple[str, ...], start: datet
         more.surveys = await src.surveys.survey_summary(start, end)
     if "assets" in chosen and src.assets is not None:
         more.assets = await src.assets.assets_summary(start, end)
+    if "scorecards" in chosen and src.scorecards is not None:
+        more.scorecards = await src.scorecards.summary(start, end)
+    if "contractors" in chosen and src.contractors is not None:
+        more.contractors = await src.contractors.summary(start, end)
     return more
 
 
@@ -80,6 +92,10 @@ def lines(more: MoreFigures, t: Callable[..., str], locale: str | None) -> list[
         out.append(_surveys(more.surveys, t))
     if more.assets is not None:
         out.append(_assets(more.assets, t, locale))
+    if more.scorecards is not None:
+        out.append(_scorecards(more.scorecards, t))
+    if more.contractors is not None:
+        out.append(_contractors(more.contractors, t, locale))
     return out
 
 
@@ -135,3 +151,20 @@ def _assets(summary: Any, t: Callable[..., str], locale: str | None) -> str:
           answered=c.answered, total=c.total, missing=len(c.missing), damaged=len(c.damaged))
         for c in checks)
     return f"{line}\n{t('digest.asset_checks', list=rounds)}"
+
+
+def _scorecards(cards: Any, t: Callable[..., str]) -> str:
+    scored = [c for c in cards.ranked if c.score.total is not None]
+    named = ", ".join(t("digest.score_item", name=c.name, score=f"{c.score.total:g}")
+                      for c in scored[:LISTED])
+    if len(scored) > LISTED:
+        named += t("digest.more_items", count=len(scored) - LISTED)
+    return t("digest.scorecards", workers=len(cards.ranked), list=named or t("digest.none"))
+
+
+def _contractors(results: Any, t: Callable[..., str], locale: str | None) -> str:
+    from bot.services.contractors import result_lines
+
+    lines = [line for r in results
+             for line in result_lines(r, lambda _loc, key, **f: t(key, **f), locale)[:1]]
+    return t("digest.contractors", list="\n".join(lines) or t("digest.none"))

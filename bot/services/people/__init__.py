@@ -14,7 +14,7 @@ from bot.services.people.invitations import INVITABLE, Invitation, InvitationSer
 from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
-from bot.services.people.service import PeopleService, normalize_phone
+from bot.services.people.service import PeopleService, find_by_login, normalize_phone
 from bot.services.people.verification import (
     STAFF_ROLES,
     SelfVerification,
@@ -49,6 +49,7 @@ __all__ = [
     "check_telegram_login",
     "export_people",
     "export_places",
+    "find_by_login",
     "import_people",
     "import_places",
     "normalize_login",

@@ -12,6 +12,7 @@ from bot.services.repairs.manage import CLOSE_KINDS, ManageService, OpenFilter, 
 from bot.services.repairs.materials import MaterialUsageService, parse_materials
 from bot.services.repairs.offers import OfferService
 from bot.services.repairs.report_text import ParsedReport, parse_report_text
+from bot.services.repairs.sla_config import load_config as load_sla_config
 from bot.services.repairs.ticket_media import MediaCounts, album_replies
 from bot.services.repairs.tickets import RepairService
 from bot.services.repairs.views import (
@@ -63,6 +64,7 @@ __all__ = [
     "guess_category",
     "job_buttons",
     "job_text",
+    "load_sla_config",
     "parse_materials",
     "parse_report_text",
     "place_zone",

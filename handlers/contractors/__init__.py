@@ -1,0 +1,2 @@
+"""Contractor / service scoring in chat: /contractors for managers, the scoring card for the
+departments' scorers."""

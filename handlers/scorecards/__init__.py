@@ -1,0 +1,1 @@
+"""Worker scorecards (考核) in chat: /score."""
