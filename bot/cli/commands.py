@@ -82,11 +82,13 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import places or people from a CSV file (all rows or none)."""
-    from bot.services.people import PeopleService, import_people, import_places
+    from bot.services.people import PeopleService, import_places
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"no such file: {path}")
+    if args.deactivate_missing and args.kind != "people":
+        raise CliError("--deactivate-missing is for `import people` only")
     if args.kind == "places":
         result = asyncio.run(with_db(settings, lambda: import_places(path)))
     elif args.kind in ("stores", "stock"):
@@ -118,8 +120,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             with_db(settings, lambda: import_roster(path, settings.timezone, people))
         )
     else:
-        people = PeopleService(settings.invite_ttl_hours)
-        result = asyncio.run(with_db(settings, lambda: import_people(path, people)))
+        from bot.cli.roster import run_import
+
+        lines = asyncio.run(with_db(
+            settings, lambda: run_import(settings, path, args.deactivate_missing)
+        ))
+        print("\n".join(lines))
+        return 0
     print(f"{args.kind}: {result}")
     return 0
 
@@ -216,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="places | people | dorms | stores | stock | inspections (TOML or CSV) "
                      "| meters | readings | assets")
     imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument("--deactivate-missing", action="store_true",
+                     help="people: mark roster people not in the file as gone (no more pushes; "
+                     "their open tickets are reported to the managers)")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export places, people, tickets or the dorm roster "

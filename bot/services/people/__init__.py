@@ -11,7 +11,12 @@ from bot.services.people.chat_sign_in import (
 )
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
-from bot.services.people.people_csv import export_people, import_people
+from bot.services.people.people_csv import (
+    Departure,
+    RosterResult,
+    export_people,
+    import_people,
+)
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.people.service import PeopleService, normalize_phone
@@ -24,12 +29,14 @@ __all__ = [
     "LINK_PATH",
     "NEAR_METERS",
     "ChatSignInService",
+    "Departure",
     "ExternalSignInService",
     "Invitation",
     "InvitationService",
     "LanguageTap",
     "PeopleService",
     "PlaceService",
+    "RosterResult",
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
