@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,6 +141,7 @@ SNIFF_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 # Excel on a Chinese Windows saves "CSV" as GBK; GB18030 is its superset and decodes it all.
 FALLBACK_ENCODING = "gb18030"
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 def sniff_encoding(sample: bytes) -> str:
@@ -196,7 +198,9 @@ class CsvStream:
             sample = raw.read(SNIFF_BYTES)
             raw.seek(0)
             self.encoding = sniff_encoding(sample)
-            text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
+            # undecodable bytes become lone surrogates, found on their row (its line reported)
+            text = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape",
+                                    newline="")
             first = sample.split(b"\n", 1)[0].decode(self.encoding, errors="replace")
             self.delimiter = sniff_delimiter(first)
             yield from self._parse(csv.reader(text, delimiter=self.delimiter))
@@ -210,6 +214,11 @@ class CsvStream:
                 start, end = end + 1, reader.line_num  # type: ignore[attr-defined]
                 if not any(cell.strip() for cell in cells):
                     continue
+                if any(_UNDECODED.search(cell) for cell in cells):
+                    name = "UTF-8" if self.encoding.startswith("utf-8") else "GBK (GB18030)"
+                    self.errors.append(f"line {start}: not {name} text although the file "
+                                       f"starts as {name} (save the file as CSV UTF-8)")
+                    continue
                 if columns is None:
                     columns = _read_header(start, cells, self.required, self.known, self.aliases)
                     self.columns = columns
@@ -220,10 +229,6 @@ class CsvStream:
                     )
                     continue
                 yield CsvRow(start, {c: v.strip() for c, v in zip(columns, cells, strict=True)})
-        except UnicodeDecodeError:
-            name = "UTF-8" if self.encoding.startswith("utf-8") else "GBK (GB18030)"
-            self.errors.append(f"line {end + 1}: not {name} text although the file starts as "
-                               f"{name} (save the file as CSV UTF-8)")
         except csv.Error as exc:
             self.errors.append(f"line {end + 1}: {exc}")
         if columns is None:
