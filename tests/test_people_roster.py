@@ -172,7 +172,8 @@ async def test_deactivate_missing_reports_open_work_and_stops_pushes(db, tmp_pat
     await notifier.send(Address("test", f"c{student.id}"), Reply(text="提醒"), 5)
     await notifier.deliver_due()
     assert [address.chat_id for address, _ in adapter.sent] == [f"c{walk_in.id}"]
-    refused = await OutboxMessage.filter(chat_id=f"c{student.id}").values_list("last_error", flat=True)
+    refused = await OutboxMessage.filter(chat_id=f"c{student.id}").values_list(
+        "last_error", flat=True)
     assert refused and "inactive" in refused[0]
 
 
@@ -214,7 +215,8 @@ def test_cli_summary_and_managers_told(tmp_path):
     assert "left with open work: 202600001 学生1: R-1" in done.stdout
     assert "the managers were told (1 message(s) queued)" in done.stdout
     with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
-        (payload,) = conn.execute("SELECT payload FROM outbox_message WHERE chat_id = '42'").fetchone()
+        (payload,) = conn.execute(
+            "SELECT payload FROM outbox_message WHERE chat_id = '42'").fetchone()
     assert "学生1（202600001）：R-1" in json.loads(payload)["text"]
 
 
