@@ -18,6 +18,7 @@ from bot.services.people import (
     InvitationService,
     PeopleService,
     PlaceService,
+    RosterService,
     WebSessionService,
     WebSignInService,
 )
@@ -69,6 +70,7 @@ class Services:
     web_sign_in: WebSignInService
     invitations: InvitationService
     assets: AssetService = field(default_factory=AssetService)
+    roster: RosterService = field(default_factory=RosterService)
 
     @classmethod
     def build(cls, settings: Settings, notifier: Notifier) -> Services:

@@ -235,8 +235,8 @@ class CsvStream:
             raise CsvImportError([f"line 1: empty file, expected a header: {','.join(self.known)}"])
 
 
-def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """Write a header and rows as UTF-8 with a BOM (Excel opens it correctly); the row count."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[str, int]:
+    """A header and rows as CSV text (None cells empty), and the row count."""
     count = 0
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -244,7 +244,18 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[o
     for row in rows:
         writer.writerow(["" if value is None else value for value in row])
         count += 1
-    Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+    return buffer.getvalue(), count
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A header and rows as UTF-8 CSV bytes with a BOM (for a file sent in chat)."""
+    return csv_text(header, rows)[0].encode("utf-8-sig")
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Write a header and rows as UTF-8 with a BOM (Excel opens it correctly); the row count."""
+    text, count = csv_text(header, rows)
+    Path(path).write_text(text, encoding="utf-8-sig", newline="")
     return count
 
 

@@ -19,8 +19,9 @@ from bot.services.people.people_csv import (
 )
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
+from bot.services.people.roster_counts import RosterCounts, RosterService
 from bot.services.people.service import PeopleService, normalize_phone
-from bot.services.people.views import LanguageTap
+from bot.services.people.views import LanguageTap, PeopleTap
 from bot.services.people.web_sessions import WebSessionService
 from bot.services.people.web_sign_in import LINK_PATH, WebSignInService, web_user_id
 
@@ -35,8 +36,11 @@ __all__ = [
     "InvitationService",
     "LanguageTap",
     "PeopleService",
+    "PeopleTap",
     "PlaceService",
+    "RosterCounts",
     "RosterResult",
+    "RosterService",
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
