@@ -161,9 +161,16 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    """Prepare a person and print a one-time code they send as `/start CODE`."""
+    """Prepare a person and print a one-time code they send as `/start CODE`; with `--csv`,
+    one code per row of a roster file, as invitation cards or a mail-merge CSV."""
     from bot.services.people import PeopleService, normalize_phone
 
+    if args.csv:
+        return _invite_bulk(settings, args)
+    if args.out:
+        raise CliError("--out goes with --csv FILE.csv")
+    if not args.name or not args.role:
+        raise CliError("give --role and --name (one person), or --csv FILE.csv --out OUT")
     roles = split_values(args.role)
     unknown = [role for role in roles if role not in ROLES]
     if unknown or not roles:
@@ -192,6 +199,22 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Invite for {name} ({', '.join(roles)}), valid {settings.invite_ttl_hours} h"
           f" — send: /start {code}")
     print(code)
+    return 0
+
+
+def _invite_bulk(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli.invites import run_bulk
+
+    source = Path(args.csv)
+    if not source.is_file():
+        raise CliError(f"no such file: {source}")
+    if not args.out:
+        raise CliError("--csv needs --out invites.pdf, a folder, or invites.csv")
+    if args.name or args.role:
+        raise CliError("--name/--role are for one person; the CSV's columns give them in bulk")
+    lines = asyncio.run(with_db(settings, lambda: run_bulk(settings, source, Path(args.out),
+                                                           args.font)))
+    print("\n".join(lines))
     return 0
 
 
@@ -236,10 +259,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file", metavar="FILE.csv")
     exp.set_defaults(func=cmd_export)
 
-    inv = sub.add_parser("invite", help="prepare a person and print a one-time /start code")
-    inv.add_argument("--role", action="append", required=True, metavar="ROLE",
+    inv = sub.add_parser("invite", help="prepare a person and print a one-time /start code; "
+                         "or, with --csv, invitation cards for everyone in a roster file")
+    inv.add_argument("--role", action="append", metavar="ROLE",
                      help=f"repeatable or comma separated: {', '.join(ROLES)}")
-    inv.add_argument("--name", required=True)
+    inv.add_argument("--name")
+    inv.add_argument("--csv", metavar="FILE.csv", help="bulk: a roster file (the columns of "
+                     "`import people`); its people are imported, then each gets a code")
+    inv.add_argument("--out", metavar="OUT.pdf|DIR|OUT.csv", help="bulk: A4 cards (4 a "
+                     "page), a folder of one-card PDFs, or a CSV of codes and links")
+    inv.add_argument("--font", metavar="PATH", help="bulk: a CJK font file (.ttc/.ttf)")
     inv.add_argument("--skills", action="append", metavar="A,B", help="e.g. plumbing,electrical")
     inv.add_argument("--zone")
     inv.add_argument("--phone")

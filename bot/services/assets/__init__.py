@@ -8,7 +8,7 @@ from bot.services.assets.digest import AssetsDigest
 from bot.services.assets.maintenance import MaintenanceService, parse_every
 from bot.services.assets.maintenance_meter import MeterMaintenance, fmt, is_known_unit
 from bot.services.assets.qr_export import collect_labels
-from bot.services.assets.qr_labels import find_cjk_font, write_labels
+from bot.services.assets.qr_labels import find_cjk_font, qr_image, write_labels
 from bot.services.assets.repairs import (
     check_asset_repeat,
     check_reportable,
@@ -48,6 +48,7 @@ __all__ = [
     "is_known_unit",
     "link_ticket",
     "parse_every",
+    "qr_image",
     "seed_demo_assets",
     "sync_asset",
     "write_labels",

@@ -4,6 +4,7 @@ The package's public face: other domains, handlers and the app import from here 
 
 from bot.services.people import attempts
 from bot.services.people import attempts as attempt_limiter  # the limiter for other domains
+from bot.services.people.bulk_invites import BulkInvitations, IssuedInvite
 from bot.services.people.chat_sign_in import (
     ChatSignInService,
     ExternalSignInService,
@@ -11,6 +12,7 @@ from bot.services.people.chat_sign_in import (
 )
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
+from bot.services.people.invite_cards import Card, CardLink, CardPrinter, write_codes_csv
 from bot.services.people.people_csv import (
     Departure,
     RosterResult,
@@ -29,11 +31,16 @@ __all__ = [
     "INVITABLE",
     "LINK_PATH",
     "NEAR_METERS",
+    "BulkInvitations",
+    "Card",
+    "CardLink",
+    "CardPrinter",
     "ChatSignInService",
     "Departure",
     "ExternalSignInService",
     "Invitation",
     "InvitationService",
+    "IssuedInvite",
     "LanguageTap",
     "PeopleService",
     "PeopleTap",
@@ -55,4 +62,5 @@ __all__ = [
     "public_base",
     "upsert_place",
     "web_user_id",
+    "write_codes_csv",
 ]

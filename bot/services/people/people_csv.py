@@ -84,6 +84,7 @@ class RosterResult(ImportResult):
     unchanged: int = 0
     deactivated: list[Departure] = field(default_factory=list)
     encoding: str = "utf-8"
+    members: list[str] = field(default_factory=list)  # the file's ids, in file order
 
     def __str__(self) -> str:
         text = (f"imported {self.total} (created {self.created}, updated {self.updated}, "
@@ -274,7 +275,7 @@ async def import_people(path: str | Path, people: PeopleService | None = None, *
     transaction with bulk queries; `deactivate_missing` marks roster people not in the file
     as gone (their chats get no more pushes) and lists their open tickets."""
     rows, encoding = await read_roster(path, progress)
-    result = RosterResult(encoding=encoding)
+    result = RosterResult(encoding=encoding, members=[row.member_id for row in rows])
     now = datetime.now(UTC)
     async with in_transaction():
         by_member = {p.external_id: p for p in await Person.filter(external_id__isnull=False)}
