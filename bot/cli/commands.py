@@ -304,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     except CsvImportError as exc:
         lines = "\n".join(f"  {error}" for error in exc.errors)
-        return fail(f"{args.file}: nothing was imported, {len(exc.errors)} problem(s):\n{lines}")
+        source = getattr(args, "file", None) or getattr(args, "csv", None)
+        return fail(f"{source}: nothing was imported, {len(exc.errors)} problem(s):\n{lines}")
     except ServiceError as exc:
         details = ", ".join(f"{k}={v}" for k, v in exc.fields.items())
         return fail(f"{exc.key} {details}".strip())

@@ -200,7 +200,8 @@ async def read_roster(path: str | Path, progress: Progress | None = None
         if count > MAX_ROWS:
             raise CsvImportError([f"line {row.line}: more than {MAX_ROWS} rows (split the file)"])
         checked, problems = _check(row, columns, present_ids)
-        keys = [("/".join(present_ids), checked.member_id)] if checked else []
+        member_id = checked.member_id if checked else _member_id(row, present_ids)[0]
+        keys = [("/".join(present_ids), member_id)] if member_id else []
         keys += [(c, row.get(c)) for c in IDENTITY_COLUMNS if row.get(c)]
         for key in keys:
             if key in first_line:
