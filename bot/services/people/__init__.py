@@ -10,7 +10,7 @@ from bot.services.people.chat_sign_in import (
     ExternalSignInService,
     check_telegram_login,
 )
-from bot.services.people.directory import WeComDirectory
+from bot.services.people.directory import WeComDirectory, department_names
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
 from bot.services.people.invite_cards import Card, CardLink, CardPrinter, write_codes_csv
 from bot.services.people.people_csv import (
@@ -54,6 +54,7 @@ __all__ = [
     "attempt_limiter",
     "attempts",
     "check_telegram_login",
+    "department_names",
     "export_people",
     "export_places",
     "import_people",
