@@ -251,7 +251,7 @@ def _apply(person: Person, values: dict[str, object], now: datetime) -> bool:
 UPDATED_FIELDS = [*FIELD_COLUMNS, "deactivated_at"]
 
 
-async def _bind_all(rows: list[_Row], ids: dict[str, int], people: PeopleService) -> None:
+async def _bind_all(rows: list[_Row], ids: dict[str, int]) -> None:
     """Create the rows' WeCom/Telegram identities in bulk; move the few bound elsewhere."""
     wanted = {(platform, user_id): ids[row.member_id]
               for row in rows for platform, user_id in row.identities.items()}
@@ -274,7 +274,8 @@ async def import_people(path: str | Path, people: PeopleService | None = None, *
                         progress: Progress | None = None) -> RosterResult:
     """Import a roster all-or-nothing: read and check every row, then write in one
     transaction with bulk queries; `deactivate_missing` marks roster people not in the file
-    as gone (their chats get no more pushes) and lists their open tickets."""
+    as gone (their chats get no more pushes) and lists their open tickets. (`people` is
+    accepted for older callers; rows are written with bulk queries, not through it.)"""
     rows, encoding = await read_roster(path, progress)
     result = RosterResult(encoding=encoding, members=[row.member_id for row in rows])
     now = datetime.now(UTC)
@@ -310,7 +311,7 @@ async def import_people(path: str | Path, people: PeopleService | None = None, *
                        .values_list("external_id", "id"))
             ids.update({row.member_id: ref for row in rows
                         if (ref := _local_id(row.member_id)) is not None})
-            await _bind_all(rows, ids, people or PeopleService())
+            await _bind_all(rows, ids)
         if deactivate_missing:
             listed = {row.member_id for row in rows}
             gone = [p for member_id, p in by_member.items()
