@@ -228,3 +228,21 @@ def test_bench_roster_smoke(tmp_path):
                           capture_output=True, text=True, timeout=120, check=True)
     rows, *times = done.stdout.split()
     assert rows == "300" and all(float(t) < 30 for t in times)
+
+
+async def test_progress_bar_on_a_terminal(db, tmp_path, capsys):
+    from bot.cli.roster import ProgressBar
+
+    path = write(tmp_path / "big.csv", HEADER + "".join(roster_line(i) for i in range(6000)))
+    bar = ProgressBar(enabled=True)  # as on a terminal
+    try:
+        result = await import_people(path, progress=bar)
+        assert {phase: b.n for phase, b in bar.bars.items()} == {"read": 100, "write": 100}
+    finally:
+        bar.close()
+    assert result.created == 6000
+    shown = capsys.readouterr().err
+    assert "checking" in shown and "writing" in shown
+    quiet = ProgressBar(enabled=False)  # piped output: no bar at all
+    await import_people(path, progress=quiet)
+    assert capsys.readouterr().err == "" and not quiet.bars
