@@ -1,5 +1,6 @@
 """Run the benchmarks and print their tables: `python -m bench [USERS]` (repair conversations
-vs an echo bot) or `python -m bench digest [TICKETS]` (digest build time)."""
+vs an echo bot), `python -m bench digest [TICKETS]` (digest build time) or
+`python -m bench roster [ROWS …]` (people roster import time)."""
 
 from __future__ import annotations
 
@@ -14,5 +15,10 @@ if __name__ == "__main__":
         from bench.digest_bench import table as digest_table
 
         print(digest_table(int(sys.argv[2]) if len(sys.argv) > 2 else 200_000))
+    elif len(sys.argv) > 1 and sys.argv[1] == "roster":
+        from bench.roster_import import SIZES
+        from bench.roster_import import table as roster_table
+
+        print(roster_table([int(a) for a in sys.argv[2:]] or list(SIZES)))
     else:
         print(table(int(sys.argv[1]) if len(sys.argv) > 1 else 500))

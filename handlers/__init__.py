@@ -16,6 +16,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.people.common",
     "handlers.people.access",
     "handlers.people.onboard",
+    "handlers.people.roster",
     "handlers.digest.commands",
     "handlers.dorms.student",
     "handlers.dorms.admin",

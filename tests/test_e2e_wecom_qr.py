@@ -57,3 +57,27 @@ async def test_scanned_label_starts_the_report_in_the_app_chat(tmp_path, fake_ap
         assert await Ticket.all().count() == 0
     finally:
         await app.stop()
+
+
+async def test_invitation_cards_wecom_link_binds_the_member(tmp_path, fake_api):
+    port = free_port()
+    settings = wecom_settings(tmp_path, fake_api, port, public_url=f"http://127.0.0.1:{port}")
+    app = HouqinApp(settings)
+    await app.start(schema="generate")
+    try:
+        people = app.services.people
+        invited = await people.create("阿卜杜·热合曼", ["reporter"], external_id="20260001")
+        code = await people.create_invite(invited)
+        card = urlsplit(scan_url(settings, code, "wecom"))  # what the card's WeCom QR holds
+        query = parse_qs(card.query)
+        assert query["state"] == [code]
+        fake_api.oauth_codes["oauth-2"] = "abdu"  # a member nobody imported
+        async with aiohttp.ClientSession() as http:
+            async with http.get(query["redirect_uri"][0],
+                                params={"code": "oauth-2", "state": code}) as resp:
+                assert resp.status == 200
+            member = Member(fake_api, None, "abdu")  # type: ignore[arg-type]
+            await member.expect("欢迎，阿卜杜·热合曼！账号已绑定")
+        assert (await people.resolve("wecom", "abdu")).id == invited.id
+    finally:
+        await app.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.people.directory import WeComDirectory
+from bot.services.people.directory import WeComDirectory, department_names
 from bot.services.people.service import PeopleService
 from models.people import Identity, Person
 from tests.fakes.fake_wecom_api import FakeWeComApi
@@ -135,11 +135,59 @@ async def test_cli_sync_users(tmp_path, api):
     api.children[1] = [7]
     code, out, err = await run_cli(tmp_path, api, "wecom", "sync-users")
     assert code == 0, err
-    assert "2 member(s); 2 created" in out
+    assert "2 member(s), 0 department name(s); 2 created" in out
     with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
         rows = conn.execute("SELECT user_id FROM identity WHERE platform = 'wecom' "
                             "ORDER BY user_id").fetchall()
     assert rows == [("lisi",), ("zhangsan",)]
     code, out, err = await run_cli(tmp_path, api, "wecom", "sync-users", "--department", "7",
                                    "--no-children")
-    assert code == 0 and "1 member(s); 0 created" in out, err
+    assert code == 0 and "1 member(s), 0 department name(s); 0 created" in out, err
+
+
+async def test_sync_users_fills_department_names_and_mobile(db):
+    people = PeopleService()
+    directory = WeComDirectory(people)
+    imported = await people.create("学生甲", ["reporter"], external_id="20260001")
+    names = department_names([{"id": 1, "name": "某大学"}, {"id": 7, "name": "  计算机学院 "},
+                              {"id": 8}, {"id": "x", "name": "bad"}])
+    assert names == {1: "某大学", 7: "  计算机学院 "}
+    users = [
+        {"userid": "20260001", "name": "学生甲", "department": [7], "main_department": 7,
+         "mobile": "139 0000 0009", "status": 1},
+        {"userid": "li", "name": "李老师", "department": [8, 1], "status": 1},  # 8: no name
+        {"userid": "wu", "name": "吴", "department": [1], "status": 1},  # no mobile: not readable
+    ]
+    result = await directory.sync_users(users, names)
+    assert (result.created, result.bound, result.updated) == (2, 1, 1)
+    await imported.refresh_from_db()
+    assert (imported.department, imported.phone) == ("计算机学院", "13900000009")
+    li = await Person.get(external_id="li")
+    assert li.department is None  # the main department's name is unknown: nothing invented
+    wu = await Person.get(external_id="wu")
+    assert (wu.department, wu.phone) == ("某大学", None)
+    # a later sync without names (no permission) keeps the departments
+    await directory.sync_users(users, {})
+    await imported.refresh_from_db()
+    assert imported.department == "计算机学院"
+
+
+async def test_cli_sync_users_with_department_names(tmp_path, api):
+    code, _, err = await run_cli(tmp_path, api, "migrate")
+    assert code == 0, err
+    api.department_names.update({1: "某大学", 7: "后勤处"})
+    api.children[1] = [7]
+    api.users[7] = [{"userid": "wangsf", "name": "王师傅", "department": [7],
+                     "main_department": 7, "mobile": "13900000001", "status": 1}]
+    code, out, err = await run_cli(tmp_path, api, "wecom", "sync-users")
+    assert code == 0, err
+    assert "1 member(s), 2 department name(s); 1 created" in out
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        row = conn.execute("SELECT department, phone FROM person WHERE external_id = 'wangsf'"
+                           ).fetchone()
+    assert row == ("后勤处", "13900000001")
+    api.fail("department/list", 60011, errmsg="no privilege to access/modify contact/party")
+    code, out, err = await run_cli(tmp_path, api, "wecom", "sync-users")
+    assert code == 0, err
+    assert "warning: department names not readable" in err and "60011" in err
+    assert "0 department name(s); 0 created" in out

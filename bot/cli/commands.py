@@ -82,11 +82,13 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import places or people from a CSV file (all rows or none)."""
-    from bot.services.people import PeopleService, import_people, import_places
+    from bot.services.people import PeopleService, import_places
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"no such file: {path}")
+    if args.deactivate_missing and args.kind != "people":
+        raise CliError("--deactivate-missing is for `import people` only")
     if args.kind == "places":
         result = asyncio.run(with_db(settings, lambda: import_places(path)))
     elif args.kind in ("stores", "stock"):
@@ -118,8 +120,13 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             with_db(settings, lambda: import_roster(path, settings.timezone, people))
         )
     else:
-        people = PeopleService(settings.invite_ttl_hours)
-        result = asyncio.run(with_db(settings, lambda: import_people(path, people)))
+        from bot.cli.roster import run_import
+
+        lines = asyncio.run(with_db(
+            settings, lambda: run_import(settings, path, args.deactivate_missing)
+        ))
+        print("\n".join(lines))
+        return 0
     print(f"{args.kind}: {result}")
     return 0
 
@@ -179,9 +186,16 @@ def _export_scorecards(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
-    """Prepare a person and print a one-time code they send as `/start CODE`."""
+    """Prepare a person and print a one-time code they send as `/start CODE`; with `--csv`,
+    one code per row of a roster file, as invitation cards or a mail-merge CSV."""
     from bot.services.people import PeopleService, normalize_phone
 
+    if args.csv:
+        return _invite_bulk(settings, args)
+    if args.out:
+        raise CliError("--out goes with --csv FILE.csv")
+    if not args.name or not args.role:
+        raise CliError("give --role and --name (one person), or --csv FILE.csv --out OUT")
     roles = split_values(args.role)
     unknown = [role for role in roles if role not in ROLES]
     if unknown or not roles:
@@ -213,6 +227,22 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite_bulk(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.cli.invites import run_bulk
+
+    source = Path(args.csv)
+    if not source.is_file():
+        raise CliError(f"no such file: {source}")
+    if not args.out:
+        raise CliError("--csv needs --out invites.pdf, a folder, or invites.csv")
+    if args.name or args.role:
+        raise CliError("--name/--role are for one person; the CSV's columns give them in bulk")
+    lines = asyncio.run(with_db(settings, lambda: run_bulk(settings, source, Path(args.out),
+                                                           args.font)))
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -241,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="places | people | dorms | stores | stock | inspections (TOML or CSV) "
                      "| meters | readings | assets")
     imp.add_argument("file", metavar="FILE.csv")
+    imp.add_argument("--deactivate-missing", action="store_true",
+                     help="people: mark roster people not in the file as gone (no more pushes; "
+                     "their open tickets are reported to the managers)")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="export places, people, tickets or the dorm roster "
@@ -252,10 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("more", nargs="?", metavar="FILE.csv", help=argparse.SUPPRESS)
     exp.set_defaults(func=cmd_export)
 
-    inv = sub.add_parser("invite", help="prepare a person and print a one-time /start code")
-    inv.add_argument("--role", action="append", required=True, metavar="ROLE",
+    inv = sub.add_parser("invite", help="prepare a person and print a one-time /start code; "
+                         "or, with --csv, invitation cards for everyone in a roster file")
+    inv.add_argument("--role", action="append", metavar="ROLE",
                      help=f"repeatable or comma separated: {', '.join(ROLES)}")
-    inv.add_argument("--name", required=True)
+    inv.add_argument("--name")
+    inv.add_argument("--csv", metavar="FILE.csv", help="bulk: a roster file (the columns of "
+                     "`import people`); its people are imported, then each gets a code")
+    inv.add_argument("--out", metavar="OUT.pdf|DIR|OUT.csv", help="bulk: A4 cards (4 a "
+                     "page), a folder of one-card PDFs, or a CSV of codes and links")
+    inv.add_argument("--font", metavar="PATH", help="bulk: a CJK font file (.ttc/.ttf)")
     inv.add_argument("--skills", action="append", metavar="A,B", help="e.g. plumbing,electrical")
     inv.add_argument("--zone")
     inv.add_argument("--phone")
@@ -291,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     except CsvImportError as exc:
         lines = "\n".join(f"  {error}" for error in exc.errors)
-        return fail(f"{args.file}: nothing was imported, {len(exc.errors)} problem(s):\n{lines}")
+        source = getattr(args, "file", None) or getattr(args, "csv", None)
+        return fail(f"{source}: nothing was imported, {len(exc.errors)} problem(s):\n{lines}")
     except ServiceError as exc:
         details = ", ".join(f"{k}={v}" for k, v in exc.fields.items())
         return fail(f"{exc.key} {details}".strip())

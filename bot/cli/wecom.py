@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from typing import Any
 
 from bot.adapters.wecom.api import WeComApi, WeComApiError
@@ -57,14 +58,32 @@ def cmd_menu(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_sync_users(settings: Settings, args: argparse.Namespace) -> int:
-    """Import the members of a WeCom department (and sub-departments) as people."""
-    from bot.services.people import PeopleService, WeComDirectory
+    """Import the members of a WeCom department (and sub-departments) as people, with their
+    department names and (where the app may read it) mobile."""
+    from bot.services.people import PeopleService, WeComDirectory, department_names
 
-    api = _api(settings)
-    users = asyncio.run(_closing(api, api.list_users(args.department, not args.no_children)))
+    async def fetch() -> tuple[list[dict], dict[int, str], str | None]:
+        api = _api(settings)
+        try:
+            users = await api.list_users(args.department, not args.no_children)
+            try:
+                names = department_names(await api.list_departments(args.department))
+                note = None
+            except WeComApiError as exc:  # no permission for the directory's departments
+                names, note = {}, f"department names not readable ({exc}); left as they were"
+            return users, names, note
+        except WeComApiError as exc:
+            raise CliError(f"WeCom refused: {exc}") from exc
+        finally:
+            await api.close()
+
+    users, names, note = asyncio.run(fetch())
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
     directory = WeComDirectory(PeopleService(settings.invite_ttl_hours))
-    result = asyncio.run(with_db(settings, lambda: directory.sync_users(users)))
-    print(f"WeCom department {args.department}: {len(users)} member(s); {result}")
+    result = asyncio.run(with_db(settings, lambda: directory.sync_users(users, names)))
+    print(f"WeCom department {args.department}: {len(users)} member(s), "
+          f"{len(names)} department name(s); {result}")
     return 0
 
 

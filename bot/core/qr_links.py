@@ -20,6 +20,8 @@ _PLAIN = set(string.ascii_letters + string.digits + "-")
 _ESCAPE = re.compile(r"_([0-9A-Fa-f]{2})")
 LINK_TARGETS = ("telegram", "wecom", "web")
 SCAN_PATH = "/wecom/scan"
+# a one-time invite code (bot.services.people: 8 of A-Z and 2-9 without O and I)
+INVITE_CODE = re.compile(r"[A-HJ-NP-Z2-9]{8}")
 
 
 class PayloadTooLong(ValueError):
@@ -72,6 +74,11 @@ def _unescape(raw: str) -> str:
         out.append(int(part[:2], 16))
         out += part[2:].encode()
     return out.decode()
+
+
+def is_invite_code(text: str) -> bool:
+    """True when `text` has the shape of an invite code (a WeCom invitation link's state)."""
+    return INVITE_CODE.fullmatch(text or "") is not None
 
 
 def is_scan_param(args: list[str]) -> bool:

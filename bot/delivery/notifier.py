@@ -51,6 +51,25 @@ INLINE_MAX_WAIT = 3.0  # a reply waits this long for a slot at most, else the la
 Mirror = Callable[[Sequence[Outgoing]], Awaitable[list[Outgoing]]]
 
 
+CHAT_CHUNK = 500
+
+
+async def inactive_chats(addresses: Iterable[Address]) -> set[Address]:
+    """Those of `addresses` that belong only to inactive people (deactivated by the roster)."""
+    by_platform: dict[str, list[str]] = {}
+    for address in addresses:
+        by_platform.setdefault(address.platform, []).append(address.chat_id)
+    gone: set[Address] = set()
+    for platform, chats in by_platform.items():
+        for start in range(0, len(chats), CHAT_CHUNK):
+            chunk = chats[start:start + CHAT_CHUNK]
+            rows = await Identity.filter(platform=platform, chat_id__in=chunk).values_list(
+                "chat_id", "person__active")
+            active = {chat for chat, is_active in rows if is_active}
+            gone.update(Address(platform, chat) for chat, _ in rows if chat not in active)
+    return gone
+
+
 class Notifier:
     """Writes replies and pushes to the outbox and delivers them through the adapters."""
 
@@ -127,9 +146,12 @@ class Notifier:
         before (the earlier row)."""
         address, priority = item.address, item.priority
         lane = self.lane(address.platform)
-        if lane is None:
+        refused = None if lane is not None else f"no adapter for {address.platform}"
+        if refused is None and priority > PRIORITY_REPLY and await inactive_chats([address]):
+            refused = "the person is inactive (gone from the roster): no pushes"
+        if refused is not None:
             row, _ = await self.store.add(item, claimed=True)
-            await self.store.failed(row, f"no adapter for {address.platform}", None, True)
+            await self.store.failed(row, refused, None, True)
             return row, False
         chats = (address.chat_id,)
         urgent = (
@@ -156,7 +178,10 @@ class Notifier:
         priority: int = PRIORITY_DEFAULT,
         **fields: Any,
     ) -> int:
-        """Send a translated message to every identity of a person; returns how many were queued."""
+        """Send a translated message to every identity of a person; returns how many were queued
+        (none for someone no longer on the roster: inactive people get no pushes)."""
+        if not person.active:
+            return 0
         text = self.translator(person.locale, key, **fields)
         identities = await Identity.filter(person_id=person.id)
         for ident in identities:
@@ -182,10 +207,15 @@ class Notifier:
 
         For platforms sending one call per message, delivery starts with the first rows
         written; for platforms that batch identical messages (WeCom), the rows appear at once,
-        in one transaction, so the lane fills its calls."""
+        in one transaction, so the lane fills its calls. Chats of inactive people (gone from
+        the roster) are left out."""
+        items = list(items)
+        gone = await inactive_chats({item.address for item in items})
         streamed: list[Outgoing] = []
         batched: list[Outgoing] = []
         for item in items:
+            if item.address in gone:
+                continue
             lane = self.lane(item.address.platform)
             (batched if lane is not None and lane.batch_limit > 1 else streamed).append(item)
         fresh = await self.store.add_many(streamed, self._wake) if streamed else []

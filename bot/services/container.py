@@ -19,6 +19,7 @@ from bot.services.people import (
     InvitationService,
     PeopleService,
     PlaceService,
+    RosterService,
     SelfVerification,
     WebSessionService,
     WebSignInService,
@@ -74,6 +75,7 @@ class Services:
     scorecards: ScorecardService
     contractors: ContractorService
     assets: AssetService = field(default_factory=AssetService)
+    roster: RosterService = field(default_factory=RosterService)
 
     @classmethod
     def build(cls, settings: Settings, notifier: Notifier) -> Services:

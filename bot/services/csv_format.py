@@ -5,10 +5,12 @@ Places and people live in `csv_places` and `csv_people`; the tickets export live
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,9 +84,12 @@ def _decode(data: bytes) -> str:
 
 
 def _read_header(
-    line: int, header: list[str], required: Sequence[str], known: Sequence[str]
+    line: int, header: list[str], required: Sequence[str], known: Sequence[str],
+    aliases: Mapping[str, str] | None = None,
 ) -> list[str]:
     columns = [name.strip().lower() for name in header]
+    if aliases:
+        columns = [aliases.get(name, name) for name in columns]
     problems: list[str] = []
     missing = [name for name in required if name not in columns]
     if missing:
@@ -132,8 +137,106 @@ def read_csv(path: str | Path, required: Sequence[str], known: Sequence[str]) ->
     return rows
 
 
-def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """Write a header and rows as UTF-8 with a BOM (Excel opens it correctly); the row count."""
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = (",", ";", "\t")
+# Excel on a Chinese Windows saves "CSV" as GBK; GB18030 is its superset and decodes it all.
+FALLBACK_ENCODING = "gb18030"
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def sniff_encoding(sample: bytes) -> str:
+    """The encoding of a file starting with `sample`: "utf-8-sig" (BOM optional) or, for
+    text that is not UTF-8 but is valid GBK/GB18030, "gb18030"; CsvImportError otherwise."""
+    for encoding in ("utf-8-sig", FALLBACK_ENCODING):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise CsvImportError(["line 1: neither UTF-8 nor GBK text (save the file as CSV UTF-8)"])
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The separator a header line uses: comma, semicolon (European Excel) or tab."""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass
+class CsvStream:
+    """A large CSV file read row by row (never all in memory): encoding (UTF-8 with or without
+    BOM, else GBK) and separator (`,` `;` or tab) detected, header aliases mapped.
+
+    `rows()` yields the well-formed rows; structural problems (field counts, bad bytes) are
+    collected in `errors` with their line; a bad header raises CsvImportError at once.
+    `progress` is the share of the file read so far (0..1)."""
+
+    path: Path
+    required: Sequence[str]
+    known: Sequence[str]
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    encoding: str = ""
+    delimiter: str = ","
+    columns: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    size: int = 0
+    _raw: io.BufferedReader | None = None
+
+    @property
+    def progress(self) -> float:
+        """How much of the file has been read (by bytes)."""
+        if self._raw is None or not self.size:
+            return 1.0
+        return min(1.0, self._raw.tell() / self.size)
+
+    def rows(self) -> Iterator[CsvRow]:
+        """The data rows, in file order, with their physical line numbers."""
+        self.size = self.path.stat().st_size
+        with self.path.open("rb") as raw:
+            self._raw = raw
+            sample = raw.read(SNIFF_BYTES)
+            raw.seek(0)
+            self.encoding = sniff_encoding(sample)
+            # undecodable bytes become lone surrogates, found on their row (its line reported)
+            text = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape",
+                                    newline="")
+            first = sample.split(b"\n", 1)[0].decode(self.encoding, errors="replace")
+            self.delimiter = sniff_delimiter(first)
+            yield from self._parse(csv.reader(text, delimiter=self.delimiter))
+        self._raw = None
+
+    def _parse(self, reader: Iterator[list[str]]) -> Iterator[CsvRow]:
+        columns: list[str] | None = None
+        end = 0
+        try:
+            for cells in reader:
+                start, end = end + 1, reader.line_num  # type: ignore[attr-defined]
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if any(_UNDECODED.search(cell) for cell in cells):
+                    name = "UTF-8" if self.encoding.startswith("utf-8") else "GBK (GB18030)"
+                    self.errors.append(f"line {start}: not {name} text although the file "
+                                       f"starts as {name} (save the file as CSV UTF-8)")
+                    continue
+                if columns is None:
+                    columns = _read_header(start, cells, self.required, self.known, self.aliases)
+                    self.columns = columns
+                    continue
+                if len(cells) != len(columns):
+                    self.errors.append(
+                        f"line {start}: expected {len(columns)} fields, found {len(cells)}"
+                    )
+                    continue
+                yield CsvRow(start, {c: v.strip() for c, v in zip(columns, cells, strict=True)})
+        except csv.Error as exc:
+            self.errors.append(f"line {end + 1}: {exc}")
+        if columns is None:
+            raise CsvImportError([f"line 1: empty file, expected a header: {','.join(self.known)}"])
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[str, int]:
+    """A header and rows as CSV text (None cells empty), and the row count."""
     count = 0
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -141,7 +244,18 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[o
     for row in rows:
         writer.writerow(["" if value is None else value for value in row])
         count += 1
-    Path(path).write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+    return buffer.getvalue(), count
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A header and rows as UTF-8 CSV bytes with a BOM (for a file sent in chat)."""
+    return csv_text(header, rows)[0].encode("utf-8-sig")
+
+
+def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Write a header and rows as UTF-8 with a BOM (Excel opens it correctly); the row count."""
+    text, count = csv_text(header, rows)
+    Path(path).write_text(text, encoding="utf-8-sig", newline="")
     return count
 
 

@@ -37,6 +37,7 @@ class FakeWeComApi:
         self.menus: list[dict[str, Any]] = []
         self.users: dict[int, list[dict[str, Any]]] = defaultdict(list)  # department -> members
         self.children: dict[int, list[int]] = defaultdict(list)
+        self.department_names: dict[int, str] = {}  # department/list answers these names
         self.unreachable: set[str] = set()  # members message/send reports as invaliduser
         self.oauth_codes: dict[str, str] = {}  # one-time OAuth2 code -> member userid
         self.token_ttl = 7200
@@ -141,6 +142,7 @@ class FakeWeComApi:
             "media/get": self._media_get,
             "menu/create": self._menu,
             "user/list": self._user_list,
+            "department/list": self._department_list,
             "auth/getuserinfo": self._user_info,
         }.get(path)
         if handler is None:
@@ -262,6 +264,20 @@ class FakeWeComApi:
                 wanted += children
                 pending += children
         return _ok(userlist=[u for d in wanted for u in self.users[d]])
+
+
+    def _department_list(self, params: dict[str, Any]) -> web.Response:
+        """department/list: the department and its subtree, parents before children."""
+        top = int(params.get("id", 1))
+        found, pending = [], [(top, 0)]
+        while pending:
+            current, parent = pending.pop(0)
+            entry = {"id": current, "parentid": parent, "order": 0}
+            if current in self.department_names:
+                entry["name"] = self.department_names[current]
+            found.append(entry)
+            pending += [(child, current) for child in self.children[current]]
+        return _ok(department=found)
 
 
 def _ok(**fields: Any) -> web.Response:

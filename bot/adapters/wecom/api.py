@@ -218,6 +218,12 @@ class WeComApi:
         """menu/create: replace the app's custom menu."""
         await self.call("POST", "menu/create", {"agentid": agent_id}, json=menu)
 
+    async def list_departments(self, department_id: int = 1) -> list[dict]:
+        """department/list: a department and all below it (id, name, parentid); names only
+        when the app's visible range and permissions allow."""
+        data = await self.call("GET", "department/list", {"id": department_id})
+        return list(data.get("department") or [])
+
     async def list_users(self, department_id: int = 1, fetch_child: bool = True) -> list[dict]:
         """user/list: the members of a department (and its sub-departments)."""
         params = {"department_id": department_id, "fetch_child": int(fetch_child)}

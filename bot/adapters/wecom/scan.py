@@ -1,10 +1,12 @@
-"""The page a scanned QR label opens inside WeCom (企业微信).
+"""The page a scanned QR label (or an invitation card's WeCom QR) opens inside WeCom (企业微信).
 
 The label carries WeCom's OAuth2 authorize URL (`bot/services/assets/qr_links.py`): WeCom identifies
 the member silently (snsapi_base) and redirects here with `code` and `state=p_<code>`. We turn
 the code into the member's userid (auth/getuserinfo) and hand the bot a `/start p_<code>` from
 that member, exactly as if they had typed it: the report then continues in their chat with the
-app. The page itself only says so (in the default language, then the other)."""
+app. An invitation card's state is its invite code instead: the member sends `/start CODE`,
+which binds their WeCom account to the invited person. The page itself only says so (in the
+default language, then the other)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from aiohttp import web
 
 from bot.adapters.wecom.api import WeComApi, WeComApiError
 from bot.core.i18n import SUPPORTED, Translator
-from bot.core.qr_links import SCAN_PATH, decode_param
+from bot.core.qr_links import SCAN_PATH, decode_param, is_invite_code
 from bot.core.types import Incoming
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,8 @@ class ScanLanding:
         """Identify the member from the OAuth code and send the bot their `/start` parameter."""
         code = request.query.get("code", "")
         state = request.query.get("state", "")
-        if not code or len(code) > MAX_CODE or decode_param(state) is None:
+        if not code or len(code) > MAX_CODE or (decode_param(state) is None
+                                                 and not is_invite_code(state)):
             return self._page("qr.wecom_bad_link", 400)
         try:
             user_id = await self.api.user_from_code(code)

@@ -11,7 +11,7 @@ from bot.services.assets.digest import AssetsDigest
 from bot.services.assets.maintenance import MaintenanceService, parse_every
 from bot.services.assets.maintenance_meter import MeterMaintenance, fmt, is_known_unit
 from bot.services.assets.qr_export import collect_labels
-from bot.services.assets.qr_labels import find_cjk_font, write_labels
+from bot.services.assets.qr_labels import find_cjk_font, qr_image, write_labels
 from bot.services.assets.repairs import (
     check_asset_repeat,
     check_reportable,
@@ -56,6 +56,7 @@ __all__ = [
     "link_ticket",
     "page_view",
     "parse_every",
+    "qr_image",
     "round_label",
     "round_summary",
     "seed_demo_assets",

@@ -4,16 +4,24 @@ The package's public face: other domains, handlers and the app import from here 
 
 from bot.services.people import attempts
 from bot.services.people import attempts as attempt_limiter  # the limiter for other domains
+from bot.services.people.bulk_invites import BulkInvitations, IssuedInvite
 from bot.services.people.chat_sign_in import (
     ChatSignInService,
     ExternalSignInService,
     check_telegram_login,
 )
-from bot.services.people.directory import WeComDirectory
+from bot.services.people.directory import WeComDirectory, department_names
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
-from bot.services.people.people_csv import export_people, import_people
+from bot.services.people.invite_cards import Card, CardLink, CardPrinter, write_codes_csv
+from bot.services.people.people_csv import (
+    Departure,
+    RosterResult,
+    export_people,
+    import_people,
+)
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
+from bot.services.people.roster_counts import RosterCounts, RosterService
 from bot.services.people.service import PeopleService, find_by_login, normalize_phone
 from bot.services.people.verification import (
     STAFF_ROLES,
@@ -23,7 +31,7 @@ from bot.services.people.verification import (
     phone_of,
     same_name,
 )
-from bot.services.people.views import LanguageTap
+from bot.services.people.views import LanguageTap, PeopleTap
 from bot.services.people.web_sessions import WebSessionService
 from bot.services.people.web_sign_in import LINK_PATH, WebSignInService, web_user_id
 
@@ -32,13 +40,23 @@ __all__ = [
     "LINK_PATH",
     "NEAR_METERS",
     "STAFF_ROLES",
+    "BulkInvitations",
+    "Card",
+    "CardLink",
+    "CardPrinter",
     "ChatSignInService",
+    "Departure",
     "ExternalSignInService",
     "Invitation",
     "InvitationService",
+    "IssuedInvite",
     "LanguageTap",
     "PeopleService",
+    "PeopleTap",
     "PlaceService",
+    "RosterCounts",
+    "RosterResult",
+    "RosterService",
     "SelfVerification",
     "Verified",
     "WeComDirectory",
@@ -47,6 +65,7 @@ __all__ = [
     "attempt_limiter",
     "attempts",
     "check_telegram_login",
+    "department_names",
     "export_people",
     "export_places",
     "find_by_login",
@@ -59,4 +78,5 @@ __all__ = [
     "same_name",
     "upsert_place",
     "web_user_id",
+    "write_codes_csv",
 ]

@@ -74,25 +74,30 @@ class WeComDirectory:
         )
         return ident.person.locale if ident is not None else None
 
-    async def sync_users(self, users: list[dict[str, Any]]) -> SyncResult:
+    async def sync_users(self, users: list[dict[str, Any]],
+                         departments: dict[int, str] | None = None) -> SyncResult:
         """Import WeCom members (user/list rows) as people, all or nothing.
 
-        A member already bound keeps their person (name and phone refreshed); a member whose
-        userid is some person's external_id is bound to that person; anyone else becomes a new
-        reporter with external_id = userid. Roles, skills and zones are never changed here."""
+        A member already bound keeps their person (name, phone and department refreshed); a
+        member whose userid is some person's external_id is bound to that person; anyone else
+        becomes a new reporter with external_id = userid. The department is the name (from
+        `departments`, department/list) of the member's main department; the phone is their
+        mobile when WeCom lets the app read it. Roles, skills and zones are never changed."""
         result = SyncResult()
         async with in_transaction():
             for user in users:
-                await self._sync_one(user, result)
+                await self._sync_one(user, result, departments or {})
         return result
 
-    async def _sync_one(self, user: dict[str, Any], result: SyncResult) -> None:
+    async def _sync_one(self, user: dict[str, Any], result: SyncResult,
+                        departments: dict[int, str]) -> None:
         user_id = str(user.get("userid") or "").strip()
         if not user_id or len(user_id) > 64 or _status(user) in SKIPPED_STATUSES:
             result.skipped += 1
             return
         name = " ".join(str(user.get("name") or "").split())[:100] or user_id
         phone = normalize_phone(str(user.get("mobile") or "")) if user.get("mobile") else None
+        department = department_of(user, departments)
         ident = await Identity.get_or_none(platform=PLATFORM, user_id=user_id).prefetch_related(
             "person"
         )
@@ -102,6 +107,9 @@ class WeComDirectory:
         if person is None:
             person = await self.people.create(name, ["reporter"], phone=phone,
                                               external_id=user_id)
+            if department:
+                person.department = department
+                await person.save(update_fields=["department"])
             await self.people.bind(person, PLATFORM, user_id, user_id)
             result.created += 1
             return
@@ -116,6 +124,8 @@ class WeComDirectory:
         changed = {"name": name} if name != user_id and name != person.name else {}
         if phone and phone != person.phone:
             changed["phone"] = phone
+        if department and department != person.department:
+            changed["department"] = department
         if changed:
             for field, value in changed.items():
                 setattr(person, field, value)
@@ -123,6 +133,30 @@ class WeComDirectory:
             result.updated += 1
         elif ident is not None:
             result.unchanged += 1
+
+
+def department_of(user: dict[str, Any], departments: dict[int, str]) -> str | None:
+    """The name of a member's main department (else their first), when WeCom gave it."""
+    ids = user.get("department") or []
+    main = user.get("main_department") or (ids[0] if ids else None)
+    try:
+        name = departments.get(int(main)) if main is not None else None
+    except (TypeError, ValueError):
+        return None
+    cleaned = " ".join((name or "").split())[:100]  # the roster column's width
+    return cleaned or None
+
+
+def department_names(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Department id -> name from department/list rows (rows without a name left out)."""
+    names: dict[int, str] = {}
+    for row in rows:
+        try:
+            if row.get("name"):
+                names[int(row["id"])] = str(row["name"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return names
 
 
 def _status(user: dict[str, Any]) -> int | None:

@@ -13,3 +13,11 @@ class LanguageTap(Payload):
 
     locale: str = ""
     longest: ClassVar = ("x" * 16,)
+
+
+@payload("ppl")
+class PeopleTap(Payload):
+    """A /people button: `ppl:csv` sends the CSV of the people not yet bound."""
+
+    verb: str = "csv"
+    longest: ClassVar = ("csv",)
