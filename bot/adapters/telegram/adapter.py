@@ -103,6 +103,7 @@ class TelegramAdapter(BaseAdapter):
         self._init_lock = asyncio.Lock()
         self._translator = translator
         self._told_chats: OrderedDict[int, None] = OrderedDict()
+        self._accepted: set[int] = set()  # update ids the webhook recorded, not yet fed
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -184,6 +185,9 @@ class TelegramAdapter(BaseAdapter):
         feed = self._feed
         if incoming is None or feed is None:
             return
+        if update.update_id in self._accepted:  # recorded by the webhook before its 200
+            self._accepted.discard(update.update_id)
+            incoming.accepted = True
         try:
             await feed(incoming)
         except Exception:
@@ -225,8 +229,27 @@ class TelegramAdapter(BaseAdapter):
             update = Update.de_json(data, self._app.bot)
         except Exception:
             return web.Response(status=400, text="bad update")
+        if not await self._record(update):
+            return web.Response(text="ok")  # a redelivery of an update handled already
         await self._app.update_queue.put(update)
         return web.Response(text="ok")
+
+    async def _record(self, update: Update) -> bool:
+        """Record a private chat's update before Telegram is told "got it" (False: handled
+        before); a database that cannot record it answers 503, so Telegram sends it again."""
+        chat = update.effective_chat
+        incoming = to_incoming(update, self._app.bot.username)
+        if self.accept is None or incoming is None or chat is None or chat.type != PRIVATE:
+            return True
+        try:
+            fresh = await self.accept(incoming)
+        except Exception as exc:
+            log.warning("telegram update %s not recorded (%r): answering 503",
+                        update.update_id, exc)
+            raise web.HTTPServiceUnavailable(text="busy, retry") from exc
+        if fresh:
+            self._accepted.add(update.update_id)
+        return fresh
 
     # --- sending -------------------------------------------------------------------------------
 
