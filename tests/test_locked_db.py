@@ -6,9 +6,6 @@ WeCom gets a 503 while the update cannot be recorded, and its retry is handled e
 from __future__ import annotations
 
 import asyncio
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +14,7 @@ from tortoise import Tortoise
 from bot.app import HouqinApp
 from bot.db import close_db, init_db, sqlite_url
 from models.conversation import ProcessedUpdate
+from tests.db_lock_support import locked, release
 from tests.e2e_support import QUIET_PTB, signed_in, tg_settings
 from tests.fakes.fake_wecom_callbacks import WeComCallbacks
 from tests.support import seed_small_campus
@@ -26,38 +24,6 @@ from tests.test_e2e_wecom import free_port, shown, wecom_settings
 BUSY_TIMEOUT_MS = 400
 HELP = "我可以帮您"
 BUSY = "系统正忙"
-
-LOCKER = """
-import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.readline()  # held until the test says so (or closes the pipe)
-conn.execute("COMMIT")
-"""
-
-
-@asynccontextmanager
-async def locked(db_file: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Another process holding the database's write lock until `release` (or the end)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", LOCKER, str(db_file),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    assert (await asyncio.wait_for(proc.stdout.readline(), 10)).strip() == b"locked"
-    try:
-        yield proc
-    finally:
-        await release(proc)
-
-
-async def release(proc: asyncio.subprocess.Process) -> None:
-    """Let the locking process commit and exit."""
-    if proc.returncode is None and proc.stdin is not None:
-        proc.stdin.close()
-        await proc.wait()
-
 
 def sqlite_file(tmp_path: Path) -> tuple[str, Path]:
     """This test's SQLite database (always SQLite: the lock is SQLite's), URL and file."""
