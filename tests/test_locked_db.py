@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiohttp
 import pytest
 from tortoise import Tortoise
 
@@ -15,7 +16,7 @@ from bot.app import HouqinApp
 from bot.db import close_db, init_db, sqlite_url
 from models.conversation import ProcessedUpdate
 from tests.db_lock_support import locked, release
-from tests.e2e_support import QUIET_PTB, signed_in, tg_settings
+from tests.e2e_support import QUIET_PTB, TgUser, signed_in, tg_settings
 from tests.fakes.fake_wecom_callbacks import WeComCallbacks
 from tests.support import seed_small_campus
 from tests.test_e2e_wecom import api as wecom_api  # noqa: F401  (the fake WeCom API fixture)
@@ -24,6 +25,7 @@ from tests.test_e2e_wecom import free_port, shown, wecom_settings
 BUSY_TIMEOUT_MS = 400
 HELP = "我可以帮您"
 BUSY = "系统正忙"
+SECRET = "webhook-Secret_9"
 
 def sqlite_file(tmp_path: Path) -> tuple[str, Path]:
     """This test's SQLite database (always SQLite: the lock is SQLite's), URL and file."""
@@ -108,5 +110,40 @@ async def test_wecom_gets_503_while_the_update_cannot_be_recorded_and_its_retry_
         answers = [m for m in wecom_api.messages_to("zhangsan") if HELP in shown(m)]
         assert len(answers) == 1
         assert await ProcessedUpdate.filter(platform="wecom").count() == 1
+    finally:
+        await app.stop()
+
+
+@QUIET_PTB
+async def test_telegram_webhook_answers_503_until_the_update_is_recorded_then_handles_it_once(
+    tmp_path, api
+):
+    url, path = sqlite_file(tmp_path)
+    port = free_port()
+    app = HouqinApp(tg_settings(
+        tmp_path, api, database_url=url, sqlite_busy_timeout_ms=BUSY_TIMEOUT_MS,
+        telegram_mode="webhook", http_port=port, telegram_webhook_secret=SECRET,
+        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/webhook"))
+    await app.start(schema="generate")
+    try:
+        people = await seed_small_campus()
+        await app.services.people.bind(people["student"], "telegram", "77", "77")
+        update = TgUser(api, 77).say  # the fake Bot API posts each update to the webhook once
+        hook = f"http://127.0.0.1:{port}/telegram/webhook"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with locked(path):
+            sent = await update("/help")
+            async with aiohttp.ClientSession() as http, http.post(
+                hook, json=sent, headers=headers
+            ) as resp:
+                assert resp.status == 503  # Telegram keeps it and sends it again
+            assert await ProcessedUpdate.filter(platform="telegram").count() == 0
+        async with aiohttp.ClientSession() as http:
+            for _ in range(2):  # Telegram's retry, and one more for good measure
+                async with http.post(hook, json=sent, headers=headers) as resp:
+                    assert resp.status == 200
+        await api.wait_for(lambda _c: [m for m in api.sent_messages(77) if HELP in m["text"]])
+        await asyncio.sleep(0.5)
+        assert sum(HELP in (m.get("text") or "") for m in api.sent_messages(77)) == 1
     finally:
         await app.stop()
