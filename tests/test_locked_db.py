@@ -12,13 +12,14 @@ import aiohttp
 import pytest
 from tortoise import Tortoise
 
+from bot.adapters.web.session_cookie import COOKIE_NAME
 from bot.app import HouqinApp
 from bot.db import close_db, init_db, sqlite_url
 from models.conversation import ProcessedUpdate
 from tests.db_lock_support import locked, release
 from tests.e2e_support import QUIET_PTB, TgUser, signed_in, tg_settings
 from tests.fakes.fake_wecom_callbacks import WeComCallbacks
-from tests.support import seed_small_campus
+from tests.support import make_settings, seed_small_campus
 from tests.test_e2e_wecom import api as wecom_api  # noqa: F401  (the fake WeCom API fixture)
 from tests.test_e2e_wecom import free_port, shown, wecom_settings
 
@@ -145,5 +146,44 @@ async def test_telegram_webhook_answers_503_until_the_update_is_recorded_then_ha
         await api.wait_for(lambda _c: [m for m in api.sent_messages(77) if HELP in m["text"]])
         await asyncio.sleep(0.5)
         assert sum(HELP in (m.get("text") or "") for m in api.sent_messages(77)) == 1
+    finally:
+        await app.stop()
+
+
+async def test_web_chat_answers_503_until_the_message_is_recorded_then_handles_it_once(tmp_path):
+    url, path = sqlite_file(tmp_path)
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    app = HouqinApp(make_settings(
+        tmp_path, database_url=url, sqlite_busy_timeout_ms=BUSY_TIMEOUT_MS, webchat=True,
+        http_port=port, public_url=origin))
+    await app.start(schema="generate")
+    try:
+        student = (await seed_small_campus())["student"]
+        token = await app.services.web_sessions.start(
+            student, method="password", ip=None, user_agent=None)
+        cookies = {COOKIE_NAME: token}
+        async with aiohttp.ClientSession(cookies=cookies) as http:
+            message = {"text": "/help", "client_id": "c-help-1"}
+            send = f"{origin}/api/web/send"
+            async with locked(path):
+                refused = await http.post(send, json=message, headers={"Origin": origin})
+                assert refused.status == 503  # the page sends it again (same client_id)
+            for _ in range(2):
+                taken = await http.post(send, json=message, headers={"Origin": origin})
+                assert taken.status == 202
+            for _ in range(50):
+                polled = await (await http.get(f"{origin}/api/web/messages",
+                                               params={"after": "0", "wait": "0"})).json()
+                answers = [m for m in polled["messages"] if HELP in (m.get("text") or "")]
+                if answers:
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
+            polled = await (await http.get(f"{origin}/api/web/messages",
+                                           params={"after": "0", "wait": "0"})).json()
+        assert len([m for m in polled["messages"] if HELP in (m.get("text") or "")]) == 1
+        assert len([m for m in polled["messages"] if m["from"] == "user"]) == 1
+        assert await ProcessedUpdate.filter(platform="web").count() == 1
     finally:
         await app.stop()
