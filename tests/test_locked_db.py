@@ -11,9 +11,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from bot.adapters.web.session_cookie import COOKIE_NAME
 from bot.app import HouqinApp
+from bot.core.retry import db_unavailable
 from bot.db import close_db, init_db, sqlite_url
 from models.conversation import ProcessedUpdate
 from tests.db_lock_support import locked, release
@@ -187,3 +189,11 @@ async def test_web_chat_answers_503_until_the_message_is_recorded_then_handles_i
         assert await ProcessedUpdate.filter(platform="web").count() == 1
     finally:
         await app.stop()
+
+
+def test_only_outages_count_as_a_busy_database():
+    assert db_unavailable(OperationalError("database is locked"))
+    assert db_unavailable(DBConnectionError("connection refused"))
+    assert db_unavailable(ConnectionRefusedError())
+    assert not db_unavailable(IntegrityError("UNIQUE constraint failed"))  # an answer, not down
+    assert not db_unavailable(ValueError("a handler bug"))
