@@ -67,9 +67,11 @@ async def test_sqlite_runs_in_wal_with_the_configured_busy_timeout(tmp_path):
 async def test_help_on_a_database_locked_past_the_busy_timeout_is_answered_after_it(telegram):
     user, path = telegram
     async with locked(path) as holder:
-        await user.say("/help")
+        update = await user.say("/help")
         await asyncio.sleep(4 * BUSY_TIMEOUT_MS / 1000)  # several attempts time out meanwhile
         assert not user.api.sent_messages(chat_id=user.user_id)[user.seen:]
+        offsets = [int(c.get("offset") or 0) for c in user.api.calls_to("getUpdates")]
+        assert max(offsets) <= update["update_id"]  # not confirmed: Telegram still holds it
         await release(holder)
         await user.expect(HELP)
     assert not [m for m in user.api.sent_messages(chat_id=user.user_id) if BUSY in m["text"]]
