@@ -152,7 +152,7 @@ class HouqinApp:
         from bot.services.demo import seed_demo as load_demo
 
         quiet_libraries()  # no SQL parameters, API payloads or tokens in the logs, even at DEBUG
-        await init_db(self.settings.database_url, schema)
+        await init_db(self.settings.database_url, schema, self.settings.sqlite_busy_timeout_ms)
         demo_people = await demo_people_count()
         if seed_demo and not demo_people:
             await load_demo(self.services.people)
@@ -170,6 +170,7 @@ class HouqinApp:
             site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
             await site.start()
         for adapter in self.adapters.values():
+            adapter.accept = self.dispatcher.accept  # record updates before confirming them
             await adapter.start(self.dispatcher.feed)
         await self.notifier.start()
         await self.services.alerts.resume_fan_outs()

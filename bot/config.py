@@ -12,6 +12,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOUQIN_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite://data/houqin.sqlite3"
+    sqlite_busy_timeout_ms: int = 5000  # a SQLite writer waits this long for a lock
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     timezone: str = "Asia/Shanghai"

@@ -4,18 +4,37 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 
 from models import MODEL_MODULES
 
+# A writer waits this long for another one's lock before "database is locked" (the update is then
+# retried, see bot.core.retry); HOUQIN_SQLITE_BUSY_TIMEOUT_MS sets it.
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+
+def sqlite_url(database_url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> str:
+    """A SQLite URL with WAL (readers never wait for the writer), synchronous=NORMAL (safe in
+    WAL) and the busy timeout as pragmas; options already in the URL win. Other URLs as given."""
+    if not database_url.startswith("sqlite://") or ":memory:" in database_url:
+        return database_url
+    path, _, query = database_url.partition("?")
+    options = dict(parse_qsl(query))
+    options.setdefault("journal_mode", "WAL")
+    options.setdefault("synchronous", "NORMAL")
+    options.setdefault("busy_timeout", str(busy_timeout_ms))
+    return f"{path}?{urlencode(options)}"
+
+
+def tortoise_config(
+    database_url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> dict[str, Any]:
     """The Tortoise config dict for one database URL (models + their migrations package)."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": sqlite_url(database_url, busy_timeout_ms)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,
@@ -62,7 +81,9 @@ async def migrate(database_url: str) -> None:
         await Tortoise.close_connections()
 
 
-async def init_db(database_url: str, schema: str = "migrate") -> None:
+async def init_db(
+    database_url: str, schema: str = "migrate", busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> None:
     """Connect (globally, for every task). `schema`: "migrate" applies pending migrations
     first; "generate" creates missing tables straight from the models (tests only: fast, and
     the migrations themselves are checked by tests/test_migrations.py)."""
@@ -70,7 +91,8 @@ async def init_db(database_url: str, schema: str = "migrate") -> None:
         await migrate(database_url)
     else:
         await ensure_database(database_url)
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    config = tortoise_config(database_url, busy_timeout_ms)
+    await Tortoise.init(config=config, _enable_global_fallback=True)
     if schema == "generate":
         await Tortoise.generate_schemas(safe=True)
 

@@ -14,10 +14,11 @@ async def deliver_outbox(services: Services) -> int:
 
 
 async def prune_old_rows(services: Services, now: datetime | None = None) -> dict[str, int]:
-    """Delete what only records the past, older than HOUQIN_RETENTION_DAYS."""
+    """Delete what only records the past, older than HOUQIN_RETENTION_DAYS, and the media of
+    drafts never submitted after a day."""
     from bot.services.retention import prune
 
-    return await prune(services.settings.retention_days, now)
+    return await prune(services.settings.retention_days, now, services.media.root)
 
 
 async def prune_processed_updates(now: datetime | None = None, keep_days: int = 7) -> int:

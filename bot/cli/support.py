@@ -30,7 +30,7 @@ async def with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     from bot.db import close_db, init_db
 
     try:
-        await init_db(settings.database_url)
+        await init_db(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         return await work()
     finally:
         await close_db()

@@ -1,7 +1,10 @@
 """The dispatcher: one entry point for every adapter's updates.
 
 It drops redelivered updates, serializes each chat, finds the person and their locale, loads the
-conversation, routes to a handler and turns any failure into a localized answer.
+conversation, routes to a handler and turns any failure into a localized answer. A locked or
+unreachable database before the handler runs makes it retry the update with back-off; when that
+fails too, or the handler itself meets it, the person is told to try again (sent directly by the
+adapter when even the outbox cannot be written), never left without an answer.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from bot.core.context import FLOW_PREFIX, Context
 from bot.core.errors import ServiceError
 from bot.core.i18n import Translator, normalize_locale
 from bot.core.payloads import BadPayload, FlowChoice
+from bot.core.retry import UPDATE_RETRY_DELAYS, db_unavailable
 from bot.core.router import Router
 from bot.core.state import StateStore
-from bot.core.types import Adapter, Incoming
-from bot.delivery.notifier import Notifier
+from bot.core.types import Adapter, Incoming, Reply
+from bot.delivery.notifier import PRIORITY_REPLY, Notifier
 from models.conversation import ProcessedUpdate
 
 if TYPE_CHECKING:
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 REGISTRATION_FLOW = "register"
+BUSY_KEY = "errors.busy"
 
 
 class Dispatcher:
@@ -59,30 +64,81 @@ class Dispatcher:
         """Handle one update; never raises (a failure is logged and answered)."""
         key = f"{incoming.platform}:{incoming.chat_id}"
         async with self._locks[key]:
-            if not await self._first_delivery(incoming):
+            ctx = await self._prepare(incoming, key)
+            if ctx is None:
                 return
-            ctx = await self._context(incoming, key)
             try:
-                await self.route(ctx)
-            except ServiceError as err:
-                await ctx.reply(ctx.t(err.key, **err.fields))
-            except BadPayload:  # a forged or outdated button
-                size = len(ctx.incoming.callback or "")
-                log.info("bad button payload from %s (%d bytes)", key, size)
-                await ctx.say("errors.unknown_button")
-            except Exception:
-                log.exception("handler failed for %s", key)
-                await ctx.say("errors.internal")
+                try:
+                    await self.route(ctx)
+                except ServiceError as err:
+                    await ctx.reply(ctx.t(err.key, **err.fields))
+                except BadPayload:  # a forged or outdated button
+                    size = len(ctx.incoming.callback or "")
+                    log.info("bad button payload from %s (%d bytes)", key, size)
+                    await ctx.say("errors.unknown_button")
+            except Exception as exc:
+                if not db_unavailable(exc):
+                    log.exception("handler failed for %s", key)
+                    await self._answer(incoming, ctx.locale, "errors.internal")
+                    return
+                # the handler may have done part of its work: not retried, the person decides
+                log.warning("database unavailable while handling %s: %r", key, exc)
+                await self._answer(incoming, ctx.locale, BUSY_KEY)
 
-    async def _first_delivery(self, incoming: Incoming) -> bool:
-        if not incoming.update_id:
+    async def accept(self, incoming: Incoming) -> bool:
+        """Record the update as received (False: a redelivery, already handled); raises when
+        the database cannot record it, so the platform can be asked to send it again."""
+        if not incoming.update_id or incoming.accepted:
             return True
         try:
             await ProcessedUpdate.create(platform=incoming.platform, update_id=incoming.update_id)
         except IntegrityError:
             log.info("dropping redelivered update %s/%s", incoming.platform, incoming.update_id)
             return False
+        incoming.accepted = True
         return True
+
+    async def _prepare(self, incoming: Incoming, key: str) -> Context | None:
+        """Record the update and load its context, retrying while the database is locked or
+        unreachable; None when it is a redelivery or was answered "try again"."""
+        for delay in (*UPDATE_RETRY_DELAYS, None):
+            try:
+                if not await self.accept(incoming):
+                    return None
+                return await self._context(incoming, key)
+            except Exception as exc:
+                if not db_unavailable(exc):
+                    raise
+                if delay is None:
+                    log.warning("database unavailable for update %s: gave up: %r", key, exc)
+                    await self._answer(incoming, self._locale_guess(incoming), BUSY_KEY)
+                    return None
+                log.warning("database unavailable for update %s; retry in %ss", key, delay)
+                await asyncio.sleep(delay)
+        return None
+
+    def _locale_guess(self, incoming: Incoming) -> str:
+        """The update's language, when the person's own cannot be read."""
+        return normalize_locale(incoming.language) or self.default_locale
+
+    async def _answer(self, incoming: Incoming, locale: str, key: str) -> None:
+        """Say `key` through the outbox, or straight through the adapter when the outbox
+        cannot be written either; a failure here is logged, never raised."""
+        reply = Reply(self.translator(locale, key))
+        try:
+            await self.notifier.send(incoming.address, reply, PRIORITY_REPLY)
+            return
+        except Exception as exc:
+            if not db_unavailable(exc):
+                log.exception("could not answer %s:%s", incoming.platform, incoming.chat_id)
+                return
+        adapter = self.adapters.get(incoming.platform)
+        try:
+            if adapter is not None:
+                await adapter.send(incoming.address, reply)
+        except Exception:
+            log.warning("could not answer %s:%s directly", incoming.platform, incoming.chat_id,
+                        exc_info=True)
 
     async def _context(self, incoming: Incoming, key: str) -> Context:
         person = await self.services.people.resolve(incoming.platform, incoming.user_id)

@@ -52,6 +52,7 @@ class Incoming:
     location: tuple[float, float] | None = None
     language: str | None = None
     update_id: str | None = None
+    accepted: bool = False  # recorded as received already (the WeCom endpoint does it first)
     message_id: str | None = None
     # what the user sent that the bot cannot use ("sticker", "contact", "link", "file", …)
     unsupported: str | None = None
@@ -206,6 +207,9 @@ class DeliveryError(Exception):
 
 
 Feed = Callable[[Incoming], Awaitable[None]]
+# records an update as received before it is confirmed to the platform: False for a redelivery;
+# raises when the database cannot record it (the platform is then asked to send it again)
+Accept = Callable[[Incoming], Awaitable[bool]]
 
 
 class Adapter(Protocol):
@@ -219,6 +223,7 @@ class Adapter(Protocol):
     platform: str
     batch_limit: int
     rate_limits: PlatformLimits | None
+    accept: Accept | None
 
     async def start(self, feed: Feed) -> None:
         """Begin receiving updates, passing each one to `feed`."""
@@ -244,6 +249,7 @@ class BaseAdapter:
     platform: str
     batch_limit: int = 1
     rate_limits: PlatformLimits | None = None
+    accept: Accept | None = None  # injected by the app (Dispatcher.accept)
 
     async def send(self, address: Address, reply: Reply) -> None:
         """Deliver one reply; every adapter implements it."""

@@ -5,6 +5,9 @@ A lane claims a chunk of due rows, groups identical messages into one `send_batc
 adapter's `batch_limit` allows more than one recipient, waits for a rate-limiter slot per call and
 sends with several calls in flight, messages to one chat kept in order. A more urgent message
 queued meanwhile makes the lane hand the rest of its chunk back and start again from the top.
+While claimed rows wait for their slot (a chat paced at one message in four seconds makes a chunk
+last minutes), the lane renews their lease; a row whose lease is not known to hold any more is
+not sent (another worker may have it).
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ class Lane:
         self._urgent = math.inf
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._held: dict[int, Claimed] = {}  # claimed rows not yet sent, failed or given back
+        self._renewer: asyncio.Task[None] | None = None
 
     # --- control -----------------------------------------------------------------------------
 
@@ -128,6 +133,11 @@ class Lane:
             _, late = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)
             for task in late:  # outcome unknown: the lease expires and the row is retried
                 task.cancel()
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+            self._renewer = None
         await self.store.close()
 
     async def drain(self, limit: int) -> int:
@@ -174,7 +184,7 @@ class Lane:
                     complete, _ = await self._pace(rows, claim_ahead)
                     if not complete and ahead is not None:  # something more urgent came
                         task, ahead = ahead, None
-                        await self.store.release(r.id for r in await task)
+                        await self._release(await task)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -183,7 +193,7 @@ class Lane:
         finally:
             if ahead is not None:
                 with contextlib.suppress(Exception):
-                    await self.store.release(r.id for r in await ahead)
+                    await self._release(await ahead)
 
     async def _idle(self) -> None:
         """Sleep until woken or until the earliest waiting row is due."""
@@ -197,7 +207,38 @@ class Lane:
     async def _claim(self, limit: int) -> list[Claimed]:
         """Lease due rows; a more urgent row queued from now on preempts them."""
         self._urgent = math.inf
-        return await self.store.claim(self.platform, limit)
+        rows = await self.store.claim(self.platform, limit)
+        for row in rows:
+            self._held[row.id] = row
+        if rows and (self._renewer is None or self._renewer.done()):
+            self._renewer = asyncio.create_task(self._renew(), name=f"lease-{self.platform}")
+        return rows
+
+    async def _release(self, rows: Sequence[Claimed]) -> None:
+        """Hand claimed rows back to the queue untried."""
+        for row in rows:
+            self._held.pop(row.id, None)
+        await self.store.release(rows)
+
+    async def _renew(self) -> None:
+        """Keep renewing the lease of the rows held, while there are any; rows found claimed
+        elsewhere (their lease ran out while renewing failed) are dropped unsent."""
+        interval = self.store.lease.total_seconds() / 4
+        while self._held:
+            await asyncio.sleep(interval)
+            rows = list(self._held.values())
+            if not rows:
+                break
+            try:
+                kept = await self.store.renew(rows)
+            except Exception:  # the next round tries again; the rows stop being sent in time
+                log.warning("could not renew %s outbox leases", len(rows), exc_info=True)
+                continue
+            for row in rows:
+                if row.id not in kept:
+                    log.warning("outbox %s: lease lost before sending; not sent here", row.id)
+                    row.held_until = 0.0
+                    self._held.pop(row.id, None)
 
     async def _work(self, limit: int) -> tuple[int, list[asyncio.Task[int]]]:
         """Claim a chunk and start its calls; returns rows claimed and the calls started."""
@@ -232,9 +273,9 @@ class Lane:
                 started.append(self._spawn(batch))
                 done += 1
         finally:
-            untried = [r.id for b in batches[done:] for r in b.rows]
+            untried = [r for b in batches[done:] for r in b.rows]
             if untried:
-                await self.store.release(untried)
+                await self._release(untried)
         return True, started
 
     def _spawn(self, batch: Batch) -> asyncio.Task[int]:
@@ -258,7 +299,13 @@ class Lane:
         """One API call for the batch; records the outcome of every row."""
         if after:  # earlier messages to these chats go first
             await asyncio.wait(after)
-        rows = batch.rows
+        rows = [r for r in batch.rows if r.held()]
+        for row in batch.rows:
+            self._held.pop(row.id, None)
+        if len(rows) < len(batch.rows):  # their lease may have run out: another worker's now
+            log.warning("%s outbox rows not sent: lease lapsed", len(batch.rows) - len(rows))
+        if not rows:
+            return 0
         reply = Reply.from_dict(rows[0].payload)
         try:
             if len(rows) == 1:

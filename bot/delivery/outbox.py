@@ -2,7 +2,9 @@
 
 A row is claimed by setting `status="sending"`, a random `lease` and `next_attempt_at` to the
 lease's end, in one conditional UPDATE; a worker that dies mid-send leaves the row to be claimed
-again once the lease runs out, so nothing queued is ever lost.
+again once the lease runs out, so nothing queued is ever lost. A live worker renews the lease of
+the rows it still holds (they may wait minutes for a per-chat slot) and sends a row only while
+its lease is known to be valid, so a row is never sent by two workers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +35,10 @@ MAX_BACKOFF = 600.0
 ACTIVE = ("pending", "sending")
 KEY_CHUNK = 500
 FLUSH_DELAY = 0.05  # sent marks are written at most this late: a hard crash may resend those
-CLAIMED_FIELDS = ("id", "chat_id", "payload", "priority", "group_key", "attempts")
+CLAIMED_FIELDS = ("id", "chat_id", "payload", "priority", "group_key", "attempts", "lease")
+# a row is sent only this long after its lease was last taken or renewed: the rest of the lease
+# covers the call itself and a clock running a little fast elsewhere
+SAFE_SHARE = 0.8
 
 
 def now_utc() -> datetime:
@@ -57,11 +64,19 @@ class Claimed:
     priority: int
     group_key: str | None
     attempts: int
+    lease: str | None = None
+    held_until: float = math.inf  # time.monotonic() after which the lease may have run out
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Claimed:
         """The delivery view of a row."""
-        return cls(row.id, row.chat_id, row.payload, row.priority, row.group_key, row.attempts)
+        return cls(
+            row.id, row.chat_id, row.payload, row.priority, row.group_key, row.attempts, row.lease
+        )
+
+    def held(self) -> bool:
+        """Whether this worker's lease on the row is still valid for sure."""
+        return time.monotonic() < self.held_until
 
 
 @dataclass
@@ -74,10 +89,14 @@ class Outgoing:
     idempotency_key: str | None = None
 
     def row(
-        self, *, claimed: bool = False, cached: tuple[dict[str, Any], str | None] | None = None
+        self,
+        *,
+        claimed: bool = False,
+        cached: tuple[dict[str, Any], str | None] | None = None,
+        lease: timedelta = LEASE,
     ) -> OutboxMessage:
-        """An unsaved outbox row (already claimed when it is about to be sent inline);
-        `cached` is the reply's payload and group key when already computed."""
+        """An unsaved outbox row (already claimed, for `lease`, when it is about to be sent
+        inline); `cached` is the reply's payload and group key when already computed."""
         payload, group = cached or self.payload()
         now = now_utc()
         return OutboxMessage(
@@ -90,7 +109,7 @@ class Outgoing:
             status="sending" if claimed else "pending",
             attempts=1 if claimed else 0,
             lease=secrets.token_hex(8) if claimed else None,
-            next_attempt_at=now + LEASE if claimed else now,
+            next_attempt_at=now + lease if claimed else now,
         )
 
     def payload(self) -> tuple[dict[str, Any], str | None]:
@@ -102,14 +121,15 @@ class Outgoing:
 class OutboxStore:
     """Database side of delivery; sent marks are written in small batches."""
 
-    def __init__(self, max_attempts: int = 8):
+    def __init__(self, max_attempts: int = 8, lease: timedelta | None = None):
         self.max_attempts = max_attempts
+        self.lease = lease or LEASE
         self._sent: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def add(self, item: Outgoing, *, claimed: bool = False) -> tuple[OutboxMessage, bool]:
         """Queue one message; with a key already used, the earlier row and False."""
-        row = item.row(claimed=claimed)
+        row = item.row(claimed=claimed, lease=self.lease)
         try:
             await row.save()
         except IntegrityError:
@@ -160,6 +180,7 @@ class OutboxStore:
 
     async def claim(self, platform: str, limit: int) -> list[Claimed]:
         """Lease up to `limit` due rows of one platform, most urgent first."""
+        started = time.monotonic()
         now = now_utc()
         due = OutboxMessage.filter(platform=platform, status__in=ACTIVE, next_attempt_at__lte=now)
         ids = await due.order_by("priority", "id").limit(limit).values_list("id", flat=True)
@@ -167,14 +188,44 @@ class OutboxStore:
             return []
         lease = secrets.token_hex(8)
         await OutboxMessage.filter(id__in=ids, status__in=ACTIVE, next_attempt_at__lte=now).update(
-            status="sending", lease=lease, attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+            status="sending", lease=lease, attempts=F("attempts") + 1,
+            next_attempt_at=now + self.lease,
         )
         rows = (
             await OutboxMessage.filter(lease=lease)
             .order_by("priority", "id")
             .values(*CLAIMED_FIELDS)
         )
-        return [Claimed(**row) for row in rows]
+        held_until = self._held_until(started)
+        return [Claimed(**row, held_until=held_until) for row in rows]
+
+    def _held_until(self, taken_at: float) -> float:
+        """Until when a lease taken (or renewed) at monotonic `taken_at` is safe to send on."""
+        return taken_at + self.lease.total_seconds() * SAFE_SHARE
+
+    async def renew(self, rows: Sequence[Claimed]) -> set[int]:
+        """Extend the lease of claimed rows still waiting to be sent; returns the ids still
+        held (a row whose lease ran out and was claimed elsewhere is no longer ours)."""
+        started = time.monotonic()
+        now = now_utc()
+        by_lease: dict[str, list[int]] = {}
+        for row in rows:
+            if row.lease is not None:
+                by_lease.setdefault(row.lease, []).append(row.id)
+        kept: set[int] = set()
+        for lease, ids in by_lease.items():
+            for start in range(0, len(ids), KEY_CHUNK):
+                chunk = ids[start : start + KEY_CHUNK]
+                mine = OutboxMessage.filter(id__in=chunk, lease=lease, status="sending")
+                if await mine.update(next_attempt_at=now + self.lease) == len(chunk):
+                    kept.update(chunk)
+                else:
+                    kept.update(await mine.values_list("id", flat=True))
+        held_until = self._held_until(started)
+        for row in rows:
+            if row.id in kept:
+                row.held_until = held_until
+        return kept
 
     async def mark_sent(self, ids: Iterable[int]) -> None:
         """Record delivery now."""
@@ -221,18 +272,27 @@ class OutboxStore:
         give_up = permanent or row.attempts >= self.max_attempts
         delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
         log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
-        await OutboxMessage.filter(id=row.id).update(
+        mine = OutboxMessage.filter(id=row.id)
+        if row.lease is not None:  # claimed elsewhere meanwhile: that worker decides
+            mine = mine.filter(lease=row.lease)
+        await mine.update(
             status="failed" if give_up else "pending",
             last_error=error[:2000],
             lease=None,
             next_attempt_at=now_utc() + timedelta(seconds=delay),
         )
 
-    async def release(self, ids: Iterable[int]) -> None:
-        """Give claimed rows back untried: due at once, the attempt not counted."""
-        ids = list(ids)
-        if ids:
-            await OutboxMessage.filter(id__in=ids, status="sending").update(
+    async def release(self, rows: Iterable[Claimed]) -> None:
+        """Give claimed rows back untried: due at once, the attempt not counted (rows claimed
+        by another worker meanwhile stay its own)."""
+        by_lease: dict[str | None, list[int]] = {}
+        for row in rows:
+            by_lease.setdefault(row.lease, []).append(row.id)
+        for lease, ids in by_lease.items():
+            mine = OutboxMessage.filter(id__in=ids, status="sending")
+            if lease is not None:
+                mine = mine.filter(lease=lease)
+            await mine.update(
                 status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=now_utc()
             )
 

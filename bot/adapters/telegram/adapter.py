@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import hmac
 import json
@@ -52,6 +53,8 @@ PRIVATE = "private"
 # after a restart (or once this many other chats were told) a chat may be told once more.
 TOLD_CHATS_MAX = 10_000
 POLL_TIMEOUT = dtm.timedelta(seconds=25)
+POLL_RETRY_MIN, POLL_RETRY_MAX = 0.5, 30.0  # seconds between failed polls, doubling
+RECORD_TRIES = 4  # fetches of an update the database cannot record, before "busy, send again"
 # BadRequest texts meaning "this message cannot be edited": send a new one instead.
 UNEDITABLE = (
     "can't be edited",
@@ -93,8 +96,10 @@ class TelegramAdapter(BaseAdapter):
                 raise ValueError(
                     "webhook mode needs telegram_webhook_url and telegram_webhook_secret"
                 )
-            builder = builder.updater(None)
             http_app.router.add_post(WEBHOOK_PATH, self._on_webhook)
+        # no PTB Updater: it confirms a fetched batch (the next getUpdates offset) before any
+        # of it is handled; our own poller confirms an update only once it is recorded
+        builder = builder.updater(None)
         self._app = builder.build()
         self._app.add_handler(TypeHandler(Update, self._on_update))
         self._feed: Feed | None = None
@@ -103,6 +108,9 @@ class TelegramAdapter(BaseAdapter):
         self._init_lock = asyncio.Lock()
         self._translator = translator
         self._told_chats: OrderedDict[int, None] = OrderedDict()
+        self._accepted: set[int] = set()  # update ids recorded before Telegram was told
+        self._poller: asyncio.Task[None] | None = None
+        self._record_failures: dict[int, int] = {}
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -122,11 +130,8 @@ class TelegramAdapter(BaseAdapter):
                 allowed_updates=ALLOWED_UPDATES,
             )
         else:
-            assert self._app.updater is not None
-            # start_polling calls deleteWebhook itself (keeping pending updates).
-            await self._app.updater.start_polling(
-                timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-            )
+            await self._app.bot.delete_webhook(drop_pending_updates=False)
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
         mode, name = self._settings.telegram_mode, self._app.bot.username
         log.info("telegram adapter started (%s) as @%s", mode, name)
 
@@ -136,10 +141,12 @@ class TelegramAdapter(BaseAdapter):
             return
         self._stopped = True
         self._running = False
-        updater = self._app.updater
         try:
-            if updater is not None and updater.running:
-                await updater.stop()
+            if self._poller is not None:
+                self._poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._poller
+                self._poller = None
             if self._app.running:
                 await self._app.stop()
             await self._app.shutdown()
@@ -184,10 +191,31 @@ class TelegramAdapter(BaseAdapter):
         feed = self._feed
         if incoming is None or feed is None:
             return
+        if update.update_id in self._accepted:  # recorded by the webhook before its 200
+            self._accepted.discard(update.update_id)
+            incoming.accepted = True
         try:
             await feed(incoming)
         except Exception:
             log.exception("handling telegram update %s failed", update.update_id)
+
+    async def _gave_up(self, update: Update, exc: Exception) -> bool:
+        """An update the database could not record: kept for another try (False), or after
+        RECORD_TRIES the person is told the system is busy and to send it again (True)."""
+        tries = self._record_failures.get(update.update_id, 0) + 1
+        log.warning("telegram update %s not recorded (try %s): %r", update.update_id, tries, exc)
+        if tries < RECORD_TRIES:
+            self._record_failures[update.update_id] = tries
+            return False
+        self._record_failures.pop(update.update_id, None)
+        chat, user = update.effective_chat, update.effective_user
+        if chat is not None and self._translator is not None:
+            locale = normalize_locale(user.language_code if user else None)
+            try:
+                await self._app.bot.send_message(chat.id, self._translator(locale, "errors.busy"))
+            except TelegramError:
+                log.warning("telling chat %s to try again failed", chat.id, exc_info=True)
+        return True
 
     async def _tell_private_only(self, chat_id: int, user: User | None) -> None:
         """Answer a group or channel once: "please message me privately"."""
@@ -225,8 +253,62 @@ class TelegramAdapter(BaseAdapter):
             update = Update.de_json(data, self._app.bot)
         except Exception:
             return web.Response(status=400, text="bad update")
+        try:
+            fresh = await self._record(update)
+        except Exception as exc:
+            log.warning("telegram update %s not recorded (%r): answering 503",
+                        update.update_id, exc)
+            return web.Response(status=503, text="busy, retry")  # Telegram sends it again
+        if not fresh:
+            return web.Response(text="ok")  # a redelivery of an update handled already
         await self._app.update_queue.put(update)
         return web.Response(text="ok")
+
+    async def _record(self, update: Update) -> bool:
+        """Record a private chat's update before Telegram is told "got it" (False: handled
+        before); raises when the database cannot record it, so Telegram keeps it."""
+        chat = update.effective_chat
+        incoming = to_incoming(update, self._app.bot.username)
+        if self.accept is None or incoming is None or chat is None or chat.type != PRIVATE:
+            return True
+        fresh = await self.accept(incoming)
+        if fresh:
+            self._accepted.add(update.update_id)
+        return fresh
+
+    async def _poll(self) -> None:
+        """Long-poll getUpdates; an update is confirmed (the next offset passes it) only after
+        it was recorded, so one fetched while the database is down is fetched again."""
+        offset: int | None = None
+        delay = POLL_RETRY_MIN
+        while self._running:
+            try:
+                updates = await self._app.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+                kept = False
+                for update in updates:
+                    try:
+                        fresh = await self._record(update)
+                    except Exception as exc:
+                        kept = not await self._gave_up(update, exc)
+                        if kept:  # not confirmed: fetched again after the pause
+                            break
+                        fresh = False
+                    if fresh:
+                        await self._app.update_queue.put(update)
+                    offset = update.update_id + 1
+                if kept:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, POLL_RETRY_MAX)
+                else:
+                    delay = POLL_RETRY_MIN
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # network, Telegram or database trouble: try again
+                log.warning("telegram polling: %r; again in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, POLL_RETRY_MAX)
 
     # --- sending -------------------------------------------------------------------------------
 

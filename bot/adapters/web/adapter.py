@@ -360,6 +360,13 @@ class WebChatAdapter(BaseAdapter):
             update_id=client_id,
             message_id=form.message_id if form.callback else None,
         )
+        try:
+            fresh = self.accept is None or await self.accept(incoming)
+        except Exception as exc:  # database locked or unreachable: the page sends it again
+            log.warning("web chat: update not recorded (%r): answering 503", exc)
+            return RequestError(503, "busy", "busy, please retry").response()
+        if not fresh:  # the page retried something already taken
+            return web.json_response({"ok": True, "client_id": client_id}, status=202)
         if not form.callback:
             self._record_user_message(user.chat_id, form, client_id, photos + documents)
         self._schedule(incoming)

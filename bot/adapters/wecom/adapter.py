@@ -99,6 +99,7 @@ class WeComAdapter(BaseAdapter):
     async def start(self, feed: Feed) -> None:
         """Accept callbacks, passing each update to `feed`; check the credentials once."""
         self.endpoint.feed = feed
+        self.endpoint.accept = self.accept
         try:
             await self.api.token()
         except WeComApiError as exc:

@@ -88,6 +88,11 @@ class CallbackGuard:
         self._remember(timestamp, nonce, signature)
         return xml
 
+    def forget(self, query: Mapping[str, str]) -> None:
+        """Let a request be taken again: it was refused with a 5xx, so WeCom will repeat it."""
+        key = (query.get("timestamp", ""), query.get("nonce", ""), query.get("msg_signature", ""))
+        self._seen.pop(key, None)
+
     def seal(self, xml: str, nonce: str) -> str:
         """Encrypt and sign a passive reply for the HTTP answer."""
         return self.crypto.encrypt_message(xml, nonce, str(int(self.clock())))

@@ -22,7 +22,7 @@ from bot.adapters.wecom.callback import (
     passive_button_update,
 )
 from bot.adapters.wecom.inbound import Parsed, parse
-from bot.core.types import Feed, Incoming
+from bot.core.types import Accept, Feed, Incoming
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class CallbackEndpoint:
         self.clock = clock
         self.greeted: Recent[float] = Recent()
         self.feed: Feed | None = None
+        self.accept: Accept | None = None  # records an update before WeCom is told "got it"
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
         self._inflight: dict[str, int] = {}
@@ -130,6 +131,16 @@ class CallbackEndpoint:
                         self.agent_id)
             return web.Response(text="")
         if parsed.incoming is not None and self._wanted(parsed):
+            try:
+                fresh = self.accept is None or await self.accept(parsed.incoming)
+            except Exception as exc:  # database locked or unreachable: WeCom sends it again
+                log.warning("WeCom update %s not recorded (%r): answering 503",
+                            parsed.incoming.update_id, exc)
+                self.guard.forget(request.query)
+                self.greeted.pop(parsed.incoming.user_id)
+                return web.Response(status=503, text="busy, retry")
+            if not fresh:
+                return web.Response(text="")  # handled before: WeCom retried after a timeout
             self.schedule(parsed.incoming)
         return web.Response(text=self._passive_reply(parsed, request.query.get("nonce", "")))
 
