@@ -12,7 +12,8 @@ from bot.services.people.chat_sign_in import (
 from bot.services.people.directory import WeComDirectory
 from bot.services.people.invitations import INVITABLE, Invitation, InvitationService, public_base
 from bot.services.people.people_csv import export_people, import_people
-from bot.services.people.places import NEAR_METERS, PlaceService
+from bot.services.people.place_names import simplified
+from bot.services.people.places import NEAR_METERS, PlaceService, Resolved
 from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.people.service import PeopleService, normalize_phone
 from bot.services.people.views import LanguageTap
@@ -30,6 +31,7 @@ __all__ = [
     "LanguageTap",
     "PeopleService",
     "PlaceService",
+    "Resolved",
     "WeComDirectory",
     "WebSessionService",
     "WebSignInService",
@@ -42,6 +44,7 @@ __all__ = [
     "import_places",
     "normalize_phone",
     "public_base",
+    "simplified",
     "upsert_place",
     "web_user_id",
 ]

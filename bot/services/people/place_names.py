@@ -66,10 +66,17 @@ def normalize(text: str) -> tuple[str, list[int]]:
         if match:
             value = _cn_value(match.group())
             if value is not None:
+                # a space keeps the numeral apart from digits beside it ("教一102" → "教1 102")
+                if out and out[-1].isdigit():
+                    out.append(" ")
+                    where.append(i)
                 for ch in str(value):
                     out.append(ch)
                     where.append(i)
                 i = match.end()
+                if i < len(text) and unicodedata.normalize("NFKC", text[i]).isdigit():
+                    out.append(" ")
+                    where.append(i)
                 continue
         for ch in unicodedata.normalize("NFKC", text[i]).lower().translate(_TRADITIONAL):
             if ch.isspace() or ch in "\u200b\ufeff":
@@ -89,6 +96,11 @@ def normalize(text: str) -> tuple[str, list[int]]:
 def norm(text: str) -> str:
     """The normal form of a name (see `normalize`)."""
     return normalize(text or "")[0].strip()
+
+
+def simplified(text: str) -> str:
+    """`text` with the traditional characters of place names and repair words simplified."""
+    return (text or "").translate(_TRADITIONAL)
 
 
 def is_ascii_word(key: str) -> bool:
