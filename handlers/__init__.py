@@ -15,6 +15,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.assets.card",
     "handlers.people.common",
     "handlers.people.access",
+    "handlers.people.places",
     "handlers.digest.commands",
     "handlers.dorms.student",
     "handlers.dorms.admin",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from tortoise import fields
@@ -11,6 +14,7 @@ from tortoise.models import Model
 from tortoise.signals import post_delete, post_save
 
 PLACE_KINDS = ("building", "floor", "room", "area")
+_BATCHED: ContextVar[bool] = ContextVar("places_batched", default=False)
 
 
 class Place(Model):
@@ -83,12 +87,25 @@ class PlaceIndexVersion(Model):
                                     using_db=using_db)
 
 
+@asynccontextmanager
+async def one_bump() -> AsyncIterator[None]:
+    """Many place writes (an import) bump the version once, at the end."""
+    token = _BATCHED.set(True)
+    try:
+        yield
+    finally:
+        _BATCHED.reset(token)
+    await PlaceIndexVersion.bump()
+
+
 @post_save(Place)
 async def _place_saved(sender: type[Place], instance: Place, created: bool, using_db: Any,
                        update_fields: Any) -> None:
-    await PlaceIndexVersion.bump(using_db)
+    if not _BATCHED.get():
+        await PlaceIndexVersion.bump(using_db)
 
 
 @post_delete(Place)
 async def _place_deleted(sender: type[Place], instance: Place, using_db: Any) -> None:
-    await PlaceIndexVersion.bump(using_db)
+    if not _BATCHED.get():
+        await PlaceIndexVersion.bump(using_db)

@@ -23,16 +23,17 @@ AREAS = (
 )
 
 
-def campus_rows(blocks: int = 30, floors: int = 6, rooms: int = 10) -> list[str]:
+DORM_ROOMS = ("101", "102", "305", "306", "408", "505", "610")
+
+
+def campus_rows(blocks: int = 30) -> list[str]:
     """The CSV lines (without header) of the campus."""
     lines = [",".join(area) for area in AREAS]
     for n in range(1, blocks + 1):
         lines.append(f"D{n},building,学生公寓{n}栋,Dorm {n},,north,{n}栋|{n}号公寓")
-        for floor in range(1, floors + 1):
-            for room in range(1, rooms + 1):
-                label = f"{floor}{room:02d}"
-                lines.append(f"D{n}-{label},room,学生公寓{n}栋{label}室,Dorm {n} Room {label},"
-                             f"D{n},north,")
+        for label in DORM_ROOMS:
+            lines.append(f"D{n}-{label},room,学生公寓{n}栋{label}室,Dorm {n} Room {label},"
+                         f"D{n},north,")
     for t in range(1, 4):
         zh = f"第{CN[t - 1]}教学楼"
         lines.append(f"T{t},building,{zh},Teaching Building {t},,north,"

@@ -99,8 +99,11 @@ class PlaceIndex:
         candidates = sorted(counts, key=lambda k: (-counts[k], len(k)))[:FUZZY_CANDIDATES]
         scorer = fuzz.WRatio if len(query) <= 12 else fuzz.partial_ratio
         result: list[int] = []
-        for key, _score, _ in process.extract(query, candidates, scorer=scorer, limit=limit * 3,
-                                              score_cutoff=cutoff):
+        scored = process.extract(query, candidates, scorer=scorer, limit=limit * 5,
+                                 score_cutoff=cutoff)
+        # equal scores: the name closest in length first ("3号搂" → 3号楼 before 3号楼402)
+        scored.sort(key=lambda hit: (-hit[1], abs(len(hit[0]) - len(query))))
+        for key, _score, _ in scored:
             for pid in self.names[key]:
                 if pid not in result:
                     result.append(pid)

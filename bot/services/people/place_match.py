@@ -155,9 +155,13 @@ def match_place(index: PlaceIndex, message: str) -> PlaceMatch:
     else:
         alone = _ROOM_ALONE.search(text)
         if alone:
-            rooms = list(index.room_anywhere.get(room_key(alone.group("room")), ()))
+            key = room_key(alone.group("room"))
+            rooms = list(index.room_anywhere.get(key, ()))
+            # a misspelt building before the room ("12东305"): that room in the closest ones
+            near = index.fuzzy(text[max(0, alone.start() - 12):alone.start()].strip(), 3, 75)
+            typo = _rooms_of(index, near, key)
             result.room_only = alone.group("room")
-            result.choices = rooms if len(rooms) <= MAX_CHOICES else []
+            result.choices = typo or (rooms if len(rooms) <= MAX_CHOICES else [])
             result.spans.append(_span(where, len(original), alone.start(), alone.end()))
     result.detail = " ".join(
         original[slice(*_span(where, len(original), m.start(), m.end()))]

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.errors import InvalidState, NotFound, require_role
+from bot.core.errors import InvalidState, NotFound, PermissionDenied
 from bot.services.people.place_index import SHARED
 from bot.services.people.place_match import MAX_CHOICES, SEARCH_CHARS, PlaceMatch, match_place
 from bot.services.people.place_names import norm, number_key, numbered_building
@@ -154,7 +154,8 @@ class PlaceService:
     async def add_alias(self, actor: Any, alias: str, target: str) -> Place:
         """Let `alias` name the place `target` names (managers only); refuses an alias that
         already names another place."""
-        require_role(actor, "manager")
+        if actor is None or not actor.has_role("manager"):
+            raise PermissionDenied("places.alias_not_allowed")
         key = norm(alias)
         if not key or len(alias.strip()) > 40:
             raise InvalidState("places.alias_bad", alias=alias[:40])
