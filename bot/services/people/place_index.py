@@ -97,7 +97,7 @@ class PlaceIndex:
             for key in posting:
                 counts[key] += 1
         candidates = sorted(counts, key=lambda k: (-counts[k], len(k)))[:FUZZY_CANDIDATES]
-        scorer = fuzz.WRatio if len(query) <= 12 else fuzz.partial_ratio
+        scorer = fuzz.ratio if len(query) <= 12 else fuzz.partial_ratio
         result: list[int] = []
         scored = process.extract(query, candidates, scorer=scorer, limit=limit * 5,
                                  score_cutoff=cutoff)
