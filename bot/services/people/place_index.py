@@ -40,23 +40,25 @@ class PlaceIndex:
 
     def add(self, pid: int, kind: str, code: str, names: list[str], parent: int | None,
             parent_code: str | None) -> None:
-        """Index one active place."""
+        """Index one active place (`names`: its names and aliases, as written)."""
         self.kind[pid] = kind
         self.parent[pid] = parent
-        self.codes[norm(code)] = pid
-        for name in {norm(n) for n in (code, *names) if n and norm(n)}:
-            _add(self.names, name, pid)
-            if len(name) <= MAX_KEY_CHARS:
-                self.longest = max(self.longest, len(name))
-        if kind in CONTAINER_KINDS:
-            for name in (code, *names):
-                key = norm(name)
+        code_key = norm(code)
+        self.codes[code_key] = pid
+        keys = [code_key, *(norm(n) for n in names if n)]
+        for key in set(keys):
+            if not key:
+                continue
+            _add(self.names, key, pid)
+            if len(key) <= MAX_KEY_CHARS:
+                self.longest = max(self.longest, len(key))
+            if kind in CONTAINER_KINDS:
                 number = numbered_building(key) or (key if key.isdigit() and kind == "building"
                                                     else None)
                 if number:
                     _add(self.numbers, number_key(number), pid)
         if parent is not None:
-            for key in room_keys(code, names, parent_code):
+            for key in room_keys(code_key, keys[1:], norm(parent_code or "")):
                 _add(self.rooms[parent].setdefault(key, []), None, pid)
                 _add(self.room_anywhere, key, pid)
 
@@ -97,7 +99,9 @@ class PlaceIndex:
             for key in posting:
                 counts[key] += 1
         candidates = sorted(counts, key=lambda k: (-counts[k], len(k)))[:FUZZY_CANDIDATES]
-        scorer = fuzz.ratio if len(query) <= 12 else fuzz.partial_ratio
+        # a short query is a name on its own ("3号搂"): compared whole, so 3号楼 beats 3号楼402
+        scorer = fuzz.ratio if len(query) <= 6 else fuzz.WRatio if len(query) <= 12 else (
+            fuzz.partial_ratio)
         result: list[int] = []
         scored = process.extract(query, candidates, scorer=scorer, limit=limit * 5,
                                  score_cutoff=cutoff)

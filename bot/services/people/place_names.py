@@ -93,9 +93,22 @@ def normalize(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+def _numeral(match: re.Match[str]) -> str:
+    value = _cn_value(match.group())
+    if value is None:
+        return match.group()
+    text, start, end = match.string, match.start(), match.end()
+    before = " " if start and text[start - 1].isdigit() else ""
+    after = " " if end < len(text) and text[end].isdigit() else ""
+    return f"{before}{value}{after}"
+
+
 def norm(text: str) -> str:
-    """The normal form of a name (see `normalize`)."""
-    return normalize(text or "")[0].strip()
+    """The normal form of a name, as `normalize` gives it, computed on the whole string at
+    once (names are indexed by the thousand; messages need `normalize`'s offsets)."""
+    folded = _CN_NUMERAL.sub(_numeral, unicodedata.normalize("NFKC", text or ""))
+    folded = folded.lower().translate(_TRADITIONAL).replace("\u200b", " ").replace("\ufeff", " ")
+    return " ".join(folded.split())
 
 
 def simplified(text: str) -> str:
@@ -121,18 +134,16 @@ def number_key(number: str) -> str:
     return f"#{int(number)}"
 
 
-def room_keys(code: str, names: list[str], parent_code: str | None) -> set[str]:
-    """The room numbers a child place answers to, from its code and names ("D12-305" → "305",
-    "1203" → "1203", "Room 305" → "305"), without leading zeros."""
+def room_keys(code_n: str, names: list[str], parent_n: str) -> set[str]:
+    """The room numbers a child place answers to, from its normalized code and names
+    ("d12-305" → "305", "1203" → "1203", "room 305" → "305"), without leading zeros."""
     keys: set[str] = set()
-    code_n = norm(code)
-    parent_n = norm(parent_code or "")
     if parent_n and code_n.startswith(parent_n) and len(code_n) > len(parent_n):
         rest = code_n[len(parent_n):].lstrip("-_/#. ")
         if rest:
             keys.add(rest)
     keys.add(code_n)
-    for text in (code_n, *(norm(n) for n in names)):
+    for text in (code_n, *names):
         tail = re.split(r"[-_/#.\s]", text)[-1]
         match = _ROOM_IN_NAME.search(tail) or _TRAILING_NUMBER.search(text)
         if match:
