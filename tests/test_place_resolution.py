@@ -11,6 +11,7 @@ from bot.core.errors import InvalidState, NotFound, PermissionDenied
 from bot.services.people import PlaceService
 from bot.services.people.places_csv import alias_clashes, import_places
 from bot.services.repairs import describe_without
+from handlers.people.places import parse_alias
 from models.people import Person
 from models.places import Place
 from tests.campus_places import import_campus, write_campus
@@ -217,3 +218,17 @@ async def test_another_instance_sees_a_change_at_once(campus) -> None:
     place = await Place.get(code="NEW")
     await place.save()  # …the next save does
     assert (await campus.resolve("新馆 灯坏了")).place is None
+
+
+@pytest.mark.parametrize(("text", "parsed"), [
+    ("记住：'二餐' 是 第二食堂", ("二餐", "第二食堂")),
+    ("记住:“二餐”就是第二食堂。", ("二餐", "第二食堂")),
+    ("remember: 'canteen 2' is Second Canteen", ("canteen 2", "Second Canteen")),
+    ("Remember 'canteen 2' means \"Second Canteen\"!", ("canteen 2", "Second Canteen")),
+    ("記住：「二餐」是第二食堂", ("二餐", "第二食堂")),
+    ("记住二餐是第二食堂", None),  # no quotes: which words are the alias?
+    ("remember: '' is Second Canteen", None),
+    ("12栋305 记住 'x' is y 漏水", None),
+])
+def test_the_alias_message_is_read(text, parsed) -> None:
+    assert parse_alias(text) == parsed

@@ -11,11 +11,9 @@ from typing import Any
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied
 from bot.services.people.place_index import SHARED
-from bot.services.people.place_match import MAX_CHOICES, SEARCH_CHARS, PlaceMatch, match_place
+from bot.services.people.place_match import MAX_CHOICES, PlaceMatch, match_place
 from bot.services.people.place_names import norm, number_key, numbered_building
 from models.places import Place, Zone
-
-PLACE_SEARCH_CHARS = SEARCH_CHARS
 
 EARTH_RADIUS_M = 6_371_000.0
 NEAR_METERS = 300
@@ -121,16 +119,6 @@ class PlaceService:
             ids = index.numbers.get(number_key(number), [])
         places = await self.by_ids(ids)
         return min(places, key=lambda p: p.code) if places else None
-
-    async def find_in_text(self, text: str) -> Place | None:
-        """The named place mentioned in free text, longest name first."""
-        index = await SHARED.get()
-        hits = index.scan(norm(text)[:PLACE_SEARCH_CHARS])
-        if not hits:
-            return None
-        _start, _end, ids = max(hits, key=lambda h: (h[1] - h[0], -h[0]))
-        places = await self.by_ids(ids[:1])
-        return places[0] if places else None
 
     async def suggest(self, query: str, limit: int = 3) -> list[Place]:
         """Places whose code or name is close to `query` (for "did you mean…")."""
