@@ -36,6 +36,7 @@ class PlaceIndex:
     kind: dict[int, str] = field(default_factory=dict)
     parent: dict[int, int | None] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
+    starts: set[str] = field(default_factory=set)  # the first two characters of every name
     longest: int = 2
 
     def add(self, pid: int, kind: str, code: str, names: list[str], parent: int | None,
@@ -50,6 +51,7 @@ class PlaceIndex:
             if not key:
                 continue
             _add(self.names, key, pid)
+            self.starts.add(key[:2])
             if len(key) <= MAX_KEY_CHARS:
                 self.longest = max(self.longest, len(key))
             if kind in CONTAINER_KINDS:
@@ -77,7 +79,7 @@ class PlaceIndex:
         the longest at each start; latin names only as whole words."""
         found: list[tuple[int, int, list[int]]] = []
         for start in range(len(text)):
-            if text[start] == " ":
+            if text[start:start + 2] not in self.starts:
                 continue
             for end in range(min(len(text), start + self.longest), start + 1, -1):
                 ids = self.names.get(text[start:end])
