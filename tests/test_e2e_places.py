@@ -36,7 +36,7 @@ async def test_a_room_by_the_campus_names_is_filed_in_one_tap(running):
     assert ticket.place.code == "D12-305" and ticket.category == "hvac"
 
 
-async def test_several_places_that_fit_are_buttons_on_the_card(running):
+async def test_several_places_that_fit_are_buttons_on_the_card(running, api):
     student, _ = running
     await student.say("2号楼305 灯坏了")
     card = await student.expect("请确认")
@@ -44,9 +44,19 @@ async def test_several_places_that_fit_are_buttons_on_the_card(running):
     labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert labels[:2] == ["研究生公寓2号楼305", "学生公寓2栋305室"]  # best first
     assert not any("提交" in label for label in labels), "no submit before a place is picked"
+    # a forged tap on a place that was not offered (or on Submit) files nothing
+    first = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    prefix = first[: first.rindex(":") + 1]
+    other = (await Place.get(code="D12-305")).id
+    api.push_callback(4242, f"{prefix}pc{other}", card["message_id"])
+    await student.expect("请点选下面的按钮")
+    api.push_callback(4242, f"{prefix}submit", card["message_id"])
+    await student.expect("请点选正确的地点")
+    await student.expect("请确认")  # the card again, still with the choices
+    assert await Ticket.all().count() == 0
     await student.press("学生公寓2栋305室")
-    card = await student.expect("请确认")
-    assert "学生公寓2栋305室" in card["text"]
+    card = await student.expect("地点：学生公寓2栋305室")
+    assert card["method"] == "editMessageText"
     await student.press("提交")
     await student.expect("已提交")
     ticket = await Ticket.get().prefetch_related("place")
@@ -58,6 +68,28 @@ async def test_floor_and_spot_are_shown_on_the_card(running):
     await student.say("图书馆三楼女厕所漏水")
     card = await student.expect("请确认")
     assert "图书馆（三楼 女厕所）" in card["text"] and "三楼女厕所漏水" in card["text"]
+
+
+async def test_the_guided_flow_offers_the_places_that_fit_on_the_card(running):
+    student, _ = running
+    await student.say("/report")
+    await student.expect("哪类问题")
+    await student.press("电路")
+    await student.expect("在哪里")
+    await student.say("2号楼305")
+    await student.expect("什么问题")
+    await student.say("灯不亮")
+    await student.expect("照片")
+    await student.press("跳过")
+    await student.expect("紧急程度")
+    await student.press("一般")
+    card = await student.expect("请确认")
+    assert "有几个地点符合" in card["text"]
+    await student.press("研究生公寓2号楼305")
+    await student.expect("地点：研究生公寓2号楼305")
+    await student.press("提交")
+    await student.expect("已提交")
+    assert (await Ticket.get().prefetch_related("place")).place.code == "G2-305"
 
 
 async def test_only_a_room_number_asks_which_building(running):
