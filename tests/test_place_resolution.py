@@ -129,6 +129,7 @@ async def test_only_a_room_number_asks_for_the_building(campus) -> None:
 async def test_a_building_that_does_not_exist_is_named_not_guessed(campus) -> None:
     resolved = await campus.resolve("99栋101 门坏了")
     assert resolved.place is None and resolved.match.unknown == "99栋101"
+    assert all(p.kind != "room" for p in resolved.choices)  # close buildings, if any
     resolved = await campus.resolve("Building 40 room 101 light broken")
     assert resolved.place is None and resolved.match.unknown == "Building 40 room 101"
 

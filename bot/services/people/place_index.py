@@ -88,9 +88,11 @@ class PlaceIndex:
                     break
         return found
 
-    def fuzzy(self, query: str, limit: int, cutoff: float = 60.0) -> list[int]:
+    def fuzzy(self, query: str, limit: int, cutoff: float = 60.0,
+              containers: bool = False) -> list[int]:
         """Place ids whose names are close to `query` (rapidfuzz over the keys sharing a
-        bigram with it, at most FUZZY_CANDIDATES of them)."""
+        bigram with it, at most FUZZY_CANDIDATES of them); only buildings and areas when
+        `containers`."""
         if not query:
             return []
         counts: dict[str, int] = defaultdict(int)
@@ -111,7 +113,7 @@ class PlaceIndex:
         scored.sort(key=lambda hit: (-hit[1], abs(len(hit[0]) - len(query))))
         for key, _score, _ in scored:
             for pid in self.names[key]:
-                if pid not in result:
+                if pid not in result and (not containers or self.kind[pid] in CONTAINER_KINDS):
                     result.append(pid)
         return result[:limit]
 

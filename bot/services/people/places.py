@@ -136,7 +136,10 @@ class PlaceService:
         choices = await self.by_ids(match.choices)
         place = (await self.by_ids([match.place_id]))[0] if match.place_id else None
         if place is None and not choices and not match.room_only:
-            choices = await self.suggest(_fuzzy_query(text, match), MAX_CHOICES)
+            # a building the campus lacks ("99栋101"): offer buildings and areas, not rooms
+            ids = index.fuzzy(_fuzzy_query(text, match)[:60], MAX_CHOICES,
+                              containers=match.unknown is not None)
+            choices = await self.by_ids(ids)
         return Resolved(place, choices, match)
 
     async def add_alias(self, actor: Any, alias: str, target: str) -> Place:
