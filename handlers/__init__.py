@@ -17,6 +17,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "handlers.people.access",
     "handlers.people.onboard",
     "handlers.people.roster",
+    "handlers.people.places",
     "handlers.digest.commands",
     "handlers.dorms.student",
     "handlers.dorms.admin",

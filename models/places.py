@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
 from tortoise import fields
+from tortoise.expressions import F
 from tortoise.models import Model
+from tortoise.signals import post_delete, post_save
 
 PLACE_KINDS = ("building", "floor", "room", "area")
+_BATCHED: ContextVar[bool] = ContextVar("places_batched", default=False)
 
 
 class Place(Model):
@@ -46,3 +55,57 @@ class Zone(Model):
     def display(self, locale: str | None) -> str:
         """The zone's name in the given locale."""
         return self.name_en if locale == "en" else self.name_zh
+
+
+class PlaceIndexVersion(Model):
+    """One row: bumped by every change of a place, so each process knows when its in-memory
+    name index is stale (`token` tells one database from another)."""
+
+    id = fields.IntField(primary_key=True)
+    token = fields.CharField(max_length=32)
+    version = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "place_index_version"
+
+    @classmethod
+    async def stamp(cls) -> tuple[str, int]:
+        """(token, version) as stored now; creates the row on first use."""
+        row = await cls.get_or_none(id=1)
+        if row is None:
+            row, _ = await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex})
+        return row.token, row.version
+
+    @classmethod
+    async def bump(cls, using_db: Any = None) -> None:
+        """Record that the places changed."""
+        query = cls.filter(id=1)
+        if using_db is not None:
+            query = query.using_db(using_db)
+        if not await query.update(version=F("version") + 1):
+            await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex, "version": 1},
+                                    using_db=using_db)
+
+
+@asynccontextmanager
+async def one_bump() -> AsyncIterator[None]:
+    """Many place writes (an import) bump the version once, at the end."""
+    token = _BATCHED.set(True)
+    try:
+        yield
+    finally:
+        _BATCHED.reset(token)
+    await PlaceIndexVersion.bump()
+
+
+@post_save(Place)
+async def _place_saved(sender: type[Place], instance: Place, created: bool, using_db: Any,
+                       update_fields: Any) -> None:
+    if not _BATCHED.get():
+        await PlaceIndexVersion.bump(using_db)
+
+
+@post_delete(Place)
+async def _place_deleted(sender: type[Place], instance: Place, using_db: Any) -> None:
+    if not _BATCHED.get():
+        await PlaceIndexVersion.bump(using_db)

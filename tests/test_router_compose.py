@@ -48,10 +48,11 @@ def test_the_real_handlers_compose_without_conflict_in_the_declared_order():
     root = build_router()
     assert {"report", "my", "stock", "alert", "survey", "digest"} <= set(root.commands)
     assert len(ROUTER_MODULES) == len(set(ROUTER_MODULES))
-    # the free-text fallback is the report shortcut; the dorm words come before stock questions
+    # the free-text fallback is the report shortcut; "remember: 'X' is Y" and the dorm words
+    # come before stock questions
     assert [f.__module__ for f in root.text_fallbacks] == ["handlers.repairs.report_submit"]
     assert [r.handler.__module__ for r in root.text_routes] == [
-        "handlers.dorm_requests.new", "handlers.stock.ask"
+        "handlers.people.places", "handlers.dorm_requests.new", "handlers.stock.ask"
     ]
 
 

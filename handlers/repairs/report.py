@@ -122,15 +122,29 @@ async def got_place(ctx: Context) -> None:
         await ask_place(ctx)
         return
     data, suggestions, unknown = await draft_from_text(ctx, text)
-    if "place_id" not in data:
+    if "place_id" not in data and "place_choices" not in data:
         await ctx.update(suggest=[p.id for p in suggestions])
-        key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"
-        await ctx.say(key, query=(unknown or text)[:40])
+        await say_place_unknown(ctx, data.get("room_only"), suggestions, unknown or text)
         await ask_place(ctx)
         return
+    data.pop("room_only", None)
     merged = {k: v for k, v in data.items() if not ctx.conv.data.get(k)}
-    await ctx.update(**{**merged, "place_id": data["place_id"], "suggest": []})
+    place = {"place_id": data["place_id"]} if "place_id" in data else {
+        "place_choices": data["place_choices"]}
+    await ctx.update(**{**merged, **place, "suggest": []})
     await advance(ctx)
+
+
+async def say_place_unknown(
+    ctx: Context, room_only: str | None, suggestions: list, query: str
+) -> None:
+    """Say the place was not found (with close matches below), or ask which building a bare
+    room number is in."""
+    if room_only:
+        await ctx.say("report.place_need_building", room=room_only)
+        return
+    key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"
+    await ctx.say(key, query=query[:40])
 
 
 @router.prompt(FLOW, "description")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.types import FileRef
-from bot.services.people import NEAR_METERS
-from bot.services.repairs import ParsedReport, parse_report_text
+from bot.services.people import NEAR_METERS, Resolved
+from bot.services.repairs import describe_without
 from handlers.media_intake import PHOTOS, VOICES, take
 from models.places import Place
 
@@ -19,7 +19,7 @@ def next_step(data: dict) -> str:
     """The first step whose field the draft still lacks."""
     if not data.get("category"):
         return "category"
-    if not data.get("place_id"):
+    if not data.get("place_id") and not data.get("place_choices"):
         return "place"
     if data.get("asset_choices") and "asset_id" not in data:
         return "asset"
@@ -60,35 +60,33 @@ async def take_location(ctx: Context) -> bool:
     return True
 
 
-async def resolve_place(
-    ctx: Context, parsed: ParsedReport, text: str
-) -> tuple[Place | None, list[Place], bool]:
-    """The place a report names (by code, name or alias), close matches to offer when it is
-    unknown, and whether the whole text was just the place."""
-    places = ctx.services.places
-    if parsed.place_code:
-        found = await places.find(parsed.place_code)
-        return found, [] if found else await places.suggest(parsed.place_code), False
-    exact = await places.find(text)
-    if exact:
-        return exact, [], True
-    found = await places.find_in_text(text)
-    if found:
-        return found, [], False
-    return None, await places.suggest(text) if len(text) <= 40 else [], False
+async def resolve_place(ctx: Context, text: str) -> Resolved:
+    """The place a report names (by code, name or alias; a room among its building's
+    children), the places to choose from when several fit, or close matches."""
+    return await ctx.services.places.resolve(text)
 
 
 async def draft_from_text(ctx: Context, text: str) -> tuple[dict, list[Place], str | None]:
-    """Draft fields from one free-text message, the suggestions if the place is unknown,
-    and the place words that matched nothing."""
-    parsed = parse_report_text(text)
-    place, suggestions, whole = await resolve_place(ctx, parsed, text)
+    """Draft fields from one free-text message, the close matches to offer if the place is
+    unknown, and the place words that matched nothing. Several places that fit become
+    `place_choices`, offered on the confirm card (never a silent guess)."""
+    resolved = await resolve_place(ctx, text)
+    match = resolved.match
+    description, category = describe_without(text, match.spans)
     data: dict = {}
-    if place:
-        data["place_id"] = place.id
-    if parsed.category:
-        data["category"] = parsed.category
-    if parsed.description.strip() and not whole:
-        data["description"] = parsed.description.strip()[:2000]
-    unknown = parsed.place_code if parsed.place_code and not place else None
-    return data, suggestions, unknown
+    suggestions: list[Place] = []
+    if resolved.place:
+        data["place_id"] = resolved.place.id
+    elif resolved.choices and match.unknown is None and match.choices:
+        data["place_choices"] = [p.id for p in resolved.choices]
+    else:
+        suggestions = resolved.choices
+    if match.detail:
+        data["place_detail"] = match.detail
+    if category:
+        data["category"] = category
+    if description.strip():
+        data["description"] = description.strip()[:2000]
+    if match.room_only and not resolved.choices:
+        data["room_only"] = match.room_only
+    return data, suggestions, match.unknown

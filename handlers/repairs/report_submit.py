@@ -6,21 +6,38 @@ from bot.core.context import Context
 from bot.core.router import Router
 from bot.services.repairs import TicketTap
 from handlers.media_intake import draft_media_ids, take_sent_media
-from handlers.render import category_label, urgency_label
+from handlers.render import category_label, rows, urgency_label
 from handlers.repairs.dispatch_views import dispatch_note
-from handlers.repairs.report import START_WORDS, advance, report
-from handlers.repairs.report_draft import FLOW, draft_from_text, take_location, take_photos
+from handlers.repairs.report import START_WORDS, advance, report, say_place_unknown
+from handlers.repairs.report_draft import (
+    FLOW,
+    draft_from_text,
+    offer_assets,
+    take_location,
+    take_photos,
+)
 
 router = Router()
 
 
+async def _place_label(ctx: Context) -> str:
+    """The card's place line: the place (with the floor or spot the message named), or a
+    request to pick one of the places below."""
+    data = ctx.conv.data
+    if not data.get("place_id"):
+        return ctx.t("report.place_pick")
+    label = (await ctx.services.places.by_id(data["place_id"])).display(ctx.locale)
+    if data.get("place_detail"):
+        label = ctx.t("report.place_with_detail", place=label, detail=data["place_detail"])
+    return label
+
+
 async def _card_text(ctx: Context) -> str:
     data = ctx.conv.data
-    place = await ctx.services.places.by_id(data["place_id"])
     card = ctx.t(
         "report.confirm_card",
         category=category_label(ctx, data["category"]),
-        place=place.display(ctx.locale),
+        place=await _place_label(ctx),
         description=data["description"],
         photos=len(data.get("photos", [])),
         urgency=urgency_label(ctx, data.get("urgency", "normal")),
@@ -46,6 +63,10 @@ async def show_card(ctx: Context, edit: bool = False) -> None:
         [ctx.choose(ctx.t("report.btn_submit"), "submit")],
         [ctx.choose(ctx.t(toggle), "toggle"), ctx.cancel_button()],
     ]
+    if not ctx.conv.data.get("place_id"):  # several places fit: pick one first (best first)
+        picks = [ctx.choose(p.display(ctx.locale), f"pc{p.id}")
+                 for p in await ctx.services.places.by_ids(ctx.conv.data["place_choices"])]
+        buttons = [*rows(picks, 2), [ctx.cancel_button()]]
     if ctx.conv.data.get("asset_choices") and not ctx.conv.data.get("asset_id"):
         buttons.insert(1, [ctx.choose(ctx.t("assets.btn_pick"), "asset")])
     await ctx.reply(await _card_text(ctx), buttons, edit=edit)
@@ -63,7 +84,12 @@ async def confirm(ctx: Context) -> None:
     if await take_sent_media(ctx):
         await show_card(ctx)
         return
-    if ctx.choice == "toggle":
+    if ctx.choice and ctx.choice.startswith("pc") and not ctx.conv.data.get("place_id"):
+        await _pick_place(ctx, ctx.choice[2:])
+    elif ctx.choice == "submit" and not ctx.conv.data.get("place_id"):
+        await ctx.say("report.place_pick_hint")
+        await show_card(ctx)
+    elif ctx.choice == "toggle":
         urgent = ctx.conv.data.get("urgency") == "urgent"
         await ctx.update(urgency="normal" if urgent else "urgent")
         await show_card(ctx, edit=True)
@@ -79,6 +105,18 @@ async def confirm(ctx: Context) -> None:
     else:
         await ctx.say("report.use_buttons")
         await show_card(ctx)
+
+
+async def _pick_place(ctx: Context, value: str) -> None:
+    """Take the place tapped among the card's choices (only those offered), then the card."""
+    choices = ctx.conv.data.get("place_choices") or []
+    if not value.isdigit() or int(value) not in choices:
+        await ctx.say("report.use_buttons")
+        await show_card(ctx)
+        return
+    await ctx.update(place_id=int(value), place_choices=[])
+    await offer_assets(ctx)
+    await show_card(ctx, edit=True)
 
 
 async def _submit(ctx: Context, allow_duplicate: bool = False) -> None:
@@ -161,7 +199,9 @@ async def duplicate(ctx: Context) -> None:
 async def _start_from_text(ctx: Context, text: str, photos_done: bool) -> bool:
     """Pre-fill a report from one message; False when the text names no place or problem."""
     data, suggestions, unknown = await draft_from_text(ctx, text)
-    if not (data.get("place_id") or data.get("category") or unknown):
+    room_only = data.pop("room_only", None)
+    if not (data.get("place_id") or data.get("place_choices") or data.get("category")
+            or unknown or room_only):
         return False
     await ctx.update(
         **data,
@@ -170,9 +210,10 @@ async def _start_from_text(ctx: Context, text: str, photos_done: bool) -> bool:
         photos_done=photos_done or bool(data.get("place_id")),
         asset_id=None,  # one tap still submits; the card offers to name the equipment
     )
-    if unknown:
-        key = "report.place_unknown_suggest" if suggestions else "report.place_unknown"
-        await ctx.say(key, query=unknown[:40])
+    if unknown or room_only:
+        await say_place_unknown(ctx, room_only, suggestions, unknown or "")
+    elif data.get("place_choices"):
+        await ctx.say("report.place_pick_hint")
     await advance(ctx)
     return True
 

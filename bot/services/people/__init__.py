@@ -19,7 +19,8 @@ from bot.services.people.people_csv import (
     export_people,
     import_people,
 )
-from bot.services.people.places import NEAR_METERS, PlaceService
+from bot.services.people.place_names import simplified
+from bot.services.people.places import NEAR_METERS, PlaceService, Resolved
 from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.people.roster_counts import RosterCounts, RosterService
 from bot.services.people.service import PeopleService, find_by_login, normalize_phone
@@ -54,6 +55,7 @@ __all__ = [
     "PeopleService",
     "PeopleTap",
     "PlaceService",
+    "Resolved",
     "RosterCounts",
     "RosterResult",
     "RosterService",
@@ -76,6 +78,7 @@ __all__ = [
     "phone_of",
     "public_base",
     "same_name",
+    "simplified",
     "upsert_place",
     "web_user_id",
     "write_codes_csv",

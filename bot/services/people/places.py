@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import math
+import re
 import time
 import unicodedata
+from dataclasses import dataclass
+from typing import Any
 
-from bot.core.errors import NotFound
+from bot.core.errors import InvalidState, NotFound, PermissionDenied
+from bot.services.people.place_index import SHARED
+from bot.services.people.place_match import MAX_CHOICES, PlaceMatch, match_place
+from bot.services.people.place_names import norm, number_key, numbered_building
 from models.places import Place, Zone
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -25,6 +30,24 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+@dataclass
+class Resolved:
+    """A message's place (or None), the places to offer, and what the text said (spans,
+    floor or spot, words naming an unknown place)."""
+
+    place: Place | None
+    choices: list[Place]
+    match: PlaceMatch
+
+
+def _fuzzy_query(text: str, match: PlaceMatch) -> str:
+    """The words to fuzzy-match when nothing fits: the unknown place words, else the start of
+    the message without its digits and spots."""
+    if match.unknown:
+        return norm(match.unknown)
+    return re.sub(r"[0-9]+", " ", norm(text)[:24]).strip()
 
 
 class PlaceService:
@@ -76,48 +99,70 @@ class PlaceService:
             raise NotFound("places.unknown", query=str(place_id))
         return place
 
+    async def by_ids(self, ids: list[int]) -> list[Place]:
+        """The active places with these ids, in this order."""
+        if not ids:
+            return []
+        found = {p.id: p for p in await Place.filter(id__in=ids, active=True)}
+        return [found[i] for i in ids if i in found]
+
     async def find(self, query: str) -> Place | None:
-        """The place whose code, name or alias equals `query`, if any."""
-        wanted = _norm(query)
+        """The place whose code, name or alias equals `query`, if any (one, or the first by
+        code when several share the name)."""
+        wanted = norm(query)
         if not wanted:
             return None
-        for place in await Place.filter(active=True):
-            names = [place.code, place.name_zh, place.name_en, *(place.aliases or [])]
-            if wanted in {_norm(n) for n in names}:
-                return place
-        return None
-
-    async def find_in_text(self, text: str) -> Place | None:
-        """The named place (not a numbered room) mentioned in free text, longest name first."""
-        haystack = _norm(text)[:500]
-        best: tuple[int, Place] | None = None
-        for place in await Place.filter(active=True):
-            for name in (place.name_zh, place.name_en, *(place.aliases or [])):
-                needle = _norm(name)
-                if (
-                    len(needle) >= 2
-                    and needle in haystack
-                    and (best is None or len(needle) > best[0])
-                ):
-                    best = (len(needle), place)
-        return best[1] if best else None
+        index = await SHARED.get()
+        ids = index.exact(wanted)
+        number = None if ids else numbered_building(wanted)
+        if number and len(wanted) <= 12:  # "12栋", "Building 3": the building so numbered
+            ids = index.numbers.get(number_key(number), [])
+        places = await self.by_ids(ids)
+        return min(places, key=lambda p: p.code) if places else None
 
     async def suggest(self, query: str, limit: int = 3) -> list[Place]:
         """Places whose code or name is close to `query` (for "did you mean…")."""
-        wanted = _norm(query)[:60]
+        wanted = norm(query)[:60]
         if not wanted:
             return []
-        places = await Place.filter(active=True)
-        keys: dict[str, Place] = {}
-        for place in places:
-            for name in (place.code, place.name_zh, place.name_en, *(place.aliases or [])):
-                keys.setdefault(_norm(name), place)
-        matches = difflib.get_close_matches(wanted, list(keys), n=limit * 3, cutoff=0.5)
-        result: list[Place] = []
-        for key in matches:
-            if keys[key] not in result:
-                result.append(keys[key])
-        return result[:limit]
+        index = await SHARED.get()
+        return await self.by_ids(index.fuzzy(wanted, limit))
+
+    async def resolve(self, text: str) -> Resolved:
+        """Where a repair message says the problem is: one place, or several to choose from
+        (best first), or close matches when nothing fits; never a silent guess."""
+        index = await SHARED.get()
+        match = match_place(index, text)
+        choices = await self.by_ids(match.choices)
+        place = (await self.by_ids([match.place_id]))[0] if match.place_id else None
+        if place is None and not choices and not match.room_only:
+            # a building the campus lacks ("99栋101"): offer buildings and areas, not rooms
+            ids = index.fuzzy(_fuzzy_query(text, match)[:60], MAX_CHOICES,
+                              containers=match.unknown is not None)
+            choices = await self.by_ids(ids)
+        return Resolved(place, choices, match)
+
+    async def add_alias(self, actor: Any, alias: str, target: str) -> Place:
+        """Let `alias` name the place `target` names (managers only); refuses an alias that
+        already names another place."""
+        if actor is None or not actor.has_role("manager"):
+            raise PermissionDenied("places.alias_not_allowed")
+        key = norm(alias)
+        if not key or len(alias.strip()) > 40:
+            raise InvalidState("places.alias_bad", alias=alias[:40])
+        place = await self.find(target)
+        if place is None:
+            raise NotFound("places.unknown", query=target[:40])
+        index = await SHARED.get()
+        others = [i for i in index.exact(key) if i != place.id]
+        if others:
+            other = await self.by_id(others[0])
+            raise InvalidState("places.alias_taken", alias=alias.strip(), place=other.code)
+        if key not in {norm(n) for n in (place.code, place.name_zh, place.name_en,
+                                          *(place.aliases or []))}:
+            place.aliases = [*(place.aliases or []), alias.strip()]
+            await place.save(update_fields=["aliases"])
+        return place
 
     async def nearest(
         self, lat: float, lon: float, max_meters: float = NEAR_METERS

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
@@ -16,7 +17,8 @@ from bot.services.csv_format import (
     split_list,
     write_csv,
 )
-from models.places import PLACE_KINDS, Place, Zone
+from bot.services.people.place_names import norm
+from models.places import PLACE_KINDS, Place, Zone, one_bump
 
 PLACE_COLUMNS = (
     "code", "kind", "name_zh", "name_en", "parent_code", "zone", "aliases", "lat", "lon",
@@ -26,6 +28,40 @@ _RANGES = {"lat": 90.0, "lon": 180.0}
 PLACE_REQUIRED = ("code", "kind", "name_zh")
 _MAX = {"code": 32, "name_zh": 100, "name_en": 100, "zone": 64, "zone_zh": 100,
         "zone_en": 100}
+
+
+@dataclass
+class PlacesImport(ImportResult):
+    """An import's counts, and the aliases that name two places (a message using one cannot
+    be placed: the bot will offer both)."""
+
+    clashes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join([super().__str__(), *(f"warning: {c}" for c in self.clashes)])
+
+
+async def alias_clashes() -> list[str]:
+    """One line per alias that is also another place's code, name or alias."""
+    rows = await Place.filter(active=True).order_by("code").values_list(
+        "code", "name_zh", "name_en", "aliases")
+    codes: dict[str, str] = {norm(code): code for code, *_ in rows}
+    named: dict[str, set[str]] = {}
+    for code, zh, en, aliases in rows:
+        for name in (zh, en, *(aliases or [])):
+            named.setdefault(norm(name), set()).add(code)
+    clashes: list[str] = []
+    told: set[str] = set()
+    for code, _zh, _en, aliases in rows:
+        for alias in aliases or []:
+            key = norm(alias)
+            if key in codes and codes[key] != code:
+                clashes.append(f"alias {alias!r} of {code} is the code of {codes[key]}")
+            elif len(named.get(key, ())) > 1 and key not in told:
+                told.add(key)
+                others = ", ".join(sorted(named[key] - {code}))
+                clashes.append(f"alias {alias!r} of {code} also names {others}")
+    return clashes
 
 
 async def upsert_place(
@@ -178,14 +214,15 @@ def _parents_first(rows: list[CsvRow]) -> list[CsvRow]:
     return ordered
 
 
-async def import_places(path: str | Path) -> ImportResult:
-    """Import a places CSV all-or-nothing (validated first, written in one transaction)."""
+async def import_places(path: str | Path) -> PlacesImport:
+    """Import a places CSV all-or-nothing (validated first, written in one transaction); the
+    result lists the aliases that clash."""
     rows = read_csv(path, PLACE_REQUIRED, PLACE_COLUMNS)
     errors = await validate_places(rows)
     if errors:
         raise CsvImportError(errors)
-    result = ImportResult()
-    async with in_transaction():
+    result = PlacesImport()
+    async with one_bump(), in_transaction():
         known: dict[str, Place] = {}
         for row in _parents_first(rows):
             parent_code = row.get("parent_code")
@@ -204,6 +241,7 @@ async def import_places(path: str | Path) -> ImportResult:
                 result.updated += 1
         for code, (zh, en) in _zone_rows(rows).items():
             await Zone.update_or_create(defaults={"name_zh": zh, "name_en": en}, code=code)
+    result.clashes = await alias_clashes()
     return result
 
 

@@ -11,7 +11,7 @@ from bot.services.repairs.followup import FollowUpService
 from bot.services.repairs.manage import CLOSE_KINDS, ManageService, OpenFilter, OpenTicket
 from bot.services.repairs.materials import MaterialUsageService, parse_materials
 from bot.services.repairs.offers import OfferService
-from bot.services.repairs.report_text import ParsedReport, parse_report_text
+from bot.services.repairs.report_text import ParsedReport, describe_without, parse_report_text
 from bot.services.repairs.sla_config import load_config as load_sla_config
 from bot.services.repairs.ticket_media import MediaCounts, album_replies
 from bot.services.repairs.tickets import RepairService
@@ -60,6 +60,7 @@ __all__ = [
     "album_replies",
     "build_dispatch",
     "decline_buttons",
+    "describe_without",
     "fits",
     "guess_category",
     "job_buttons",

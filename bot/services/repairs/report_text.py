@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot.services.people import simplified
 from bot.services.repairs.categories import guess_category
 
 # Only this many leading characters of the normalised text are searched for a place.
@@ -174,3 +175,17 @@ def parse_report_text(text: str) -> ParsedReport:
         category=guess_category(description),
         description=description,
     )
+
+
+def describe_without(text: str, spans: list[tuple[int, int]]) -> tuple[str, str | None]:
+    """The description left when the place words at `spans` (indexes into `text`) are cut out,
+    and the category it suggests (read in simplified characters)."""
+    pieces: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
+        if start > position:
+            pieces.append(text[position:start].rstrip(_TRIM_CHARS).removesuffix("在"))
+        position = max(position, end)
+    pieces.append(text[position:].lstrip(_TRIM_CHARS))
+    description = _trim(normalize_text(" ".join(p for p in pieces if p)))
+    return description, guess_category(simplified(description))

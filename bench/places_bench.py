@@ -1,0 +1,118 @@
+"""Place resolution cost per message at N places: `python -m bench places [N …]` (default
+1 000, 10 000 and 30 000).
+
+A fresh SQLite database (schema from the migrations) gets a campus of N places: dorm blocks of
+60 rooms (学生公寓N栋, aliases N栋/N号公寓), teaching buildings, named areas. The real
+PlaceService then resolves a mix of messages (dorm rooms in three numeral scripts, named areas
+with floors and spots, English, ambiguous and unknown places, typos): each one timed on its
+own, after one warm-up message has built the in-memory index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+
+from tortoise import Tortoise
+
+from bot.db import init_db
+from bot.services.people import PlaceService
+from models.places import Place, PlaceIndexVersion
+
+SIZES = (1_000, 10_000, 30_000)
+ROOMS_PER_BLOCK = 60
+AREAS = (("LIB", "图书馆", "Library", ["tsg"]), ("CAN2", "第二食堂", "Second Canteen", ["二食堂"]),
+         ("GYM", "体育馆", "Gymnasium", []), ("LAB-A", "实验楼A座", "Lab Building A", []))
+MESSAGES = (
+    "12栋305空调漏水", "十二栋305空调不制冷", "１２栋３０５ 插座没电", "学生公寓7栋101室 门坏了",
+    "Dorm 12 room 305 light broken", "D12-305 门锁坏了", "D1-101 门锁坏了", "图书馆三楼女厕所漏水",
+    "第二食堂 地很脏", "Second Canteen floor dirty", "实验楼A座 网口坏了", "一教201投影仪坏了",
+    "305 空调坏了", "99栋101 门坏了", "图书官三楼灯坏了", "学生公寓12东305 漏水",
+    "12栋305 空调漏水 " + "很急" * 2_000,
+)
+
+
+@dataclass
+class PlacesTiming:
+    """Per-message resolution times at one campus size, in milliseconds."""
+
+    places: int
+    build_ms: float
+    times: list[float]
+    found: dict[str, str | None]  # message → the place code found (first round)
+
+    @property
+    def median(self) -> float:
+        """The median time per message."""
+        return statistics.median(self.times)
+
+    @property
+    def p99(self) -> float:
+        """The 99th percentile time per message."""
+        ordered = sorted(self.times)
+        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+async def _load(n: int) -> None:
+    """Write a campus of about `n` places with bulk inserts, then bump the index version once."""
+    for code, zh, en, aliases in AREAS:
+        await Place.create(code=code, kind="area", name_zh=zh, name_en=en, aliases=aliases)
+    await Place.create(code="T1", kind="building", name_zh="第一教学楼",
+                       name_en="Teaching Building 1", aliases=["一教", "教一"])
+    block = 0
+    while await Place.all().count() < n:
+        block += 1
+        building = await Place.create(code=f"D{block}", kind="building",
+                                      name_zh=f"学生公寓{block}栋", name_en=f"Dorm {block}",
+                                      aliases=[f"{block}栋", f"{block}号公寓"])
+        rooms = [f"{floor}{room:02d}" for floor in range(1, 7) for room in range(1, 11)]
+        await Place.bulk_create([
+            Place(code=f"D{block}-{label}", kind="room", name_zh=f"学生公寓{block}栋{label}室",
+                  name_en=f"Dorm {block} Room {label}", parent_id=building.id)
+            for label in rooms[:ROOMS_PER_BLOCK]
+        ])
+    await PlaceIndexVersion.bump()
+
+
+async def run(sizes: tuple[int, ...] = SIZES, rounds: int = 20, folder: str | None = None,
+              schema: str = "migrate") -> list[PlacesTiming]:
+    """Time `rounds` passes over MESSAGES at each campus size (a new database for each)."""
+    out: list[PlacesTiming] = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            url = f"sqlite://{os.path.join(tmp, 'places.sqlite3')}"
+            await init_db(url, schema=schema)
+            try:
+                await _load(n)
+                places = PlaceService()
+                started = time.perf_counter()
+                await places.resolve("warm up")  # builds the index once
+                build_ms = (time.perf_counter() - started) * 1000
+                times: list[float] = []
+                found: dict[str, str | None] = {}
+                for _ in range(rounds):
+                    for message in MESSAGES:
+                        started = time.perf_counter()
+                        resolved = await places.resolve(message)
+                        times.append((time.perf_counter() - started) * 1000)
+                        found.setdefault(message[:40], resolved.place and resolved.place.code)
+                out.append(PlacesTiming(await Place.all().count(), build_ms, times, found))
+            finally:
+                await Tortoise.close_connections()
+    return out
+
+
+def table(sizes: tuple[int, ...] = SIZES, rounds: int = 20) -> str:
+    """Run the places benchmark and format its results as a Markdown table."""
+    lines = [
+        "| places | messages timed | median ms / message | p99 ms | index build ms |",
+        "|---|---|---|---|---|",
+    ]
+    for t in asyncio.run(run(sizes, rounds)):
+        lines.append(f"| {t.places} | {len(t.times)} | {t.median:.2f} | {t.p99:.2f} "
+                     f"| {t.build_ms:.0f} |")
+    return "\n".join(lines)
