@@ -1,5 +1,6 @@
 """Run the benchmarks and print their tables: `python -m bench [USERS]` (repair conversations
-vs an echo bot) or `python -m bench digest [TICKETS]` (digest build time)."""
+vs an echo bot) or `python -m bench digest [TICKETS] [--people P] [--pg DSN]` (digest build
+time on SQLite, or on the PostgreSQL server at DSN)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,21 @@ from bench.telegram_load import table
 if __name__ == "__main__":
     logging.disable(logging.WARNING)  # the seeded test identities have no adapter: expected noise
     if len(sys.argv) > 1 and sys.argv[1] == "digest":
+        import argparse
+
         from bench.digest_bench import table as digest_table
 
-        print(digest_table(int(sys.argv[2]) if len(sys.argv) > 2 else 200_000))
+        parser = argparse.ArgumentParser(prog="python -m bench digest")
+        parser.add_argument("tickets", type=int, nargs="?", default=200_000)
+        parser.add_argument("--people", type=int, default=None,
+                            help="reporters on the roster (default: tickets / 20, at most 3000)")
+        parser.add_argument("--pg", metavar="DSN", default=None,
+                            help="a PostgreSQL server, e.g. postgres://user:pw@127.0.0.1:5432")
+        parser.add_argument("--repeats", type=int, default=5)
+        parser.add_argument("--keep", action="store_true",
+                            help="keep the PostgreSQL database afterwards (to study plans)")
+        args = parser.parse_args(sys.argv[2:])
+        print(digest_table(args.tickets, args.repeats, pg=args.pg, people=args.people,
+                           keep=args.keep))
     else:
         print(table(int(sys.argv[1]) if len(sys.argv) > 1 else 500))
