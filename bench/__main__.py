@@ -1,6 +1,6 @@
 """Run the benchmarks and print their tables: `python -m bench [USERS]` (repair conversations
-vs an echo bot) or `python -m bench digest [TICKETS] [--people P] [--pg DSN]` (digest build
-time on SQLite, or on the PostgreSQL server at DSN)."""
+vs an echo bot) or `python -m bench digest [TICKETS] [--people P] [--years Y] [--pg DSN]`
+(digest build time on SQLite, or on the PostgreSQL server at DSN)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ if __name__ == "__main__":
                             help="reporters on the roster (default: tickets / 20, at most 3000)")
         parser.add_argument("--pg", metavar="DSN", default=None,
                             help="a PostgreSQL server, e.g. postgres://user:pw@127.0.0.1:5432")
+        parser.add_argument("--years", type=int, default=1,
+                            help="spread the tickets over this many years of history")
         parser.add_argument("--repeats", type=int, default=5)
         parser.add_argument("--keep", action="store_true",
                             help="keep the PostgreSQL database afterwards (to study plans)")
         args = parser.parse_args(sys.argv[2:])
         print(digest_table(args.tickets, args.repeats, pg=args.pg, people=args.people,
-                           keep=args.keep))
+                           keep=args.keep, years=args.years))
     else:
         print(table(int(sys.argv[1]) if len(sys.argv) > 1 else 500))

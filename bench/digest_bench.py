@@ -53,7 +53,7 @@ class DigestTiming:
 
 async def run(n: int, repeats: int = 5, folder: str | None = None,
               schema: str = "migrate", render: bool = True, people: int | None = None,
-              ) -> tuple[dict[str, float], list[DigestTiming]]:
+              years: int = 1) -> tuple[dict[str, float], list[DigestTiming]]:
     """Load `n` tickets into a new SQLite database under `folder` (a temporary one by default)
     and time the digests (and, with `render`, their text and chart). Returns (facts about the
     load, one timing per kind)."""
@@ -66,7 +66,7 @@ async def run(n: int, repeats: int = 5, folder: str | None = None,
         await init_db(url, schema=schema)  # the migrations' tables and indexes
         await Tortoise.close_connections()
         now = datetime.now(UTC).replace(microsecond=0)
-        counts = digest_data.load(path, n, now, ZoneInfo(settings.timezone), people)
+        counts = digest_data.load(path, n, now, ZoneInfo(settings.timezone), people, years)
         facts = {"load_s": time.perf_counter() - started, "size_mb": os.path.getsize(path) / 2**20,
                  **{f"rows_{table}": float(count) for table, count in counts.items()}}
         return facts, await _timed(settings, url, now, repeats, render)
@@ -74,7 +74,7 @@ async def run(n: int, repeats: int = 5, folder: str | None = None,
 
 async def run_pg(dsn: str, n: int, repeats: int = 5, schema: str = "migrate",
                  render: bool = True, people: int | None = None, keep: bool = False,
-                 ) -> tuple[dict[str, float], list[DigestTiming]]:
+                 years: int = 1) -> tuple[dict[str, float], list[DigestTiming]]:
     """The same on PostgreSQL: a new database on the server at `dsn` (user:password@host:port),
     loaded with COPY and dropped at the end (kept with `keep`, to study query plans)."""
     server = dsn.rstrip("/").rsplit("/", 1)[0] if dsn.count("/") > 2 else dsn.rstrip("/")
@@ -87,7 +87,8 @@ async def run_pg(dsn: str, n: int, repeats: int = 5, schema: str = "migrate",
         await Tortoise.close_connections()
         try:
             now = datetime.now(UTC).replace(microsecond=0)
-            counts = await digest_data.load_pg(url, n, now, ZoneInfo(settings.timezone), people)
+            counts = await digest_data.load_pg(url, n, now, ZoneInfo(settings.timezone), people,
+                                               years)
             facts = {"load_s": time.perf_counter() - started,
                      "size_mb": await _pg_size_mb(url),
                      **{f"rows_{table}": float(count) for table, count in counts.items()}}
@@ -152,16 +153,17 @@ async def _time_digests(services: Services, now: datetime, repeats: int,
 
 
 def table(n: int, repeats: int = 5, pg: str | None = None, people: int | None = None,
-          keep: bool = False) -> str:
+          keep: bool = False, years: int = 1) -> str:
     """Run the digest benchmark (SQLite, or PostgreSQL at `pg`) and format its results as a
     Markdown table."""
     if pg:
-        facts, timings = asyncio.run(run_pg(pg, n, repeats, people=people, keep=keep))
+        facts, timings = asyncio.run(run_pg(pg, n, repeats, people=people, keep=keep,
+                                            years=years))
     else:
-        facts, timings = asyncio.run(run(n, repeats, people=people))
+        facts, timings = asyncio.run(run(n, repeats, people=people, years=years))
     engine = "PostgreSQL" if pg else "SQLite"
     lines = [
-        f"{engine}, {n} tickets, {int(facts['rows_person'])} people: "
+        f"{engine}, {n} tickets over {years} year(s), {int(facts['rows_person'])} people: "
         f"{int(facts['rows_ticket_event'])} events, "
         f"{int(facts['rows_dispatch_job'])} jobs, {int(facts['rows_followup'])} follow-ups, "
         f"{int(facts['rows_alert_recipient'])} alert recipients; "

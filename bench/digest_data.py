@@ -1,10 +1,10 @@
 """A year of a busy logistics department, bulk-loaded into a fresh database: SQLite with raw SQL
 (`load`), PostgreSQL with COPY (`load_pg`).
 
-N tickets arrive over the 365 days before `now`, more on weekdays and in working hours, at
-places and in categories with skewed popularity; each gets its SLA row, status events, jobs
-(primary, some helpers, some declined offers), a follow-up (most rated, the rest closed
-automatically), a few repeat failures; about three alerts a month reach hundreds of people.
+N tickets arrive over the 365 days (or `years` years) before `now`, more on weekdays and in
+working hours, at places and in categories with skewed popularity; each gets its SLA row, status
+events, jobs (primary, some helpers, some declined offers), a follow-up (most rated, the rest
+closed automatically), a few repeat failures; about three alerts a month reach hundreds of people.
 Statuses follow the age of the ticket: old ones are nearly all closed, recent ones still open.
 """
 
@@ -77,10 +77,12 @@ def _places() -> Batch:
             rows)
 
 
-def _arrivals(rng: random.Random, n: int, now: datetime, tz: ZoneInfo) -> list[datetime]:
-    """N creation times over the last 365 days: weekdays busier, working hours busiest."""
-    start = (now.astimezone(tz) - timedelta(days=365)).date()
-    days = [start + timedelta(days=i) for i in range(366)]
+def _arrivals(rng: random.Random, n: int, now: datetime, tz: ZoneInfo,
+              years: int = 1) -> list[datetime]:
+    """N creation times over the last `years` × 365 days: weekdays busier, working hours
+    busiest."""
+    start = (now.astimezone(tz) - timedelta(days=365 * years)).date()
+    days = [start + timedelta(days=i) for i in range(365 * years + 1)]
     weights = [1.0 if d.weekday() < 5 else 0.6 for d in days]
     out = []
     for day, hour in zip(rng.choices(days, weights=weights, k=n),
@@ -109,8 +111,8 @@ class Loader:
     """Generates the rows, `CHUNK` tickets at a time, as batches for any database to write."""
 
     def __init__(self, n: int, now: datetime, tz: ZoneInfo, people: int | None = None,
-                 seed: int = 7, stamp: Stamp = ts):
-        self.n, self.now, self.tz, self.stamp = n, now, tz, stamp
+                 seed: int = 7, stamp: Stamp = ts, years: int = 1):
+        self.n, self.now, self.tz, self.stamp, self.years = n, now, tz, stamp, years
         # a small load (a smoke test) stays small unless told how many people
         self.reporters = people if people else max(50, min(REPORTERS, n // 20))
         self.rng = random.Random(seed)
@@ -126,7 +128,7 @@ class Loader:
         place_weights = [1 / (rank + 1) ** 0.7 for rank in range(len(places))]
         self.workers = people["worker"]
         self.worker_weights = [1 / (rank + 1) ** 0.3 for rank in range(len(self.workers))]
-        times = _arrivals(self.rng, self.n, self.now, self.tz)
+        times = _arrivals(self.rng, self.n, self.now, self.tz, self.years)
         where = self.rng.choices(places, weights=place_weights, k=self.n)
         who = self.rng.choices(people["student"], k=self.n)
         what = _weighted(self.rng, CATEGORY_WEIGHTS, self.n)
@@ -233,9 +235,9 @@ class Loader:
     def _alerts(self, people: dict[str, list[int]]) -> None:
         ts = self.stamp
         everyone = people["student"] + people["worker"]
-        for n in range(max(1, min(12 * ALERTS_PER_MONTH, self.n // 5000))):
+        for n in range(max(1, min(12 * ALERTS_PER_MONTH * self.years, self.n // 5000))):
             aid = n + 1
-            created = self.now - timedelta(days=self.rng.uniform(0, 365))
+            created = self.now - timedelta(days=self.rng.uniform(0, 365 * self.years))
             self.tables["alert"].append((aid, "water", "bench", False, "everyone", "", "chat",
                                          "closed", True, 0, 0, ts(created),
                                          people["manager"][0]))
@@ -274,7 +276,7 @@ def _counted(batches: Iterator[Batch], counts: dict[str, int]) -> Iterator[Batch
 
 
 def load(path: str, n: int, now: datetime, tz: ZoneInfo,
-         people: int | None = None) -> dict[str, int]:
+         people: int | None = None, years: int = 1) -> dict[str, int]:
     """Bulk-load `n` tickets and everything around them into the SQLite file at `path` (whose
     schema exists already), in one transaction; returns the row count per table."""
     db = sqlite3.connect(path)
@@ -282,7 +284,8 @@ def load(path: str, n: int, now: datetime, tz: ZoneInfo,
     try:
         db.execute("PRAGMA synchronous = OFF")
         with db:
-            for table, columns, rows in _counted(Loader(n, now, tz, people).batches(), counts):
+            loader = Loader(n, now, tz, people, years=years)
+            for table, columns, rows in _counted(loader.batches(), counts):
                 _insert(db, table, columns, rows)
     finally:
         db.close()
@@ -290,19 +293,20 @@ def load(path: str, n: int, now: datetime, tz: ZoneInfo,
 
 
 async def load_pg(dsn: str, n: int, now: datetime, tz: ZoneInfo,
-                  people: int | None = None) -> dict[str, int]:
+                  people: int | None = None, years: int = 1) -> dict[str, int]:
     """The same rows into the PostgreSQL database at `dsn` (schema exists) with COPY, in one
-    transaction, then ANALYZE; returns the row count per table."""
+    transaction, then VACUUM ANALYZE (what autovacuum does to a live database: statistics and
+    the visibility map that index-only scans need); returns the row count per table."""
     import asyncpg
 
     counts: dict[str, int] = {}
     connection = await asyncpg.connect(dsn)
     try:
         async with connection.transaction():
-            loader = Loader(n, now, tz, people, stamp=aware)
+            loader = Loader(n, now, tz, people, stamp=aware, years=years)
             for table, columns, rows in _counted(loader.batches(), counts):
                 await connection.copy_records_to_table(table, records=rows, columns=columns)
-        await connection.execute("ANALYZE")
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
     return counts
