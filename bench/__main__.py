@@ -1,5 +1,6 @@
 """Run the benchmarks and print their tables: `python -m bench [USERS]` (repair conversations
-vs an echo bot), `python -m bench digest [TICKETS]` (digest build time) or
+vs an echo bot), `python -m bench digest [TICKETS] [--people P] [--years Y] [--pg DSN]` (digest
+build time on SQLite, or on the PostgreSQL server at DSN),
 `python -m bench roster [ROWS …]` (people roster import time) or
 `python -m bench places [N …]` (place resolution per message at N places)."""
 
@@ -18,9 +19,24 @@ if __name__ == "__main__":
 
         print(places_table(tuple(int(a) for a in sys.argv[2:]) or SIZES))
     elif len(sys.argv) > 1 and sys.argv[1] == "digest":
+        import argparse
+
         from bench.digest_bench import table as digest_table
 
-        print(digest_table(int(sys.argv[2]) if len(sys.argv) > 2 else 200_000))
+        parser = argparse.ArgumentParser(prog="python -m bench digest")
+        parser.add_argument("tickets", type=int, nargs="?", default=200_000)
+        parser.add_argument("--people", type=int, default=None,
+                            help="reporters on the roster (default: tickets / 20, at most 3000)")
+        parser.add_argument("--pg", metavar="DSN", default=None,
+                            help="a PostgreSQL server, e.g. postgres://user:pw@127.0.0.1:5432")
+        parser.add_argument("--years", type=int, default=1,
+                            help="spread the tickets over this many years of history")
+        parser.add_argument("--repeats", type=int, default=5)
+        parser.add_argument("--keep", action="store_true",
+                            help="keep the PostgreSQL database afterwards (to study plans)")
+        args = parser.parse_args(sys.argv[2:])
+        print(digest_table(args.tickets, args.repeats, pg=args.pg, people=args.people,
+                           keep=args.keep, years=args.years))
     elif len(sys.argv) > 1 and sys.argv[1] == "roster":
         from bench.roster_import import SIZES
         from bench.roster_import import table as roster_table

@@ -1,9 +1,10 @@
-"""A year of a busy logistics department, bulk-loaded into a fresh SQLite database with raw SQL.
+"""A year of a busy logistics department, bulk-loaded into a fresh database: SQLite with raw SQL
+(`load`), PostgreSQL with COPY (`load_pg`).
 
-N tickets arrive over the 365 days before `now`, more on weekdays and in working hours, at
-places and in categories with skewed popularity; each gets its SLA row, status events, jobs
-(primary, some helpers, some declined offers), a follow-up (most rated, the rest closed
-automatically), a few repeat failures; about three alerts a month reach hundreds of people.
+N tickets arrive over the 365 days (or `years` years) before `now`, more on weekdays and in
+working hours, at places and in categories with skewed popularity; each gets its SLA row, status
+events, jobs (primary, some helpers, some declined offers), a follow-up (most rated, the rest
+closed automatically), a few repeat failures; about three alerts a month reach hundreds of people.
 Statuses follow the age of the ticket: old ones are nearly all closed, recent ones still open.
 """
 
@@ -13,7 +14,7 @@ import json
 import random
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,11 +27,21 @@ HOURS = [1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 11, 9, 6, 7, 10, 10, 9, 8, 6, 5, 4, 3, 
 SCORES = {5: 55, 4: 25, 3: 10, 2: 6, 1: 4}
 REPORTERS, WORKERS, MANAGERS, BUILDINGS, ROOMS = 3000, 40, 3, 20, 20
 ALERTS_PER_MONTH = 3
+CHUNK = 50_000  # tickets generated (and written) at a time: memory stays flat at any size
+Batch = tuple[str, tuple[str, ...], list[tuple]]  # table, columns, rows
 
 
 def ts(value: datetime) -> str:
     """A UTC datetime as Tortoise stores it in SQLite."""
     return str(value.astimezone(UTC).replace(microsecond=0))
+
+
+def aware(value: datetime) -> datetime:
+    """A UTC datetime as asyncpg's COPY takes it for a timestamptz column."""
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+Stamp = Callable[[datetime], object]
 
 
 def _weighted(rng: random.Random, weights: dict, k: int) -> list:
@@ -44,35 +55,34 @@ def _insert(db: sqlite3.Connection, table: str, columns: tuple[str, ...],
     db.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
 
 
-def _people(db: sqlite3.Connection, now: datetime, n: int) -> dict[str, list[int]]:
+def _people(now: datetime, reporters: int, stamp: Stamp) -> tuple[Batch, dict[str, list[int]]]:
     rows, ids = [], defaultdict(list)
-    reporters = max(50, min(REPORTERS, n // 20))  # a small load (a smoke test) stays small
     for role, count in (("student", reporters), ("worker", WORKERS), ("manager", MANAGERS)):
         for n in range(count):
             ids[role].append(len(rows) + 1)
-            rows.append((len(rows) + 1, f"{role}-{n}", json.dumps([role]), "zh_CN", "[]", 1,
-                         ts(now - timedelta(days=400))))
-    _insert(db, "person", ("id", "name", "roles", "locale", "skills", "active", "created_at"),
-            rows)
-    return ids
+            rows.append((len(rows) + 1, f"{role}-{n}", json.dumps([role]), "zh_CN", "[]", True,
+                         stamp(now - timedelta(days=400))))
+    columns = ("id", "name", "roles", "locale", "skills", "active", "created_at")
+    return ("person", columns, rows), ids
 
 
-def _places(db: sqlite3.Connection) -> list[int]:
+def _places() -> Batch:
     rows = []
     for b in range(1, BUILDINGS + 1):
         for r in range(1, ROOMS + 1):
             code = f"B{b:02d}-{r:03d}"
             rows.append((len(rows) + 1, code, "room", f"{b}号楼{r}室", f"Building {b} room {r}",
-                         "[]", f"zone-{b % 4}", 1))
-    _insert(db, "place", ("id", "code", "kind", "name_zh", "name_en", "aliases", "zone",
-                          "active"), rows)
-    return [row[0] for row in rows]
+                         "[]", f"zone-{b % 4}", True))
+    return ("place", ("id", "code", "kind", "name_zh", "name_en", "aliases", "zone", "active"),
+            rows)
 
 
-def _arrivals(rng: random.Random, n: int, now: datetime, tz: ZoneInfo) -> list[datetime]:
-    """N creation times over the last 365 days: weekdays busier, working hours busiest."""
-    start = (now.astimezone(tz) - timedelta(days=365)).date()
-    days = [start + timedelta(days=i) for i in range(366)]
+def _arrivals(rng: random.Random, n: int, now: datetime, tz: ZoneInfo,
+              years: int = 1) -> list[datetime]:
+    """N creation times over the last `years` × 365 days: weekdays busier, working hours
+    busiest."""
+    start = (now.astimezone(tz) - timedelta(days=365 * years)).date()
+    days = [start + timedelta(days=i) for i in range(365 * years + 1)]
     weights = [1.0 if d.weekday() < 5 else 0.6 for d in days]
     out = []
     for day, hour in zip(rng.choices(days, weights=weights, k=n),
@@ -98,22 +108,27 @@ def _status(rng: random.Random, age: timedelta) -> str:
 
 
 class Loader:
-    """Generates and inserts the rows; `load()` runs it all in one transaction."""
+    """Generates the rows, `CHUNK` tickets at a time, as batches for any database to write."""
 
-    def __init__(self, db: sqlite3.Connection, n: int, now: datetime, tz: ZoneInfo,
-                 seed: int = 7):
-        self.db, self.n, self.now, self.tz = db, n, now, tz
+    def __init__(self, n: int, now: datetime, tz: ZoneInfo, people: int | None = None,
+                 seed: int = 7, stamp: Stamp = ts, years: int = 1):
+        self.n, self.now, self.tz, self.stamp, self.years = n, now, tz, stamp, years
+        # a small load (a smoke test) stays small unless told how many people
+        self.reporters = people if people else max(50, min(REPORTERS, n // 20))
         self.rng = random.Random(seed)
         self.tables: dict[str, list[tuple]] = defaultdict(list)
 
-    def load(self) -> dict[str, int]:
-        """Insert everything; returns the row count of each table written."""
-        people = _people(self.db, self.now, self.n)
-        places = _places(self.db)
+    def batches(self) -> Iterator[Batch]:
+        """Every row to write, as (table, columns, rows) in an order foreign keys accept."""
+        people_batch, people = _people(self.now, self.reporters, self.stamp)
+        places_batch = _places()
+        yield people_batch
+        yield places_batch
+        places = [row[0] for row in places_batch[2]]
         place_weights = [1 / (rank + 1) ** 0.7 for rank in range(len(places))]
         self.workers = people["worker"]
         self.worker_weights = [1 / (rank + 1) ** 0.3 for rank in range(len(self.workers))]
-        times = _arrivals(self.rng, self.n, self.now, self.tz)
+        times = _arrivals(self.rng, self.n, self.now, self.tz, self.years)
         where = self.rng.choices(places, weights=place_weights, k=self.n)
         who = self.rng.choices(people["student"], k=self.n)
         what = _weighted(self.rng, CATEGORY_WEIGHTS, self.n)
@@ -124,13 +139,16 @@ class Loader:
             per_day[local_day] += 1
             self._ticket(i, f"R-{local_day}-{per_day[local_day]:04d}", created, where[i - 1],
                          who[i - 1], what[i - 1], urgency[i - 1])
+            if i % CHUNK == 0:
+                yield from self._flush()
         self._alerts(people)
-        counts = {"person": sum(len(v) for v in people.values()), "place": len(places)}
-        for table, rows in self.tables.items():
-            columns = COLUMNS[table]
-            _insert(self.db, table, columns, rows)
-            counts[table] = len(rows)
-        return counts
+        yield from self._flush()
+
+    def _flush(self) -> Iterator[Batch]:
+        for table in COLUMNS:  # tickets before the rows that point at them
+            rows = self.tables.pop(table, None)
+            if rows:
+                yield table, COLUMNS[table], rows
 
     def _later(self, begin: datetime, median_minutes: float, sigma: float) -> datetime | None:
         """A lognormal delay after `begin`, or None when it would fall after now."""
@@ -139,7 +157,7 @@ class Loader:
 
     def _ticket(self, tid: int, number: str, created: datetime, place: int, reporter: int,
                 category: str, urgency: str) -> None:
-        rng, add = self.rng, self.tables
+        rng, add, ts = self.rng, self.tables, self.stamp
         status = _status(rng, self.now - created)
         _, response_min, resolution_min = URGENCY[urgency]
         responded = resolved = closed_at = None
@@ -179,25 +197,26 @@ class Loader:
 
     def _jobs(self, tid: int, created: datetime, responded: datetime,
               resolved: datetime | None) -> None:
-        rng, add = self.rng, self.tables["dispatch_job"]
+        rng, add, ts = self.rng, self.tables["dispatch_job"], self.stamp
         crew = rng.choices(self.workers, weights=self.worker_weights, k=3)
         offered = created + (responded - created) / 2
         status, stage = ("done", "in_progress") if resolved else ("accepted", "on_the_way")
         base = (ts(offered), ts(offered + timedelta(minutes=5)),
-                ts(offered + timedelta(minutes=30)), 0)
+                ts(offered + timedelta(minutes=30)), False)
         if rng.random() < 0.08 and crew[1] != crew[0]:
-            add.append(("primary", "declined", "accepted", 0, *base, ts(responded), None, tid,
+            add.append(("primary", "declined", "accepted", False, *base, ts(responded), None, tid,
                         crew[1]))
         finished = ts(resolved) if resolved else None
-        add.append(("primary", status, stage, 0, *base, ts(responded), finished, tid, crew[0]))
+        add.append(("primary", status, stage, False, *base, ts(responded), finished, tid,
+                    crew[0]))
         if rng.random() < 0.1 and crew[2] != crew[0]:
-            add.append(("helper", status, stage, 0, *base, ts(responded), finished, tid,
+            add.append(("helper", status, stage, False, *base, ts(responded), finished, tid,
                         crew[2]))
         self.last_worker = crew[0]
 
     def _followup(self, tid: int, resolved: datetime) -> datetime | None:
         """The follow-up of a resolved ticket; returns when it closed the ticket (or None)."""
-        rng = self.rng
+        rng, ts = self.rng, self.stamp
         asked = resolved + timedelta(minutes=10)
         due = asked + timedelta(days=1)
         answered = self._later(asked, 90, 1.2) if rng.random() < 0.7 else None
@@ -214,12 +233,14 @@ class Loader:
         return closed
 
     def _alerts(self, people: dict[str, list[int]]) -> None:
+        ts = self.stamp
         everyone = people["student"] + people["worker"]
-        for n in range(max(1, min(12 * ALERTS_PER_MONTH, self.n // 5000))):
+        for n in range(max(1, min(12 * ALERTS_PER_MONTH * self.years, self.n // 5000))):
             aid = n + 1
-            created = self.now - timedelta(days=self.rng.uniform(0, 365))
-            self.tables["alert"].append((aid, "water", "bench", 0, "everyone", "", "chat",
-                                         "closed", 1, 0, 0, ts(created), people["manager"][0]))
+            created = self.now - timedelta(days=self.rng.uniform(0, 365 * self.years))
+            self.tables["alert"].append((aid, "water", "bench", False, "everyone", "", "chat",
+                                         "closed", True, 0, 0, ts(created),
+                                         people["manager"][0]))
             size = min(len(everyone), self.rng.randrange(300, 1500))
             for person in self.rng.sample(everyone, size):
                 roll = self.rng.random()
@@ -248,14 +269,44 @@ COLUMNS = {
 }
 
 
-def load(path: str, n: int, now: datetime, tz: ZoneInfo) -> dict[str, int]:
+def _counted(batches: Iterator[Batch], counts: dict[str, int]) -> Iterator[Batch]:
+    for batch in batches:
+        counts[batch[0]] = counts.get(batch[0], 0) + len(batch[2])
+        yield batch
+
+
+def load(path: str, n: int, now: datetime, tz: ZoneInfo,
+         people: int | None = None, years: int = 1) -> dict[str, int]:
     """Bulk-load `n` tickets and everything around them into the SQLite file at `path` (whose
-    schema exists already); returns the row count per table."""
+    schema exists already), in one transaction; returns the row count per table."""
     db = sqlite3.connect(path)
+    counts: dict[str, int] = {}
     try:
         db.execute("PRAGMA synchronous = OFF")
         with db:
-            counts = Loader(db, n, now, tz).load()
+            loader = Loader(n, now, tz, people, years=years)
+            for table, columns, rows in _counted(loader.batches(), counts):
+                _insert(db, table, columns, rows)
     finally:
         db.close()
+    return counts
+
+
+async def load_pg(dsn: str, n: int, now: datetime, tz: ZoneInfo,
+                  people: int | None = None, years: int = 1) -> dict[str, int]:
+    """The same rows into the PostgreSQL database at `dsn` (schema exists) with COPY, in one
+    transaction, then VACUUM ANALYZE (what autovacuum does to a live database: statistics and
+    the visibility map that index-only scans need); returns the row count per table."""
+    import asyncpg
+
+    counts: dict[str, int] = {}
+    connection = await asyncpg.connect(dsn)
+    try:
+        async with connection.transaction():
+            loader = Loader(n, now, tz, people, stamp=aware, years=years)
+            for table, columns, rows in _counted(loader.batches(), counts):
+                await connection.copy_records_to_table(table, records=rows, columns=columns)
+        await connection.execute("VACUUM ANALYZE")
+    finally:
+        await connection.close()
     return counts
