@@ -5,6 +5,10 @@ A lane claims a chunk of due rows, groups identical messages into one `send_batc
 adapter's `batch_limit` allows more than one recipient, waits for a rate-limiter slot per call and
 sends with several calls in flight, messages to one chat kept in order. A more urgent message
 queued meanwhile makes the lane hand the rest of its chunk back and start again from the top.
+
+A row whose chat is not free yet (it was just answered, or the platform asked that chat to wait)
+does not hold up the rest: it goes back to the queue, due when its chat is free, and the lane
+goes on with the other chats. Only the platform's total rate paces the lane as a whole.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.types import Adapter, Address, DeliveryError, Reply
 from bot.delivery.outbox import Claimed, OutboxStore, now_utc
@@ -26,6 +30,7 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL = 30.0
 IN_FLIGHT_SECONDS = 0.5
+DEFER_AFTER = 0.05  # a chat free within this many seconds is waited for, not put back
 STOP_GRACE = 5.0
 
 
@@ -98,6 +103,7 @@ class Lane:
         self._slots = asyncio.Semaphore(in_flight)
         self._tasks: set[asyncio.Task[int]] = set()
         self._tails: dict[str, asyncio.Task[int]] = {}
+        self._put_back: dict[str, datetime] = {}  # chat -> when its put-back rows are due
         self._wakeup = asyncio.Event()
         self._urgent = math.inf
         self._runner: asyncio.Task[None] | None = None
@@ -215,6 +221,7 @@ class Lane:
         batches = make_batches(rows, self.batch_limit)
         low_mark = len(batches) - max(1, len(batches) // 4)
         started: list[asyncio.Task[int]] = []
+        later: dict[int, datetime] = {}  # row id -> when its chat is free
         done = 0
         try:
             while done < len(batches):
@@ -223,6 +230,11 @@ class Lane:
                     return False, started
                 if done >= low_mark and running_low is not None:
                     running_low()
+                due = self._put_back_until(batch.chats)
+                if due is not None:  # one chat must wait: the others do not wait with it
+                    later.update((r.id, due) for r in batch.rows)
+                    done += 1
+                    continue
                 await self._slots.acquire()
                 try:
                     await self.limiter.acquire(batch.chats, batch.priority)
@@ -235,7 +247,24 @@ class Lane:
             untried = [r.id for b in batches[done:] for r in b.rows]
             if untried:
                 await self.store.release(untried)
+            if later:
+                await self.store.defer(later)
         return True, started
+
+    def _put_back_until(self, chats: tuple[str, ...]) -> datetime | None:
+        """When a batch whose chats are not free yet is due again (None: send it now). A chat
+        with rows put back keeps that time for its later rows, so they stay behind them."""
+        now = now_utc()
+        due = max((d for c in chats if (d := self._put_back.get(c)) and d > now), default=None)
+        wait = self.limiter.chat_wait(chats)
+        if due is None and wait <= DEFER_AFTER:
+            return None
+        due = max(due or now, now + timedelta(seconds=wait))
+        for chat in chats:
+            self._put_back[chat] = due
+        if len(self._put_back) > 10_000:
+            self._put_back = {c: d for c, d in self._put_back.items() if d > now}
+        return due
 
     def _spawn(self, batch: Batch) -> asyncio.Task[int]:
         after = tuple(t for c in batch.chats if (t := self._tails.get(c)) and not t.done())
@@ -280,10 +309,12 @@ class Lane:
         else:  # an adapter bug must not lose the message
             log.error("adapter %s failed to send", self.platform, exc_info=exc)
             error, retry_after, permanent = repr(exc), None, False
-        if retry_after:
-            self.limiter.pause(retry_after)
         named = exc.failed_chat_ids if isinstance(exc, DeliveryError) else None
         failed_chats = set(map(str, named)) if named is not None else None
+        if retry_after:
+            refused = [r.chat_id for r in rows if failed_chats is None or r.chat_id in failed_chats]
+            bot_wide = exc.bot_wide if isinstance(exc, DeliveryError) else None
+            self.limiter.back_off(refused, retry_after, bot_wide)
         reached = [r for r in rows if failed_chats is not None and r.chat_id not in failed_chats]
         reached_ids = {r.id for r in reached}
         for row in rows:

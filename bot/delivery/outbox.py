@@ -217,9 +217,22 @@ class OutboxStore:
     async def failed(
         self, row: Claimed | OutboxMessage, error: str, retry_after: float | None, permanent: bool
     ) -> None:
-        """Schedule the next attempt (or give up), honouring the platform's retry_after."""
+        """Schedule the next attempt (or give up), honouring the platform's retry_after.
+
+        A "retry after" is a wait, not an error: that attempt is not counted, so a message
+        that is only being rate-limited is never given up."""
+        if retry_after is not None and not permanent:
+            log.info("outbox %s rate-limited, retry in %.1fs: %s", row.id, retry_after, error)
+            await OutboxMessage.filter(id=row.id).update(
+                status="pending",
+                last_error=error[:2000],
+                lease=None,
+                attempts=F("attempts") - 1,
+                next_attempt_at=now_utc() + timedelta(seconds=retry_after),
+            )
+            return
         give_up = permanent or row.attempts >= self.max_attempts
-        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
+        delay = min(2.0**row.attempts, MAX_BACKOFF)
         log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
         await OutboxMessage.filter(id=row.id).update(
             status="failed" if give_up else "pending",
@@ -234,6 +247,17 @@ class OutboxStore:
         if ids:
             await OutboxMessage.filter(id__in=ids, status="sending").update(
                 status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=now_utc()
+            )
+
+    async def defer(self, due: dict[int, datetime]) -> None:
+        """Give claimed rows back untried, each due at its time (when its chat is free);
+        the attempt is not counted."""
+        by_time: dict[datetime, list[int]] = {}
+        for row_id, moment in due.items():
+            by_time.setdefault(moment, []).append(row_id)
+        for moment, ids in by_time.items():
+            await OutboxMessage.filter(id__in=ids, status="sending").update(
+                status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=moment
             )
 
     async def next_due(self, platform: str) -> datetime | None:
