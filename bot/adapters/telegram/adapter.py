@@ -28,6 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.telegram.media import send_captioned, video_refs
 from bot.adapters.telegram.text import Markup, send_chunks, split_text
 from bot.config import Settings
+from bot.core.chats import ChatScheduler
 from bot.core.i18n import Translator, normalize_locale
 from bot.core.types import (
     Address,
@@ -103,6 +104,7 @@ class TelegramAdapter(BaseAdapter):
         self._init_lock = asyncio.Lock()
         self._translator = translator
         self._told_chats: OrderedDict[int, None] = OrderedDict()
+        self.chats = ChatScheduler("telegram")
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -140,6 +142,7 @@ class TelegramAdapter(BaseAdapter):
         try:
             if updater is not None and updater.running:
                 await updater.stop()
+            await self.chats.drain()  # updates taken in are handled before the bot goes
             if self._app.running:
                 await self._app.stop()
             await self._app.shutdown()
@@ -169,25 +172,29 @@ class TelegramAdapter(BaseAdapter):
     # --- receiving -----------------------------------------------------------------------------
 
     async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB hands updates over one at a time: each private chat's update is scheduled after
+        that chat's earlier ones, so other chats are handled meanwhile."""
         if not isinstance(update, Update):
             return
-        if update.callback_query is not None:
-            await self._answer(update.callback_query)
         chat = update.effective_chat
         if chat is None or chat.type != PRIVATE:
             # groups, supergroups and channels never reach the dispatcher: nothing of them
             # is stored as a person's chat
+            if update.callback_query is not None:
+                await self._answer(update.callback_query)
             if chat is not None:
                 await self._tell_private_only(chat.id, update.effective_user)
             return
+        self.chats.schedule(str(chat.id), lambda: self._handle(update))
+
+    async def _handle(self, update: Update) -> None:
+        """Answer a button press (the client stops its spinner) and feed the update."""
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
         incoming = to_incoming(update, self._app.bot.username)
         feed = self._feed
-        if incoming is None or feed is None:
-            return
-        try:
+        if incoming is not None and feed is not None:
             await feed(incoming)
-        except Exception:
-            log.exception("handling telegram update %s failed", update.update_id)
 
     async def _tell_private_only(self, chat_id: int, user: User | None) -> None:
         """Answer a group or channel once: "please message me privately"."""
