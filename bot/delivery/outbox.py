@@ -221,7 +221,7 @@ class OutboxStore:
 
         A "retry after" is a wait, not an error: that attempt is not counted, so a message
         that is only being rate-limited is never given up."""
-        if retry_after is not None and not permanent:
+        if retry_after and not permanent:
             log.info("outbox %s rate-limited, retry in %.1fs: %s", row.id, retry_after, error)
             await OutboxMessage.filter(id=row.id).update(
                 status="pending",
@@ -232,7 +232,7 @@ class OutboxStore:
             )
             return
         give_up = permanent or row.attempts >= self.max_attempts
-        delay = min(2.0**row.attempts, MAX_BACKOFF)
+        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
         log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
         await OutboxMessage.filter(id=row.id).update(
             status="failed" if give_up else "pending",
