@@ -316,6 +316,31 @@ async def test_the_platform_saying_bot_wide_pauses_everyone_at_once(db):
     assert 0.25 < limiter.next_free(["f"]) <= 0.3
 
 
+def grants_in_a_second(limiter: RateLimiter, clock: list[float]) -> int:
+    """How many sends (to distinct chats) the limiter grants in the next second of its clock."""
+    granted, end = 0, clock[0] + 1.0
+    while clock[0] < end:
+        granted += limiter.try_acquire([f"x{granted}-{clock[0]}"], 5)
+        clock[0] += 0.001
+    return granted
+
+
+async def test_after_a_bot_wide_refusal_the_pace_slows_and_recovers():
+    clock = [0.0]
+    limiter = RateLimiter(PlatformLimits(total_per_second=100, margin=1.0), lambda: clock[0])
+    full = grants_in_a_second(limiter, clock)
+    assert full >= 95
+    limiter.pause(0.0)
+    limiter.pause(0.0)
+    assert grants_in_a_second(limiter, clock) < full * 0.9  # 1.1 x 1.1 slower, recovering
+    for _ in range(20):
+        limiter.pause(0.0)
+    assert grants_in_a_second(limiter, clock) >= 60  # never below 2/3 of the rate
+    for _ in range(40):
+        grants_in_a_second(limiter, clock)
+    assert grants_in_a_second(limiter, clock) == full  # recovered
+
+
 async def test_a_rate_limited_message_is_never_given_up(db):
     """Five "retry after"s in a row on one chat, with two attempts allowed: waits are not
     errors, so the message still goes out, and a real error afterwards is its first attempt."""

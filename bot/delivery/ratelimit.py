@@ -35,6 +35,12 @@ PRUNE_AT = 10_000
 # bot as a whole is over the platform's limit (one chat over its own limit refuses only itself)
 BOT_WIDE_CHATS = 3
 BOT_WIDE_WINDOW = 1.0
+# Told the bot as a whole is too fast (the platform saw sends bunched by network or CPU delays),
+# the total pace slows by this factor (down to MAX_SLOWDOWN) and recovers a little with each
+# send granted (about 1 % a second at Telegram's rate).
+SLOWDOWN = 1.1
+MAX_SLOWDOWN = 1.5
+RECOVERY = 0.9997
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class RateLimiter:
         self.clock = clock
         total, per_chat = limits.total_per_second, limits.per_chat_per_second
         self._total_step = 1.0 / (total * limits.margin) if total > 0 else 0.0
+        self._base_step = self._total_step
         # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
         # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
         self._total_slack = min(3 * self._total_step, 0.015)
@@ -106,8 +113,10 @@ class RateLimiter:
     # --- public ------------------------------------------------------------------------------
 
     def pause(self, seconds: float) -> None:
-        """The whole bot is over the platform's limit: nobody on it sends for `seconds`."""
+        """The whole bot is over the platform's limit: nobody on it sends for `seconds`, and
+        the total pace slows for a while."""
         self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._total_step = min(self._base_step * MAX_SLOWDOWN, self._total_step * SLOWDOWN)
         self._changed.set()
 
     def back_off(
@@ -194,6 +203,8 @@ class RateLimiter:
         if self._total_step:
             self._total_tat = max(self._total_tat, now) + self._total_step
             self._recent.append(now)
+            if self._total_step > self._base_step:
+                self._total_step = max(self._base_step, self._total_step * RECOVERY)
         if self._chat_step:
             for chat in chats:
                 self._chat_tat[chat] = max(self._chat_tat.get(chat, 0.0), now) + self._chat_step
