@@ -59,7 +59,7 @@ def _buttons(message: dict[str, Any]) -> list[dict[str, str]]:
     return [b for row in markup.get("inline_keyboard", []) for b in row]
 
 
-async def _answer(fake: TimedFake, user: int, timeout: float = 60) -> dict[str, Any]:
+async def _answer(fake: TimedFake, user: int, timeout: float = 300) -> dict[str, Any]:
     return await asyncio.wait_for(fake.inbox[user].get(), timeout)
 
 

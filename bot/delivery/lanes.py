@@ -151,8 +151,10 @@ class Lane:
         return sum(results)
 
     async def send_now(self, row: OutboxMessage) -> int:
-        """Send one claimed row in the caller's task (the slot already granted)."""
-        return await self._deliver(Batch([Claimed.of(row)], {row.chat_id}), (), immediate=True)
+        """Send one claimed row in the caller's task (the slot already granted); its sent mark
+        is written with the next batch of marks, a few milliseconds later (one UPDATE for many
+        answers instead of one each)."""
+        return await self._deliver(Batch([Claimed.of(row)], {row.chat_id}), ())
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -268,7 +270,7 @@ class Lane:
 
     def _spawn(self, batch: Batch) -> asyncio.Task[int]:
         after = tuple(t for c in batch.chats if (t := self._tails.get(c)) and not t.done())
-        task = asyncio.create_task(self._deliver(batch, after, immediate=False))
+        task = asyncio.create_task(self._deliver(batch, after))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         for chat in batch.chats:
@@ -281,9 +283,7 @@ class Lane:
         if len(self._tails) > 10_000:
             self._tails = {c: t for c, t in self._tails.items() if not t.done()}
 
-    async def _deliver(
-        self, batch: Batch, after: Sequence[asyncio.Task[int]], *, immediate: bool
-    ) -> int:
+    async def _deliver(self, batch: Batch, after: Sequence[asyncio.Task[int]]) -> int:
         """One API call for the batch; records the outcome of every row."""
         if after:  # earlier messages to these chats go first
             await asyncio.wait(after)
@@ -295,14 +295,11 @@ class Lane:
             else:
                 await self.adapter.send_batch([r.chat_id for r in rows], reply)
         except Exception as exc:
-            return await self._failed(rows, exc, immediate)
-        if immediate:
-            await self.store.mark_sent(r.id for r in rows)
-        else:
-            self.store.sent_later(r.id for r in rows)
+            return await self._failed(rows, exc)
+        self.store.sent_later(r.id for r in rows)
         return len(rows)
 
-    async def _failed(self, rows: list[Claimed], exc: Exception, immediate: bool) -> int:
+    async def _failed(self, rows: list[Claimed], exc: Exception) -> int:
         """Reschedule the rows the call did not reach (all, unless the adapter said which)."""
         if isinstance(exc, DeliveryError):
             error, retry_after, permanent = str(exc), exc.retry_after, exc.permanent
@@ -324,8 +321,5 @@ class Lane:
         # time now, so a failed inline send is retried at its back-off, not half a minute on
         self._wakeup.set()
         if reached:
-            if immediate:
-                await self.store.mark_sent(r.id for r in reached)
-            else:
-                self.store.sent_later(r.id for r in reached)
+            self.store.sent_later(r.id for r in reached)
         return len(reached)
