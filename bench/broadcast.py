@@ -35,13 +35,19 @@ WARM_UP = 2.0  # the chatters talk this long before the alert
 THINK = (8.0, 12.0)
 
 
-async def chatter(fake: FakeBotApiProcess, user: int, stop: asyncio.Event, seed: int) -> None:
-    """One person asking the bot for help again and again until `stop`."""
-    rng = random.Random(seed)
+async def chatter(
+    fake: FakeBotApiProcess,
+    user: int,
+    stop: asyncio.Event,
+    think: tuple[float, float] = THINK,
+) -> None:
+    """One person asking the bot for help again and again (`think` seconds apart) until
+    `stop`."""
+    rng = random.Random(user)
     while not stop.is_set():
         await fake.push_text(user, "/help")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), rng.uniform(*THINK))
+            await asyncio.wait_for(stop.wait(), rng.uniform(*think))
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -110,8 +116,11 @@ def summarize(
     }
 
 
-async def run_broadcast(recipients: int, chatters: int) -> dict[str, float]:
-    """One broadcast to `recipients` people, `chatters` of them talking to the bot meanwhile."""
+async def run_broadcast(
+    recipients: int, chatters: int, think: tuple[float, float] = THINK
+) -> dict[str, float]:
+    """One broadcast to `recipients` people, `chatters` of them talking to the bot meanwhile
+    (a message every `think` seconds)."""
     fake = FakeBotApiProcess(per_chat_per_second=CHAT_RATE, total_per_second=TOTAL_RATE)
     await fake.start()
     try:
@@ -133,7 +142,7 @@ async def run_broadcast(recipients: int, chatters: int) -> dict[str, float]:
             app = HouqinApp(settings)
             await app.start(serve_http=False)
             try:
-                return await _broadcast(app, fake, recipients, chatters)
+                return await _broadcast(app, fake, recipients, chatters, think)
             finally:
                 await app.stop()
     finally:
@@ -141,13 +150,17 @@ async def run_broadcast(recipients: int, chatters: int) -> dict[str, float]:
 
 
 async def _broadcast(
-    app: HouqinApp, fake: FakeBotApiProcess, recipients: int, chatters: int
+    app: HouqinApp,
+    fake: FakeBotApiProcess,
+    recipients: int,
+    chatters: int,
+    think: tuple[float, float],
 ) -> dict[str, float]:
     manager = await seed_telegram_people(recipients)
     chats = {"1", *(str(FIRST_CHAT + i) for i in range(recipients - 1))}
     talkers = [FIRST_CHAT + i for i in range(min(chatters, recipients - 1))]
     stop = asyncio.Event()
-    talking = [asyncio.create_task(chatter(fake, u, stop, u)) for u in talkers]
+    talking = [asyncio.create_task(chatter(fake, u, stop, think)) for u in talkers]
     try:
         await asyncio.sleep(WARM_UP)
         started = time.monotonic()

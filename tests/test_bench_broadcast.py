@@ -19,9 +19,10 @@ def test_replies_are_paired_with_the_messages_they_answer():
 
 
 async def test_bench_broadcast_smoke():
-    result = await run_broadcast(40, 3)
-    assert result["recipients"] == 40 and result["chatters"] == 3
+    # chatting during the 2 s broadcast, under the 1 message/s per chat the answers can get
+    result = await run_broadcast(60, 3, think=(1.1, 1.4))
+    assert result["recipients"] == 60 and result["chatters"] == 3
     assert result["alerts_lost"] == 0 and result["alerts_doubled"] == 0
     assert result["strays"] == 0
-    assert result["replies"] >= 3 and result["replies_lost"] == 0
-    assert result["seconds"] > 0 and result["ideal_seconds"] == pytest.approx(40 / 28.5)
+    assert result["replies"] >= 3 and result["replies_lost"] == 0, result
+    assert result["seconds"] > 0 and result["ideal_seconds"] == pytest.approx(60 / 28.5)
