@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from bot.app import HouqinApp
 from bot.config import Settings
 from bot.core.types import Address, BaseAdapter, DeliveryError, FileRef, Incoming, Reply
-from models.people import Person
+from models.people import Identity, Person
 from models.places import Place
 
 _ids = itertools.count(1)
@@ -218,3 +218,31 @@ async def seed_small_campus() -> dict[str, Person]:
     for key, person in made.items():
         await people.bind(person, "test", key, key)
     return made
+
+
+FIRST_CHAT = 500_000
+
+
+async def seed_telegram_people(count: int, first_chat: int = FIRST_CHAT) -> Person:
+    """`count` people with one Telegram chat each (a manager on chat 1, then reporters on chats
+    `first_chat`, `first_chat`+1, …); returns the manager."""
+    manager = await Person.create(name="陈主任", roles=["reporter", "manager"], locale="zh_CN")
+    await Identity.create(person=manager, platform="telegram", user_id="1", chat_id="1")
+    await Person.bulk_create(
+        [Person(name=f"学生{i}", roles=["reporter"], zone="north") for i in range(count - 1)],
+        batch_size=500,
+    )
+    people = await Person.filter(name__startswith="学生").order_by("id")
+    await Identity.bulk_create(
+        [
+            Identity(
+                person=p,
+                platform="telegram",
+                user_id=str(first_chat + i),
+                chat_id=str(first_chat + i),
+            )
+            for i, p in enumerate(people)
+        ],
+        batch_size=500,
+    )
+    return manager

@@ -15,10 +15,9 @@ from models.outbox import OutboxMessage
 from models.people import Identity, Person
 from tests.fakes import FakeBotApi
 from tests.fakes.bot_api_process import FakeBotApiProcess
-from tests.support import make_settings
+from tests.support import FIRST_CHAT, make_settings, seed_telegram_people
 
 TOKEN = "123456:TEST-token"
-FIRST_CHAT = 500_000
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
 )
@@ -65,30 +64,6 @@ def settings_for(tmp_path, api: FakeBotApi | FakeBotApiProcess):
     )
 
 
-async def seed_people(count: int) -> Person:
-    """`count` people with one Telegram chat each; returns the manager (the first one)."""
-    manager = await Person.create(name="陈主任", roles=["reporter", "manager"], locale="zh_CN")
-    await Identity.create(person=manager, platform="telegram", user_id="1", chat_id="1")
-    await Person.bulk_create(
-        [Person(name=f"学生{i}", roles=["reporter"], zone="north") for i in range(count - 1)],
-        batch_size=500,
-    )
-    people = await Person.filter(name__startswith="学生").order_by("id")
-    await Identity.bulk_create(
-        [
-            Identity(
-                person=p,
-                platform="telegram",
-                user_id=str(FIRST_CHAT + i),
-                chat_id=str(FIRST_CHAT + i),
-            )
-            for i, p in enumerate(people)
-        ],
-        batch_size=500,
-    )
-    return manager
-
-
 def once_each(messages: list[dict], number: int) -> dict[str, int]:
     """How many messages of alert `number` each chat got."""
     marker = f"#{number}"
@@ -111,7 +86,7 @@ async def test_broadcast_to_2000_at_the_platform_limits(tmp_path, api_process):
     app = HouqinApp(settings_for(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
     try:
-        manager = await seed_people(2000)
+        manager = await seed_telegram_people(2000)
         chats = set(await Identity.filter(platform="telegram").values_list("chat_id", flat=True))
         started = time.monotonic()
         alert, queued = await app.services.alerts.raise_alert(
@@ -148,7 +123,7 @@ async def test_restart_mid_broadcast_sends_everyone_exactly_once(tmp_path, api):
     app = HouqinApp(settings)
     await app.start(serve_http=False, schema="generate")
     try:
-        manager = await seed_people(200)
+        manager = await seed_telegram_people(200)
         alert, _ = await app.services.alerts.raise_alert(
             manager, "power", "", Audience("everyone")
         )
@@ -179,7 +154,7 @@ async def test_429_retry_after_is_honoured(tmp_path):
     app = HouqinApp(settings_for(tmp_path, fake))
     await app.start(serve_http=False, schema="generate")
     try:
-        manager = await seed_people(90)
+        manager = await seed_telegram_people(90)
         alert, _ = await app.services.alerts.raise_alert(
             manager, "typhoon", "", Audience("everyone")
         )
@@ -199,7 +174,7 @@ async def test_a_user_is_answered_at_once_during_a_broadcast(tmp_path, api):
     app = HouqinApp(settings_for(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
     try:
-        manager = await seed_people(400)  # about 4.7 s of sending
+        manager = await seed_telegram_people(400)  # about 4.7 s of sending
         user = await Person.create(name="小明", roles=["reporter"], locale="zh_CN")
         await Identity.create(person=user, platform="telegram", user_id="777", chat_id="777")
         await app.services.alerts.raise_alert(
@@ -223,11 +198,47 @@ async def test_a_user_is_answered_at_once_during_a_broadcast(tmp_path, api):
         await app.stop()
 
 
+async def test_a_chatty_user_gets_the_alert_and_every_answer_without_a_429(tmp_path, api):
+    """Someone keeps asking for help (2.5 messages/s, under the 3/s per chat) while an alert goes
+    out: the answers and the alert share the chat's pace, so the server refuses nothing, and with
+    two attempts allowed nothing is given up."""
+    settings = settings_for(tmp_path, api).model_copy(update={"outbox_max_attempts": 2})
+    app = HouqinApp(settings)
+    await app.start(serve_http=False, schema="generate")
+    try:
+        manager = await seed_telegram_people(60)
+        chatty, asked = FIRST_CHAT, 12
+
+        async def chat() -> None:
+            for _ in range(asked):
+                api.push_text(chatty, "/help")
+                await asyncio.sleep(0.4)
+
+        talking = asyncio.create_task(chat())
+        await asyncio.sleep(0.5)
+        alert, _ = await app.services.alerts.raise_alert(
+            manager, "typhoon", "", Audience("everyone")
+        )
+        await talking
+        await api.wait_for(
+            lambda _: sum("我可以帮您" in (m["text"] or "") for m in api.sent_messages(chatty))
+            == asked,
+            timeout=15,
+        )
+        await wait_accepted(api, 60 + asked)
+        assert api.violations == []
+        per_chat = once_each(api.sent_messages(), alert.id)
+        assert len(per_chat) == 60 and set(per_chat.values()) == {1}
+        assert await OutboxMessage.filter(status="failed").count() == 0
+    finally:
+        await app.stop()
+
+
 async def test_pressing_received_in_telegram(tmp_path, api):
     app = HouqinApp(settings_for(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
     try:
-        manager = await seed_people(5)
+        manager = await seed_telegram_people(5)
         user = await Person.create(name="Emily", roles=["reporter"], locale="en")
         await Identity.create(person=user, platform="telegram", user_id="888", chat_id="888")
         alert, _ = await app.services.alerts.raise_alert(

@@ -269,17 +269,115 @@ async def test_a_reply_does_not_wait_behind_a_broadcast(db):
         await n.stop()
 
 
-async def test_retry_after_pauses_the_platform_and_the_message_comes_later(db):
+async def test_one_chats_retry_after_does_not_stall_the_other_chats(db):
     adapter = TimedAdapter(failures={"c1": [DeliveryError("429", retry_after=0.4)]})
     n = notifier(adapter, total=100)
     await n.start()
     try:
-        failed_at = time.monotonic()
+        started = time.monotonic()
         await n.enqueue(items(5, key="r"))
         await wait_until(lambda: len(adapter.sent) == 5)
-        after = [t for t, chat, _ in adapter.sent if chat != "c0"]
-        assert min(after) - failed_at >= 0.38  # nobody was sent anything during retry_after
+        others = [t for t, chat, _ in adapter.sent if chat != "c1"]
+        assert max(others) - started < 0.3  # nobody else waited for c1's retry_after
+        [retried] = [t for t, chat, _ in adapter.sent if chat == "c1"]
+        assert retried - started >= 0.38  # c1 itself waited what it was told
         assert sorted(adapter.chats()) == [f"c{i}" for i in range(5)]
+    finally:
+        await n.stop()
+
+
+async def test_retry_after_for_several_chats_pauses_the_whole_platform(db):
+    """Refusals of three different chats within a second: the bot as a whole is over the limit,
+    so nobody is sent anything until the retry_after is over."""
+    refuse = {f"c{i}": [DeliveryError("429", retry_after=0.4)] for i in (1, 2, 3)}
+    adapter = TimedAdapter(failures=refuse)
+    n = notifier(adapter, total=100)
+    await n.start()
+    try:
+        started = time.monotonic()
+        await n.enqueue(items(8, key="r"))
+        await wait_until(lambda: len(adapter.sent) == 8)
+        later = [t for t, chat, _ in adapter.sent if chat not in ("c0",)]
+        assert min(later) - started >= 0.38
+        assert sorted(adapter.chats()) == [f"c{i}" for i in range(8)]
+    finally:
+        await n.stop()
+
+
+async def test_the_platform_saying_bot_wide_pauses_everyone_at_once(db):
+    limiter = RateLimiter(PlatformLimits())
+    assert not limiter.back_off(["a"], 0.3, bot_wide=False)
+    assert limiter.try_acquire(["b"], 5) and not limiter.try_acquire(["a"], 1)
+    assert not limiter.back_off(["b"], 0.3, bot_wide=False)  # told: those chats only
+    assert not limiter.back_off(["c"], 0.3, bot_wide=False)
+    assert limiter.try_acquire(["d"], 5)
+    assert limiter.back_off(["e"], 0.3, bot_wide=True)
+    assert not limiter.try_acquire(["f"], 1)
+    assert 0.25 < limiter.next_free(["f"]) <= 0.3
+
+
+def grants_in_a_second(limiter: RateLimiter, clock: list[float]) -> int:
+    """How many sends (to distinct chats) the limiter grants in the next second of its clock."""
+    granted, end = 0, clock[0] + 1.0
+    while clock[0] < end:
+        granted += limiter.try_acquire([f"x{granted}-{clock[0]}"], 5)
+        clock[0] += 0.001
+    return granted
+
+
+async def test_after_a_bot_wide_refusal_the_pace_slows_and_recovers():
+    clock = [0.0]
+    limiter = RateLimiter(PlatformLimits(total_per_second=100, margin=1.0), lambda: clock[0])
+    full = grants_in_a_second(limiter, clock)
+    assert full >= 95
+    limiter.pause(0.0)
+    limiter.pause(0.0)
+    assert grants_in_a_second(limiter, clock) < full * 0.9  # 1.1 x 1.1 slower, recovering
+    for _ in range(20):
+        limiter.pause(0.0)
+    assert grants_in_a_second(limiter, clock) >= 60  # never below 2/3 of the rate
+    for _ in range(40):
+        grants_in_a_second(limiter, clock)
+    assert grants_in_a_second(limiter, clock) == full  # recovered
+
+
+async def test_a_rate_limited_message_is_never_given_up(db):
+    """Five "retry after"s in a row on one chat, with two attempts allowed: waits are not
+    errors, so the message still goes out, and a real error afterwards is its first attempt."""
+    waits = [DeliveryError("429", retry_after=0.05) for _ in range(5)]
+    adapter = TimedAdapter(failures={"c0": [*waits, DeliveryError("boom")]})
+    n = Notifier({PLATFORM: adapter}, Translator(), max_attempts=2,
+                 limits={PLATFORM: PlatformLimits(100)})
+    await n.start()
+    try:
+        await n.enqueue(items(1, key="w"))
+        await wait_until(lambda: adapter.failures["c0"] == [], timeout=5)
+        row = await OutboxMessage.get(idempotency_key="w:0")
+        assert row.status == "pending" and row.attempts == 1  # the error counted, the waits not
+        await OutboxMessage.filter(id=row.id).update(next_attempt_at=now_utc())
+        n.lane(PLATFORM).wake(0)
+        await wait_until(lambda: len(adapter.sent) == 1)
+    finally:
+        await n.stop()
+
+
+async def test_a_chat_that_is_not_free_does_not_hold_up_the_broadcast(db):
+    """c0 was just answered (1 message/s per chat): its two alerts go out when it is free, in
+    order, while everyone else is sent theirs at once."""
+    adapter = TimedAdapter()
+    n = notifier(adapter, total=100, per_chat=1)
+    await n.start()
+    try:
+        answered = time.monotonic()
+        await n.send(Address(PLATFORM, "c0"), Reply("your answer"), priority=1)
+        second = Outgoing(Address(PLATFORM, "c0"), Reply("alert 2"), PRIORITY_EMERGENCY, "x")
+        await n.enqueue([*items(10, key="b"), second])
+        await wait_until(lambda: len(adapter.sent) == 12, timeout=5)
+        others = [t for t, chat, _ in adapter.sent if chat != "c0"]
+        assert max(others) - answered < 0.4
+        to_c0 = [(t, text) for t, chat, text in adapter.sent if chat == "c0"]
+        assert [text for _, text in to_c0] == ["your answer", "alert", "alert 2"]
+        assert to_c0[1][0] - answered >= 1.0 and to_c0[2][0] - to_c0[1][0] >= 1.0
     finally:
         await n.stop()
 
@@ -324,13 +422,22 @@ async def test_rows_of_a_crashed_worker_are_sent_after_their_lease(db):
     assert sorted(adapter.chats()) == ["c0", "c1", "c2"]
 
 
-async def test_replies_skip_the_per_chat_pace_but_count_towards_it():
+async def test_replies_and_pushes_share_a_chats_pace():
     limiter = RateLimiter(PlatformLimits(per_chat_per_second=2))
-    for _ in range(3):  # a tap answered with three messages goes out at once
-        assert limiter.try_acquire(["c"], 1)
-    assert not limiter.try_acquire(["c"], PRIORITY_EMERGENCY)
-    assert limiter.next_free(["c"], PRIORITY_EMERGENCY) > 1.0  # the three used 1.5 s of the pace
+    assert limiter.try_acquire(["c"], 1)  # a reply ...
+    assert not limiter.try_acquire(["c"], PRIORITY_EMERGENCY)  # ... then an alert waits
+    assert limiter.next_free(["c"]) > 0.45
     assert limiter.try_acquire(["other"], PRIORITY_EMERGENCY)
+    await limiter.acquire(["other"], PRIORITY_EMERGENCY)  # an alert ...
+    assert not limiter.try_acquire(["other"], 1)  # ... then a reply waits too
+
+
+async def test_a_chats_burst_applies_to_replies_and_pushes_alike():
+    limiter = RateLimiter(PlatformLimits(per_chat_per_second=2, chat_burst=3))
+    for priority in (1, PRIORITY_EMERGENCY, 1):  # a tap answered with messages and an alert
+        assert limiter.try_acquire(["c"], priority)
+    assert not limiter.try_acquire(["c"], 1)
+    assert limiter.next_free(["c"]) > 0.45
 
 
 async def test_a_batching_lane_fills_its_calls_with_the_whole_fan_out(db):

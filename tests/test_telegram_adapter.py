@@ -234,6 +234,33 @@ async def test_feed_errors_do_not_stop_the_loop(api: FakeBotApi):
         await adapter.stop()  # idempotent
 
 
+async def test_two_chats_are_handled_at_once_and_each_chat_in_order(api: FakeBotApi):
+    """A's first update is slow: B is handled meanwhile, A's next update waits for its first."""
+    log: list[str] = []
+    release = asyncio.Event()
+
+    async def feed(incoming: Incoming) -> None:
+        log.append(f"start {incoming.chat_id}:{incoming.text}")
+        if incoming.text == "slow":
+            await release.wait()
+        log.append(f"end {incoming.chat_id}:{incoming.text}")
+
+    adapter = TelegramAdapter(settings_for(api))
+    await adapter.start(feed)
+    try:
+        api.push_text(USER, "slow")
+        api.push_text(USER, "next")
+        api.push_text(USER + 1, "other")
+        await api.wait_for(lambda _: f"end {USER + 1}:other" in log)
+        assert log == [f"start {USER}:slow", f"start {USER + 1}:other", f"end {USER + 1}:other"]
+        release.set()
+        await api.wait_for(lambda _: f"end {USER}:next" in log)
+        assert log[3:] == [f"end {USER}:slow", f"start {USER}:next", f"end {USER}:next"]
+        await api.wait_for(lambda _: adapter.chats.active_chats == 0)  # idle chats forgotten
+    finally:
+        await adapter.stop()
+
+
 async def test_redelivered_update_keeps_its_id(api: FakeBotApi, polling: TelegramAdapter, inbox):
     update = api.push_text(USER, "hello")
     first = await next_incoming(inbox)

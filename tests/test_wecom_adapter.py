@@ -92,6 +92,7 @@ async def test_batch_failures_name_who_is_still_owed_the_message(api):
     with pytest.raises(WeComBatchError) as limited:
         await adapter.send_batch(members, Reply("通知"))
     assert limited.value.retry_after == 60.0 and limited.value.failed_chat_ids == members
+    assert limited.value.bot_wide is None
     api.unreachable.update({"m5", "m1500"})
     with pytest.raises(WeComBatchError) as partly:
         await adapter.send_batch(members, Reply("通知"))

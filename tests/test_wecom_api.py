@@ -78,6 +78,11 @@ async def test_errcodes_map_to_delivery_errors(fake, client):
         await client.send_message(TEXT)
     error = delivery_error(limited.value)
     assert error.retry_after == 60.0 and not error.permanent
+    assert error.bot_wide is None  # maybe one member's limit: delivery decides
+    fake.fail("message/send", 45033)
+    with pytest.raises(WeComApiError) as concurrent:
+        await client.send_message(TEXT)
+    assert delivery_error(concurrent.value).bot_wide is True  # the whole app is over its limit
     fake.fail("message/send", -1)
     with pytest.raises(WeComApiError) as busy:
         await client.send_message(TEXT)

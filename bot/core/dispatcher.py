@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 
+from bot.core.chats import ChatScheduler
 from bot.core.context import FLOW_PREFIX, Context
 from bot.core.errors import ServiceError
 from bot.core.i18n import Translator, normalize_locale
@@ -58,12 +58,12 @@ class Dispatcher:
         self.adapters = adapters
         self.default_locale = default_locale
         self.max_text_chars = max_text_chars
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.chats = ChatScheduler("dispatcher")  # its turns: one update per chat at a time
 
     async def feed(self, incoming: Incoming) -> None:
         """Handle one update; never raises (a failure is logged and answered)."""
         key = f"{incoming.platform}:{incoming.chat_id}"
-        async with self._locks[key]:
+        async with self.chats.turn(key):
             ctx = await self._prepare(incoming, key)
             if ctx is None:
                 return

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from tortoise.exceptions import IntegrityError
 
 from models.conversation import ConversationState
 
@@ -18,6 +21,7 @@ class Conversation:
     step: str | None = None
     token: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    stored: bool = False  # a row exists (so saving is one UPDATE)
 
     @property
     def active(self) -> bool:
@@ -33,13 +37,24 @@ class StateStore:
         row = await ConversationState.get_or_none(key=key)
         if row is None:
             return Conversation(key=key)
-        return Conversation(key, row.flow, row.step, row.token, dict(row.data or {}))
+        return Conversation(key, row.flow, row.step, row.token, dict(row.data or {}), True)
 
     async def save(self, conv: Conversation) -> None:
-        """Persist the conversation as it is now."""
-        await ConversationState.update_or_create(
-            defaults={"flow": conv.flow, "step": conv.step, "token": conv.token, "data": conv.data},
-            key=conv.key,
+        """Persist the conversation as it is now (one statement: UPDATE, or INSERT when the
+        chat has no row yet)."""
+        values = {"flow": conv.flow, "step": conv.step, "token": conv.token, "data": conv.data}
+        if conv.stored and await self._update(conv.key, values):
+            return
+        try:
+            await ConversationState.create(key=conv.key, **values)
+        except IntegrityError:  # written meanwhile (another instance): ours is newer
+            await self._update(conv.key, values)
+        conv.stored = True
+
+    @staticmethod
+    async def _update(key: str, values: dict[str, Any]) -> int:
+        return await ConversationState.filter(key=key).update(
+            **values, updated_at=datetime.now(UTC)
         )
 
     async def begin(self, conv: Conversation, flow: str, step: str, **data: Any) -> None:
@@ -51,4 +66,6 @@ class StateStore:
     async def clear(self, conv: Conversation) -> None:
         """End the flow and drop its draft."""
         conv.flow, conv.step, conv.token, conv.data = None, None, "", {}
-        await ConversationState.filter(key=conv.key).delete()
+        if conv.stored:
+            await ConversationState.filter(key=conv.key).delete()
+            conv.stored = False

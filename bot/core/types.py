@@ -196,14 +196,23 @@ class DeliveryError(Exception):
     `permanent` when retrying cannot help (e.g. the user blocked the bot).
 
     A batched send that reached some recipients names the chats still owed the message in
-    `failed_chat_ids` (None: the whole batch failed)."""
+    `failed_chat_ids` (None: the whole batch failed). With a `retry_after`, `bot_wide` says
+    whether the platform meant the whole bot (True), only the chats of this call (False), or did
+    not say (None: delivery infers it)."""
 
     failed_chat_ids: Sequence[str] | None = None
 
-    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False):
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        bot_wide: bool | None = None,
+    ):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.bot_wide = bot_wide
 
 
 Feed = Callable[[Incoming], Awaitable[None]]

@@ -5,9 +5,12 @@ A lane claims a chunk of due rows, groups identical messages into one `send_batc
 adapter's `batch_limit` allows more than one recipient, waits for a rate-limiter slot per call and
 sends with several calls in flight, messages to one chat kept in order. A more urgent message
 queued meanwhile makes the lane hand the rest of its chunk back and start again from the top.
-While claimed rows wait for their slot (a chat paced at one message in four seconds makes a chunk
-last minutes), the lane renews their lease; a row whose lease is not known to hold any more is
-not sent (another worker may have it).
+While claimed rows wait for their slot, the lane renews their lease; a row whose lease is not
+known to hold any more is not sent (another worker may have it).
+
+A row whose chat is not free yet (it was just answered, or the platform asked that chat to wait)
+does not hold up the rest: it goes back to the queue, due when its chat is free, and the lane
+goes on with the other chats. Only the platform's total rate paces the lane as a whole.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.types import Adapter, Address, DeliveryError, Reply
 from bot.delivery.outbox import Claimed, OutboxStore, now_utc
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL = 30.0
 IN_FLIGHT_SECONDS = 0.5
+DEFER_AFTER = 0.05  # a chat free within this many seconds is waited for, not put back
 STOP_GRACE = 5.0
 
 
@@ -101,6 +105,7 @@ class Lane:
         self._slots = asyncio.Semaphore(in_flight)
         self._tasks: set[asyncio.Task[int]] = set()
         self._tails: dict[str, asyncio.Task[int]] = {}
+        self._put_back: dict[str, datetime] = {}  # chat -> when its put-back rows are due
         self._wakeup = asyncio.Event()
         self._urgent = math.inf
         self._runner: asyncio.Task[None] | None = None
@@ -155,8 +160,10 @@ class Lane:
         return sum(results)
 
     async def send_now(self, row: OutboxMessage) -> int:
-        """Send one claimed row in the caller's task (the slot already granted)."""
-        return await self._deliver(Batch([Claimed.of(row)], {row.chat_id}), (), immediate=True)
+        """Send one claimed row in the caller's task (the slot already granted); its sent mark
+        is written with the next batch of marks, a few milliseconds later (one UPDATE for many
+        answers instead of one each)."""
+        return await self._deliver(Batch([Claimed.of(row)], {row.chat_id}), ())
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -220,6 +227,12 @@ class Lane:
             self._held.pop(row.id, None)
         await self.store.release(rows)
 
+    async def _defer(self, due: list[tuple[Claimed, datetime]]) -> None:
+        """Hand claimed rows back, each due when its chat is free."""
+        for row, _ in due:
+            self._held.pop(row.id, None)
+        await self.store.defer(due)
+
     async def _renew(self) -> None:
         """Keep renewing the lease of the rows held, while there are any; rows found claimed
         elsewhere (their lease ran out while renewing failed) are dropped unsent."""
@@ -256,6 +269,7 @@ class Lane:
         batches = make_batches(rows, self.batch_limit)
         low_mark = len(batches) - max(1, len(batches) // 4)
         started: list[asyncio.Task[int]] = []
+        later: list[tuple[Claimed, datetime]] = []  # rows put back, due when their chat is free
         done = 0
         try:
             while done < len(batches):
@@ -264,6 +278,11 @@ class Lane:
                     return False, started
                 if done >= low_mark and running_low is not None:
                     running_low()
+                due = self._put_back_until(batch.chats)
+                if due is not None:  # one chat must wait: the others do not wait with it
+                    later.extend((r, due) for r in batch.rows)
+                    done += 1
+                    continue
                 await self._slots.acquire()
                 try:
                     await self.limiter.acquire(batch.chats, batch.priority)
@@ -276,11 +295,28 @@ class Lane:
             untried = [r for b in batches[done:] for r in b.rows]
             if untried:
                 await self._release(untried)
+            if later:
+                await self._defer(later)
         return True, started
+
+    def _put_back_until(self, chats: tuple[str, ...]) -> datetime | None:
+        """When a batch whose chats are not free yet is due again (None: send it now). A chat
+        with rows put back keeps that time for its later rows, so they stay behind them."""
+        now = now_utc()
+        due = max((d for c in chats if (d := self._put_back.get(c)) and d > now), default=None)
+        wait = self.limiter.chat_wait(chats)
+        if due is None and wait <= DEFER_AFTER:
+            return None
+        due = max(due or now, now + timedelta(seconds=wait))
+        for chat in chats:
+            self._put_back[chat] = due
+        if len(self._put_back) > 10_000:
+            self._put_back = {c: d for c, d in self._put_back.items() if d > now}
+        return due
 
     def _spawn(self, batch: Batch) -> asyncio.Task[int]:
         after = tuple(t for c in batch.chats if (t := self._tails.get(c)) and not t.done())
-        task = asyncio.create_task(self._deliver(batch, after, immediate=False))
+        task = asyncio.create_task(self._deliver(batch, after))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         for chat in batch.chats:
@@ -293,9 +329,7 @@ class Lane:
         if len(self._tails) > 10_000:
             self._tails = {c: t for c, t in self._tails.items() if not t.done()}
 
-    async def _deliver(
-        self, batch: Batch, after: Sequence[asyncio.Task[int]], *, immediate: bool
-    ) -> int:
+    async def _deliver(self, batch: Batch, after: Sequence[asyncio.Task[int]]) -> int:
         """One API call for the batch; records the outcome of every row."""
         if after:  # earlier messages to these chats go first
             await asyncio.wait(after)
@@ -313,24 +347,23 @@ class Lane:
             else:
                 await self.adapter.send_batch([r.chat_id for r in rows], reply)
         except Exception as exc:
-            return await self._failed(rows, exc, immediate)
-        if immediate:
-            await self.store.mark_sent(r.id for r in rows)
-        else:
-            self.store.sent_later(r.id for r in rows)
+            return await self._failed(rows, exc)
+        self.store.sent_later(r.id for r in rows)
         return len(rows)
 
-    async def _failed(self, rows: list[Claimed], exc: Exception, immediate: bool) -> int:
+    async def _failed(self, rows: list[Claimed], exc: Exception) -> int:
         """Reschedule the rows the call did not reach (all, unless the adapter said which)."""
         if isinstance(exc, DeliveryError):
             error, retry_after, permanent = str(exc), exc.retry_after, exc.permanent
         else:  # an adapter bug must not lose the message
             log.error("adapter %s failed to send", self.platform, exc_info=exc)
             error, retry_after, permanent = repr(exc), None, False
-        if retry_after:
-            self.limiter.pause(retry_after)
         named = exc.failed_chat_ids if isinstance(exc, DeliveryError) else None
         failed_chats = set(map(str, named)) if named is not None else None
+        if retry_after:
+            refused = [r.chat_id for r in rows if failed_chats is None or r.chat_id in failed_chats]
+            bot_wide = exc.bot_wide if isinstance(exc, DeliveryError) else None
+            self.limiter.back_off(refused, retry_after, bot_wide)
         reached = [r for r in rows if failed_chats is not None and r.chat_id not in failed_chats]
         reached_ids = {r.id for r in reached}
         for row in rows:
@@ -340,8 +373,5 @@ class Lane:
         # time now, so a failed inline send is retried at its back-off, not half a minute on
         self._wakeup.set()
         if reached:
-            if immediate:
-                await self.store.mark_sent(r.id for r in reached)
-            else:
-                self.store.sent_later(r.id for r in reached)
+            self.store.sent_later(r.id for r in reached)
         return len(reached)

@@ -156,7 +156,7 @@ class Notifier:
         chats = (address.chat_id,)
         urgent = (
             priority <= PRIORITY_REPLY
-            and lane.limiter.next_free(chats, priority) <= INLINE_MAX_WAIT
+            and lane.limiter.next_free(chats) <= INLINE_MAX_WAIT
         )
         if not urgent and not lane.limiter.try_acquire(chats, priority):
             row, fresh = await self.store.add(item)

@@ -268,13 +268,26 @@ class OutboxStore:
     async def failed(
         self, row: Claimed | OutboxMessage, error: str, retry_after: float | None, permanent: bool
     ) -> None:
-        """Schedule the next attempt (or give up), honouring the platform's retry_after."""
-        give_up = permanent or row.attempts >= self.max_attempts
-        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
-        log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
+        """Schedule the next attempt (or give up), honouring the platform's retry_after.
+
+        A "retry after" is a wait, not an error: that attempt is not counted, so a message
+        that is only being rate-limited is never given up."""
         mine = OutboxMessage.filter(id=row.id)
         if row.lease is not None:  # claimed elsewhere meanwhile: that worker decides
             mine = mine.filter(lease=row.lease)
+        if retry_after and not permanent:
+            log.info("outbox %s rate-limited, retry in %.1fs: %s", row.id, retry_after, error)
+            await mine.update(
+                status="pending",
+                last_error=error[:2000],
+                lease=None,
+                attempts=F("attempts") - 1,
+                next_attempt_at=now_utc() + timedelta(seconds=retry_after),
+            )
+            return
+        give_up = permanent or row.attempts >= self.max_attempts
+        delay = retry_after if retry_after is not None else min(2.0**row.attempts, MAX_BACKOFF)
+        log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, error)
         await mine.update(
             status="failed" if give_up else "pending",
             last_error=error[:2000],
@@ -294,6 +307,20 @@ class OutboxStore:
                 mine = mine.filter(lease=lease)
             await mine.update(
                 status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=now_utc()
+            )
+
+    async def defer(self, due: Iterable[tuple[Claimed, datetime]]) -> None:
+        """Give claimed rows back untried, each due at its time (when its chat is free);
+        the attempt is not counted (rows claimed by another worker meanwhile stay its own)."""
+        groups: dict[tuple[str | None, datetime], list[int]] = {}
+        for row, moment in due:
+            groups.setdefault((row.lease, moment), []).append(row.id)
+        for (lease, moment), ids in groups.items():
+            mine = OutboxMessage.filter(id__in=ids, status="sending")
+            if lease is not None:
+                mine = mine.filter(lease=lease)
+            await mine.update(
+                status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=moment
             )
 
     async def next_due(self, platform: str) -> datetime | None:

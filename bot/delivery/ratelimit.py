@@ -1,9 +1,16 @@
-"""Per-platform send pacing: a total rate, a per-chat rate, priority first, pauses on 429.
+"""Per-platform send pacing: a total rate, a per-chat rate, priority first, back-off on 429.
 
 Each limit is a GCRA (generic cell rate algorithm) schedule: a send conforms when the clock has
 reached the "theoretical arrival time" minus the allowed burst. Sends are granted one at a time
 to the waiting caller with the lowest priority number whose chats are all free, so a reply in a
 conversation (priority 1) overtakes an emergency broadcast (2), which overtakes digests (5+).
+Replies and pushes to one chat share that chat's pace (and its burst), so an alert right after a
+reply, or a reply right after an alert, never exceeds the platform's per-chat limit.
+
+A "retry after" from the platform holds back the chats it was about, not the whole platform
+(`back_off`): Telegram's 429 does not say whether one chat or the whole bot is over its limit,
+so the limiter takes it for the whole bot only when it is told so (`bot_wide`) or when several
+different chats are refused within a short time, which one busy chat cannot cause.
 """
 
 from __future__ import annotations
@@ -23,10 +30,17 @@ if TYPE_CHECKING:
 
 UNLIMITED = 0.0
 WINDOW_SHARE = 0.97  # at most this share of the total limit in any window of the limit's size
-# Answers in a conversation are paced by the person typing: they count towards a chat's rate
-# but do not wait for it (a bot answering one tap with two or three messages is normal).
-CHAT_EXEMPT_PRIORITY = 1
 PRUNE_AT = 10_000
+# a "retry after" for this many different calls' chats within BOT_WIDE_WINDOW seconds means the
+# bot as a whole is over the platform's limit (one chat over its own limit refuses only itself)
+BOT_WIDE_CHATS = 3
+BOT_WIDE_WINDOW = 1.0
+# Told the bot as a whole is too fast (the platform saw sends bunched by network or CPU delays),
+# the total pace slows by this factor (down to MAX_SLOWDOWN) and recovers a little with each
+# send granted (about 1 % a second at Telegram's rate).
+SLOWDOWN = 1.1
+MAX_SLOWDOWN = 1.5
+RECOVERY = 0.9997
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,7 @@ class RateLimiter:
         self.clock = clock
         total, per_chat = limits.total_per_second, limits.per_chat_per_second
         self._total_step = 1.0 / (total * limits.margin) if total > 0 else 0.0
+        self._base_step = self._total_step
         # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
         # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
         self._total_slack = min(3 * self._total_step, 0.015)
@@ -86,6 +101,8 @@ class RateLimiter:
         self._chat_slack = max(0, limits.chat_burst - 1) * self._chat_step
         self._total_tat = 0.0
         self._chat_tat: dict[str, float] = {}
+        self._chat_held: dict[str, float] = {}  # chat -> the platform's "retry after" ends
+        self._refusals: deque[tuple[float, tuple[str, ...]]] = deque()
         self._paused_until = 0.0
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
@@ -96,16 +113,45 @@ class RateLimiter:
     # --- public ------------------------------------------------------------------------------
 
     def pause(self, seconds: float) -> None:
-        """The platform said "retry after": nobody on this platform sends for `seconds`."""
+        """The whole bot is over the platform's limit: nobody on it sends for `seconds`, and
+        the total pace slows for a while."""
         self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._total_step = min(self._base_step * MAX_SLOWDOWN, self._total_step * SLOWDOWN)
         self._changed.set()
+
+    def back_off(
+        self, chats: Sequence[str], seconds: float, bot_wide: bool | None = None
+    ) -> bool:
+        """The platform refused a send to `chats` with "retry after `seconds`": those chats
+        wait; the whole platform waits too when `bot_wide`, or, when the platform did not say
+        (None), when several different chats were refused lately. True if all of it waits."""
+        now = self.clock()
+        until = now + max(0.0, seconds)
+        for chat in chats:
+            self._chat_held[chat] = max(self._chat_held.get(chat, 0.0), until)
+        if len(self._chat_held) > PRUNE_AT:
+            self._chat_held = {c: t for c, t in self._chat_held.items() if t > now}
+        key = tuple(chats)
+        while self._refusals and now - self._refusals[0][0] >= BOT_WIDE_WINDOW:
+            self._refusals.popleft()
+        self._refusals.append((now, key))
+        distinct = {k for _, k in self._refusals}
+        if bot_wide or (bot_wide is None and len(distinct) >= BOT_WIDE_CHATS):
+            self.pause(seconds)
+            return True
+        self._changed.set()
+        return False
+
+    def chat_wait(self, chats: Sequence[str]) -> float:
+        """Seconds until `chats` may be sent to again, whatever the total rate (0: now)."""
+        return max(0.0, self._chat_ready(tuple(chats)) - self.clock())
 
     def try_acquire(self, chats: Sequence[str], priority: int) -> bool:
         """Take a slot only if one is free right now and nobody as urgent is waiting."""
         if any(w.priority <= priority for w in self._waiters):
             return False
         now = self.clock()
-        if self._ready_at(tuple(chats), now, priority) > now:
+        if self._ready_at(tuple(chats), now) > now:
             return False
         self._grant(tuple(chats), now)
         return True
@@ -127,22 +173,28 @@ class RateLimiter:
                 self._waiters.remove(waiter)
             raise
 
-    def next_free(self, chats: Sequence[str], priority: int = CHAT_EXEMPT_PRIORITY + 1) -> float:
+    def next_free(self, chats: Sequence[str]) -> float:
         """Seconds until a send to `chats` would be allowed (0 when allowed now)."""
         now = self.clock()
-        return max(0.0, self._ready_at(tuple(chats), now, priority) - now)
+        return max(0.0, self._ready_at(tuple(chats), now) - now)
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _ready_at(self, chats: tuple[str, ...], now: float, priority: int) -> float:
+    def _ready_at(self, chats: tuple[str, ...], now: float) -> float:
         ready = max(self._paused_until, self._total_tat - self._total_slack)
         if self._window:
             while self._recent and now - self._recent[0] >= self._window:
                 self._recent.popleft()
             if len(self._recent) >= self._window_cap:
                 ready = max(ready, self._recent[0] + self._window)
-        if self._chat_step and priority > CHAT_EXEMPT_PRIORITY:
-            for chat in chats:
+        return max(ready, self._chat_ready(chats))
+
+    def _chat_ready(self, chats: tuple[str, ...]) -> float:
+        """When the chats' own pace and back-off allow the next send (replies alike)."""
+        ready = 0.0
+        for chat in chats:
+            ready = max(ready, self._chat_held.get(chat, 0.0))
+            if self._chat_step:
                 ready = max(ready, self._chat_tat.get(chat, 0.0) - self._chat_slack)
         return ready
 
@@ -151,6 +203,8 @@ class RateLimiter:
         if self._total_step:
             self._total_tat = max(self._total_tat, now) + self._total_step
             self._recent.append(now)
+            if self._total_step > self._base_step:
+                self._total_step = max(self._base_step, self._total_step * RECOVERY)
         if self._chat_step:
             for chat in chats:
                 self._chat_tat[chat] = max(self._chat_tat.get(chat, 0.0), now) + self._chat_step
@@ -167,7 +221,7 @@ class RateLimiter:
                 if waiter.future.done():  # cancelled meanwhile
                     self._waiters.remove(waiter)
                     continue
-                ready = self._ready_at(waiter.chats, now, waiter.priority)
+                ready = self._ready_at(waiter.chats, now)
                 if ready <= now:
                     self._waiters.remove(waiter)
                     self._grant(waiter.chats, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +111,7 @@ class BotApiMethods:
                 "reply_markup": message.get("reply_markup"),
                 "photo": params.get("photo") if isinstance(params.get("photo"), bytes) else None,
                 "params": params,
+                "at": time.monotonic(),
             }
         )
 

@@ -5,7 +5,8 @@ measure their combined CPU cost rather than the bot's pacing. Run as
 `python -m tests.fakes.bot_api_process PER_CHAT_PER_SECOND TOTAL_PER_SECOND`, it prints one JSON
 line with its ports and serves until its stdin closes; `GET /state` on the control port returns
 what it recorded (time stamps are CLOCK_MONOTONIC, the clock `time.monotonic()` reads in every
-process of the machine).
+process of the machine), `GET /count?text=…` how many sends (containing that text) it accepted,
+and `POST /push` {"user": id, "text": …} has a user send the bot a message.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,22 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _state(api: Any) -> dict[str, Any]:
+def _state(api: Any, pushes: list[tuple[float, str, str]]) -> dict[str, Any]:
     return {
         "violations": api.violations,
         "accepted": api.accepted,
-        "sent": [{"chat_id": m["chat_id"], "text": m["text"]} for m in api.sent_messages()],
+        "sent": [
+            {"chat_id": m["chat_id"], "text": m["text"], "at": m["at"]}
+            for m in api.sent_messages()
+        ],
+        "pushes": pushes,
     }
+
+
+def _count(api: Any, text: str) -> int:
+    if not text:
+        return len(api.accepted)
+    return sum(1 for m in api.sent_messages() if text in (m["text"] or ""))
 
 
 async def _serve(per_chat: float, total: float) -> None:
@@ -36,9 +48,21 @@ async def _serve(per_chat: float, total: float) -> None:
     api = FakeBotApi()
     await api.start()
     api.rate_limit(per_chat_per_second=per_chat, total_per_second=total)
+    pushes: list[tuple[float, str, str]] = []  # (monotonic time, user, text)
+
+    async def push(request: web.Request) -> web.Response:
+        body = await request.json()
+        pushes.append((time.monotonic(), str(body["user"]), body["text"]))
+        api.push_text(int(body["user"]), body["text"])
+        return web.json_response({"ok": True})
+
     control = web.Application()
-    control.router.add_get("/state", lambda _: web.json_response(_state(api)))
-    control.router.add_get("/count", lambda _: web.json_response({"accepted": len(api.accepted)}))
+    control.router.add_get("/state", lambda _: web.json_response(_state(api, pushes)))
+    control.router.add_get(
+        "/count",
+        lambda r: web.json_response({"accepted": _count(api, r.query.get("text", ""))}),
+    )
+    control.router.add_post("/push", push)
     runner = web.AppRunner(control, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -83,16 +107,26 @@ class FakeBotApiProcess:
         self._http = aiohttp.ClientSession()
 
     async def state(self) -> dict[str, Any]:
-        """violations, accepted [(monotonic time, chat)], sent [{chat_id, text}]."""
+        """violations, accepted [(monotonic time, chat)], sent [{chat_id, text, at}],
+        pushes [(monotonic time, user, text)]."""
         assert self._http is not None
         async with self._http.get(f"{self._control}/state") as response:
             return await response.json()
 
-    async def accepted_count(self) -> int:
-        """How many rate-limited sends the server accepted so far."""
+    async def accepted_count(self, text: str = "") -> int:
+        """How many rate-limited sends the server accepted so far (containing `text`)."""
         assert self._http is not None
-        async with self._http.get(f"{self._control}/count") as response:
+        params = {"text": text} if text else {}
+        async with self._http.get(f"{self._control}/count", params=params) as response:
             return (await response.json())["accepted"]
+
+    async def push_text(self, user: int, text: str) -> None:
+        """Have `user` send the bot `text` (the server records when)."""
+        assert self._http is not None
+        async with self._http.post(
+            f"{self._control}/push", json={"user": user, "text": text}
+        ) as response:
+            await response.read()
 
     async def stop(self) -> None:
         """Close the server's stdin and wait for it to exit."""

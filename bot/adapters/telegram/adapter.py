@@ -29,6 +29,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.telegram.media import send_album, send_captioned, video_refs
 from bot.adapters.telegram.text import Markup, send_chunks, split_text
 from bot.config import Settings
+from bot.core.chats import ChatScheduler
 from bot.core.i18n import Translator, normalize_locale
 from bot.core.types import (
     Address,
@@ -111,6 +112,7 @@ class TelegramAdapter(BaseAdapter):
         self._accepted: set[int] = set()  # update ids recorded before Telegram was told
         self._poller: asyncio.Task[None] | None = None
         self._record_failures: dict[int, int] = {}
+        self.chats = ChatScheduler("telegram")
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class TelegramAdapter(BaseAdapter):
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._poller
                 self._poller = None
+            await self.chats.drain()  # updates taken in are handled before the bot goes
             if self._app.running:
                 await self._app.stop()
             await self._app.shutdown()
@@ -176,17 +179,25 @@ class TelegramAdapter(BaseAdapter):
     # --- receiving -----------------------------------------------------------------------------
 
     async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB hands updates over one at a time: each private chat's update is scheduled after
+        that chat's earlier ones, so other chats are handled meanwhile."""
         if not isinstance(update, Update):
             return
-        if update.callback_query is not None:
-            await self._answer(update.callback_query)
         chat = update.effective_chat
         if chat is None or chat.type != PRIVATE:
             # groups, supergroups and channels never reach the dispatcher: nothing of them
             # is stored as a person's chat
+            if update.callback_query is not None:
+                await self._answer(update.callback_query)
             if chat is not None:
                 await self._tell_private_only(chat.id, update.effective_user)
             return
+        self.chats.schedule(str(chat.id), lambda: self._handle(update))
+
+    async def _handle(self, update: Update) -> None:
+        """Answer a button press (the client stops its spinner) and feed the update."""
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)
         incoming = to_incoming(update, self._app.bot.username)
         feed = self._feed
         if incoming is None or feed is None:

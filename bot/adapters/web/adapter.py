@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import secrets
@@ -30,6 +29,7 @@ from bot.adapters.web.pages import (
 from bot.adapters.web.sign_in import SignInMethods, SignInRoutes
 from bot.adapters.web.store import MessageStore, Upload, UploadStore, image_mime
 from bot.config import Settings
+from bot.core.chats import ChatScheduler
 from bot.core.errors import ServiceError
 from bot.core.i18n import SUPPORTED, Translator, normalize_locale
 from bot.core.types import (
@@ -92,9 +92,7 @@ class WebChatAdapter(BaseAdapter):
         self.uploads = UploadStore(max_total_bytes=upload_budget_bytes)
         self.epoch = secrets.token_hex(6)
         self._feed: Feed | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._inflight: dict[str, int] = {}
+        self.chats = ChatScheduler("web chat")
         self.demo = settings.demo
         self.auth = auth
         self.methods = methods
@@ -186,12 +184,7 @@ class WebChatAdapter(BaseAdapter):
         """Stop accepting messages, wake long-pollers and forget all chats and uploads."""
         self._feed = None
         self.messages.close()
-        tasks = list(self._tasks)
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=5)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self.chats.drain(5)
         self.uploads.clear()
 
     async def _on_shutdown(self, app: web.Application) -> None:
@@ -226,27 +219,12 @@ class WebChatAdapter(BaseAdapter):
         return photos, documents
 
     def _schedule(self, incoming: Incoming) -> None:
-        chat_id = incoming.chat_id
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._inflight[chat_id] = self._inflight.get(chat_id, 0) + 1
-
         async def run() -> None:
-            try:
-                async with lock:
-                    feed = self._feed
-                    if feed is not None:
-                        await feed(incoming)
-            except Exception:
-                log.exception("web chat: handling update %s failed", incoming.update_id)
-            finally:
-                self._inflight[chat_id] -= 1
-                if not self._inflight[chat_id]:
-                    del self._inflight[chat_id]
-                    self._locks.pop(chat_id, None)
+            feed = self._feed
+            if feed is not None:
+                await feed(incoming)
 
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.chats.schedule(incoming.chat_id, run)
 
     # -- routes ----------------------------------------------------------------------
 

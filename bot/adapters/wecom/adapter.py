@@ -46,7 +46,8 @@ class WeComBatchError(DeliveryError):
     (the notifier's delivery lane reschedules just those rows)."""
 
     def __init__(self, error: DeliveryError, failed_chat_ids: list[str]):
-        super().__init__(str(error), retry_after=error.retry_after, permanent=error.permanent)
+        super().__init__(str(error), retry_after=error.retry_after, permanent=error.permanent,
+                         bot_wide=error.bot_wide)
         self.failed_chat_ids = failed_chat_ids
 
 

@@ -31,6 +31,9 @@ REFRESH_MARGIN = 300.0
 TOKEN_ERRORS = frozenset({40014, 42001, 41001})
 # Frequency limits: wait this long (seconds) before the outbox tries again.
 RATE_LIMITS = {45009: 60.0, 45033: 5.0, 45011: 60.0, 45047: 60.0}
+# Of those, the ones about the whole app (concurrency, the app's quota); 45009 may be about one
+# member's limit only, so delivery decides from how many members are refused.
+APP_WIDE_LIMITS = frozenset({45033, 45011, 45047})
 # Errors that retrying cannot fix (bad user, bad message, app not allowed to message them).
 PERMANENT = frozenset(
     {40003, 40008, 40031, 40056, 40058, 41009, 44004, 45002, 48002, 60011, 60020, 81013, 82001}
@@ -60,7 +63,8 @@ class WeComMediaTooLarge(WeComApiError):
 def delivery_error(exc: WeComApiError) -> DeliveryError:
     """Map an API failure to the outbox's terms: wait (rate limit), give up, or retry."""
     if exc.errcode in RATE_LIMITS:
-        return DeliveryError(str(exc), retry_after=RATE_LIMITS[exc.errcode])
+        bot_wide = True if exc.errcode in APP_WIDE_LIMITS else None
+        return DeliveryError(str(exc), retry_after=RATE_LIMITS[exc.errcode], bot_wide=bot_wide)
     if exc.errcode in PERMANENT:
         return DeliveryError(str(exc), permanent=True)
     return DeliveryError(str(exc))

@@ -7,7 +7,6 @@ slow handler (a photo download, a busy database) never delays the HTTP answer.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from bot.adapters.wecom.callback import (
     passive_button_update,
 )
 from bot.adapters.wecom.inbound import Parsed, parse
+from bot.core.chats import ChatScheduler
 from bot.core.types import Accept, Feed, Incoming
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,7 @@ class CallbackEndpoint:
         self.greeted: Recent[float] = Recent()
         self.feed: Feed | None = None
         self.accept: Accept | None = None  # records an update before WeCom is told "got it"
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._inflight: dict[str, int] = {}
+        self.chats = ChatScheduler("WeCom")
 
     def mount(self, http_app: web.Application) -> None:
         """Add the GET and POST routes to the shared aiohttp app."""
@@ -92,12 +90,7 @@ class CallbackEndpoint:
     async def drain(self, timeout: float = 5.0) -> None:
         """Stop feeding; let updates in progress finish (up to `timeout`), cancel the rest."""
         self.feed = None
-        tasks = list(self._tasks)
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self.chats.drain(timeout)
 
     async def verify_url(self, request: web.Request) -> web.Response:
         """GET: WeCom checks the URL by sending an encrypted echostr we must decrypt."""
@@ -169,32 +162,19 @@ class CallbackEndpoint:
         return self.guard.seal(xml, nonce)
 
     def schedule(self, incoming: Incoming) -> None:
-        """Handle the update in a task: the HTTP answer does not wait for it."""
-        chat_id = incoming.chat_id
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._inflight[chat_id] = self._inflight.get(chat_id, 0) + 1
+        """Handle the update in a task (after the chat's earlier ones): the HTTP answer does
+        not wait for it."""
 
         async def run() -> None:
-            try:
-                async with lock:  # one update per chat at a time, in arrival order
-                    if self.feed is None:
-                        return
-                    if self.before_feed is not None:
-                        await self.before_feed(incoming.user_id)
-                    self._numbered_choice(incoming)
-                    if self.feed is not None:
-                        await self.feed(incoming)
-            except Exception:
-                log.exception("WeCom: handling update %s failed", incoming.update_id)
-            finally:
-                self._inflight[chat_id] -= 1
-                if not self._inflight[chat_id]:
-                    del self._inflight[chat_id]
-                    self._locks.pop(chat_id, None)
+            if self.feed is None:
+                return
+            if self.before_feed is not None:
+                await self.before_feed(incoming.user_id)
+            self._numbered_choice(incoming)
+            if self.feed is not None:
+                await self.feed(incoming)
 
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.chats.schedule(incoming.chat_id, run)
 
     def _numbered_choice(self, incoming: Incoming) -> None:
         """A bare number answering our last numbered list becomes that button's payload."""
