@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs.categories import guess_category, shipped
+
+CATEGORIES = shipped().codes
 from bot.services.repairs.report_text import (
     ParsedReport,
     normalize_text,

@@ -32,6 +32,7 @@ from bot.services.repairs import (
     RepairService,
     WorkService,
     build_dispatch,
+    load_categories,
 )
 from bot.services.stock import StockService
 from bot.services.surveys import SurveyService
@@ -75,7 +76,7 @@ class Services:
         """Create every service from the settings; the ones that push get `notifier`."""
         people = PeopleService(settings.invite_ttl_hours)
         web_sign_in = WebSignInService(people, settings.invite_ttl_hours)
-        repairs = RepairService(settings.timezone)
+        repairs = RepairService(settings.timezone, load_categories(settings.categories_file))
         dorms = DormService(repairs, settings.timezone, settings.dorm_reminders,
                             notifier=notifier)
         stock = StockService.from_settings(settings, notifier)

@@ -81,7 +81,7 @@ async def resolve_place(
 async def draft_from_text(ctx: Context, text: str) -> tuple[dict, list[Place], str | None]:
     """Draft fields from one free-text message, the suggestions if the place is unknown,
     and the place words that matched nothing."""
-    parsed = parse_report_text(text)
+    parsed = parse_report_text(text, ctx.services.repairs.categories)
     place, suggestions, whole = await resolve_place(ctx, parsed, text)
     data: dict = {}
     if place:

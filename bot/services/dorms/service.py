@@ -394,7 +394,7 @@ class DormService:
                 ticket = await self.repairs.create(
                     actor,
                     stay.room,
-                    CHECK_ITEMS[result.item],
+                    self.repairs.categories.or_fallback(CHECK_ITEMS[result.item]),
                     result.description,
                     "normal",
                     result.attachment_ids,

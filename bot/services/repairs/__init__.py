@@ -2,7 +2,13 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
-from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs.categories import (
+    Category,
+    CategoryFileError,
+    CategorySet,
+    guess_category,
+    load_categories,
+)
 from bot.services.repairs.dispatch import DispatchOutcome, DispatchService
 from bot.services.repairs.dispatch_queries import JobView
 from bot.services.repairs.due import DueWork
@@ -31,7 +37,9 @@ from bot.services.repairs.wiring import build_dispatch
 from bot.services.repairs.work import WorkService
 
 __all__ = [
-    "CATEGORIES",
+    "Category",
+    "CategoryFileError",
+    "CategorySet",
     "CLOSE_KINDS",
     "DECLINE_REASONS",
     "DUTY_ROLES",
@@ -61,6 +69,7 @@ __all__ = [
     "decline_buttons",
     "fits",
     "guess_category",
+    "load_categories",
     "job_buttons",
     "job_text",
     "parse_materials",

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.services.repairs.categories import guess_category
+from bot.services.repairs.categories import CategorySet, guess_category
 
 # Only this many leading characters of the normalised text are searched for a place.
 PLACE_SEARCH_LIMIT = 500
@@ -153,8 +153,9 @@ def _trim(text: str) -> str:
     return text
 
 
-def parse_report_text(text: str) -> ParsedReport:
-    """Parse one free-text repair message into a ParsedReport."""
+def parse_report_text(text: str, categories: CategorySet | None = None) -> ParsedReport:
+    """Parse one free-text repair message into a ParsedReport (the category guessed with
+    `categories`, the shipped ones when None)."""
     normalized = normalize_text(text)
     building, room, span = parse_place(normalized)
     if span is None:
@@ -171,6 +172,6 @@ def parse_report_text(text: str) -> ParsedReport:
         place_code=place_code,
         building=building,
         room=room,
-        category=guess_category(description),
+        category=guess_category(description, categories),
         description=description,
     )
