@@ -37,12 +37,12 @@ from bot.services.repairs.wiring import build_dispatch
 from bot.services.repairs.work import WorkService
 
 __all__ = [
-    "Category",
-    "CategoryFileError",
-    "CategorySet",
     "CLOSE_KINDS",
     "DECLINE_REASONS",
     "DUTY_ROLES",
+    "Category",
+    "CategoryFileError",
+    "CategorySet",
     "DispatchOutcome",
     "DispatchService",
     "DueWork",
@@ -69,9 +69,9 @@ __all__ = [
     "decline_buttons",
     "fits",
     "guess_category",
-    "load_categories",
     "job_buttons",
     "job_text",
+    "load_categories",
     "parse_materials",
     "parse_report_text",
     "place_zone",
