@@ -45,7 +45,6 @@ class HouqinApp:
             self.adapters, self.translator, settings.outbox_max_attempts, platform_limits(settings)
         )
         self.services = Services.build(settings, self.notifier)
-        self.translator.extend(self.services.repairs.categories.texts(), area="category")
         self.http = web.Application(client_max_size=60 * 1024 * 1024)
         self.http.router.add_get("/healthz", self._health)
         self.router = build_router()

@@ -77,6 +77,8 @@ class Services:
         people = PeopleService(settings.invite_ttl_hours)
         web_sign_in = WebSignInService(people, settings.invite_ttl_hours)
         repairs = RepairService(settings.timezone, load_categories(settings.categories_file))
+        # reader-visible category names come from the categories file, not the catalogues
+        notifier.translator.extend(repairs.categories.texts(), area="category")
         dorms = DormService(repairs, settings.timezone, settings.dorm_reminders,
                             notifier=notifier)
         stock = StockService.from_settings(settings, notifier)
