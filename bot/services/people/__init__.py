@@ -14,6 +14,7 @@ from bot.services.people.invitations import INVITABLE, Invitation, InvitationSer
 from bot.services.people.people_csv import export_people, import_people
 from bot.services.people.places import NEAR_METERS, PlaceService
 from bot.services.people.places_csv import export_places, import_places, upsert_place
+from bot.services.people.search import exact_people, find_people, people_named, suggest_people
 from bot.services.people.service import PeopleService, normalize_phone
 from bot.services.people.views import LanguageTap
 from bot.services.people.web_sessions import WebSessionService
@@ -36,12 +37,16 @@ __all__ = [
     "attempt_limiter",
     "attempts",
     "check_telegram_login",
+    "exact_people",
     "export_people",
     "export_places",
+    "find_people",
     "import_people",
     "import_places",
     "normalize_phone",
+    "people_named",
     "public_base",
+    "suggest_people",
     "upsert_place",
     "web_user_id",
 ]
