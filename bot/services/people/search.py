@@ -11,7 +11,7 @@ from models.people import Person, normalize_name
 
 MAX_FOUND = 20
 FUZZY_POOL = 300  # names read for typo suggestions: bounded, whatever the roster's size
-FUZZY_CUTOFF = 70
+FUZZY_CUTOFF = 60  # one wrong character of a three-character name scores 66
 _TOP = "\U0010ffff"  # above every character: [prefix, prefix + _TOP) is an index range
 
 
@@ -45,7 +45,7 @@ async def people_named(prefix: str, active_only: bool = True,
     rows = Person.filter(name_norm__gte=key, name_norm__lt=key + _TOP)
     if active_only:
         rows = rows.filter(active=True)
-    return await rows.order_by("name_norm", "id").limit(limit)
+    return await rows.order_by("name_norm").limit(limit)  # the index order: no sort
 
 
 async def find_people(query: str, active_only: bool = True,

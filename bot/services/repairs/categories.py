@@ -101,10 +101,9 @@ class CategorySet:
         best: tuple[bool, int, int, int] | None = None  # (weak, -length, position, order)
         best_category: str | None = None
         for keyword in self._keywords:
-            if keyword.pattern is None:
-                position = haystack.find(keyword.word)
-            else:
-                found = keyword.pattern.search(haystack)
+            position = haystack.find(keyword.word)  # one C-speed scan; regex only if present
+            if position >= 0 and keyword.pattern is not None:
+                found = keyword.pattern.search(haystack, position)
                 position = found.start() if found else -1
             if position < 0:
                 continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from tortoise.expressions import Subquery
 from tortoise.signals import post_save
 
 from bot.services.stock.search import _CJK, compact, norm, singular
@@ -60,7 +61,7 @@ async def _item_saved(sender: type[Item], instance: Item, created: bool, using_d
 
 async def ensure_index() -> int:
     """Index items saved before the index existed (after the upgrade); returns how many."""
-    indexed = ItemTerm.filter().distinct().values_list("item_id", flat=True)
+    indexed = Subquery(ItemTerm.all().values("item_id"))
     missing = await Item.filter(active=True).exclude(id__in=indexed)
     for item in missing:
         await reindex(item)
