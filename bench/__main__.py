@@ -7,7 +7,9 @@
 - `python -m bench digest [TICKETS] [--people P] [--years Y] [--pg DSN] [--keep]`: digest build
   time on SQLite, or on the PostgreSQL server at DSN;
 - `python -m bench roster [ROWS …]`: people roster import time;
-- `python -m bench places [N …]`: place resolution per message at N places.
+- `python -m bench places [N …]`: place resolution per message at N places;
+- `python -m bench search [SIZES]`: stock and people search at 1 000, 10 000, 50 000 rows
+  (SIZES comma-separated).
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ def main(argv: list[str]) -> str:
         from bench.places_bench import table as places_table
 
         return places_table(tuple(int(a) for a in argv[1:]) or PLACE_SIZES)
+    if argv and argv[0] == "search":
+        from bench.search_bench import SIZES as SEARCH_SIZES
+        from bench.search_bench import table as search_table
+
+        sizes = tuple(int(n) for n in argv[1].split(",")) if len(argv) > 1 else SEARCH_SIZES
+        return search_table(sizes)
     if argv and argv[0] == "roster":
         from bench.roster_import import SIZES as ROSTER_SIZES
         from bench.roster_import import table as roster_table

@@ -153,6 +153,7 @@ class HouqinApp:
 
         quiet_libraries()  # no SQL parameters, API payloads or tokens in the logs, even at DEBUG
         await init_db(self.settings.database_url, schema, self.settings.sqlite_busy_timeout_ms)
+        await self.services.stock.catalog.ensure_index()
         demo_people = await demo_people_count()
         if seed_demo and not demo_people:
             await load_demo(self.services.people)

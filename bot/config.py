@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     alert_repush_max: int = 3
     alert_interval_seconds: float = 30.0
     sla_file: str | None = None
+    categories_file: str | None = None  # repair categories; None: the shipped bot/categories.toml
     dispatch_interval_seconds: float = 30.0
     dorm_reminders: str = "-1@20:00,1@09:00"  # DAYS@HH:MM from the day the check-in window closes
     dorm_interval_seconds: float = 60.0

@@ -26,8 +26,9 @@ async def zone_label(ctx: Context, code: str | None) -> str:
 
 
 def category_label(ctx: Context, category: str) -> str:
-    """The localized name of a repair category."""
-    return ctx.t(f"category.{category}")
+    """The reader's name of a repair category, from the categories file (a category no
+    longer in the file shows its code)."""
+    return ctx.services.repairs.categories.name(category, ctx.locale)
 
 
 def status_label(ctx: Context, status: str) -> str:

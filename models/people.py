@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from tortoise import fields
 from tortoise.models import Model
 
 ROLES = ("reporter", "worker", "storekeeper", "dorm_admin", "manager", "admin")
+
+
+def normalize_name(name: str | None) -> str:
+    """A name as searches compare it: NFKC, lower case, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", name or "").lower().split())[:100]
 
 
 class Person(Model):
@@ -13,6 +20,8 @@ class Person(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100)
+    # NFKC, lower case, single spaces: exact and prefix name look-ups use its index
+    name_norm = fields.CharField(max_length=100, default="", db_index=True)
     phone = fields.CharField(max_length=32, null=True, db_index=True)
     roles = fields.JSONField(default=list)
     locale = fields.CharField(max_length=10, null=True)
@@ -29,6 +38,14 @@ class Person(Model):
 
     class Meta:
         table = "person"
+
+    async def save(self, *args, **kwargs) -> None:  # type: ignore[override]
+        """Save, keeping the indexed normalized name in step with the name."""
+        self.name_norm = normalize_name(self.name)
+        fields_given = kwargs.get("update_fields")
+        if fields_given is not None and "name" in fields_given and "name_norm" not in fields_given:
+            kwargs["update_fields"] = [*fields_given, "name_norm"]
+        await super().save(*args, **kwargs)
 
     def has_role(self, *roles: str) -> bool:
         """True when the person holds any of `roles` (admin holds every role)."""

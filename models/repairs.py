@@ -6,16 +6,8 @@ from tortoise import fields
 from tortoise.models import Model
 
 URGENCIES = ("urgent", "normal", "low")
-# The repair categories, in the order reporters are offered them
-CATEGORIES: tuple[str, ...] = (
-    "plumbing",
-    "electrical",
-    "carpentry",
-    "hvac",
-    "network",
-    "cleaning",
-    "other",
-)
+# The repair categories are per deployment: bot/categories.toml or HOUQIN_CATEGORIES_FILE
+# (bot.services.repairs.categories); a ticket stores the category's code.
 OPEN_STATUSES = (
     "submitted", "assigned", "accepted", "on_the_way", "arrived", "in_progress", "reopened"
 )

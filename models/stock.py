@@ -93,6 +93,22 @@ class Item(Model):
         return self.unit_en if locale == "en" else self.unit_zh
 
 
+
+class ItemTerm(Model):
+    """One search term of an active item, looked up by index instead of scanning items.
+
+    Terms are names, words, Chinese characters and pairs, English trigrams (stock/index.py)."""
+
+    id = fields.IntField(primary_key=True)
+    item: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Item", related_name="terms", on_delete=fields.CASCADE
+    )
+    term = fields.CharField(max_length=24, db_index=True)
+
+    class Meta:
+        table = "stock_item_term"
+
+
 class StockLevel(Model):
     """One item in one store: quantities, minimum and reorder quantity, low-stock alert state.
 

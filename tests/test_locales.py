@@ -32,16 +32,29 @@ def test_every_literal_key_in_code_exists():
 
 
 def test_dynamic_key_families_complete():
-    from bot.services.repairs.categories import CATEGORIES
+    from bot.services.repairs.categories import shipped
     from models.people import ROLES
     from models.repairs import STATUSES, URGENCIES
 
     t = Translator()
+    t.extend(shipped().texts(), area="category")
     for loc in SUPPORTED:
-        for family, names in (("category", CATEGORIES), ("status", STATUSES),
+        for family, names in (("category", shipped().codes), ("status", STATUSES),
                               ("urgency", URGENCIES), ("role", ROLES)):
             for name in names:
                 assert t(loc, f"{family}.{name}") != f"{family}.{name}", (loc, family, name)
+
+
+def test_category_names_come_from_the_categories_file():
+    from bot.services.repairs.categories import shipped
+
+    t = Translator()
+    assert not any(key.startswith("category.") for key in t.catalogues["en"])
+    t.extend(shipped().texts(), area="category")
+    assert t("en", "category.elevator") == "🛗 Elevator"
+    assert t("zh_CN", "category.elevator") == "🛗 电梯"
+    assert t("en", "category.retired_code") == "retired_code"  # a category no longer in the file
+    assert t("en", "status.no_such") == "status.no_such"  # other areas are unaffected
 
 
 def test_locale_hints():

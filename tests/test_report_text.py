@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs.categories import guess_category, shipped
 from bot.services.repairs.report_text import (
     ParsedReport,
     normalize_text,
     parse_place,
     parse_report_text,
 )
+
+CATEGORIES = shipped().codes
 
 PLACE_CASES: list[tuple[str, str | None, str | None]] = [
     # Chinese: 号楼 / 栋 / 幢 / 楼, suffixes, full-width digits, Chinese numerals

@@ -98,10 +98,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         result = asyncio.run(with_db(settings, lambda: importer(path)))
     elif args.kind == "inspections":
         from bot.services.inspections import import_inspections
+        from bot.services.repairs import load_categories
 
-        result = asyncio.run(
-            with_db(settings, lambda: import_inspections(path, settings.timezone))
-        )
+        categories = load_categories(settings.categories_file)
+        result = asyncio.run(with_db(settings, lambda: import_inspections(
+            path, settings.timezone, categories=categories)))
     elif args.kind in ("meters", "readings"):
         from bot.services.energy import import_meters, import_readings
 

@@ -52,6 +52,16 @@ class Translator:
     def __init__(self, default: str = "zh_CN", directory: Path = LOCALES_DIR):
         self.default = default if default in SUPPORTED else "zh_CN"
         self.catalogues = {loc: load_catalogue(loc, directory) for loc in SUPPORTED}
+        self.code_areas: set[str] = set()
+
+    def extend(self, texts: dict[str, dict[str, str]], area: str | None = None) -> None:
+        """Add texts that come from deployment files (per locale); a missing key of `area`
+        then renders as its last part (a code), so a retired code still reads sensibly."""
+        for loc, entries in texts.items():
+            if loc in self.catalogues:
+                self.catalogues[loc].update(entries)
+        if area:
+            self.code_areas.add(area)
 
     def has(self, key: str) -> bool:
         """True when the key exists in the default catalogue."""
@@ -62,5 +72,6 @@ class Translator:
         catalogue = self.catalogues.get(locale or self.default) or self.catalogues[self.default]
         text = catalogue.get(key) or self.catalogues[self.default].get(key)
         if text is None:
-            return key
+            area, _, code = key.partition(".")
+            return code if area in self.code_areas and code else key
         return text.format(**fields) if fields else text

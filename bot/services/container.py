@@ -35,6 +35,7 @@ from bot.services.repairs import (
     RepairService,
     WorkService,
     build_dispatch,
+    load_categories,
 )
 from bot.services.scorecards import ScorecardService
 from bot.services.stock import StockService
@@ -82,7 +83,9 @@ class Services:
         """Create every service from the settings; the ones that push get `notifier`."""
         people = PeopleService(settings.invite_ttl_hours)
         web_sign_in = WebSignInService(people, settings.invite_ttl_hours)
-        repairs = RepairService(settings.timezone)
+        repairs = RepairService(settings.timezone, load_categories(settings.categories_file))
+        # reader-visible category names come from the categories file, not the catalogues
+        notifier.translator.extend(repairs.categories.texts(), area="category")
         dorms = DormService(repairs, settings.timezone, settings.dorm_reminders,
                             notifier=notifier)
         stock = StockService.from_settings(settings, notifier)

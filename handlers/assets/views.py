@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 from bot.core.context import Context
 from bot.core.types import Button
 from bot.services.assets import AssetCard, AssetTap
-from bot.services.repairs import CATEGORIES, TicketTap
+from bot.services.repairs import TicketTap
 from handlers.render import category_label, local_time, status_label
 from models.assets import AssetEvent
 
 
 def asset_category(ctx: Context, category: str) -> str:
     """A repair category's localized name; other asset categories as written."""
-    return category_label(ctx, category) if category in CATEGORIES else (category or "-")
+    known = category in ctx.services.repairs.categories
+    return category_label(ctx, category) if known else (category or "-")
 
 
 def asset_status(ctx: Context, status: str) -> str:

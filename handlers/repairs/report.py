@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.router import Router
-from bot.services.repairs import CATEGORIES, guess_category
 from handlers.media_intake import VIDEOS, take, take_sent_media
 from handlers.render import category_label, rows, urgency_label
 from handlers.repairs.report_draft import (
@@ -67,7 +66,8 @@ async def _side_input(ctx: Context) -> bool:
 @router.prompt(FLOW, "category")
 async def ask_category(ctx: Context) -> None:
     """Ask what kind of problem it is."""
-    buttons = [ctx.choose(category_label(ctx, c), f"cat:{c}") for c in CATEGORIES]
+    codes = ctx.services.repairs.categories.codes
+    buttons = [ctx.choose(category_label(ctx, c), f"cat:{c}") for c in codes]
     await ctx.say("report.ask_category", [*rows(buttons, 3), [ctx.cancel_button()]])
 
 
@@ -78,7 +78,8 @@ async def got_category(ctx: Context) -> None:
         return
     choice = (ctx.choice or "").removeprefix("cat:")
     text = (ctx.incoming.text or "").strip()
-    category = choice if choice in CATEGORIES else guess_category(text) if text else None
+    categories = ctx.services.repairs.categories
+    category = choice if choice in categories else categories.guess(text) if text else None
     if category is None:
         await ctx.say("report.pick_category")
         await ask_category(ctx)

@@ -72,7 +72,8 @@ async def draft_from_text(ctx: Context, text: str) -> tuple[dict, list[Place], s
     `place_choices`, offered on the confirm card (never a silent guess)."""
     resolved = await resolve_place(ctx, text)
     match = resolved.match
-    description, category = describe_without(text, match.spans)
+    description, category = describe_without(text, match.spans,
+                                             ctx.services.repairs.categories)
     data: dict = {}
     suggestions: list[Place] = []
     if resolved.place:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.core.errors import InvalidState, NotFound, ServiceError
-from bot.services.people import PlaceService, normalize_phone
+from bot.services.people import PlaceService, exact_people, normalize_phone
 from models.alerts import AUDIENCE_KINDS
 from models.people import ROLES, Person
 from models.places import Place
@@ -103,18 +103,15 @@ class AudienceResolver:
         entries = [e.strip() for e in LIST_SEPARATORS.split(text) if e.strip()]
         if len(entries) > MAX_LIST_ENTRIES:
             raise ServiceError("alerts.list_too_long", limit=MAX_LIST_ENTRIES)
-        people = await Person.filter(active=True)
-        by_id = {_norm(p.external_id): p for p in people if p.external_id}
-        by_phone = {p.phone: p for p in people if p.phone}
-        by_name: dict[str, list[Person]] = {}
-        for person in people:
-            by_name.setdefault(_norm(person.name), []).append(person)
         found: list[int] = []
         missing: list[str] = []
-        for entry in entries:
-            named = by_name.get(_norm(entry), [])
+        for entry in entries:  # indexed look-ups per entry, never the whole roster
+            matches = await exact_people(entry, limit=10)
             phone = normalize_phone(entry)
-            person = by_id.get(_norm(entry)) or (by_phone.get(phone) if phone else None)
+            by_id = [p for p in matches if p.external_id and _norm(p.external_id) == _norm(entry)]
+            by_phone = [p for p in matches if phone and p.phone == phone]
+            named = [p for p in matches if _norm(p.name) == _norm(entry)]
+            person = (by_id or by_phone or [None])[0]
             person = person or (named[0] if len(named) == 1 else None)
             if person is None:
                 missing.append(entry[:40])

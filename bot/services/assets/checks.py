@@ -37,7 +37,6 @@ from bot.services.assets.service import EDIT_ROLES, MAX_REASON, change_status
 from models.assets import CHECK_ANSWERS, Asset, AssetCheckItem, AssetCheckList, AssetCheckRound
 from models.people import Identity, Person
 from models.places import Place, Zone
-from models.repairs import CATEGORIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -373,7 +372,7 @@ class AssetCheckService:
         description = f"[资产回访 / asset check] {asset.code} {asset.name_zh} / {asset.name_en}: " \
                       f"{note or '-'}"
         ticket = await self.services.repairs.create(
-            person, place, asset.category if asset.category in CATEGORIES else "other",
+            person, place, self.services.repairs.categories.or_fallback(asset.category or "other"),
             description, "normal", photo_ids, now, asset=asset)
         await self.services.dispatch.on_ticket_created(ticket, now)
         return ticket.id

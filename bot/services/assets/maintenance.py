@@ -25,7 +25,7 @@ from models.assets import Asset
 from models.maintenance import MaintenancePlan, MaintenanceRun, WarrantyReminder
 from models.people import Person
 from models.places import Place
-from models.repairs import CATEGORIES, Ticket
+from models.repairs import Ticket
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -104,7 +104,7 @@ class MaintenanceService:
         kind = (asset.category if asset else category) or "other"
         span = every_days or (every_months or 0) * 28
         plan = MaintenancePlan(name=name, asset=asset, asset_category=category,
-                               repair_category=kind if kind in CATEGORIES else "other",
+                               repair_category=self.services.repairs.categories.or_fallback(kind),
                                every_days=every_days, every_months=every_months,
                                lead_days=max(0, min(lead_days, span - 1)), created_by=actor)
         plan.first_due = first_due or (add_months(self.today(now), every_months) if every_months

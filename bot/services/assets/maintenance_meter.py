@@ -25,7 +25,7 @@ from models.energy import Meter, Reading
 from models.maintenance import MaintenancePlan, MaintenanceRun
 from models.people import Person
 from models.places import Place
-from models.repairs import CATEGORIES, Ticket
+from models.repairs import Ticket
 
 if TYPE_CHECKING:
     from bot.services.container import Services
@@ -137,7 +137,7 @@ class MeterMaintenance:
         return await MaintenancePlan.create(
             name=name, asset=asset, meter=meter, every_units=amount,
             lead_units=round(amount * self.lead_percent / 100, 3), lead_days=0,
-            repair_category=kind if kind in CATEGORIES else "other", created_by=actor,
+            repair_category=self.services.repairs.categories.or_fallback(kind), created_by=actor,
             first_due=today, next_due=today,
             meter_baseline=last.value if last else None,
             meter_baseline_at=last.ts if last else None,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tortoise.expressions import Q
-
 from bot.core.errors import NotFound
 from bot.services.dorm_requests.rules import RequestView, dorm_places
 from bot.services.dorm_requests.views import request_fields
 from bot.services.dorms import DormService
+from bot.services.people import find_people, suggest_people
 from models.audit import AuditLog
 from models.dorm_requests import DormNightDuty
 from models.people import Identity, Person
@@ -69,15 +68,10 @@ class NightDutyService:
         raise NotFound("dorm.unknown_building")
 
     async def find_people(self, query: str) -> list[Person]:
-        """Active people matching a staff/student id, a phone or part of a name."""
-        text = " ".join(query.split())[:64]
-        if not text:
-            return []
-        found = await Person.filter(
-            Q(external_id=text) | Q(phone=text) | Q(name__icontains=text), active=True
-        ).order_by("id").limit(MAX_PEOPLE_FOUND)
-        exact = [p for p in found if text in (p.name, p.external_id, p.phone)]
-        return exact or list(found)
+        """Active people matching a staff/student id, a phone, a name or its beginning; close
+        names when nothing matches (all index look-ups, bounded)."""
+        return (await find_people(query, limit=MAX_PEOPLE_FOUND)
+                or await suggest_people(query, MAX_PEOPLE_FOUND))
 
     async def reachable(self, person: Person) -> bool:
         """True when the person has a chat account the bot can push to."""

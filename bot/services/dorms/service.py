@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -34,6 +34,7 @@ from bot.services.dorms.rules import (
     utc,
 )
 from bot.services.dorms.views import missing_lines, stay_fields, student_buttons
+from bot.services.people import find_people
 from bot.services.repairs import RepairService
 from models.audit import AuditLog
 from models.dorms import (
@@ -394,7 +395,7 @@ class DormService:
                 ticket = await self.repairs.create(
                     actor,
                     stay.room,
-                    CHECK_ITEMS[result.item],
+                    self.repairs.categories.or_fallback(CHECK_ITEMS[result.item]),
                     result.description,
                     "normal",
                     result.attachment_ids,
@@ -491,7 +492,7 @@ class DormService:
         text = query.strip()[:64]
         if not text:
             return []
-        people = await Person.filter(Q(external_id=text) | Q(name__icontains=text)).limit(50)
+        people = await find_people(text, active_only=False, limit=50)
         query_set = DormAssignment.filter(person_id__in=[p.id for p in people])
         if ids is not None:
             query_set = query_set.filter(bed__room__parent_id__in=list(ids))

@@ -111,8 +111,8 @@ async def _file_ticket(service: EnergyService, anomaly: Anomaly,
                        person: Person, locale: str | None, now: datetime
                        ) -> tuple[Ticket, bool]:
     meter = anomaly.meter
-    category = CATEGORY[meter.kind]
     repairs = service.dispatch.repairs
+    category = repairs.categories.or_fallback(CATEGORY[meter.kind])
     ticket = await repairs.open_duplicate(meter.place, category)
     if ticket is not None:  # the same problem is already reported: follow that one
         await Anomaly.filter(id=anomaly.id).update(ticket_id=ticket.id)

@@ -21,10 +21,10 @@ from tortoise.transactions import in_transaction
 from bot.core.errors import ServiceError
 from bot.services.csv_format import CsvImportError, ImportResult, read_csv
 from bot.services.inspections.rules import next_fire, parse_rule
+from bot.services.repairs import CategorySet, load_categories
 from models.inspections import ITEM_KINDS, InspectionItem, InspectionSchedule, InspectionTemplate
 from models.people import Person
 from models.places import Place
-from models.repairs import CATEGORIES
 
 CSV_COLUMNS = ("type", "template", "name_zh", "name_en", "zone", "place", "category", "text_zh",
                "text_en", "kind", "unit", "min", "max", "photo", "safety", "repair", "rule",
@@ -113,7 +113,7 @@ def _number(record: Record, name: str, errors: list[str]) -> float | None:
         return None
 
 
-def _check_item(item: Record, errors: list[str]) -> dict[str, Any]:
+def _check_item(item: Record, errors: list[str], codes: tuple[str, ...]) -> dict[str, Any]:
     for name in ("text_zh", "text_en"):
         if not item.get(name):
             errors.append(f"{item.where}: {name} is required")
@@ -124,8 +124,8 @@ def _check_item(item: Record, errors: list[str]) -> dict[str, Any]:
     if low is not None and high is not None and low > high:
         errors.append(f"{item.where}: min {low} is above max {high}")
     repair = item.get("repair") or "other"
-    if repair not in CATEGORIES:
-        errors.append(f"{item.where}: repair must be one of {', '.join(CATEGORIES)}")
+    if repair not in codes:
+        errors.append(f"{item.where}: repair must be one of {', '.join(codes)}")
     return {
         "text_zh": item.get("text_zh")[:200], "text_en": item.get("text_en")[:200],
         "kind": kind, "unit": item.get("unit")[:16] or None, "min_value": low, "max_value": high,
@@ -157,20 +157,23 @@ async def _worker(record: Record, errors: list[str]) -> Person | None:
 
 
 async def import_inspections(path: str | Path, timezone: str = "Asia/Shanghai",
-                             now: datetime | None = None) -> ImportResult:
+                             now: datetime | None = None,
+                             categories: CategorySet | None = None) -> ImportResult:
     """Read, check every record, then write all of it or nothing (raises CsvImportError).
     A new schedule's first round is its first fire time after `now` (by default: after it
     was stored, worked out by the generating job in the configured time zone)."""
     path = Path(path)
     reader = _from_csv if path.suffix.lower() == ".csv" else _from_toml
     templates, schedules = reader(path)
-    return await import_records(templates, schedules, timezone, now)
+    return await import_records(templates, schedules, timezone, now, categories)
 
 
 async def import_records(templates: list[Record], schedules: list[Record],
-                         timezone: str = "Asia/Shanghai", now: datetime | None = None
-                         ) -> ImportResult:
-    """Check templates (with their items) and schedules, then write them all or nothing."""
+                         timezone: str = "Asia/Shanghai", now: datetime | None = None,
+                         categories: CategorySet | None = None) -> ImportResult:
+    """Check templates (with their items, whose repair categories must be in `categories`:
+    the shipped ones when None) and schedules, then write them all or nothing."""
+    codes = (categories or load_categories()).codes
     errors: list[str] = []
     planned: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     places: dict[str, Place | None] = {}
@@ -186,7 +189,7 @@ async def import_records(templates: list[Record], schedules: list[Record],
         if not record.items:
             errors.append(f"{record.where}: a template needs at least one item")
         places[code] = await _place(record, errors)
-        items = [_check_item(item, errors) for item in record.items]
+        items = [_check_item(item, errors, codes) for item in record.items]
         planned.append(({"code": code, "name_zh": record.get("name_zh")[:100],
                          "name_en": record.get("name_en")[:100],
                          "zone": record.get("zone") or None,

@@ -260,7 +260,8 @@ class InspectionService:
                 if not ok and view.place is not None:
                     urgency = "urgent" if item.safety else "normal"
                     ticket = await self.repairs.create(
-                        person, view.place, item.repair_category,
+                        person, view.place,
+                        self.repairs.categories.or_fallback(item.repair_category),
                         description or item.display(person.locale), urgency, files, now,
                     )
                 saved = await InspectionAnswer.create(

@@ -23,6 +23,7 @@ from bot.services.people.place_names import simplified
 from bot.services.people.places import NEAR_METERS, PlaceService, Resolved
 from bot.services.people.places_csv import export_places, import_places, upsert_place
 from bot.services.people.roster_counts import RosterCounts, RosterService
+from bot.services.people.search import exact_people, find_people, people_named, suggest_people
 from bot.services.people.service import PeopleService, find_by_login, normalize_phone
 from bot.services.people.verification import (
     STAFF_ROLES,
@@ -68,17 +69,21 @@ __all__ = [
     "attempts",
     "check_telegram_login",
     "department_names",
+    "exact_people",
     "export_people",
     "export_places",
     "find_by_login",
+    "find_people",
     "import_people",
     "import_places",
     "normalize_login",
     "normalize_phone",
+    "people_named",
     "phone_of",
     "public_base",
     "same_name",
     "simplified",
+    "suggest_people",
     "upsert_place",
     "web_user_id",
     "write_codes_csv",

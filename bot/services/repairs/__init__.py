@@ -2,7 +2,13 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
-from bot.services.repairs.categories import CATEGORIES, guess_category
+from bot.services.repairs.categories import (
+    Category,
+    CategoryFileError,
+    CategorySet,
+    guess_category,
+    load_categories,
+)
 from bot.services.repairs.dispatch import DispatchOutcome, DispatchService
 from bot.services.repairs.dispatch_queries import JobView
 from bot.services.repairs.due import DueWork
@@ -32,10 +38,12 @@ from bot.services.repairs.wiring import build_dispatch
 from bot.services.repairs.work import WorkService
 
 __all__ = [
-    "CATEGORIES",
     "CLOSE_KINDS",
     "DECLINE_REASONS",
     "DUTY_ROLES",
+    "Category",
+    "CategoryFileError",
+    "CategorySet",
     "DispatchOutcome",
     "DispatchService",
     "DueWork",
@@ -65,6 +73,7 @@ __all__ = [
     "guess_category",
     "job_buttons",
     "job_text",
+    "load_categories",
     "load_sla_config",
     "parse_materials",
     "parse_report_text",

@@ -208,12 +208,11 @@ class DispatchService:
         """A worker came on duty: waiting tickets they can do are dispatched again."""
         now = clock(now)
         waiting = await Ticket.filter(status__in=("submitted", "reopened")).order_by("id")
-        skills = set(worker.skills or [])
         sent = 0
         for ticket in waiting:
             if sent >= limit:
                 break
-            if ticket.category != "other" and ticket.category not in skills:
+            if not self.repairs.categories.serves(ticket.category, worker.skills):
                 continue
             if await Job.exists(ticket_id=ticket.id, status__in=("offered", "accepted")):
                 continue

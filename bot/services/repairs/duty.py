@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tortoise.functions import Count
 
 from bot.core.errors import InvalidState, NotFound, require_role
+from bot.services.repairs.categories import CategorySet, shipped
 from models.dispatch import DutyShift, Job, WorkerProfile
 from models.people import Person
 from models.places import Place
@@ -56,6 +57,9 @@ async def place_zone(place: Place) -> str | None:
 class DutyService:
     """Who is working, on what, and where."""
 
+    def __init__(self, categories: CategorySet | None = None):
+        self.categories = categories or shipped()
+
     async def profile(self, person: Person) -> WorkerProfile:
         """The person's duty profile (created on first use)."""
         profile, _ = await WorkerProfile.get_or_create(person_id=person.id)
@@ -101,12 +105,12 @@ class DutyService:
             await DutyShift.filter(person_id=person.id, ended_at=None).update(ended_at=now)
         return True
 
-    async def workers(self, skill: str | None = None, on_duty_only: bool = True
+    async def workers(self, skills: frozenset[str] | None = None, on_duty_only: bool = True
                       ) -> list[WorkerInfo]:
-        """Active workers (with `skill` unless None), with duty state and load."""
+        """Active workers (with one of `skills` unless None), with duty state and load."""
         people = [p for p in await Person.filter(active=True) if "worker" in (p.roles or [])]
-        if skill is not None:
-            people = [p for p in people if skill in (p.skills or [])]
+        if skills is not None:
+            people = [p for p in people if skills & set(p.skills or [])]
         profiles = {
             pr.person_id: pr  # type: ignore[attr-defined]
             for pr in await WorkerProfile.filter(person_id__in=[p.id for p in people])
@@ -127,9 +131,10 @@ class DutyService:
     async def candidates(self, category: str, zone: str | None, exclude: set[int]
                          ) -> list[WorkerInfo]:
         """On-duty workers who can take the job, best first: the right skill, the place's zone,
-        then least load, then whoever waited longest for an offer. For "other", any skill."""
-        skill = None if category == "other" else category
-        pool = [w for w in await self.workers(skill) if w.person.id not in exclude]
+        then least load, then whoever waited longest for an offer. The category's skills come
+        from the categories file ("other", or a category without skills: anyone)."""
+        skills = self.categories.skills_for(category)
+        pool = [w for w in await self.workers(skills) if w.person.id not in exclude]
         never = datetime.min.replace(tzinfo=UTC)
         pool.sort(key=lambda w: (
             0 if zone and w.person.zone == zone else 1,

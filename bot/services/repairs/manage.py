@@ -120,11 +120,11 @@ class ManageService:
         ticket = await self._open(actor, ticket_id)
         current = await assignee(ticket.id)
         everyone = await self.dispatch.duty.workers(None, on_duty_only=False)
-        skilled = {ticket.category}
+        categories = self.dispatch.repairs.categories
 
         def rank(w: WorkerInfo) -> tuple:
             """Fitting skill, on duty, least load, then by name."""
-            fits = ticket.category == "other" or bool(skilled & set(w.person.skills or []))
+            fits = categories.serves(ticket.category, w.person.skills)
             return (not fits, not w.on_duty, w.load, w.person.name)
 
         return sorted([w for w in everyone if not current or w.person.id != current.id],

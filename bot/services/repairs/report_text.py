@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.services.people import simplified
-from bot.services.repairs.categories import guess_category
+from bot.services.repairs.categories import CategorySet, guess_category
 
 # Only this many leading characters of the normalised text are searched for a place.
 PLACE_SEARCH_LIMIT = 500
@@ -154,8 +154,9 @@ def _trim(text: str) -> str:
     return text
 
 
-def parse_report_text(text: str) -> ParsedReport:
-    """Parse one free-text repair message into a ParsedReport."""
+def parse_report_text(text: str, categories: CategorySet | None = None) -> ParsedReport:
+    """Parse one free-text repair message into a ParsedReport (the category guessed with
+    `categories`, the shipped ones when None)."""
     normalized = normalize_text(text)
     building, room, span = parse_place(normalized)
     if span is None:
@@ -172,14 +173,16 @@ def parse_report_text(text: str) -> ParsedReport:
         place_code=place_code,
         building=building,
         room=room,
-        category=guess_category(description),
+        category=guess_category(description, categories),
         description=description,
     )
 
 
-def describe_without(text: str, spans: list[tuple[int, int]]) -> tuple[str, str | None]:
+def describe_without(text: str, spans: list[tuple[int, int]],
+                     categories: CategorySet | None = None) -> tuple[str, str | None]:
     """The description left when the place words at `spans` (indexes into `text`) are cut out,
-    and the category it suggests (read in simplified characters)."""
+    and the category it suggests with `categories` (the shipped ones when None; read in
+    simplified characters)."""
     pieces: list[str] = []
     position = 0
     for start, end in sorted(spans):
@@ -188,4 +191,4 @@ def describe_without(text: str, spans: list[tuple[int, int]]) -> tuple[str, str 
         position = max(position, end)
     pieces.append(text[position:].lstrip(_TRIM_CHARS))
     description = _trim(normalize_text(" ".join(p for p in pieces if p)))
-    return description, guess_category(simplified(description))
+    return description, guess_category(simplified(description), categories)

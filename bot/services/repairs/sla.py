@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.repairs.categories import FALLBACK
 from bot.services.repairs.sla_config import SAME_DAY, Rule, SlaConfig
 
 
@@ -95,8 +96,10 @@ class SlaPolicy:
     # --- deadlines -------------------------------------------------------------------------
 
     def rule(self, category: str, urgency: str) -> Rule:
-        """The deadline rule of one category and urgency."""
-        return self.config.rules[(category, urgency)]
+        """The deadline rule of one category and urgency; a category no longer in the
+        categories file has the rules of "other"."""
+        rules = self.config.rules
+        return rules.get((category, urgency)) or rules[(FALLBACK, urgency)]
 
     def _same_day(self, start: datetime) -> datetime:
         """Filed in work hours up to the intake time: that evening. Filed later in the day:

@@ -9,7 +9,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.services.repairs.categories import CATEGORIES
+from bot.services.repairs.categories import CategorySet, shipped
 from models.repairs import URGENCIES
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "sla.toml"
@@ -109,24 +109,24 @@ def _rule(raw: dict[str, Any], key: str) -> Rule:
         raise SlaConfigError(f"{key}: {missing.args[0]} is missing") from None
 
 
-def _rules(data: dict[str, Any]) -> dict[tuple[str, str], Rule]:
+def _rules(data: dict[str, Any], codes: tuple[str, ...]) -> dict[tuple[str, str], Rule]:
     deadlines = data.get("deadlines", {})
     overrides = data.get("categories", {})
     for category in overrides:
-        if category not in CATEGORIES:
+        if category not in codes:
             raise SlaConfigError(f"categories.{category}: unknown category")
     rules = {}
     for urgency in URGENCIES:
         if urgency not in deadlines:
             raise SlaConfigError(f"deadlines.{urgency} is missing")
-        for category in CATEGORIES:
+        for category in codes:
             raw = _merge(deadlines[urgency], overrides.get(category, {}).get(urgency, {}))
             rules[(category, urgency)] = _rule(raw, f"deadlines.{urgency} ({category})")
     return rules
 
 
-def build_config(data: dict[str, Any]) -> SlaConfig:
-    """Validate the merged settings into an SlaConfig."""
+def build_config(data: dict[str, Any], categories: CategorySet | None = None) -> SlaConfig:
+    """Validate the merged settings into an SlaConfig (deadlines for each of `categories`)."""
     try:
         hours, dispatch, same = data["work_hours"], data["dispatch"], data["same_day"]
         start = parse_clock_time(hours["start"], "work_hours.start")
@@ -162,7 +162,7 @@ def build_config(data: dict[str, Any]) -> SlaConfig:
             same_day_intake_until=intake,
             same_day_by=by,
             next_morning_by=morning,
-            rules=_rules(data),
+            rules=_rules(data, (categories or shipped()).codes),
             followup_after=parse_duration(data["followup"]["auto_close_after"], "followup"),
             low_rating=int(data["followup"]["low_rating"]),
             repeat_count=max(2, int(data["repeat_failure"]["count"])),
@@ -172,8 +172,10 @@ def build_config(data: dict[str, Any]) -> SlaConfig:
         raise SlaConfigError(f"{missing.args[0]} is missing") from None
 
 
-def load_config(path: str | Path | None = None) -> SlaConfig:
-    """The shipped settings, with the file at `path` (HOUQIN_SLA_FILE) merged over them."""
+def load_config(path: str | Path | None = None,
+                categories: CategorySet | None = None) -> SlaConfig:
+    """The shipped settings, with the file at `path` (HOUQIN_SLA_FILE) merged over them, with
+    deadlines for each of `categories` (the shipped ones when None)."""
     with DEFAULT_FILE.open("rb") as fh:
         data = tomllib.load(fh)
     if path:
@@ -182,4 +184,4 @@ def load_config(path: str | Path | None = None) -> SlaConfig:
                 data = _merge(data, tomllib.load(fh))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SlaConfigError(f"cannot read SLA file {path}: {exc}") from exc
-    return build_config(data)
+    return build_config(data, categories)

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
 from bot.services.assets import check_reportable, sync_asset
-from bot.services.repairs.categories import CATEGORIES
+from bot.services.repairs.categories import CategorySet, shipped
 from bot.services.repairs.ticket_media import (
     MAX_SHOWN,
     SHOWN_KINDS,
@@ -70,8 +70,9 @@ class TicketDetail:
 class RepairService:
     """The rules of repair tickets."""
 
-    def __init__(self, timezone: str = "Asia/Shanghai"):
+    def __init__(self, timezone: str = "Asia/Shanghai", categories: CategorySet | None = None):
         self.tz = ZoneInfo(timezone)
+        self.categories = categories or shipped()
 
     async def _next_number(self, conn: object, now: datetime) -> str:
         day = now.astimezone(self.tz).strftime("%Y%m%d")
@@ -107,7 +108,7 @@ class RepairService:
         R-YYYYMMDD-NNNN in local time."""
         require_role(reporter, "reporter")
         check_reportable(asset, place)
-        if category not in CATEGORIES:
+        if category not in self.categories:
             raise ServiceError("repair.bad_category")
         if urgency not in URGENCIES:
             raise ServiceError("repair.bad_urgency")

@@ -27,8 +27,8 @@ def build_dispatch(
     stock: StockService | None = None,
 ) -> dict[str, Any]:
     """The dispatch services as keyword arguments for the Services container."""
-    policy = SlaPolicy(load_config(settings.sla_file), settings.timezone)
-    duty = DutyService()
+    policy = SlaPolicy(load_config(settings.sla_file, repairs.categories), settings.timezone)
+    duty = DutyService(repairs.categories)
     tracker = SlaTracker(policy, duty)
     dispatch = DispatchService(policy, repairs, duty, tracker, settings.timezone, notifier)
     offers = OfferService(dispatch)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from bot.core.errors import NotFound, PermissionDenied, ServiceError, require_role
+from bot.services.stock import index
 from bot.services.stock.search import Names, compact, rank
 from models.people import Person
 from models.places import Place
@@ -54,6 +55,10 @@ class StockCatalog:
             return False
         return person.has_role(*self.quantity_roles, *ALWAYS_SEE_QUANTITIES)
 
+    async def ensure_index(self) -> int:
+        """Index the items saved before the search index existed (run at start)."""
+        return await index.ensure_index()
+
     async def get_item(self, item_id: int) -> Item:
         """An active item by id."""
         item = await Item.get_or_none(id=item_id, active=True)
@@ -67,10 +72,10 @@ class StockCatalog:
 
     async def match(self, query: str) -> list[Item]:
         """Active items matching `query` (code, zh/en names, aliases; fuzzy), best first;
-        every item for an empty query."""
-        items = await Item.filter(active=True).order_by("code")
+        every item for an empty query. Scores only the index's candidates."""
         if not query.strip():
-            return list(items)
+            return list(await Item.filter(active=True).order_by("code"))
+        items = await index.candidates(query)
         by_id = {item.id: item for item in items}
         return [by_id[r.id] for r in rank(query, ((i.id, _names(i)) for i in items))]
 
@@ -79,15 +84,15 @@ class StockCatalog:
         characters and a good match, so "还有水吗" (is there water?) stays a repair matter."""
         if len(compact(words)) < 2:
             return False
-        items = await Item.filter(active=True)
+        items = await index.candidates(words)
         ranked = rank(words, ((i.id, _names(i)) for i in items))
         return bool(ranked) and ranked[0].score >= QUESTION_SCORE
 
     async def pick(self, query: str, limit: int = 6) -> tuple[Item | None, list[Item]]:
         """The item `query` surely means (or None), and the candidates to choose from."""
-        items = await Item.filter(active=True)
+        items = await index.candidates(query) if compact(query) else []
         by_id = {item.id: item for item in items}
-        ranked = rank(query, ((i.id, _names(i)) for i in items)) if compact(query) else []
+        ranked = rank(query, ((i.id, _names(i)) for i in items))
         candidates = [by_id[r.id] for r in ranked[:limit]]
         if not ranked:
             return None, []
