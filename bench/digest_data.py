@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from models.people import normalize_name
 from models.repairs import OPEN_STATUSES
 
 CATEGORY_WEIGHTS = {"plumbing": 30, "electrical": 25, "hvac": 12, "carpentry": 10,
@@ -60,9 +61,10 @@ def _people(now: datetime, reporters: int, stamp: Stamp) -> tuple[Batch, dict[st
     for role, count in (("student", reporters), ("worker", WORKERS), ("manager", MANAGERS)):
         for n in range(count):
             ids[role].append(len(rows) + 1)
-            rows.append((len(rows) + 1, f"{role}-{n}", json.dumps([role]), "zh_CN", "[]", True,
-                         stamp(now - timedelta(days=400))))
-    columns = ("id", "name", "roles", "locale", "skills", "active", "created_at")
+            name = f"{role}-{n}"
+            rows.append((len(rows) + 1, name, normalize_name(name), json.dumps([role]), "zh_CN",
+                         "[]", True, stamp(now - timedelta(days=400))))
+    columns = ("id", "name", "name_norm", "roles", "locale", "skills", "active", "created_at")
     return ("person", columns, rows), ids
 
 

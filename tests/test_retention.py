@@ -55,12 +55,15 @@ async def test_old_records_go_recent_ones_and_pending_work_stay(db):
 
 
 async def test_the_scheduler_prunes_every_six_hours(tmp_path):
+    from bot.core.i18n import Translator
+    from bot.delivery.notifier import Notifier
     from bot.services.container import Services
     from scheduler.leader import LeaderLease
     from scheduler.setup import build_scheduler
     from tests.support import make_settings
 
     settings = make_settings(tmp_path, retention_days=30)
-    scheduler = build_scheduler(settings, Services.build(settings, None), LeaderLease())
+    services = Services.build(settings, Notifier({}, Translator()))
+    scheduler = build_scheduler(settings, services, LeaderLease())
     job = scheduler.get_job("prune_old_rows")
     assert job is not None and job.trigger.interval == timedelta(hours=6)

@@ -167,8 +167,9 @@ class DispatchService:
         worker = await Person.get(id=job.worker_id)  # type: ignore[attr-defined]
         if job.role == "primary":
             files = await ticket_media(view.ticket.id, REPORTER_KINDS)
-            if files:
-                await forward(announce, worker, files, caption("photo", view.ticket.number),
+            if files:  # 📷 with photos among them, 🎬 for videos and voice notes only
+                kind = "photo" if any(a.kind == "photo" for a in files) else "media"
+                await forward(announce, worker, files, caption(kind, view.ticket.number),
                               PRIORITY_OFFER)
         contact = self.policy.config.show_reporter_contact
 

@@ -25,7 +25,8 @@ Translate = Callable[..., str]
 STAGE_CODES = {"w": "on_the_way", "a": "arrived", "p": "in_progress"}
 NEXT_STAGE = {"accepted": "w", "on_the_way": "a", "arrived": "p"}
 DECLINE_REASONS = ("busy", "far", "skill", "off")
-CAPTIONS = {"photo": "dispatch.photo_caption", "result": "dispatch.result_caption"}
+CAPTIONS = {"photo": "dispatch.photo_caption", "media": "dispatch.media_caption",
+            "result": "dispatch.result_caption"}
 MAX_ID = 2_147_483_647
 LONGEST_NUMBER = "R-20261203-99999"
 
