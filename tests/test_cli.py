@@ -90,21 +90,18 @@ def test_user_errors_exit_2_without_traceback(cli, tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr + role.stderr
 
 
-def test_people_unbind_moves_a_binding(cli, tmp_path: Path) -> None:
-    import asyncio
+UNBIND_STEPS = """
+import asyncio, json, sys
+from bot.core.errors import InvalidState
+from bot.db import close_db, init_db
+from bot.services.people import PeopleService, SelfVerification
+from models.people import Identity, Person
 
-    from bot.core.errors import InvalidState
-    from bot.db import close_db, init_db
-    from bot.services.people import PeopleService, SelfVerification
-    from models.people import Identity, Person
-
-    assert cli("migrate").returncode == 0
-    url = f"sqlite://{tmp_path}/cli.sqlite3"
+async def main(url, step):
     verification = SelfVerification(PeopleService())
-
-    async def bind_old_chat() -> int:
-        await init_db(url, schema="none")
-        try:
+    await init_db(url, schema="none")
+    try:
+        if step == "old":
             person = await Person.create(name="王五", roles=["reporter"], external_id="2024999")
             await verification.verify("telegram", "old", "old", "2024999", "王五")
             try:  # the new chat is refused while the old one holds the person
@@ -114,21 +111,33 @@ def test_people_unbind_moves_a_binding(cli, tmp_path: Path) -> None:
             else:
                 raise AssertionError("a second chat took the person over")
             return person.id
-        finally:
-            await close_db()
+        await verification.verify("telegram", "new", "new", "2024999", "王五")
+        return [(i.user_id, i.person_id) for i in await Identity.all()]
+    finally:
+        await close_db()
 
-    async def verify_new_chat() -> list[tuple[str, int]]:
-        await init_db(url, schema="none")
-        try:
-            await verification.verify("telegram", "new", "new", "2024999", "王五")
-            return [(i.user_id, i.person_id) for i in await Identity.all()]
-        finally:
-            await close_db()
+print(json.dumps(asyncio.run(main(sys.argv[1], sys.argv[2]))))
+"""
 
-    person_id = asyncio.run(bind_old_chat())
+
+def test_people_unbind_moves_a_binding(cli, tmp_path: Path) -> None:
+    # the database steps run in a process of their own: Tortoise's per-model query cache would
+    # otherwise carry SQLite's SQL into later tests on PostgreSQL
+    import json
+    import subprocess
+    import sys
+
+    def step(name: str):
+        done = subprocess.run([sys.executable, "-c", UNBIND_STEPS, url, name], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert cli("migrate").returncode == 0
+    url = f"sqlite://{tmp_path}/cli.sqlite3"
+    person_id = step("old")
     done = cli("people", "unbind", str(person_id))
     assert done.returncode == 0, done.stderr
     assert f"removed 1 binding(s) of person {person_id}" in done.stdout
-    assert asyncio.run(verify_new_chat()) == [("new", person_id)]
+    assert step("new") == [["new", person_id]]
     missing = cli("people", "unbind", "999")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
