@@ -9,12 +9,16 @@ from contextvars import ContextVar
 from typing import Any
 
 from tortoise import fields
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.signals import post_delete, post_save
+from tortoise.transactions import in_transaction
 
 PLACE_KINDS = ("building", "floor", "room", "area")
 _BATCHED: ContextVar[bool] = ContextVar("places_batched", default=False)
+CHANGES_KEPT = 10_000  # logged place changes kept; an instance further behind rebuilds in full
+PRUNE_EVERY = 100
 
 
 class Place(Model):
@@ -58,8 +62,9 @@ class Zone(Model):
 
 
 class PlaceIndexVersion(Model):
-    """One row: bumped by every change of a place, so each process knows when its in-memory
-    name index is stale (`token` tells one database from another)."""
+    """One row, read by primary key on every look-up: `version` counts the changes of places
+    (each one logged in PlaceChange), `token` is the index generation (new on every bulk
+    write and on a new database, so every instance rebuilds its index in full)."""
 
     id = fields.IntField(primary_key=True)
     token = fields.CharField(max_length=32)
@@ -78,18 +83,53 @@ class PlaceIndexVersion(Model):
 
     @classmethod
     async def bump(cls, using_db: Any = None) -> None:
-        """Record that the places changed."""
+        """Record that many places changed at once (an import, a bulk write): a new
+        generation, so every instance rebuilds its index in full."""
         query = cls.filter(id=1)
         if using_db is not None:
             query = query.using_db(using_db)
-        if not await query.update(version=F("version") + 1):
-            await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex, "version": 1},
+        fresh = uuid.uuid4().hex
+        if not await query.update(token=fresh, version=F("version") + 1):
+            await cls.get_or_create(id=1, defaults={"token": fresh, "version": 1},
                                     using_db=using_db)
+
+    @classmethod
+    async def changed(cls, place_id: int, using_db: Any = None) -> None:
+        """Log that one place changed (saved or deleted): instances re-read only that place."""
+        if isinstance(using_db, TransactionalDBClient):
+            await cls._log(place_id, using_db)
+        else:  # an autocommit write: the version and its log row commit together
+            async with in_transaction() as conn:
+                await cls._log(place_id, conn)
+
+    @classmethod
+    async def _log(cls, place_id: int, conn: Any) -> None:
+        # the version row is updated first: its row lock orders the writers, so versions
+        # become visible in order and a reader that sees version v sees every change up to v
+        if not await cls.filter(id=1).using_db(conn).update(version=F("version") + 1):
+            await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex, "version": 1},
+                                    using_db=conn)
+        row = await cls.get(id=1).using_db(conn)
+        await PlaceChange.create(version=row.version, place_id=place_id, using_db=conn)
+        if row.version % PRUNE_EVERY == 0:
+            await PlaceChange.filter(version__lte=row.version - CHANGES_KEPT).using_db(
+                conn).delete()
+
+
+class PlaceChange(Model):
+    """One logged change of a place, by version: instances patch their index with the
+    places changed since their version (a full rebuild when the log was pruned past it)."""
+
+    version = fields.BigIntField(primary_key=True, generated=False)
+    place_id = fields.IntField()
+
+    class Meta:
+        table = "place_change"
 
 
 @asynccontextmanager
 async def one_bump() -> AsyncIterator[None]:
-    """Many place writes (an import) bump the version once, at the end."""
+    """Many place writes (an import) start one new index generation, at the end."""
     token = _BATCHED.set(True)
     try:
         yield
@@ -102,10 +142,10 @@ async def one_bump() -> AsyncIterator[None]:
 async def _place_saved(sender: type[Place], instance: Place, created: bool, using_db: Any,
                        update_fields: Any) -> None:
     if not _BATCHED.get():
-        await PlaceIndexVersion.bump(using_db)
+        await PlaceIndexVersion.changed(instance.id, using_db)
 
 
 @post_delete(Place)
 async def _place_deleted(sender: type[Place], instance: Place, using_db: Any) -> None:
     if not _BATCHED.get():
-        await PlaceIndexVersion.bump(using_db)
+        await PlaceIndexVersion.changed(instance.id, using_db)

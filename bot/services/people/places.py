@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied
-from bot.services.people.place_index import SHARED
+from bot.services.people.place_index import SHARED, SharedIndex
 from bot.services.people.place_match import MAX_CHOICES, PlaceMatch, match_place
 from bot.services.people.place_names import norm, number_key, numbered_building
 from models.places import Place, Zone
@@ -53,7 +53,8 @@ def _fuzzy_query(text: str, match: PlaceMatch) -> str:
 class PlaceService:
     """Finds places the way people name them."""
 
-    def __init__(self) -> None:
+    def __init__(self, index: SharedIndex | None = None) -> None:
+        self._index = index or SHARED  # the process's index; a test or bench may bring its own
         self._zones: dict[str, Zone] = {}
         self._zones_read = -ZONE_NAMES_SECONDS
 
@@ -112,7 +113,7 @@ class PlaceService:
         wanted = norm(query)
         if not wanted:
             return None
-        index = await SHARED.get()
+        index = await self._index.get()
         ids = index.exact(wanted)
         number = None if ids else numbered_building(wanted)
         if number and len(wanted) <= 12:  # "12栋", "Building 3": the building so numbered
@@ -125,13 +126,13 @@ class PlaceService:
         wanted = norm(query)[:60]
         if not wanted:
             return []
-        index = await SHARED.get()
+        index = await self._index.get()
         return await self.by_ids(index.fuzzy(wanted, limit))
 
     async def resolve(self, text: str) -> Resolved:
         """Where a repair message says the problem is: one place, or several to choose from
         (best first), or close matches when nothing fits; never a silent guess."""
-        index = await SHARED.get()
+        index = await self._index.get()
         match = match_place(index, text)
         choices = await self.by_ids(match.choices)
         place = (await self.by_ids([match.place_id]))[0] if match.place_id else None
@@ -153,7 +154,7 @@ class PlaceService:
         place = await self.find(target)
         if place is None:
             raise NotFound("places.unknown", query=target[:40])
-        index = await SHARED.get()
+        index = await self._index.get()
         others = [i for i in index.exact(key) if i != place.id]
         if others:
             other = await self.by_id(others[0])
