@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import statistics
 import tempfile
 import time
 from collections import defaultdict
 from typing import Any
 
+from bench import stats
 from bot.app import HouqinApp
 from bot.config import Settings
 from bot.delivery.ratelimit import PlatformLimits
@@ -48,11 +48,6 @@ async def chatter(
         await fake.push_text(user, "/help")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), rng.uniform(*think))
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(len(ordered) * share) - 1)] if ordered else 0.0
 
 
 def match_replies(
@@ -108,8 +103,8 @@ def summarize(
         "strays": sum(1 for c in alerts if c not in chats),
         "replies": len(latencies),
         "replies_lost": unanswered,
-        "reply_p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "reply_p99_ms": _percentile(latencies, 0.99) * 1000,
+        "reply_p50_ms": stats.median(latencies) * 1000 if latencies else 0.0,
+        "reply_p99_ms": stats.p99(latencies) * 1000 if latencies else 0.0,
         "reply_max_ms": max(latencies, default=0.0) * 1000,
         "429_chat": scopes.count("chat"),
         "429_total": scopes.count("total"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise import Tortoise
 
-from bench import digest_data
+from bench import digest_data, stats
 from bot.config import Settings
 from bot.core.i18n import Translator
 from bot.db import init_db
@@ -48,7 +47,7 @@ class DigestTiming:
     @property
     def median(self) -> float:
         """Median build time."""
-        return statistics.median(self.builds)
+        return stats.median(self.builds)
 
 
 async def run(n: int, repeats: int = 5, folder: str | None = None,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
 
 from tortoise import Tortoise
 
+from bench import stats
 from bot.db import init_db
 from bot.services.people import PlaceService
 from models.places import Place, PlaceIndexVersion
@@ -47,14 +47,13 @@ class PlacesTiming:
 
     @property
     def median(self) -> float:
-        """The median time per message."""
-        return statistics.median(self.times)
+        """The median time."""
+        return stats.median(self.times)
 
     @property
     def p99(self) -> float:
-        """The 99th percentile time per message."""
-        ordered = sorted(self.times)
-        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        """The 99th percentile time (nearest rank)."""
+        return stats.p99(self.times)
 
 
 async def _load(n: int) -> None:

@@ -15,7 +15,6 @@ import asyncio
 import os
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 
 from tortoise import Tortoise
 
+from bench import stats
 from bot.db import init_db
 from bot.services.people import find_people, suggest_people
 from bot.services.stock import index as stock_index
@@ -52,14 +52,13 @@ class Timing:
 
     @property
     def median(self) -> float:
-        """Median time."""
-        return statistics.median(self.times)
+        """The median time."""
+        return stats.median(self.times)
 
     @property
     def p99(self) -> float:
-        """99th percentile."""
-        ordered = sorted(self.times)
-        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+        """The 99th percentile time (nearest rank)."""
+        return stats.p99(self.times)
 
 
 def _item_rows(n: int, rng: random.Random) -> list[tuple]:

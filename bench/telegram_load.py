@@ -13,7 +13,6 @@ import asyncio
 import cProfile
 import io
 import pstats
-import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -22,6 +21,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from bench import stats
 from bot.app import HouqinApp
 from bot.config import Settings
 from models.people import Identity, Person
@@ -111,13 +111,12 @@ async def _drive(
         if profile is not None:
             profile.disable()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    ordered = sorted(latencies)
     return {
         "updates": len(latencies),
         "seconds": elapsed,
         "per_second": len(latencies) / elapsed,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000,
+        "p50_ms": stats.median(latencies) * 1000,
+        "p99_ms": stats.p99(latencies) * 1000,
         # CPU of the whole process (bot, client library and the fake server) per update
         "cpu_ms": cpu * 1000 / len(latencies),
     }
