@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.places_bench import MESSAGES
+from bench.places_bench import ALIASES, MESSAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = """
@@ -20,7 +20,8 @@ from bench import places_bench
 timings = asyncio.run(places_bench.run((150, 400), rounds=1, folder=sys.argv[1],
                                        schema="generate"))
 print(json.dumps([{"places": t.places, "times": t.times, "median": t.median, "p99": t.p99,
-                   "found": t.found} for t in timings]))
+                   "found": t.found, "after_alias": t.after_alias, "alias_found": t.alias_found}
+                  for t in timings]))
 """
 
 
@@ -36,3 +37,7 @@ def test_bench_places_smoke(tmp_path):
         assert t["found"]["D1-101 门锁坏了"] == "D1-101"
         assert t["found"]["图书馆三楼女厕所漏水"] == "LIB"
         assert t["found"]["305 空调坏了"] is None and t["found"]["99栋101 门坏了"] is None
+        # each alias added by the other instance is used by the next message
+        assert len(t["after_alias"]) == len(ALIASES)
+        blocks = t["places"] // 61  # 5 areas and buildings, then blocks of 61
+        assert t["alias_found"] == [f"D{i % blocks + 1}-101" for i in range(len(ALIASES))]
