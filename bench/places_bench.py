@@ -31,7 +31,7 @@ from models.places import Place, PlaceIndexVersion
 
 SIZES = (1_000, 10_000, 30_000)
 ROOMS_PER_BLOCK = 60
-ALIASES = ("东苑", "西苑", "南苑", "北苑", "中苑")
+ALIASES = ("东苑", "西苑", "南苑", "北苑", "中苑", "春苑", "夏苑", "秋苑", "冬苑", "竹苑")
 AREAS = (("LIB", "图书馆", "Library", ["tsg"]), ("CAN2", "第二食堂", "Second Canteen", ["二食堂"]),
          ("GYM", "体育馆", "Gymnasium", []), ("LAB-A", "实验楼A座", "Lab Building A", []))
 MESSAGES = (

@@ -25,7 +25,8 @@ def _contents(index: PlaceIndex) -> dict[str, object]:
         "names": index.names, "numbers": index.numbers, "room_anywhere": index.room_anywhere,
         "rooms": {p: rooms for p, rooms in index.rooms.items() if rooms},
         "bigrams": {g: set(keys) for g, keys in index.bigrams.items() if keys},
-        "kind": index.kind, "parent": index.parent, "starts": index.starts,
+        "kind": index.kind, "starts": index.starts,
+        "parents": {pid: entry.parent for pid, entry in index.entries.items()},
         "children": {p: kids for p, kids in index.children.items() if kids},
     }
 
@@ -163,8 +164,8 @@ async def test_an_import_or_a_pruned_log_rebuilds_in_full(two, tmp_path, monkeyp
 
 
 async def test_concurrent_writers_lose_no_change(two) -> None:
-    """Twelve places saved at once (on PostgreSQL from several connections) while the reader
-    keeps reading: afterwards it knows every one, patched, not rebuilt."""
+    """Twelve places saved at once (on PostgreSQL from several connections) while two look-ups
+    on the reader keep reading: afterwards it knows every one, patched, not rebuilt."""
     _writer, reader, index = two
     rooms = [f"T1-{n}" for n in ("101", "102", "201", "202", "301", "302")]
 
@@ -179,7 +180,7 @@ async def test_concurrent_writers_lose_no_change(two) -> None:
             await asyncio.sleep(0)
 
     await asyncio.gather(*(rename(c) for c in [*rooms, "D1", "D2", "D3", "D4", "D5", "D6"]),
-                         keep_reading())
+                         keep_reading(), keep_reading())
     for code in [*rooms, "D1", "D6"]:
         assert await _code(reader, f"新名{code} 灯坏了") == code
     assert index.full_builds == 1

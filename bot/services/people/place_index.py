@@ -50,7 +50,6 @@ class PlaceIndex:
     room_anywhere: dict[str, list[int]] = field(default_factory=dict)
     bigrams: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
     kind: dict[int, str] = field(default_factory=dict)
-    parent: dict[int, int | None] = field(default_factory=dict)
     children: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     entries: dict[int, _Entry] = field(default_factory=dict)
     starts: dict[str, int] = field(default_factory=dict)  # first two characters → names
@@ -60,7 +59,6 @@ class PlaceIndex:
             parent_code: str | None) -> None:
         """Index one active place (`names`: its names and aliases, as written)."""
         self.kind[pid] = kind
-        self.parent[pid] = parent
         code_key = norm(code)
         named = [norm(n) for n in names if n]
         keys = frozenset(k for k in (code_key, *named) if k)
@@ -88,7 +86,7 @@ class PlaceIndex:
         entry = self.entries.pop(pid, None)
         if entry is None:
             return
-        del self.kind[pid], self.parent[pid]
+        del self.kind[pid]
         for key in entry.keys:
             if _drop(self.names, key, pid):  # the last place of this name
                 for gram in _grams(key):
@@ -275,28 +273,32 @@ class SharedIndex:
     async def get(self) -> PlaceIndex:
         """The index for the places as they are now (one primary-key read when unchanged)."""
         stamp = await PlaceIndexVersion.stamp()
-        if self._index is not None and stamp == self._stamp:
-            return self._index
+        index, seen = self._index, self._stamp
+        if index is not None and stamp == seen:
+            return index
         # the stamp is read before the places: a change made meanwhile only patches again
-        if not await self._patch(stamp):
-            self._index = await build_index()
+        if index is not None and seen is not None and await _patch(index, seen, stamp):
+            fresh = index
+        else:
+            fresh = await build_index()
             self.full_builds += 1
-        self._stamp = stamp
-        return self._index
+        # a look-up running alongside may have put a newer index in place meanwhile: keep it
+        if self._index is index:
+            self._index, self._stamp = fresh, stamp
+        return fresh
 
-    async def _patch(self, stamp: tuple[str, int]) -> bool:
-        """Apply the logged changes up to `stamp`; False when only a full build will do."""
-        if self._index is None or self._stamp is None or stamp[0] != self._stamp[0]:
-            return False
-        since, until = self._stamp[1], stamp[1]
-        if not 0 < until - since <= MAX_PATCH:
-            return False
-        logged = await PlaceChange.filter(version__gt=since, version__lte=until).values_list(
-            "version", "place_id")
-        if len(logged) != until - since:  # pruned past our version
-            return False
-        await patch_index(self._index, {pid for _version, pid in logged})
-        return True
+
+async def _patch(index: PlaceIndex, seen: tuple[str, int], stamp: tuple[str, int]) -> bool:
+    """Apply the changes logged after `seen` up to `stamp` to `index`; False when only a full
+    build will do (a new generation, too many changes, or the log pruned past `seen`)."""
+    if stamp[0] != seen[0] or not 0 < stamp[1] - seen[1] <= MAX_PATCH:
+        return False
+    logged = await PlaceChange.filter(version__gt=seen[1], version__lte=stamp[1]).values_list(
+        "version", "place_id")
+    if len(logged) != stamp[1] - seen[1]:
+        return False
+    await patch_index(index, {pid for _version, pid in logged})
+    return True
 
 
 SHARED = SharedIndex()
