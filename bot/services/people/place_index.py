@@ -103,14 +103,16 @@ class PlaceIndex:
                 _drop(self.room_anywhere, key, pid)
 
     def _add_name(self, key: str, pid: int) -> None:
-        if key not in self.names:
-            self.names[key] = []
-            for gram in _grams(key):
-                self.bigrams[gram][key] = None
-            self.starts[key[:2]] = self.starts.get(key[:2], 0) + 1
-            if len(key) <= MAX_KEY_CHARS:
-                self.longest = max(self.longest, len(key))
-        _add(self.names, key, pid)
+        if key in self.names:
+            _add(self.names, key, pid)
+            return
+        self.names[key] = [pid]
+        bigrams = self.bigrams
+        for i in range(max(1, len(key) - 1)):  # a gram seen twice is set twice: no harm
+            bigrams[key[i:i + 2]][key] = None
+        self.starts[key[:2]] = self.starts.get(key[:2], 0) + 1
+        if len(key) <= MAX_KEY_CHARS and len(key) > self.longest:
+            self.longest = len(key)
 
     def code_of(self, pid: int) -> str | None:
         """The code of an indexed (active) place."""
