@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -16,7 +16,8 @@ from tortoise.signals import post_delete, post_save
 from tortoise.transactions import in_transaction
 
 PLACE_KINDS = ("building", "floor", "room", "area")
-_BATCHED: ContextVar[bool] = ContextVar("places_batched", default=False)
+_BATCH: ContextVar[set[int] | None] = ContextVar("places_batch", default=None)
+PATCH_LIMIT = 500  # more changed places than this at once: a full rebuild is as cheap
 CHANGES_KEPT = 10_000  # logged place changes kept; an instance further behind rebuilds in full
 PRUNE_EVERY = 100
 
@@ -94,26 +95,31 @@ class PlaceIndexVersion(Model):
                                     using_db=using_db)
 
     @classmethod
-    async def changed(cls, place_id: int, using_db: Any = None) -> None:
-        """Log that one place changed (saved or deleted): instances re-read only that place."""
+    async def changed(cls, place_ids: Iterable[int], using_db: Any = None) -> None:
+        """Log that these places changed (saved or deleted): instances re-read only them."""
+        ids = list(place_ids)
+        if not ids:
+            return
         if isinstance(using_db, TransactionalDBClient):
-            await cls._log(place_id, using_db)
-        else:  # an autocommit write: the version and its log row commit together
+            await cls._log(ids, using_db)
+        else:  # an autocommit write: the versions and their log rows commit together
             async with in_transaction() as conn:
-                await cls._log(place_id, conn)
+                await cls._log(ids, conn)
 
     @classmethod
-    async def _log(cls, place_id: int, conn: Any) -> None:
+    async def _log(cls, ids: list[int], conn: Any) -> None:
         # the version row is updated first: its row lock orders the writers, so versions
         # become visible in order and a reader that sees version v sees every change up to v
-        if not await cls.filter(id=1).using_db(conn).update(version=F("version") + 1):
-            await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex, "version": 1},
-                                    using_db=conn)
-        row = await cls.get(id=1).using_db(conn)
-        await PlaceChange.create(version=row.version, place_id=place_id, using_db=conn)
-        if row.version % PRUNE_EVERY == 0:
-            await PlaceChange.filter(version__lte=row.version - CHANGES_KEPT).using_db(
-                conn).delete()
+        if not await cls.filter(id=1).using_db(conn).update(version=F("version") + len(ids)):
+            await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex,
+                                                    "version": len(ids)}, using_db=conn)
+        last = (await cls.get(id=1).using_db(conn)).version
+        first = last - len(ids) + 1
+        await PlaceChange.bulk_create(
+            [PlaceChange(version=first + i, place_id=pid) for i, pid in enumerate(ids)],
+            using_db=conn)
+        if last // PRUNE_EVERY != (first - 1) // PRUNE_EVERY:
+            await PlaceChange.filter(version__lte=last - CHANGES_KEPT).using_db(conn).delete()
 
 
 class PlaceChange(Model):
@@ -129,23 +135,35 @@ class PlaceChange(Model):
 
 @asynccontextmanager
 async def one_bump() -> AsyncIterator[None]:
-    """Many place writes (an import) start one new index generation, at the end."""
-    token = _BATCHED.set(True)
+    """Many place writes (an import) are logged once, at the end: the places changed when
+    they are at most PATCH_LIMIT (instances patch their index), else a new index generation
+    (instances rebuild in full)."""
+    changed: set[int] = set()
+    token = _BATCH.set(changed)
     try:
         yield
     finally:
-        _BATCHED.reset(token)
-    await PlaceIndexVersion.bump()
+        _BATCH.reset(token)
+    if len(changed) > PATCH_LIMIT:
+        await PlaceIndexVersion.bump()
+    else:
+        await PlaceIndexVersion.changed(sorted(changed))
+
+
+async def _log_change(instance: Place, using_db: Any) -> None:
+    batch = _BATCH.get()
+    if batch is None:
+        await PlaceIndexVersion.changed([instance.id], using_db)
+    else:
+        batch.add(instance.id)
 
 
 @post_save(Place)
 async def _place_saved(sender: type[Place], instance: Place, created: bool, using_db: Any,
                        update_fields: Any) -> None:
-    if not _BATCHED.get():
-        await PlaceIndexVersion.changed(instance.id, using_db)
+    await _log_change(instance, using_db)
 
 
 @post_delete(Place)
 async def _place_deleted(sender: type[Place], instance: Place, using_db: Any) -> None:
-    if not _BATCHED.get():
-        await PlaceIndexVersion.changed(instance.id, using_db)
+    await _log_change(instance, using_db)

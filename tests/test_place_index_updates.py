@@ -1,7 +1,7 @@
 """The place index follows each change without a rebuild: two PlaceService instances on one
 database (each with its own index, as two processes have), one writing, one reading; after
 every kind of change the reader's patched index equals one built from scratch, and it was
-built in full only once (and again after an import, or when the log was pruned past it).
+built in full only once (and again after a large import, or when the log was pruned past it).
 
 The module runs on PostgreSQL too (HOUQIN_TEST_PG_DSN), concurrent writers included."""
 
@@ -141,26 +141,44 @@ async def test_a_room_added_to_a_building_is_found_by_its_number(two) -> None:
     await _same_as_fresh(index)
 
 
-async def test_an_import_or_a_pruned_log_rebuilds_in_full(two, tmp_path, monkeypatch) -> None:
+async def test_a_small_import_patches_and_a_large_one_rebuilds(two, tmp_path,
+                                                               monkeypatch) -> None:
     _writer, reader, index = two
-    await import_places(write_campus(tmp_path, ("OLD,area,旧礼堂,Old Hall,,north,",)))
+    extra = ("OLD,area,旧礼堂,Old Hall,,north,",)
+    _token, before = await PlaceIndexVersion.stamp()
+    await import_places(write_campus(tmp_path, extra))  # the campus again: only OLD is new
     assert await _code(reader, "旧礼堂 灯坏了") == "OLD"
-    assert index.full_builds == 2  # an import is a new generation
-    assert await PlaceChange.all().count() == 0  # and logs no change one by one
+    assert index.full_builds == 1
+    old = await Place.get(code="OLD")
+    def logged():
+        return PlaceChange.filter(version__gt=before).values_list("place_id", flat=True)
+
+    assert await logged() == [old.id]
+    await _same_as_fresh(index)
+    monkeypatch.setattr(models.places, "PATCH_LIMIT", 0)  # more places than that: a generation
+    await import_places(write_campus(tmp_path, (*extra, "NEW,area,新馆,New Hall,,north,")))
+    assert await _code(reader, "新馆 灯坏了") == "NEW"
+    assert index.full_builds == 2
+    assert await logged() == [old.id]  # the large import logged no place one by one
+
+
+async def test_a_log_pruned_past_the_reader_rebuilds_in_full(two, monkeypatch) -> None:
+    _writer, reader, index = two
     monkeypatch.setattr(models.places, "PRUNE_EVERY", 2)
     monkeypatch.setattr(models.places, "CHANGES_KEPT", 1)
-    hall = await Place.get(code="OLD")
+    hall = await Place.create(code="OLD", kind="area", name_zh="礼堂", name_en="Old Hall")
     for name in ("礼堂一", "礼堂二", "礼堂三"):
         hall.name_zh = name
         await hall.save()
     _token, version = await PlaceIndexVersion.stamp()
     assert await PlaceChange.filter(version__lt=version - 1).count() == 0  # pruned
     assert await _code(reader, "礼堂三 灯坏了") == "OLD"
-    assert index.full_builds == 3  # the log no longer reached back to the reader's version
+    assert index.full_builds == 2  # the log no longer reached back to the reader's version
     hall.name_zh = "礼堂四"
     await hall.save()
     assert await _code(reader, "礼堂四 灯坏了") == "OLD"
-    assert index.full_builds == 3
+    assert index.full_builds == 2
+    await _same_as_fresh(index)
 
 
 async def test_concurrent_writers_lose_no_change(two) -> None:

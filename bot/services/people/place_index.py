@@ -19,12 +19,11 @@ from bot.services.people.place_names import (
     numbered_building,
     room_keys,
 )
-from models.places import Place, PlaceChange, PlaceIndexVersion
+from models.places import PATCH_LIMIT, Place, PlaceChange, PlaceIndexVersion
 
 MAX_KEY_CHARS = 24  # longer names are still found whole (`find`), not inside a message
 COMMON_BIGRAM = 400  # a bigram shared by more keys than this says nothing for fuzzy matching
 FUZZY_CANDIDATES = 300
-MAX_PATCH = 500  # more logged changes than this: a full rebuild is as cheap
 CONTAINER_KINDS = ("building", "area", "floor")
 
 
@@ -293,7 +292,7 @@ class SharedIndex:
 async def _patch(index: PlaceIndex, seen: tuple[str, int], stamp: tuple[str, int]) -> bool:
     """Apply the changes logged after `seen` up to `stamp` to `index`; False when only a full
     build will do (a new generation, too many changes, or the log pruned past `seen`)."""
-    if stamp[0] != seen[0] or not 0 < stamp[1] - seen[1] <= MAX_PATCH:
+    if stamp[0] != seen[0] or not 0 < stamp[1] - seen[1] <= PATCH_LIMIT:
         return False
     logged = await PlaceChange.filter(version__gt=seen[1], version__lte=stamp[1]).values_list(
         "version", "place_id")
