@@ -263,8 +263,8 @@ async def patch_index(index: PlaceIndex, ids: set[int]) -> None:
 class SharedIndex:
     """One index per process, brought up to date when the version row says the places
     changed (an alias added in chat, a place saved, in this process or another): patched
-    with the places the change log names, rebuilt in full after an import or when the log no
-    longer reaches back to this index's version."""
+    with the places the change log names, rebuilt in full after a large import (a new
+    generation) or when the log no longer reaches back to this index's version."""
 
     def __init__(self) -> None:
         self._stamp: tuple[str, int] | None = None
