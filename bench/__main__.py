@@ -7,7 +7,8 @@
 - `python -m bench digest [TICKETS] [--people P] [--years Y] [--pg DSN] [--keep]`: digest build
   time on SQLite, or on the PostgreSQL server at DSN;
 - `python -m bench roster [ROWS …]`: people roster import time;
-- `python -m bench places [N …]`: place resolution per message at N places;
+- `python -m bench places [N …]`: place resolution per message, the full index build and the
+  first look-up after another instance added an alias, at N places;
 - `python -m bench search [SIZES]`: stock and people search at 1 000, 10 000, 50 000 rows
   (SIZES comma-separated).
 """
