@@ -12,6 +12,7 @@ import asyncio
 import pytest
 
 import models.places
+from bot.services.dorms.csv_io import import_roster
 from bot.services.people import PlaceService, import_places
 from bot.services.people.place_index import PlaceIndex, SharedIndex, build_index
 from models.people import Person
@@ -160,6 +161,24 @@ async def test_a_small_import_patches_and_a_large_one_rebuilds(two, tmp_path,
     assert await _code(reader, "新馆 灯坏了") == "NEW"
     assert index.full_builds == 2
     assert await logged() == [old.id]  # the large import logged no place one by one
+
+
+async def test_rooms_a_dorm_roster_creates_reach_another_instance_by_patch(two, tmp_path
+                                                                     ) -> None:
+    _writer, reader, index = two
+    _token, before = await PlaceIndexVersion.stamp()
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "student_id,name,building,room,bed,window_start,window_end,create_room\n"
+        "S901,李雷,D12,D12-777,1,2026-09-01,2026-09-07,yes\n"
+        "S902,韩梅梅,D12,D12-778,1,2026-09-01,2026-09-07,yes\n", encoding="utf-8")
+    await import_roster(path)
+    assert await _code(reader, "12栋777 灯坏了") == "D12-777"
+    assert index.full_builds == 1
+    new = await Place.filter(code__in=["D12-777", "D12-778"]).values_list("id", flat=True)
+    logged = await PlaceChange.filter(version__gt=before).values_list("place_id", flat=True)
+    assert sorted(logged) == sorted(new)
+    await _same_as_fresh(index)
 
 
 async def test_a_log_pruned_past_the_reader_rebuilds_in_full(two, monkeypatch) -> None:

@@ -30,7 +30,7 @@ from bot.services.dorms.roster import assign, dorm_room, person_ref
 from bot.services.people import PeopleService
 from models.dorms import ACTIVE_STATUSES, DormAssignment, DormBuildingAdmin
 from models.people import Person
-from models.places import Place
+from models.places import Place, one_bump
 
 ROSTER_REQUIRED = (
     "student_id",
@@ -194,7 +194,8 @@ async def import_roster(
         raise CsvImportError(errors)
     people = people or PeopleService()
     result = ImportResult()
-    async with in_transaction():
+    # rooms created on the way are logged once, after the commit, like a places import
+    async with one_bump(), in_transaction():
         for line in lines:
             row = line.row
             room = await dorm_room(row.get("building"), row.get("room"), create=line.create)
