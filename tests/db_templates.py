@@ -22,6 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR = Path(tempfile.gettempdir()) / "houqin-test-templates"
 _lock = threading.Lock()
 _made: set[str] = set()  # PostgreSQL databases this process made or found
+# Names this session's PostgreSQL databases (children inherit it through the environment), so
+# that a session drops only its own at the end: the machine's other sessions may share the server
+SESSION_VARIABLE = "HOUQIN_TEST_PG_SESSION"
+
+
+def pg_session_prefix() -> str:
+    """`houqin_t<session>_`: the prefix of this session's PostgreSQL database names."""
+    return f"houqin_t{os.environ.setdefault(SESSION_VARIABLE, os.urandom(4).hex())}_"
+
+
+def pg_database_name(tmp_path) -> str:
+    """The name of the test's PostgreSQL database, made from its tmp_path."""
+    return pg_session_prefix() + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
 
 
 def schema_digest() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import struct
@@ -15,7 +14,7 @@ from bot.config import Settings
 from bot.core.types import Address, BaseAdapter, DeliveryError, FileRef, Incoming, Reply
 from models.people import Identity, Person
 from models.places import Place
-from tests.db_templates import migrated_postgres, migrated_sqlite
+from tests.db_templates import migrated_postgres, migrated_sqlite, pg_database_name
 
 _ids = itertools.count(1)
 
@@ -81,7 +80,7 @@ def database_url(tmp_path, *, empty: bool = False) -> str:
     if not PG_DSN:
         path = Path(tmp_path) / "houqin.sqlite3"
         return f"sqlite://{path}" if empty else migrated_sqlite(path)
-    name = f"houqin_test_{hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]}"
+    name = pg_database_name(tmp_path)
     return f"{PG_DSN}/{name}" if empty else migrated_postgres(PG_DSN, name)
 
 
