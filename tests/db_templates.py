@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -37,6 +38,7 @@ def pg_database_name(tmp_path) -> str:
     return pg_session_prefix() + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
 
 
+@functools.cache
 def schema_digest() -> str:
     """A digest of the models, the migrations, bot/db.py, Tortoise's and Python's versions."""
     import tortoise
