@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.db import close_db, init_db
+from tests.db_templates import pg_session_prefix
 from tests.fakes import FakeBotApi
 from tests.support import PG_DSN, Harness, database_url, make_settings, seed_small_campus
 
@@ -32,6 +33,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "clock: depends on the time of day; CI also runs it at 23:30, 03:00 and 10:00"
     )
+    if PG_DSN:
+        pg_session_prefix()  # named now, so every child process inherits it
     value = config.getoption("--clock")
     if not value:
         return
@@ -74,6 +77,15 @@ CLOCK_MODULES = frozenset({
     "test_inspections_chat", "test_maintenance", "test_stock_requisitions", "test_alerts_service",
     "test_energy_alerts", "test_ticket_video", "test_answer_media",
 })
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With `-m clock` (the reruns), do not even import a module that has no clock test."""
+    if config.getoption("markexpr") != "clock" or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_") or collection_path.stem in CLOCK_MODULES:
+        return None
+    return None if "mark.clock" in collection_path.read_text(encoding="utf-8") else True
 
 
 SQLITE_ONLY_MODULES = frozenset({"test_invite_cards", "test_locked_db"})
@@ -126,7 +138,7 @@ async def db(tmp_path):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Drop the per-test PostgreSQL databases."""
+    """Drop this session's per-test PostgreSQL databases."""
     if PG_DSN:
         asyncio.run(_drop_test_databases())
 
@@ -135,9 +147,9 @@ async def _drop_test_databases() -> None:
     import asyncpg
 
     conn = await asyncpg.connect(f"{PG_DSN}/postgres")
-    try:
-        query = "SELECT datname FROM pg_database WHERE datname LIKE 'houqin_test_%'"
-        rows = await conn.fetch(query)
+    try:  # only this session's: another one may be running on the same server
+        query = "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"
+        rows = await conn.fetch(query, pg_session_prefix())
         for row in rows:
             await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
     finally:

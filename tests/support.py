@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import struct
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.app import HouqinApp
 from bot.config import Settings
 from bot.core.types import Address, BaseAdapter, DeliveryError, FileRef, Incoming, Reply
 from models.people import Identity, Person
 from models.places import Place
+from tests.db_templates import migrated_postgres, migrated_sqlite, pg_database_name
 
 _ids = itertools.count(1)
 
@@ -71,25 +72,29 @@ class RecordingAdapter(BaseAdapter):
 PG_DSN = os.environ.get("HOUQIN_TEST_PG_DSN", "").rstrip("/")
 
 
-def database_url(tmp_path) -> str:
+def database_url(tmp_path, *, empty: bool = False) -> str:
     """A database of this test's own: a SQLite file in tmp_path, or (with HOUQIN_TEST_PG_DSN
-    set, e.g. postgres://houqin:houqin@127.0.0.1:5432) a PostgreSQL database named after it."""
+    set, e.g. postgres://houqin:houqin@127.0.0.1:5432) a PostgreSQL database named after it.
+    It starts as a copy of the migrated template (tests/db_templates.py), tables empty;
+    `empty`: no database yet (the app or the test creates it)."""
     if not PG_DSN:
-        return f"sqlite://{tmp_path}/houqin.sqlite3"
-    digest = hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
-    return f"{PG_DSN}/houqin_test_{digest}"
+        path = Path(tmp_path) / "houqin.sqlite3"
+        return f"sqlite://{path}" if empty else migrated_sqlite(path)
+    name = pg_database_name(tmp_path)
+    return f"{PG_DSN}/{name}" if empty else migrated_postgres(PG_DSN, name)
 
 
 def make_settings(tmp_path, **overrides) -> Settings:
     """Settings for a test: its own database, no web chat, no Telegram, slow scheduler."""
     values = {
-        "database_url": database_url(tmp_path),
         "media_dir": str(tmp_path / "media"),
         "webchat": False,
         "outbox_interval_seconds": 3600,
         "default_locale": "zh_CN",
     }
     values.update(overrides)
+    if "database_url" not in values:
+        values["database_url"] = database_url(tmp_path)
     return Settings(_env_file=None, **values)
 
 

@@ -17,6 +17,7 @@ from bot.services.csv_format import CsvImportError
 from bot.services.people.service import PeopleService
 from models.assets import Asset, AssetEvent
 from models.people import Person
+from tests.db_templates import migrated_sqlite
 from tests.support import database_url, seed_small_campus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +92,7 @@ async def test_bad_rows_reported_by_line_nothing_imported(db, tmp_path):
 @pytest.fixture
 def cli(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"),
                HOUQIN_MEDIA_DIR=str(tmp_path / "media"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.people.service import CODE_ALPHABET
+from tests.db_templates import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,13 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def cli(tmp_path: Path):
     """Run `python -m bot ARGS…` with the database and media in `tmp_path`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"),
                HOUQIN_MEDIA_DIR=str(tmp_path / "media"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True,
-            text=True, timeout=60,
+            text=True, timeout=180,
         )
 
     return run
@@ -49,6 +50,7 @@ def test_help_lists_every_command(cli) -> None:
 
 
 def test_migrate_seed_twice_and_invite(cli, tmp_path: Path) -> None:
+    (tmp_path / "cli.sqlite3").unlink()  # `migrate` itself, on no database at all
     done = cli("migrate")
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout

@@ -16,6 +16,7 @@ from bot.services.people.service import PeopleService
 from models.dorms import DormAssignment, DormBed, DormBuildingAdmin
 from models.people import Person
 from models.places import Place
+from tests.db_templates import migrated_sqlite
 from tests.test_dorm_support import HEADER, TZ, write_roster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +159,7 @@ def _migrated() -> bool:
                     "migrates the database)")
 def test_cli_import_and_export_dorms(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3")
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,

@@ -4,6 +4,7 @@ Bot API enforcing Telegram's rate limits (answering 429 with retry_after when ex
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -78,34 +79,38 @@ def once_each(messages: list[dict], number: int) -> dict[str, int]:
 async def test_broadcast_to_2000_at_the_platform_limits(tmp_path, api_process):
     """2000 recipients at the limits scaled 3x (90 msg/s total, 3/s per chat; the fake server
     runs in its own process): everyone gets exactly one message, the server saw no 429 (no limit
-    exceeded) and the whole broadcast, from raising the alert to the last message accepted, takes
-    well under 1.5x the theoretical minimum of 2000 / 90 s = 22.2 s: a guard against stalls (a
-    global pause, a lost wake-up), not a measurement: the shared machine's load moves a timed
-    test by 20 % or more."""
+    exceeded), the recipients are served in the order they were queued, chunk by chunk, and the
+    sending never pauses (a lost wake-up would wait for the lanes' 30 s idle poll). Counts and
+    order, not the elapsed time: the shared machine's load moves a timed test by 20 % or more
+    (the pace itself is the server's to check: it counts every send over the limits)."""
     api = api_process
     app = HouqinApp(settings_for(tmp_path, api))
     await app.start(serve_http=False, schema="generate")
     try:
         manager = await seed_telegram_people(2000)
         chats = set(await Identity.filter(platform="telegram").values_list("chat_id", flat=True))
-        started = time.monotonic()
         alert, queued = await app.services.alerts.raise_alert(
             manager, "fire_drill", "今天15:00 全校消防演练", Audience("everyone")
         )
         assert queued == 2000
-        deadline = started + 60
+        deadline = time.monotonic() + 180  # a hang guard only: the minimum is 22.2 s
         while await api.accepted_count() < 2000:
-            assert time.monotonic() < deadline, "the broadcast did not finish within 60 s"
+            assert time.monotonic() < deadline, "the broadcast did not finish"
             await asyncio.sleep(0.2)
         state = await api.state()
-        finished = max(moment for moment, _ in state["accepted"])
-        elapsed, minimum = finished - started, 2000 / TOTAL_RATE
         assert state["violations"] == []
         per_chat = once_each(state["sent"], alert.id)
         assert set(per_chat) == chats and set(per_chat.values()) == {1}
-        assert elapsed <= minimum * 1.5, f"{elapsed:.2f}s > 150% of {minimum:.2f}s"
-        await asyncio.sleep(0.5)  # the last sent marks are written in small batches
-        assert await OutboxMessage.filter(status="sent").count() == 2000
+        queue = await OutboxMessage.all().order_by("id").values_list("chat_id", flat=True)
+        served = [str(chat) for _, chat in sorted(state["accepted"])]
+        position = {chat: index for index, chat in enumerate(served)}
+        first, last = queue[:1000], queue[-500:]
+        assert max(position[c] for c in first) < min(position[c] for c in last)
+        moments = sorted(moment for moment, _ in state["accepted"])
+        assert max(b - a for a, b in itertools.pairwise(moments)) < 10
+        while await OutboxMessage.filter(status="sent").count() < 2000:  # marks come in batches
+            assert time.monotonic() < deadline, "the sent marks were not all written"
+            await asyncio.sleep(0.1)
     finally:
         await app.stop()
 

@@ -20,6 +20,7 @@ from bot.services.energy.csv_io import (
 from bot.services.people.service import PeopleService
 from models.energy import Meter, Reading
 from models.places import Place
+from tests.db_templates import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 METERS = "code,kind,unit,place,responsible\n"
@@ -114,7 +115,7 @@ async def test_a_bad_reading_line_imports_nothing(campus, tmp_path):
 
 def test_command_line_import_and_export(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3")
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,

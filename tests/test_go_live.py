@@ -22,6 +22,7 @@ from bot.services.repairs import RepairService
 from models.people import Identity, Person
 from models.places import Place
 from models.repairs import Ticket
+from tests.db_templates import migrated_sqlite
 from tests.test_e2e_telegram import free_port
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +35,7 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
     env.update(
-        HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/live.sqlite3", HOUQIN_HTTP_PORT=str(port),
+        HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "live.sqlite3"), HOUQIN_HTTP_PORT=str(port),
         HOUQIN_MEDIA_DIR=str(tmp_path / "media"),
     )
     process = subprocess.Popen(
@@ -113,7 +114,7 @@ async def test_run_on_an_empty_database_seeds_nothing_and_trusts_no_browser(tmp_
 async def test_admin_add_prints_a_link_that_signs_in(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/live.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "live.sqlite3"),
                HOUQIN_HTTP_PORT=str(port))
     done = subprocess.run(
         [sys.executable, "-m", "bot", "admin", "add", "--name", "Ada Admin", "--phone",
@@ -180,7 +181,7 @@ async def test_production_warns_loudly_about_demo_people(tmp_path):
         [sys.executable, "-m", "bot", "seed", "--demo"], cwd=ROOT, check=True,
         capture_output=True, env={
             **{k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")},
-            "HOUQIN_DATABASE_URL": f"sqlite://{tmp_path}/live.sqlite3",
+            "HOUQIN_DATABASE_URL": migrated_sqlite(tmp_path / "live.sqlite3"),
         },
     )
     process, base = start(tmp_path, "run")
@@ -197,7 +198,7 @@ async def test_production_warns_loudly_about_demo_people(tmp_path):
         [sys.executable, "-m", "bot", "demo", "--purge"], cwd=ROOT, capture_output=True,
         text=True, env={
             **{k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")},
-            "HOUQIN_DATABASE_URL": f"sqlite://{tmp_path}/live.sqlite3",
+            "HOUQIN_DATABASE_URL": migrated_sqlite(tmp_path / "live.sqlite3"),
         },
     )
     assert purged.returncode == 0 and "removed 10 demo people" in purged.stdout, purged.stderr

@@ -20,6 +20,7 @@ from models.inspections import (
     InspectionSchedule,
     InspectionTemplate,
 )
+from tests.db_templates import migrated_sqlite
 from tests.inspection_support import import_checklist
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +112,7 @@ async def test_demo_seed_has_checklists_and_schedules_once(db):
 
 def test_command_line_import_with_a_bad_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"),
                HOUQIN_MEDIA_DIR=str(tmp_path / "media"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

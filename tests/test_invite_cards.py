@@ -21,6 +21,7 @@ from bot.core.errors import InvalidState
 from bot.db import close_db, init_db
 from bot.services.people import PeopleService, WebSignInService
 from models.people import InviteCode, Person
+from tests.db_templates import migrated_sqlite
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTER = ("student_id,name,department,phone\n"
@@ -37,7 +38,7 @@ SETTINGS = dict(HOUQIN_TELEGRAM_BOT_USERNAME="houqin_bot",
 
 def _env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{folder}/cli.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(folder / "cli.sqlite3"),
                HOUQIN_MEDIA_DIR=str(folder / "media"), **SETTINGS)
     return env
 

@@ -9,7 +9,7 @@ from tests.support import database_url
 
 
 async def test_migrations_build_every_table_and_match_the_models(tmp_path):
-    url = database_url(tmp_path)
+    url = database_url(tmp_path, empty=True)
     await init_db(url)  # migrate mode: the production path
     try:
         for model in Tortoise.apps["models"].values():

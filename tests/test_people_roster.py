@@ -23,6 +23,7 @@ from models.outbox import OutboxMessage
 from models.people import Identity, Person
 from models.places import Place
 from models.repairs import Ticket
+from tests.db_templates import migrated_sqlite
 from tests.support import RecordingAdapter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,7 +180,7 @@ async def test_deactivate_missing_reports_open_work_and_stops_pushes(db, tmp_pat
 
 def test_cli_summary_and_managers_told(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"),
                HOUQIN_MEDIA_DIR=str(tmp_path / "media"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -27,6 +27,7 @@ from bot.services.assets.service import AssetService
 from bot.services.people.service import CODE_ALPHABET
 from models.assets import Asset
 from models.places import Place
+from tests.db_templates import migrated_sqlite
 from tests.support import make_settings, seed_small_campus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,7 +122,7 @@ def test_pdf_pages_and_fallback_without_cjk_font(tmp_path):
 
 def test_cli_qr(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"),
                HOUQIN_TELEGRAM_BOT_USERNAME="houqin_bot")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

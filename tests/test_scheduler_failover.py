@@ -56,13 +56,13 @@ async def test_failover_when_the_leader_is_killed(tmp_path):
     first = start_bot(tmp_path, url)
     second = None
     try:
-        leader = await wait_for_holder(lambda h: True)
+        leader = await wait_for_holder(lambda h: True, timeout=60)  # a loaded machine's start
         second = start_bot(tmp_path, url)
         await asyncio.sleep(2)
         assert await holder() == leader, "the second instance must not steal a live lease"
         first.send_signal(signal.SIGKILL)  # dies without releasing
         first.wait(10)
-        new = await wait_for_holder(lambda h: h != leader, timeout=15)
+        new = await wait_for_holder(lambda h: h != leader, timeout=40)
         assert new != leader
     finally:
         for proc in (first, second):

@@ -24,6 +24,7 @@ from bot.services.stock.csv_io import (
 from bot.services.stock.service import StockService
 from models.people import Person
 from models.stock import Item, StockLevel, StockMove, StoreAssignment, Warehouse
+from tests.db_templates import migrated_sqlite
 from tests.support import database_url
 from tests.test_stock_support import assert_consistent, figures, seed_stores
 
@@ -152,7 +153,7 @@ def _migrated() -> bool:
 @pytest.mark.skipif(not _migrated(), reason="needs the migration that creates the stock tables")
 def test_command_line_import_and_export(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
-    env.update(HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3")
+    env.update(HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"))
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,

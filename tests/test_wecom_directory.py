@@ -14,6 +14,7 @@ import pytest
 from bot.services.people.directory import WeComDirectory, department_names
 from bot.services.people.service import PeopleService
 from models.people import Identity, Person
+from tests.db_templates import migrated_sqlite
 from tests.fakes.fake_wecom_api import FakeWeComApi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ async def run_cli(tmp_path: Path, api: FakeWeComApi, *args: str,
     """`python -m bot ARGS…` as a subprocess, while this loop keeps serving the fake API."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
     env.update(
-        HOUQIN_DATABASE_URL=f"sqlite://{tmp_path}/cli.sqlite3",
+        HOUQIN_DATABASE_URL=migrated_sqlite(tmp_path / "cli.sqlite3"),
         HOUQIN_WECOM_CORP_ID=api.corp_id, HOUQIN_WECOM_SECRET=api.secret,
         HOUQIN_WECOM_AGENT_ID=str(api.agent_id), HOUQIN_WECOM_API_URL=api.url,
         **(extra_env or {}),
