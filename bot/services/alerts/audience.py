@@ -4,14 +4,13 @@ or a custom list of people; and where each of them is (for the lists by building
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.core.errors import InvalidState, NotFound, ServiceError
-from bot.services.people import PlaceService, exact_people, normalize_phone
+from bot.services.people import PlaceService, exact_people, holders, in_zones, normalize_phone
 from models.alerts import AUDIENCE_KINDS
-from models.people import ROLES, Person
+from models.people import ROLES, Person, normalize_zone
 from models.places import Place
 
 ResidentsOf = Callable[[str], Awaitable[list[Person]]]
@@ -20,8 +19,7 @@ LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
 MAX_LIST_ENTRIES = 200
 
 
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower()
+_norm = normalize_zone  # as person_tag stores zones: the zone look-up compares like for like
 
 
 @dataclass(frozen=True)
@@ -128,9 +126,7 @@ class AudienceResolver:
         if kind == "everyone":
             people = await Person.filter(active=True).order_by("id")
         elif kind == "role":
-            people = [
-                p for p in await Person.filter(active=True).order_by("id") if p.has_role(value)
-            ]
+            people = await holders(value).order_by("id")
         elif kind == "people":
             ids = [int(v) for v in value.split(",") if v.strip().isdigit()]
             people = await Person.filter(id__in=ids, active=True).order_by("id")
@@ -159,11 +155,7 @@ class AudienceResolver:
             buildings = [c for c in codes if await Place.exists(code=c, kind="building")]
         else:
             names, buildings = {_norm(value)}, [value]
-        people = [
-            p
-            for p in await Person.filter(active=True).order_by("id")
-            if p.zone and _norm(p.zone) in names
-        ]
+        people = list(await in_zones(names).order_by("id"))
         fixed: dict[int, str] = {}
         if self.residents_of is not None:
             for code in buildings:

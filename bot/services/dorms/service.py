@@ -34,7 +34,7 @@ from bot.services.dorms.rules import (
     utc,
 )
 from bot.services.dorms.views import missing_lines, stay_fields, student_buttons
-from bot.services.people import find_people
+from bot.services.people import find_people, holders
 from bot.services.repairs import RepairService
 from models.audit import AuditLog
 from models.dorms import (
@@ -178,7 +178,7 @@ class DormService:
         admins = [link.person for link in links if link.person.active]
         if admins:
             return admins
-        return [p for p in await Person.filter(active=True) if p.has_role("manager")]
+        return await holders("manager").order_by("id")
 
     # --- the student: check in with the checklist, or defer ------------------------------------
 
