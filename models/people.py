@@ -103,7 +103,7 @@ class PersonTag(Model):
     class Meta:
         table = "person_tag"
         unique_together = (("kind", "value", "person"),)
-        indexes = (("person",),)
+        indexes = (("person_id",),)
 
 
 class Identity(Model):

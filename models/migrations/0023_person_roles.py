@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ('kind', fields.CharField(max_length=8)),
                 ('value', fields.CharField(max_length=64)),
             ],
-            options={'table': 'person_tag', 'app': 'models', 'unique_together': (('kind', 'value', 'person'),), 'indexes': [Index(fields=['person'])], 'pk_attr': 'id', 'table_description': 'One role, skill or normalized zone of a person, indexed on (kind, value): who holds a'},
+            options={'table': 'person_tag', 'app': 'models', 'unique_together': (('kind', 'value', 'person'),), 'indexes': [Index(fields=['person_id'])], 'pk_attr': 'id', 'table_description': 'One role, skill or normalized zone of a person, indexed on (kind, value): who holds a'},
             bases=['Model'],
         ),
         ops.AlterField(

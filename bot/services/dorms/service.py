@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier
 
 MAX_FOUND = 10
+BUILDINGS_BATCH = 500  # person ids per query (SQLite's host parameter limit allows it)
 
 
 async def load_stays(query: QuerySet[DormAssignment]) -> list[Stay]:
@@ -427,6 +428,19 @@ class DormService:
             status__in=ACTIVE_STATUSES, bed__room__parent_id=building.id
         ).values_list("person_id", flat=True)
         return await Person.filter(id__in=set(ids), active=True).order_by("id")
+
+    async def buildings_of(self, person_ids: list[int]) -> dict[int, str]:
+        """Person id -> the code of the dorm building of their active bed assignment (the
+        first building by id when there are several), for those of `person_ids` with one."""
+        where: dict[int, str] = {}
+        for start in range(0, len(person_ids), BUILDINGS_BATCH):
+            rows = await DormAssignment.filter(
+                status__in=ACTIVE_STATUSES, person_id__in=person_ids[start:start + BUILDINGS_BATCH],
+                bed__room__parent__kind="building", bed__room__parent__active=True,
+            ).order_by("bed__room__parent_id").values_list("person_id", "bed__room__parent__code")
+            for person_id, code in rows:
+                where.setdefault(person_id, str(code))
+        return where
 
     async def stays_of(self, person: Person) -> list[Stay]:
         """The person's own active assignments."""
