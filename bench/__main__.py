@@ -8,8 +8,8 @@
   time on SQLite, or on the PostgreSQL server at DSN;
 - `python -m bench roster [ROWS …]`: people roster import time;
 - `python -m bench places [N …]`: place resolution per message at N places;
-- `python -m bench search [SIZES]`: stock and people search at 1 000, 10 000, 50 000 rows
-  (SIZES comma-separated).
+- `python -m bench search [SIZES]`: stock and people search and the dispatcher's worker pick at
+  1 000, 10 000, 50 000 rows (SIZES comma-separated).
 """
 
 from __future__ import annotations
