@@ -9,8 +9,8 @@
 - `python -m bench roster [ROWS …]`: people roster import time;
 - `python -m bench places [N …]`: place resolution per message, the full index build and the
   first look-up after another instance added an alias, at N places;
-- `python -m bench search [SIZES]`: stock and people search at 1 000, 10 000, 50 000 rows
-  (SIZES comma-separated).
+- `python -m bench search [SIZES]`: stock and people search and the dispatcher's worker pick at
+  1 000, 10 000, 50 000 rows (SIZES comma-separated).
 """
 
 from __future__ import annotations

@@ -125,6 +125,9 @@ class Loader:
         people_batch, people = _people(self.now, self.reporters, self.stamp)
         places_batch = _places()
         yield people_batch
+        yield ("person_tag", ("person_id", "kind", "value"),
+               [(row[0], "role", role) for row in people_batch[2]
+                for role in json.loads(row[3])])  # the roles as write_tags indexes them
         yield places_batch
         places = [row[0] for row in places_batch[2]]
         place_weights = [1 / (rank + 1) ** 0.7 for rank in range(len(places))]

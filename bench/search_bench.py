@@ -3,15 +3,17 @@
 
 For each size a fresh SQLite database gets the schema from the migrations (the same indexes),
 then that many stock items (with their search terms, as the index writes them) and that many
-people, bulk-loaded with raw SQL. The real StockCatalog.pick and the people look-ups then run
-a fixed mix of queries (exact names, name beginnings, typos, misses); the table shows the
-median and 99th percentile per query. Flat figures across sizes mean the cost does not grow
-with the table.
+people (the first WORKERS of them on-duty workers, with their person_tag rows), bulk-loaded
+with raw SQL. The real StockCatalog.pick and the people look-ups then run a fixed mix of
+queries (exact names, name beginnings, typos, misses), and the dispatcher's worker pick
+(DutyService.candidates) runs for each category; the table shows the median and 99th
+percentile per query. Flat figures across sizes mean the cost does not grow with the table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import sqlite3
@@ -25,12 +27,15 @@ from tortoise import Tortoise
 from bench import stats
 from bot.db import init_db
 from bot.services.people import find_people, suggest_people
+from bot.services.repairs import DutyService
 from bot.services.stock import index as stock_index
 from bot.services.stock.items import StockCatalog
-from models.people import normalize_name
+from models.people import normalize_name, tags_of
 from models.stock import Item
 
 SIZES = (1_000, 10_000, 50_000)
+WORKERS = 40  # a campus's repair staff: the same at every roster size
+_SKILLS = ("plumbing", "electrical", "carpentry", "hvac")
 _OBJECTS = [("灯管", "LED tube"), ("插座", "socket"), ("水龙头", "faucet"), ("门锁", "door lock"),
             ("开关", "switch"), ("螺丝", "screw"), ("胶带", "tape"), ("合页", "hinge"),
             ("电线", "cable"), ("灯泡", "bulb"), ("角阀", "angle valve"), ("软管", "hose"),
@@ -89,13 +94,22 @@ def load(path: str, n: int, seed: int = 7) -> dict[str, int]:
         terms = [(i + 1, term) for i, (code, zh, en) in enumerate(items)
                  for term in stock_index.item_terms(Item(code=code, name_zh=zh, name_en=en))]
         con.executemany("INSERT INTO stock_item_term (item_id, term) VALUES (?, ?)", terms)
-        people = []
+        people, tags = [], []
         for i in range(n):
             name = _person_name(rng)
-            people.append((i + 1, name, normalize_name(name), f"139{i:08d}", f"S{i:07d}", now))
+            roles = ["reporter", "worker"] if i < WORKERS else ["reporter"]
+            skills = [_SKILLS[i % len(_SKILLS)]] if i < WORKERS else []
+            zone = ("north", "south")[i % 2]
+            people.append((i + 1, name, normalize_name(name), f"139{i:08d}", json.dumps(roles),
+                           json.dumps(skills), zone, f"S{i:07d}", now))
+            tags += [(i + 1, kind, value) for kind, value in sorted(tags_of(roles, skills, zone))]
         con.executemany(
-            "INSERT INTO person (id, name, name_norm, phone, roles, skills, external_id, active, "
-            "created_at) VALUES (?, ?, ?, ?, '[\"reporter\"]', '[]', ?, 1, ?)", people)
+            "INSERT INTO person (id, name, name_norm, phone, roles, skills, zone, external_id, "
+            "active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)", people)
+        con.executemany("INSERT INTO person_tag (person_id, kind, value) VALUES (?, ?, ?)", tags)
+        con.executemany(
+            "INSERT INTO worker_profile (person_id, on_duty, zone_lead, updated_at) "
+            "VALUES (?, 1, 0, ?)", [(i + 1, now) for i in range(min(n, WORKERS))])
     con.close()
     return {"items": n, "terms": len(terms), "people": n}
 
@@ -127,6 +141,10 @@ async def _people(query: str) -> None:
         await suggest_people(query)
 
 
+async def _workers(category: str) -> None:
+    await DutyService().candidates(category, "north", set())
+
+
 async def run(sizes: tuple[int, ...] = SIZES, repeats: int = 3, folder: str | None = None,
               schema: str = "migrate") -> list[Timing]:
     """Load each size into a new database under `folder` and time both searches."""
@@ -145,6 +163,8 @@ async def run(sizes: tuple[int, ...] = SIZES, repeats: int = 3, folder: str | No
                 await catalog.pick(stock_queries[0])  # warm the connection
                 out.append(await _time("stock", size, stock_queries, catalog.pick, repeats))
                 out.append(await _time("people", size, people_queries, _people, repeats))
+                out.append(await _time("dispatch workers", size, [*_SKILLS, "other"] * 4,
+                                       _workers, repeats))
             finally:
                 await Tortoise.close_connections()
     return out

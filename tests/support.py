@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.app import HouqinApp
 from bot.config import Settings
 from bot.core.types import Address, BaseAdapter, DeliveryError, FileRef, Incoming, Reply
-from models.people import Identity, Person
+from models.people import Identity, Person, write_tags
 from models.places import Place
 from tests.db_templates import migrated_postgres, migrated_sqlite, pg_database_name
 
@@ -238,6 +238,7 @@ async def seed_telegram_people(count: int, first_chat: int = FIRST_CHAT) -> Pers
         batch_size=500,
     )
     people = await Person.filter(name__startswith="学生").order_by("id")
+    await write_tags(people)  # bulk_create skips Person.save, which keeps person_tag
     await Identity.bulk_create(
         [
             Identity(

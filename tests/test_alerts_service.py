@@ -150,6 +150,20 @@ async def test_dorm_residents_audience(env):
         await env.alerts.preview(env.people["manager"], Audience("dorm", "LIB"))
 
 
+async def test_an_everyone_alert_files_dorm_residents_under_their_building(env):
+    room = await Place.get(code="3-402")
+    bed = await DormBed.create(room=room, label="A")
+    now = datetime.now(UTC)
+    await DormAssignment.create(
+        person=env.people["student2"], bed=bed, window_start=now, window_end=now + timedelta(days=2)
+    )
+    alert = await raise_alert(env, "power", "", Audience("everyone"))
+    places = dict(await AlertRecipient.filter(alert_id=alert.id).values_list("person_id", "place"))
+    assert places[env.people["student2"].id] == "3"  # their dorm building, read for them only
+    assert places[env.people["student"].id] == (env.people["student"].zone or "")
+    assert await env.services.dorms.buildings_of([env.people["student"].id]) == {}
+
+
 async def test_ack_repush_and_escalation_with_a_controlled_clock(env):
     alert = await raise_alert(env)
     t0 = alert.next_repush_at - timedelta(minutes=5)

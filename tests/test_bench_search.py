@@ -38,12 +38,25 @@ async def same_as_scan(folder):
     await Tortoise.close_connections()
     return len(stock), differ
 
+async def workers_picked(folder):
+    path = os.path.join(folder, "workers.sqlite3")
+    await init_db(f"sqlite://{path}", schema="generate")
+    await Tortoise.close_connections()
+    search_bench.load(path, 100)
+    await init_db(f"sqlite://{path}", schema="none")
+    from bot.services.repairs import DutyService
+    picked = [len(await DutyService().candidates(c, "north", set()))
+              for c in ("plumbing", "other")]
+    await Tortoise.close_connections()
+    return picked
+
 timings = asyncio.run(search_bench.run((60, 300), repeats=1, folder=sys.argv[1],
                                        schema="generate"))
 count, differ = asyncio.run(same_as_scan(sys.argv[1]))
+picked = asyncio.run(workers_picked(sys.argv[1]))
 print(json.dumps({"timings": [{"search": t.search, "size": t.size, "n": len(t.times),
                                "p99": t.p99, "median": t.median} for t in timings],
-                  "compared": count, "differ": differ}))
+                  "compared": count, "differ": differ, "picked": picked}))
 """
 
 
@@ -53,6 +66,9 @@ def test_bench_search_smoke(tmp_path):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     timings = result["timings"]
     assert [(t["search"], t["size"]) for t in timings] == [
-        ("stock", 60), ("people", 60), ("stock", 300), ("people", 300)]
+        ("stock", 60), ("people", 60), ("dispatch workers", 60),
+        ("stock", 300), ("people", 300), ("dispatch workers", 300)]
     assert all(t["n"] > 10 and 0 < t["median"] <= t["p99"] for t in timings)
     assert result["compared"] == 30 and result["differ"] == []
+    # the loaded workers are found through person_tag: 10 plumbers of 40, all 40 for "other"
+    assert result["picked"] == [10, 40]

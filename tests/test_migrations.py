@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
 
-from bot.db import close_db, init_db, pending_model_changes
+from bot.db import close_db, ensure_database, init_db, pending_model_changes, tortoise_config
+from models.people import PersonTag
 from tests.support import database_url
 
 
@@ -17,3 +19,46 @@ async def test_migrations_build_every_table_and_match_the_models(tmp_path):
     finally:
         await close_db()
     assert await pending_model_changes(url) == [], "run: python -m bot.makemigrations NAME"
+
+
+async def test_0023_backfills_person_tag_and_creates_the_missing_person_indexes(tmp_path):
+    url = database_url(tmp_path)
+    await ensure_database(url)
+    await run_migrations(config=tortoise_config(url), target="models.0022_search_indexes")
+    await Tortoise.close_connections()
+    await init_db(url, schema="none")
+    try:
+        client = Tortoise.get_connection("default")
+        marks = "$1, $2, $3, $4" if url.startswith("postgres") else "?, ?, ?, ?"
+        insert = ('INSERT INTO "person" ("id", "roles", "skills", "zone", "name", "name_norm", '
+                  f'"active", "created_at") VALUES ({marks}, \'x\', \'x\', TRUE, '
+                  'CURRENT_TIMESTAMP)')
+        for row in ((1, '["reporter", "worker"]', '["plumbing", "hvac"]', " North "),
+                    (2, '["reporter", "admin"]', "[]", None),
+                    (3, '["reporter"]', "[]", "")):
+            await client.execute_query(insert, list(row))
+    finally:
+        await close_db()
+    await init_db(url)  # migrates 0023
+    try:
+        tags = set(await PersonTag.all().values_list("person_id", "kind", "value"))
+        assert tags == {(1, "role", "reporter"), (1, "role", "worker"), (1, "skill", "plumbing"),
+                        (1, "skill", "hvac"), (1, "zone", "north"), (2, "role", "reporter"),
+                        (2, "role", "admin"), (3, "role", "reporter")}
+        client = Tortoise.get_connection("default")
+        if url.startswith("postgres"):
+            _, rows = await client.execute_query(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'person'")
+            _, collation = await client.execute_query(
+                "SELECT collation_name FROM information_schema.columns "
+                "WHERE table_name = 'person' AND column_name = 'name_norm'")
+            assert collation[0]["collation_name"] == "C"
+        else:
+            _, rows = await client.execute_query(
+                "SELECT sql AS indexdef FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'person' AND sql IS NOT NULL")
+        indexed = " ".join(row["indexdef"] for row in rows)
+        for column in ("phone", "department", "name_norm", "zone"):
+            assert f'("{column}")' in indexed or f"({column})" in indexed, column
+    finally:
+        await close_db()

@@ -42,8 +42,8 @@ async def seed_stores(people: dict[str, Person] | None = None) -> StockWorld:
     if "worker" not in people:
         people["worker"] = await add_person("worker", "王师傅", ["worker"], zone="north")
     else:
-        await Person.filter(id=people["worker"].id).update(zone="north")
         people["worker"].zone = "north"
+        await people["worker"].save(update_fields=["zone"])  # save: keeps person_tag's zone
     await seed_demo_stock()
     stores = {s.code: s for s in await Warehouse.all()}
     items = {i.code: i for i in await Item.all()}

@@ -11,8 +11,8 @@ from bot.config import Settings
 from bot.core.i18n import Translator
 from bot.core.types import Address, Reply
 from bot.delivery.notifier import PRIORITY_STAFF_ALERT, Notifier, Outgoing
-from bot.services.people import Departure, PeopleService, RosterResult, import_people
-from models.people import Identity, Person
+from bot.services.people import Departure, PeopleService, RosterResult, holders, import_people
+from models.people import Identity
 
 PHASES = {"read": "checking", "write": "writing"}
 
@@ -49,7 +49,7 @@ async def tell_managers(settings: Settings, departures: list[Departure]) -> int:
     if not busy:
         return 0
     translator = Translator(settings.default_locale)
-    managers = [p for p in await Person.filter(active=True) if p.has_role("manager")]
+    managers = await holders("manager").order_by("id")
     items: list[Outgoing] = []
     stamp = int(time.time())
     for manager in managers:

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0022_search_indexes')]
+    dependencies = [('models', '0023_person_roles')]
 
     initial = False
 

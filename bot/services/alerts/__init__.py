@@ -2,7 +2,7 @@
 
 The package's public face: other domains, handlers and the app import from here only."""
 
-from bot.services.alerts.audience import ZONE_PREFIX, Audience, AudienceResolver, ResidentsOf
+from bot.services.alerts.audience import ZONE_PREFIX, Audience, AudienceResolver, DormRoster
 from bot.services.alerts.request_keys import check_key, claim_key, release_key, settle_key
 from bot.services.alerts.rules import MAX_DETAILS, PlaceGroup
 from bot.services.alerts.service import AlertCounts, AlertService, Preview
@@ -25,9 +25,9 @@ __all__ = [
     "AlertTap",
     "Audience",
     "AudienceResolver",
+    "DormRoster",
     "PlaceGroup",
     "Preview",
-    "ResidentsOf",
     "alert_text",
     "all_clear_text",
     "body",

@@ -4,24 +4,32 @@ or a custom list of people; and where each of them is (for the lists by building
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.core.errors import InvalidState, NotFound, ServiceError
-from bot.services.people import PlaceService, exact_people, normalize_phone
+from bot.services.people import PlaceService, exact_people, holders, in_zones, normalize_phone
 from models.alerts import AUDIENCE_KINDS
-from models.people import ROLES, Person
+from models.people import ROLES, Person, normalize_zone
 from models.places import Place
 
-ResidentsOf = Callable[[str], Awaitable[list[Person]]]
+
+class DormRoster(Protocol):
+    """What audiences need of the dorm rosters (DormService provides it)."""
+
+    async def residents_of(self, building_code: str) -> list[Person]:
+        """The active residents of a dorm building."""
+
+    async def buildings_of(self, person_ids: list[int]) -> dict[int, str]:
+        """Person id -> the dorm building code they live in, for those of `person_ids` who do."""
+
+
 ZONE_PREFIX = "zone:"
 LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
 MAX_LIST_ENTRIES = 200
 
 
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower()
+_norm = normalize_zone  # as person_tag stores zones: the zone look-up compares like for like
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,14 @@ class Recipients:
 class AudienceResolver:
     """Turns an audience into people; validates what a sender (or a system) names."""
 
-    def __init__(self, places: PlaceService, residents_of: ResidentsOf | None = None):
+    def __init__(self, places: PlaceService, dorms: DormRoster | None = None):
         self.places = places
-        self.residents_of = residents_of
+        self.dorms = dorms
 
     @property
     def dorms_available(self) -> bool:
         """True when dorm rosters can be used as an audience."""
-        return self.residents_of is not None
+        return self.dorms is not None
 
     async def validate(self, audience: Audience) -> Audience:
         """The audience in canonical form, or a ServiceError saying what is wrong."""
@@ -124,23 +132,23 @@ class AudienceResolver:
         """The active people of an audience and where each is (building code, zone or "")."""
         kind, value = audience.kind, audience.value
         out = Recipients()
-        dorm_places = await self._dorm_buildings()
+        fixed: dict[int, str] = {}
         if kind == "everyone":
             people = await Person.filter(active=True).order_by("id")
         elif kind == "role":
-            people = [
-                p for p in await Person.filter(active=True).order_by("id") if p.has_role(value)
-            ]
+            people = await holders(value).order_by("id")
         elif kind == "people":
             ids = [int(v) for v in value.split(",") if v.strip().isdigit()]
             people = await Person.filter(id__in=ids, active=True).order_by("id")
         elif kind == "dorm":
-            assert self.residents_of is not None, "validated: dorms available"
-            people = await self.residents_of(value)
-            dorm_places.update({p.id: value for p in people})
+            assert self.dorms is not None, "validated: dorms available"
+            people = await self.dorms.residents_of(value)
+            fixed = {p.id: value for p in people}
         else:
             people, fixed = await self._place_people(value)
-            dorm_places.update(fixed)
+        # only the recipients' own dorm rows are read, not every resident of every building
+        dorm_places = await self.dorms.buildings_of([p.id for p in people]) if self.dorms else {}
+        dorm_places.update(fixed)
         for person in people:
             if person.id not in out.places:
                 out.people.append(person)
@@ -159,28 +167,14 @@ class AudienceResolver:
             buildings = [c for c in codes if await Place.exists(code=c, kind="building")]
         else:
             names, buildings = {_norm(value)}, [value]
-        people = [
-            p
-            for p in await Person.filter(active=True).order_by("id")
-            if p.zone and _norm(p.zone) in names
-        ]
+        people = list(await in_zones(names).order_by("id"))
         fixed: dict[int, str] = {}
-        if self.residents_of is not None:
+        if self.dorms is not None:
             for code in buildings:
-                residents = await self.residents_of(code)
+                residents = await self.dorms.residents_of(code)
                 people += residents
                 fixed.update({p.id: code for p in residents})
         return people, fixed
-
-    async def _dorm_buildings(self) -> dict[int, str]:
-        """Person id -> the dorm building they live in (empty without dorm rosters)."""
-        if self.residents_of is None:
-            return {}
-        where: dict[int, str] = {}
-        for code in await Place.filter(kind="building", active=True).values_list("code", flat=True):
-            for person in await self.residents_of(str(code)):
-                where.setdefault(person.id, str(code))
-        return where
 
     async def place_label(self, code: str, locale: str | None) -> str:
         """A recipient's place for display: the place's name, else the zone text."""

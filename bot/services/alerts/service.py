@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.types import Address, Reply
 from bot.delivery.notifier import PRIORITY_EMERGENCY, PRIORITY_REPLY, Outgoing
-from bot.services.alerts.audience import Audience, AudienceResolver, Recipients, ResidentsOf
+from bot.services.alerts.audience import Audience, AudienceResolver, DormRoster, Recipients
 from bot.services.alerts.rules import (
     ANSWER_RANK,
     MAX_DETAILS,
@@ -86,14 +86,14 @@ class AlertService:
         settings: Settings,
         people: PeopleService,
         places: PlaceService,
-        residents_of: ResidentsOf | None = None,
+        dorms: DormRoster | None = None,
         *,
         notifier: Notifier,
     ):
         self.settings = settings
         self.notifier = notifier
         self.people = people
-        self.audience = AudienceResolver(places, residents_of)
+        self.audience = AudienceResolver(places, dorms)
         self.repush_interval = timedelta(minutes=settings.alert_repush_minutes)
         self.repush_max = settings.alert_repush_max
 

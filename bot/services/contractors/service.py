@@ -19,7 +19,7 @@ from bot.core.types import Reply
 from bot.delivery.notifier import PRIORITY_BULK, PRIORITY_STAFF_ALERT, Notifier
 from bot.services.contractors.results import UnitResult, below_twice, month_results
 from bot.services.contractors.views import card_invitation, results_text, warning_text
-from bot.services.people import find_by_login
+from bot.services.people import find_by_login, holders
 from bot.services.scorecards import Month
 from models.contractors import (
     ContractorWarning,
@@ -250,8 +250,7 @@ class ContractorService:
             return False
         month = Month.parse(rnd.month)
         results = await month_results(month, self.target)
-        managers = [p for p in await Person.filter(active=True).order_by("id")
-                    if p.has_role(*MANAGERS)]
+        managers = await holders(*MANAGERS).order_by("id")
         warned = []
         for result in results:
             if below_twice(result):

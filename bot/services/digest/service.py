@@ -17,6 +17,7 @@ from bot.services.digest.figures import SECTIONS, Digest, Sources
 from bot.services.digest.more_sections import MoreSources
 from bot.services.digest.period import PERIODS, Period
 from bot.services.dorms import DormService
+from bot.services.people import holders
 from bot.services.stock import StockAlertService
 from models.digest import DigestSubscription
 from models.people import Person
@@ -155,9 +156,7 @@ class DigestService:
         local = now.astimezone(self.tz)
         today = local.date()
         claimed = []
-        for person in await Person.filter(active=True).order_by("id"):
-            if not person.has_role(*DIGEST_ROLES):
-                continue
+        for person in await holders(*DIGEST_ROLES).order_by("id"):
             row = await DigestSubscription.get_or_none(person_id=person.id)
             if (local.hour, local.minute) < ((row.hour, row.minute) if row else DEFAULT_TIME):
                 continue

@@ -34,7 +34,7 @@ from bot.services.dorms.rules import (
     utc,
 )
 from bot.services.dorms.views import missing_lines, stay_fields, student_buttons
-from bot.services.people import find_people
+from bot.services.people import find_people, holders
 from bot.services.repairs import RepairService
 from models.audit import AuditLog
 from models.dorms import (
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from bot.delivery.notifier import Notifier
 
 MAX_FOUND = 10
+BUILDINGS_BATCH = 500  # person ids per query (SQLite's host parameter limit allows it)
 
 
 async def load_stays(query: QuerySet[DormAssignment]) -> list[Stay]:
@@ -178,7 +179,7 @@ class DormService:
         admins = [link.person for link in links if link.person.active]
         if admins:
             return admins
-        return [p for p in await Person.filter(active=True) if p.has_role("manager")]
+        return await holders("manager").order_by("id")
 
     # --- the student: check in with the checklist, or defer ------------------------------------
 
@@ -427,6 +428,19 @@ class DormService:
             status__in=ACTIVE_STATUSES, bed__room__parent_id=building.id
         ).values_list("person_id", flat=True)
         return await Person.filter(id__in=set(ids), active=True).order_by("id")
+
+    async def buildings_of(self, person_ids: list[int]) -> dict[int, str]:
+        """Person id -> the code of the dorm building of their active bed assignment (the
+        first building by id when there are several), for those of `person_ids` with one."""
+        where: dict[int, str] = {}
+        for start in range(0, len(person_ids), BUILDINGS_BATCH):
+            rows = await DormAssignment.filter(
+                status__in=ACTIVE_STATUSES, person_id__in=person_ids[start:start + BUILDINGS_BATCH],
+                bed__room__parent__kind="building", bed__room__parent__active=True,
+            ).order_by("bed__room__parent_id").values_list("person_id", "bed__room__parent__code")
+            for person_id, code in rows:
+                where.setdefault(person_id, str(code))
+        return where
 
     async def stays_of(self, person: Person) -> list[Stay]:
         """The person's own active assignments."""

@@ -35,6 +35,7 @@ from bot.services.inspections.rules import (
     utc,
 )
 from bot.services.inspections.views import round_fields, safety_fields, start_buttons
+from bot.services.people import holders
 from bot.services.repairs import DutyService, RepairService, place_zone
 from models.audit import AuditLog
 from models.inspections import (
@@ -181,9 +182,7 @@ class InspectionService:
         leads = await self.duty.zone_leads(zone)
         if leads:
             return leads[0]
-        everyone = [p for p in await Person.filter(active=True, zone=zone).order_by("id")
-                    if "worker" in (p.roles or [])]
-        return everyone[0] if everyone else None
+        return await holders("worker", admins=False).filter(zone=zone).order_by("id").first()
 
     # --- walking a round (workers) -------------------------------------------------------------
 

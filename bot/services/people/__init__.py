@@ -22,6 +22,7 @@ from bot.services.people.people_csv import (
 from bot.services.people.place_names import simplified
 from bot.services.people.places import NEAR_METERS, PlaceService, Resolved
 from bot.services.people.places_csv import export_places, import_places, upsert_place
+from bot.services.people.roles import holders, in_zones, with_skill
 from bot.services.people.roster_counts import RosterCounts, RosterService
 from bot.services.people.search import exact_people, find_people, people_named, suggest_people
 from bot.services.people.service import PeopleService, find_by_login, normalize_phone
@@ -74,8 +75,10 @@ __all__ = [
     "export_places",
     "find_by_login",
     "find_people",
+    "holders",
     "import_people",
     "import_places",
+    "in_zones",
     "normalize_login",
     "normalize_phone",
     "people_named",
@@ -86,5 +89,6 @@ __all__ = [
     "suggest_people",
     "upsert_place",
     "web_user_id",
+    "with_skill",
     "write_codes_csv",
 ]

@@ -33,7 +33,7 @@ from bot.services.csv_format import (
 )
 from bot.services.people.service import PeopleService, normalize_phone
 from models.dispatch import LIVE_JOB_STATUSES, Job
-from models.people import ROLES, Identity, Person
+from models.people import ROLES, Identity, Person, write_tags
 from models.repairs import OPEN_STATUSES
 
 ID_COLUMNS = ("member_id", "student_id", "staff_id", "external_id")
@@ -305,6 +305,7 @@ async def import_people(path: str | Path, people: PeopleService | None = None, *
                 progress("write", 0.5 + 0.4 * min(1.0, number * 2000 / max(1, len(fresh))))
         if changed:
             await Person.bulk_update(changed, UPDATED_FIELDS, batch_size=BATCH)
+        await _write_tags(fresh, changed)
         result.created, result.updated = len(fresh), len(changed)
         if any(row.identities for row in rows):
             ids = dict(await Person.filter(external_id__isnull=False)
@@ -320,6 +321,17 @@ async def import_people(path: str | Path, people: PeopleService | None = None, *
     if progress is not None:
         progress("write", 1.0)
     return result
+
+
+async def _write_tags(fresh: list[Person], changed: list[Person]) -> None:
+    """The person_tag rows of the people just created (bulk_create leaves their ids unset:
+    read back by roster id) and of those changed."""
+    for chunk in _chunks(fresh):
+        ids = dict(await Person.filter(external_id__in=[p.external_id for p in chunk])
+                   .values_list("external_id", "id"))
+        for person in chunk:
+            person.id = ids[person.external_id]
+    await write_tags([*fresh, *changed])
 
 
 async def _deactivate(gone: list[Person], now: datetime) -> list[Departure]:

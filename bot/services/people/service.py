@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.core.i18n import SUPPORTED
+from bot.services.people.roles import holders
 from models.people import ROLES, Identity, InviteCode, Person
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by hand
@@ -152,8 +153,7 @@ class PeopleService:
 
     async def with_role(self, role: str) -> list[Person]:
         """Active people holding `role` (admins included)."""
-        people = await Person.filter(active=True)
-        return [p for p in people if p.has_role(role)]
+        return await holders(role).order_by("id")
 
     async def web_people(self) -> list[dict]:
         """The people reachable through the local web chat, for its person picker."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tortoise.functions import Count
 
 from bot.core.errors import InvalidState, NotFound, require_role
+from bot.services.people import holders, with_skill
 from bot.services.repairs.categories import CategorySet, shipped
 from models.dispatch import DutyShift, Job, WorkerProfile
 from models.people import Person
@@ -108,9 +109,10 @@ class DutyService:
     async def workers(self, skills: frozenset[str] | None = None, on_duty_only: bool = True
                       ) -> list[WorkerInfo]:
         """Active workers (with one of `skills` unless None), with duty state and load."""
-        people = [p for p in await Person.filter(active=True) if "worker" in (p.roles or [])]
+        found = holders("worker", admins=False)  # a worker's role, not an admin's
         if skills is not None:
-            people = [p for p in people if skills & set(p.skills or [])]
+            found = with_skill(found, skills)
+        people = await found.order_by("id")
         profiles = {
             pr.person_id: pr  # type: ignore[attr-defined]
             for pr in await WorkerProfile.filter(person_id__in=[p.id for p in people])
@@ -151,7 +153,7 @@ class DutyService:
 
     async def managers_on_duty(self) -> list[Person]:
         """Managers on duty; all active managers when none is (an alert is never dropped)."""
-        managers = [p for p in await Person.filter(active=True) if p.has_role("manager")]
+        managers = await holders("manager").order_by("id")
         on = set(
             await WorkerProfile.filter(
                 person_id__in=[m.id for m in managers], on_duty=True
@@ -168,7 +170,7 @@ class DutyService:
 
     async def people_with_role(self, role: str) -> list[Person]:
         """Active people holding `role` (admins included)."""
-        return [p for p in await Person.filter(active=True) if p.has_role(role)]
+        return await holders(role).order_by("id")
 
     async def overview(self, actor: Person) -> list[WorkerInfo]:
         """Every active worker with duty state, load and lead flag (managers only)."""

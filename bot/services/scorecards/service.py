@@ -19,6 +19,7 @@ from bot.core.errors import NotFound, PermissionDenied, require_role
 from bot.core.types import Reply
 from bot.delivery.notifier import PRIORITY_BULK, Notifier
 from bot.services.csv_format import write_csv
+from bot.services.people import holders
 from bot.services.repairs import load_sla_config
 from bot.services.scorecards.figures import WorkerFigures, month_figures, sum_figures
 from bot.services.scorecards.rules import (
@@ -183,8 +184,7 @@ class ScorecardService:
             if card.person is not None and card.person.active and _is_worker(card.person):
                 reply = worker_message(card, month, t, card.person.locale)
                 people += await self._send(card.person, [reply], f"score:{month}")
-        managers = [p for p in await Person.filter(active=True).order_by("id")
-                    if p.has_role(*MANAGERS)]
+        managers = await holders(*MANAGERS).order_by("id")
         for manager in managers:
             people += await self._send(
                 manager, manager_messages(cards, t, manager.locale), f"score:{month}:m")

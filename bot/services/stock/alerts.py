@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
 from bot.core.errors import NotFound, require_role
+from bot.services.people import holders
 from bot.services.stock.items import StockCatalog
 from bot.services.stock.ledger import StockLedger, utcnow
 from bot.services.stock.views import low_alert, low_digest
@@ -93,9 +94,8 @@ class StockAlertService:
     async def recipients(self, level: StockLevel) -> list[Person]:
         """The store's keepers and the managers, each once."""
         people = await self.catalog.keepers(level.warehouse)
-        for person in await Person.filter(active=True).order_by("id"):
-            if person.has_role("manager") and all(p.id != person.id for p in people):
-                people.append(person)
+        taken = {p.id for p in people}
+        people += [p for p in await holders("manager").order_by("id") if p.id not in taken]
         return people
 
     async def check(
@@ -157,8 +157,7 @@ class StockAlertService:
         lows = await self.below_minimum(when)
         if not lows:
             return 0
-        people = [p for p in await Person.filter(active=True).order_by("id")
-                  if p.has_role(*ALERT_ROLES)]
+        people = await holders(*ALERT_ROLES).order_by("id")
         notifier = self.notifier
         for person in people:
             notice = low_digest(notifier.translator, person.locale, lows, self.tz, when)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from bot.core.errors import NotFound, PermissionDenied, ServiceError, require_role
+from bot.services.people import holders
 from bot.services.stock import index
 from bot.services.stock.search import Names, compact, rank
 from models.people import Person
@@ -219,5 +220,4 @@ class StockCatalog:
             keeper = await Person.get_or_none(id=warehouse.keeper_id, active=True)
             if keeper and keeper.has_role("storekeeper"):
                 return [keeper]
-        people = await Person.filter(active=True).order_by("id")
-        return [p for p in people if p.has_role("storekeeper")]
+        return await holders("storekeeper").order_by("id")

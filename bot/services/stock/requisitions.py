@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
+from bot.services.people import holders
 from bot.services.stock.items import STAFF_ROLES, StockCatalog
 from bot.services.stock.ledger import check_qty, level_for, not_enough, utcnow, write_move
 from models.audit import AuditLog
@@ -145,8 +146,9 @@ class RequisitionService:
                    if k.id != req.requester_id or k.has_role("manager")]
         if keepers:
             return keepers
-        people = await Person.filter(active=True).order_by("id")
-        return [p for p in people if p.has_role("storekeeper") and p.has_role("manager")]
+        managers = holders("manager").filter(id__in=Subquery(
+            holders("storekeeper").values("id")))
+        return await managers.order_by("id")
 
     async def check_decider(self, req_id: int, person: Person) -> str:
         """`decider_role` for a requisition number (NotFound for an unknown one)."""

@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError
 from bot.core.types import Address, Reply
 from bot.delivery.notifier import PRIORITY_BULK, Outgoing
-from bot.services.alerts import Audience, AudienceResolver, ResidentsOf
+from bot.services.alerts import Audience, AudienceResolver, DormRoster
 from bot.services.people import PlaceService
 from bot.services.surveys import rules
 from bot.services.surveys.results import SurveyResults, SurveySpanSummary
@@ -84,7 +84,7 @@ class SurveyService:
         self,
         settings: Settings,
         places: PlaceService,
-        residents_of: ResidentsOf | None = None,
+        dorms: DormRoster | None = None,
         results: SurveyResults | None = None,
         *,
         notifier: Notifier,
@@ -93,7 +93,7 @@ class SurveyService:
         self.notifier = notifier
         self.results = results or SurveyResults()
         self.tz = ZoneInfo(settings.timezone)
-        self.audience = AudienceResolver(places, residents_of)
+        self.audience = AudienceResolver(places, dorms)
         self.remind_after = timedelta(hours=settings.survey_remind_hours)
 
     # --- permissions ---------------------------------------------------------------------------
