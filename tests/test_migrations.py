@@ -22,7 +22,7 @@ async def test_migrations_build_every_table_and_match_the_models(tmp_path):
 
 
 async def test_0023_backfills_person_tag_and_creates_the_missing_person_indexes(tmp_path):
-    url = database_url(tmp_path)
+    url = database_url(tmp_path, empty=True)
     await ensure_database(url)
     await run_migrations(config=tortoise_config(url), target="models.0022_search_indexes")
     await Tortoise.close_connections()
@@ -62,3 +62,43 @@ async def test_0023_backfills_person_tag_and_creates_the_missing_person_indexes(
             assert f'("{column}")' in indexed or f"({column})" in indexed, column
     finally:
         await close_db()
+
+
+_SQLITE_INDEXES = """
+SELECT m.name AS tbl, il.name AS idx, il."unique" AS uniq, ii.seqno AS seq, ii.name AS col
+FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii
+WHERE m.type = 'table' AND il.origin != 'pk'
+"""
+_PG_INDEXES = """
+SELECT t.relname AS tbl, i.relname AS idx, x.indisunique AS uniq, k.n AS seq, a.attname AS col
+FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace ns ON ns.oid = t.relnamespace
+CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, n)
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+WHERE ns.nspname = 'public' AND NOT x.indisprimary
+"""
+
+
+async def _indexes(url: str, schema: str) -> set[tuple[str, tuple[str, ...], bool]]:
+    """Every secondary index of the database built with `schema`: (table, columns, unique)."""
+    await init_db(url, schema=schema)
+    try:
+        client = Tortoise.get_connection("default")
+        query = _PG_INDEXES if url.startswith("postgres") else _SQLITE_INDEXES
+        _, rows = await client.execute_query(query)
+    finally:
+        await close_db()
+    columns: dict[tuple[str, str, bool], list[tuple[int, str]]] = {}
+    for row in rows:
+        key = (row["tbl"], row["idx"], bool(row["uniq"]))
+        columns.setdefault(key, []).append((row["seq"], row["col"]))
+    return {(table, tuple(c for _, c in sorted(cols)), unique)
+            for (table, _name, unique), cols in columns.items()}
+
+
+async def test_a_migrated_database_has_every_index_the_models_declare(tmp_path):
+    # Tortoise's AddField/AlterField steps drop db_index=True silently; a migrated production
+    # database then scans where the models promise an index
+    migrated = await _indexes(database_url(tmp_path / "m", empty=True), "migrate")
+    generated = await _indexes(database_url(tmp_path / "g", empty=True), "generate")
+    assert generated - migrated == set()
