@@ -11,6 +11,9 @@ A "retry after" from the platform holds back the chats it was about, not the who
 (`back_off`): Telegram's 429 does not say whether one chat or the whole bot is over its limit,
 so the limiter takes it for the whole bot only when it is told so (`bot_wide`) or when several
 different chats are refused within a short time, which one busy chat cannot cause.
+
+Several delivery workers on one database split the total rate (`share`): each paces itself at
+its part of it, and a chat is sent to by one worker at a time (bot.delivery.outbox).
 """
 
 from __future__ import annotations
@@ -88,14 +91,11 @@ class RateLimiter:
         self.limits = limits
         self.clock = clock
         total, per_chat = limits.total_per_second, limits.per_chat_per_second
-        self._total_step = 1.0 / (total * limits.margin) if total > 0 else 0.0
-        self._base_step = self._total_step
-        # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
-        # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
-        self._total_slack = min(3 * self._total_step, 0.015)
-        # ... and a hard cap keeps every window of the platform's size under its limit
+        self._total_step = self._base_step = 0.0
+        self._total_slack = 0.0
         self._window = max(1.0, 1.0 / total) if total > 0 else 0.0
-        self._window_cap = max(1, math.floor(total * self._window * WINDOW_SHARE))
+        self._window_cap = 1
+        self.workers = 1
         self._recent: deque[float] = deque()
         self._chat_step = 1.0 / (per_chat * limits.margin) if per_chat > 0 else 0.0
         self._chat_slack = max(0, limits.chat_burst - 1) * self._chat_step
@@ -109,8 +109,32 @@ class RateLimiter:
         self._changed = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self.granted = 0
+        self.share(1)
 
     # --- public ------------------------------------------------------------------------------
+
+    def share(self, workers: int) -> None:
+        """Pace at 1/`workers` of the total rate: that many delivery workers send at once."""
+        total = self.limits.total_per_second
+        self.workers = max(1, workers)
+        if total <= 0:
+            return
+        mine = total / self.workers
+        slowed = self._total_step / self._base_step if self._base_step else 1.0
+        self._base_step = 1.0 / (mine * self.limits.margin)
+        self._total_step = self._base_step * slowed
+        # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
+        # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
+        self._total_slack = min(3 * self._base_step, 0.015)
+        # ... and a hard cap keeps every window of the platform's size under its limit
+        self._window_cap = max(1, math.floor(mine * self._window * WINDOW_SHARE))
+        self._changed.set()
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a worker joining waits until the others have slowed
+        down to their new share), without slowing the pace afterwards."""
+        self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._changed.set()
 
     def pause(self, seconds: float) -> None:
         """The whole bot is over the platform's limit: nobody on it sends for `seconds`, and
