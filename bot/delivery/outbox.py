@@ -60,13 +60,19 @@ class DbClock:
     def __init__(self, machine: Callable[[], datetime] = now_utc):
         self.machine = machine
         self.offset = timedelta(0)
+        self.measured = False
 
     async def read(self) -> datetime:
         """The database's time now (and the machine clock's offset from it, remembered)."""
         before = self.machine()
         moment = await database_now()
         self.offset = moment - (before + (self.machine() - before) / 2)
+        self.measured = True
         return moment
+
+    async def estimate(self) -> datetime:
+        """`now()`, once the offset has been measured (the first call reads the database)."""
+        return self.now() if self.measured else await self.read()
 
     def now(self) -> datetime:
         """The database's time as estimated from the machine's clock."""
@@ -172,7 +178,8 @@ class OutboxStore:
 
     async def add(self, item: Outgoing, *, claimed: bool = False) -> tuple[OutboxMessage, bool]:
         """Queue one message; with a key already used, the earlier row and False."""
-        row = item.row(claimed=claimed, lease=self.lease, now=self.clock.now(), worker=self.worker)
+        now = await self.clock.estimate()
+        row = item.row(claimed=claimed, lease=self.lease, now=now, worker=self.worker)
         try:
             await row.save()
         except IntegrityError:
@@ -192,6 +199,7 @@ class OutboxStore:
         fresh: list[Outgoing] = []
         seen: set[str] = set()
         payloads: dict[int, tuple[dict[str, Any], str | None]] = {}
+        await self.clock.estimate()
         for start in range(0, len(items), KEY_CHUNK):
             chunk = items[start : start + KEY_CHUNK]
             keys = [i.idempotency_key for i in chunk if i.idempotency_key]
