@@ -54,7 +54,7 @@ class PlatformLimits:
     total_per_second: float = UNLIMITED
     per_chat_per_second: float = UNLIMITED
     chat_burst: int = 1
-    margin: float = 0.95  # pace a little under the limit: network jitter must not break it
+    margin: float = 0.97  # pace a little under the limit: network jitter must not break it
 
     @property
     def limited(self) -> bool:
