@@ -127,6 +127,7 @@ async def test_limiter_keeps_total_and_per_chat_rates():
         for _ in range(10):
             await limiter.acquire([chat], 5)
             grants.append((time.monotonic(), chat))
+            limiter.done()  # sent
 
     started = time.monotonic()
     await asyncio.gather(*(sender(f"c{i}") for i in range(10)))
@@ -342,7 +343,9 @@ def grants_in_a_second(limiter: RateLimiter, clock: list[float]) -> int:
     """How many sends (to distinct chats) the limiter grants in the next second of its clock."""
     granted, end = 0, clock[0] + 1.0
     while clock[0] < end:
-        granted += limiter.try_acquire([f"x{granted}-{clock[0]}"], 5)
+        if limiter.try_acquire([f"x{granted}-{clock[0]}"], 5):
+            granted += 1
+            limiter.done()  # sent at once
         clock[0] += 0.001
     return granted
 

@@ -346,7 +346,14 @@ class Lane:
             self._tails = {c: t for c, t in self._tails.items() if not t.done()}
 
     async def _deliver(self, batch: Batch, after: Sequence[asyncio.Task[int]]) -> int:
-        """One API call for the batch; records the outcome of every row."""
+        """One API call for the batch (its slot granted); records the outcome of every row and
+        tells the limiter when the call is over."""
+        try:
+            return await self._call(batch, after)
+        finally:
+            self.limiter.done()
+
+    async def _call(self, batch: Batch, after: Sequence[asyncio.Task[int]]) -> int:
         if after:  # earlier messages to these chats go first
             await asyncio.wait(after)
         rows = [r for r in batch.rows if r.held()]

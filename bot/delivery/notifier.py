@@ -183,12 +183,19 @@ class Notifier:
             row, fresh = await self.store.add(item)
             lane.wake(priority)
             return row, fresh
-        row, fresh = await self.store.add(item, claimed=True)
+        try:
+            row, fresh = await self.store.add(item, claimed=True)
+        except BaseException:
+            if not urgent:  # the slot taken is not used
+                lane.limiter.done()
+            raise
         if not fresh:
+            if not urgent:
+                lane.limiter.done()
             return row, False
         if urgent:
             await lane.limiter.acquire(chats, priority)
-        await lane.send_now(row)
+        await lane.send_now(row)  # tells the limiter when the call is over
         return row, True
 
     async def push(

@@ -46,6 +46,9 @@ CLAIMED_FIELDS = ("id", "chat_id", "payload", "priority", "group_key", "attempts
 # a row is sent only this long after its lease was last taken or renewed: the rest of the lease
 # covers the call itself and a clock running a little fast elsewhere
 SAFE_SHARE = 0.8
+# a row due at once is written due this much earlier: the database clock estimated between
+# readings may be a few milliseconds ahead, and a claim right after must find the row due
+DUE_SLACK = timedelta(seconds=1)
 
 
 def now_utc() -> datetime:
@@ -145,7 +148,7 @@ class Outgoing:
             status="sending" if claimed else "pending",
             attempts=1 if claimed else 0,
             lease=secrets.token_hex(8) if claimed else None,
-            next_attempt_at=now + lease if claimed else now,
+            next_attempt_at=now + lease if claimed else now - DUE_SLACK,
             worker=worker if claimed else None,
         )
 
@@ -401,7 +404,7 @@ class OutboxStore:
                 mine = mine.filter(lease=lease)
             await mine.update(
                 status="pending", lease=None, attempts=F("attempts") - 1,
-                next_attempt_at=self.clock.now(),
+                next_attempt_at=self.clock.now() - DUE_SLACK,
             )
 
     async def defer(self, due: Iterable[tuple[Claimed, datetime]]) -> None:

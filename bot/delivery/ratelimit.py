@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 UNLIMITED = 0.0
-WINDOW_SHARE = 0.97  # at most this share of the total limit in any window of the limit's size
+# a send granted but never reported `done` counts as in flight this long at most
+FLIGHT_MAX = 30.0
 PRUNE_AT = 10_000
 # a "retry after" for this many different calls' chats within BOT_WIDE_WINDOW seconds means the
 # bot as a whole is over the platform's limit (one chat over its own limit refuses only itself)
@@ -103,7 +104,8 @@ class RateLimiter:
         self._window = max(1.0, 1.0 / total) if total > 0 else 0.0
         self._window_cap = 1
         self.workers = 1
-        self._recent: deque[float] = deque()
+        self._flying: deque[float] = deque()  # grant times of the sends not reported done
+        self._landed: deque[float] = deque()  # when the sends of the last window were done
         self._chat_step = 1.0 / (per_chat * limits.margin) if per_chat > 0 else 0.0
         self._chat_slack = max(0, limits.chat_burst - 1) * self._chat_step
         self._total_tat = 0.0
@@ -134,8 +136,9 @@ class RateLimiter:
         # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
         # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
         self._total_slack = min(3 * self._base_step, 0.015)
-        # ... and a hard cap keeps every window of the platform's size under its limit
-        self._window_cap = max(1, math.floor(mine * self._window * WINDOW_SHARE))
+        # ... and a hard cap keeps every window of the platform's size within its limit as the
+        # platform counts it, whatever the delays on the way (see `done`)
+        self._window_cap = max(1, math.floor(mine * self._window))
         self._changed.set()
 
     def hold(self, seconds: float) -> None:
@@ -185,6 +188,20 @@ class RateLimiter:
         self._changed.set()
         return False
 
+    def done(self) -> None:
+        """A granted send is over (its answer is in, or it was not made).
+
+        The platform counts a send when it takes it in, some time between our grant and its
+        answer, so every send it may count in its window ending at a new send's arrival was
+        in flight or done within one window before that send is granted: granting only while
+        those number fewer than the limit keeps the platform's count within it, however
+        stalls on the way (here, on the network, at the platform) bunch the arrivals."""
+        if self._flying:
+            self._flying.popleft()
+        if self._window:
+            self._landed.append(self.clock())
+        self._changed.set()
+
     def chat_wait(self, chats: Sequence[str]) -> float:
         """Seconds until `chats` may be sent to again, whatever the total rate (0: now)."""
         return max(0.0, self._chat_ready(tuple(chats)) - self.clock())
@@ -226,10 +243,13 @@ class RateLimiter:
     def _ready_at(self, chats: tuple[str, ...], now: float) -> float:
         ready = max(self._paused_until, self._total_tat - self._total_slack)
         if self._window:
-            while self._recent and now - self._recent[0] >= self._window:
-                self._recent.popleft()
-            if len(self._recent) >= self._window_cap:
-                ready = max(ready, self._recent[0] + self._window)
+            while self._landed and now - self._landed[0] >= self._window:
+                self._landed.popleft()
+            while self._flying and now - self._flying[0] >= FLIGHT_MAX:
+                self._flying.popleft()  # never reported done: taken as long over
+            if len(self._flying) + len(self._landed) >= self._window_cap:
+                # until the oldest done send leaves the window, or (woken sooner by `done`)
+                ready = max(ready, (self._landed[0] if self._landed else now) + self._window)
         return max(ready, self._chat_ready(chats))
 
     def _chat_ready(self, chats: tuple[str, ...]) -> float:
@@ -245,7 +265,7 @@ class RateLimiter:
         self.granted += 1
         if self._total_step:
             self._total_tat = max(self._total_tat, now) + self._total_step
-            self._recent.append(now)
+            self._flying.append(now)
             if self._total_step > self._base_step:
                 self._total_step = max(self._base_step, self._total_step * RECOVERY)
         if self._chat_step:
