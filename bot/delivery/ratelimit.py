@@ -10,9 +10,7 @@ reply, or a reply right after an alert, never exceeds the platform's per-chat li
 A "retry after" from the platform holds back the chats it was about, not the whole platform
 (`back_off`): Telegram's 429 does not say whether one chat or the whole bot is over its limit,
 so the limiter takes it for the whole bot only when it is told so (`bot_wide`) or when several
-different chats are refused within a short time, which one busy chat cannot cause; and even
-then, a first such burst only skips the slots refused (the platform saw sends bunched by a stall
-on the way); another one soon after pauses everyone for the retry_after.
+different chats are refused within a short time, which one busy chat cannot cause.
 
 Several delivery workers on one database split the total rate (`share`): each paces itself at
 its part of it, and a chat is sent to by one worker at a time (bot.delivery.outbox).
@@ -41,11 +39,6 @@ PRUNE_AT = 10_000
 # bot as a whole is over the platform's limit (one chat over its own limit refuses only itself)
 BOT_WIDE_CHATS = 3
 BOT_WIDE_WINDOW = 1.0
-# A first such burst of refusals is the platform having seen sends granted evenly arrive bunched
-# (a CPU or network stall here or there): the pacer skips as many slots as were refused and goes
-# on. Another burst within this many seconds means the bot really is too fast: then everyone
-# waits the retry_after, and the pace slows.
-REPEAT_WINDOW = 5.0
 # Told the bot as a whole is too fast (the platform saw sends bunched by network or CPU delays),
 # the total pace slows by this factor (down to MAX_SLOWDOWN) and recovers a little with each
 # send granted (about 1 % a second at Telegram's rate).
@@ -112,7 +105,6 @@ class RateLimiter:
         self._chat_tat: dict[str, float] = {}
         self._chat_held: dict[str, float] = {}  # chat -> the platform's "retry after" ends
         self._refusals: deque[tuple[float, tuple[str, ...]]] = deque()
-        self._burst_at = -math.inf  # when the last burst of refusals of several chats began
         self._paused_until = 0.0
         self._waiters: list[_Waiter] = []
         self._seq = itertools.count()
@@ -142,9 +134,8 @@ class RateLimiter:
         self._changed.set()
 
     def hold(self, seconds: float) -> None:
-        """Send nothing for `seconds`, without slowing the pace afterwards (a worker joining
-        others waits until they have slowed down to their new share; slots are skipped after
-        a first burst of refusals)."""
+        """Send nothing for `seconds` (a worker joining waits until the others have slowed
+        down to their new share), without slowing the pace afterwards."""
         self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
         self._changed.set()
 
@@ -160,8 +151,7 @@ class RateLimiter:
     ) -> bool:
         """The platform refused a send to `chats` with "retry after `seconds`": those chats
         wait; the whole platform waits too when `bot_wide`, or, when the platform did not say
-        (None), when several different chats were refused lately (briefly for a first such
-        burst, the retry_after for another one soon after). True if all of it waits."""
+        (None), when several different chats were refused lately. True if all of it waits."""
         now = self.clock()
         until = now + max(0.0, seconds)
         for chat in chats:
@@ -173,17 +163,8 @@ class RateLimiter:
             self._refusals.popleft()
         self._refusals.append((now, key))
         distinct = {k for _, k in self._refusals}
-        if bot_wide:
+        if bot_wide or (bot_wide is None and len(distinct) >= BOT_WIDE_CHATS):
             self.pause(seconds)
-            return True
-        if bot_wide is None and len(distinct) >= BOT_WIDE_CHATS:
-            since = now - self._burst_at
-            if since >= BOT_WIDE_WINDOW:  # a new burst, not more refusals of the last one
-                self._burst_at = now
-                if since < REPEAT_WINDOW:
-                    self.pause(seconds)
-                    return True
-            self.hold(len(self._refusals) * self._base_step)
             return True
         self._changed.set()
         return False
