@@ -111,7 +111,7 @@ class Notifier:
     async def start(self) -> None:
         """Join the live delivery workers and start the lanes (queued rows from before a
         restart go out first; after the other workers have slowed down, if there are any)."""
-        wait = await self.workers.join()
+        wait = await self.workers.join() if self.adapters else 0.0  # sends nothing: no share
         self._running = True
         for platform in list(self.adapters):
             lane = self.lane(platform)
