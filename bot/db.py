@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -14,6 +15,19 @@ from models import MODEL_MODULES
 # A writer waits this long for another one's lock before "database is locked" (the update is then
 # retried, see bot.core.retry); HOUQIN_SQLITE_BUSY_TIMEOUT_MS sets it.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+async def database_now() -> datetime:
+    """The database server's current time (PostgreSQL's clock_timestamp(), right even inside a
+    transaction; SQLite reads the host clock itself, to the millisecond: rounded up, so that a
+    time just written by this host is never in its future), as aware UTC: the clock every lease
+    shared by several instances is timed by."""
+    conn = Tortoise.get_connection("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict("SELECT clock_timestamp() AS now")
+        return rows[0]["now"].astimezone(UTC)
+    rows = await conn.execute_query_dict("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now")
+    return datetime.fromisoformat(rows[0]["now"]).replace(tzinfo=UTC) + timedelta(milliseconds=1)
 
 
 def sqlite_url(database_url: str, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> str:

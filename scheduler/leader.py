@@ -20,26 +20,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
-from tortoise import Tortoise
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from bot.db import database_now
 from models.scheduler import SchedulerLease
 
 log = logging.getLogger(__name__)
 HEARTBEAT_JOB = "leader_heartbeat"
 SAFE_SHARE = 0.8  # lead only this share of the lease past the last good heartbeat
-
-
-async def database_now() -> datetime:
-    """The database server's current time (PostgreSQL's now(); SQLite reads the host clock
-    itself), as aware UTC."""
-    conn = Tortoise.get_connection("default")
-    if conn.capabilities.dialect == "postgres":
-        rows = await conn.execute_query_dict("SELECT now() AS now")
-        return rows[0]["now"].astimezone(UTC)
-    rows = await conn.execute_query_dict("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now")
-    return datetime.fromisoformat(rows[0]["now"]).replace(tzinfo=UTC)
 
 
 class LeaderLease:

@@ -6,6 +6,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
+import pytest
+
 from bot.core.i18n import Translator
 from bot.core.types import Address, BaseAdapter, DeliveryError, Reply
 from bot.delivery.notifier import PRIORITY_BULK, PRIORITY_EMERGENCY, Notifier, Outgoing
@@ -125,6 +127,7 @@ async def test_limiter_keeps_total_and_per_chat_rates():
         for _ in range(10):
             await limiter.acquire([chat], 5)
             grants.append((time.monotonic(), chat))
+            limiter.done()  # sent
 
     started = time.monotonic()
     await asyncio.gather(*(sender(f"c{i}") for i in range(10)))
@@ -133,6 +136,26 @@ async def test_limiter_keeps_total_and_per_chat_rates():
     for chat in {c for _, c in grants}:
         assert max_in_window([t for t, c in grants if c == chat]) <= 5
     assert 1.5 < elapsed < 2.6  # 100 sends at 50/s (paced a little under the limit)
+
+
+async def test_the_total_cap_counts_sends_in_flight_and_answered_within_the_last_second():
+    """The platform counts a send somewhere between our grant and its answer: a send still in
+    flight, or answered less than a second ago, may share a second of the platform's count
+    with the next one, so no more than the limit of them may be."""
+    clock = [0.0]
+    limiter = RateLimiter(PlatformLimits(total_per_second=10, margin=1.0), lambda: clock[0])
+    for i in range(10):
+        assert limiter.try_acquire([f"c{i}"], 5)
+        clock[0] += 0.1
+    clock[0] = 2.5  # paced, but none answered yet (a slow network, a stalled server)
+    assert not limiter.try_acquire(["late"], 5)
+    for _ in range(10):
+        limiter.done()  # all answered at 2.5 s: the platform may have counted them all then
+    clock[0] = 3.4
+    assert not limiter.try_acquire(["late"], 5)
+    assert limiter.next_free(["late"]) == pytest.approx(0.1)
+    clock[0] = 3.5
+    assert limiter.try_acquire(["late"], 5)
 
 
 async def test_limiter_serves_the_most_urgent_waiter_first():
@@ -320,7 +343,9 @@ def grants_in_a_second(limiter: RateLimiter, clock: list[float]) -> int:
     """How many sends (to distinct chats) the limiter grants in the next second of its clock."""
     granted, end = 0, clock[0] + 1.0
     while clock[0] < end:
-        granted += limiter.try_acquire([f"x{granted}-{clock[0]}"], 5)
+        if limiter.try_acquire([f"x{granted}-{clock[0]}"], 5):
+            granted += 1
+            limiter.done()  # sent at once
         clock[0] += 0.001
     return granted
 

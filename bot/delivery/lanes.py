@@ -11,6 +11,10 @@ known to hold any more is not sent (another worker may have it).
 A row whose chat is not free yet (it was just answered, or the platform asked that chat to wait)
 does not hold up the rest: it goes back to the queue, due when its chat is free, and the lane
 goes on with the other chats. Only the platform's total rate paces the lane as a whole.
+
+With other delivery workers live, the lane leaves the chats they hold to them (see
+bot.delivery.outbox) and looks for due rows more often: rows queued by another process do not
+wake it.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.types import Adapter, Address, DeliveryError, Reply
-from bot.delivery.outbox import Claimed, OutboxStore, now_utc
+from bot.delivery.outbox import Claimed, OutboxStore
 from bot.delivery.ratelimit import RateLimiter
 from models.outbox import OutboxMessage
 
@@ -34,6 +38,10 @@ IDLE_POLL = 30.0
 IN_FLIGHT_SECONDS = 0.5
 DEFER_AFTER = 0.05  # a chat free within this many seconds is waited for, not put back
 STOP_GRACE = 5.0
+# with other workers live: look this often for rows they queued, and at most this often while
+# the due rows are all of chats they hold
+SHARED_POLL = 1.0
+SHARED_MIN_POLL = 0.2
 
 
 @dataclass
@@ -99,6 +107,12 @@ class Lane:
         total = limiter.limits.total_per_second
         calls = min(500, max(50, int(2 * total))) if total > 0 else 200
         self.chunk = max(calls, self.batch_limit)
+        per_chat = limiter.limits.per_chat_per_second
+        # how long a chat stays with the worker that sent to it last: its burst at its pace
+        self.chat_hold = (
+            timedelta(seconds=max(1, limiter.limits.chat_burst) / per_chat)
+            if per_chat > 0 else timedelta(0)
+        )
         # calls in flight: enough to keep the pace with half a second of latency, few enough
         # that the HTTP client's connection pool stays small
         in_flight = max_in_flight or (max(4, math.ceil(total * IN_FLIGHT_SECONDS)) if total else 16)
@@ -207,14 +221,16 @@ class Lane:
         due: datetime | None = await self.store.next_due(self.platform)
         timeout = IDLE_POLL
         if due is not None:
-            timeout = min(IDLE_POLL, max(0.01, (due - now_utc()).total_seconds()))
+            timeout = min(IDLE_POLL, max(0.01, (due - self.store.clock.now()).total_seconds()))
+        if self.store.shared:
+            timeout = min(max(timeout, SHARED_MIN_POLL), SHARED_POLL)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout)
 
     async def _claim(self, limit: int) -> list[Claimed]:
         """Lease due rows; a more urgent row queued from now on preempts them."""
         self._urgent = math.inf
-        rows = await self.store.claim(self.platform, limit)
+        rows = await self.store.claim(self.platform, limit, self.chat_hold)
         for row in rows:
             self._held[row.id] = row
         if rows and (self._renewer is None or self._renewer.done()):
@@ -302,7 +318,7 @@ class Lane:
     def _put_back_until(self, chats: tuple[str, ...]) -> datetime | None:
         """When a batch whose chats are not free yet is due again (None: send it now). A chat
         with rows put back keeps that time for its later rows, so they stay behind them."""
-        now = now_utc()
+        now = self.store.clock.now()
         due = max((d for c in chats if (d := self._put_back.get(c)) and d > now), default=None)
         wait = self.limiter.chat_wait(chats)
         if due is None and wait <= DEFER_AFTER:
@@ -330,7 +346,14 @@ class Lane:
             self._tails = {c: t for c, t in self._tails.items() if not t.done()}
 
     async def _deliver(self, batch: Batch, after: Sequence[asyncio.Task[int]]) -> int:
-        """One API call for the batch; records the outcome of every row."""
+        """One API call for the batch (its slot granted); records the outcome of every row and
+        tells the limiter when the call is over."""
+        try:
+            return await self._call(batch, after)
+        finally:
+            self.limiter.done()
+
+    async def _call(self, batch: Batch, after: Sequence[asyncio.Task[int]]) -> int:
         if after:  # earlier messages to these chats go first
             await asyncio.wait(after)
         rows = [r for r in batch.rows if r.held()]

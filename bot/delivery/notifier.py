@@ -5,7 +5,8 @@ conversation always does, ahead of anything queued); otherwise, and for bulk fan
 `enqueue`, the platform's delivery lane sends the queued rows in priority order within its limits
 (see bot.delivery.lanes and bot.delivery.ratelimit). Failed sends stay in the outbox and are retried
 with exponential back-off, honouring the platform's retry_after; `deliver_due` (called by the
-scheduler) sends whatever is due.
+scheduler) sends whatever is due. Several app instances on one database share the platforms'
+limits (bot.delivery.workers): a chat another worker holds gets its messages through that one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.core.types import Adapter, Address, Button, Reply
 from bot.delivery.lanes import Lane
 from bot.delivery.outbox import OutboxStore, Outgoing, now_utc
 from bot.delivery.ratelimit import PlatformLimits, RateLimiter
+from bot.delivery.workers import WorkerRegistry
 from models.outbox import OutboxMessage
 from models.people import Identity, Person
 
@@ -85,6 +87,7 @@ class Notifier:
         self.max_attempts = max_attempts
         self.limits = dict(limits or {})
         self.store = OutboxStore(max_attempts)
+        self.workers = WorkerRegistry(self.store, self._share)
         self._lanes: dict[str, Lane] = {}
         self._running = False
         self.mirror: Mirror | None = None
@@ -97,18 +100,24 @@ class Notifier:
         adapter = self.adapters.get(platform)
         if lane is None and adapter is not None:
             limits = self.limits.get(platform) or adapter.rate_limits or PlatformLimits()
-            lane = Lane(platform, adapter, RateLimiter(limits), self.store)
+            limiter = RateLimiter(limits)
+            limiter.share(self.workers.live)
+            lane = Lane(platform, adapter, limiter, self.store)
             self._lanes[platform] = lane
             if self._running:
                 lane.start()
         return lane
 
     async def start(self) -> None:
-        """Start the delivery lanes (queued rows from before a restart go out first)."""
+        """Join the live delivery workers and start the lanes (queued rows from before a
+        restart go out first; after the other workers have slowed down, if there are any)."""
+        wait = await self.workers.join() if self.adapters else 0.0  # sends nothing: no share
         self._running = True
         for platform in list(self.adapters):
             lane = self.lane(platform)
             if lane is not None:
+                if wait:
+                    lane.limiter.hold(wait)
                 lane.start()
                 lane.wake(0)
 
@@ -118,6 +127,12 @@ class Notifier:
         for lane in list(self._lanes.values()):
             await lane.stop()
         await self.store.close()
+        await self.workers.leave()
+
+    def _share(self, live: int) -> None:
+        """`live` delivery workers now share the limits."""
+        for lane in self._lanes.values():
+            lane.limiter.share(live)
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -154,6 +169,12 @@ class Notifier:
             await self.store.failed(row, refused, None, True)
             return row, False
         chats = (address.chat_id,)
+        if self.store.shared and await self.store.held_elsewhere(
+            address.platform, address.chat_id, lane.chat_hold
+        ):  # that worker paces the chat: it sends this one too
+            row, fresh = await self.store.add(item)
+            lane.wake(priority)
+            return row, fresh
         urgent = (
             priority <= PRIORITY_REPLY
             and lane.limiter.next_free(chats) <= INLINE_MAX_WAIT
@@ -162,12 +183,19 @@ class Notifier:
             row, fresh = await self.store.add(item)
             lane.wake(priority)
             return row, fresh
-        row, fresh = await self.store.add(item, claimed=True)
+        try:
+            row, fresh = await self.store.add(item, claimed=True)
+        except BaseException:
+            if not urgent:  # the slot taken is not used
+                lane.limiter.done()
+            raise
         if not fresh:
+            if not urgent:
+                lane.limiter.done()
             return row, False
         if urgent:
             await lane.limiter.acquire(chats, priority)
-        await lane.send_now(row)
+        await lane.send_now(row)  # tells the limiter when the call is over
         return row, True
 
     async def push(

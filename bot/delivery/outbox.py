@@ -5,6 +5,11 @@ lease's end, in one conditional UPDATE; a worker that dies mid-send leaves the r
 again once the lease runs out, so nothing queued is ever lost. A live worker renews the lease of
 the rows it still holds (they may wait minutes for a per-chat slot) and sends a row only while
 its lease is known to be valid, so a row is never sent by two workers.
+
+Leases are timed by the database's clock (`DbClock`), not the machine's: two machines whose
+clocks disagree still agree on when a lease runs out. With several delivery workers live
+(`shared`), a claim also skips the chats another worker holds (rows under its live lease, or
+sent by it within the chat's pacing interval), so each chat is paced by one worker at a time.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q, Subquery
+from tortoise.queryset import QuerySet
 
 from bot.core.types import Address, Reply
+from bot.db import database_now
 from models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -39,11 +46,40 @@ CLAIMED_FIELDS = ("id", "chat_id", "payload", "priority", "group_key", "attempts
 # a row is sent only this long after its lease was last taken or renewed: the rest of the lease
 # covers the call itself and a clock running a little fast elsewhere
 SAFE_SHARE = 0.8
+# a row due at once is written due this much earlier: the database clock estimated between
+# readings may be a few milliseconds ahead, and a claim right after must find the row due
+DUE_SLACK = timedelta(seconds=1)
 
 
 def now_utc() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+class DbClock:
+    """The database's clock: read at every claim and renewal, estimated in between as the
+    machine's clock (`machine`, injectable) plus the offset last measured."""
+
+    def __init__(self, machine: Callable[[], datetime] = now_utc):
+        self.machine = machine
+        self.offset = timedelta(0)
+        self.measured = False
+
+    async def read(self) -> datetime:
+        """The database's time now (and the machine clock's offset from it, remembered)."""
+        before = self.machine()
+        moment = await database_now()
+        self.offset = moment - (before + (self.machine() - before) / 2)
+        self.measured = True
+        return moment
+
+    async def estimate(self) -> datetime:
+        """`now()`, once the offset has been measured (the first call reads the database)."""
+        return self.now() if self.measured else await self.read()
+
+    def now(self) -> datetime:
+        """The database's time as estimated from the machine's clock."""
+        return self.machine() + self.offset
 
 
 def group_key_of(payload: dict[str, Any]) -> str | None:
@@ -94,11 +130,14 @@ class Outgoing:
         claimed: bool = False,
         cached: tuple[dict[str, Any], str | None] | None = None,
         lease: timedelta = LEASE,
+        now: datetime | None = None,
+        worker: str | None = None,
     ) -> OutboxMessage:
-        """An unsaved outbox row (already claimed, for `lease`, when it is about to be sent
-        inline); `cached` is the reply's payload and group key when already computed."""
+        """An unsaved outbox row (already claimed by `worker`, for `lease` from `now` on the
+        database's clock, when it is about to be sent inline); `cached` is the reply's payload
+        and group key when already computed."""
         payload, group = cached or self.payload()
-        now = now_utc()
+        now = now or now_utc()
         return OutboxMessage(
             platform=self.address.platform,
             chat_id=self.address.chat_id,
@@ -109,7 +148,8 @@ class Outgoing:
             status="sending" if claimed else "pending",
             attempts=1 if claimed else 0,
             lease=secrets.token_hex(8) if claimed else None,
-            next_attempt_at=now + lease if claimed else now,
+            next_attempt_at=now + lease if claimed else now - DUE_SLACK,
+            worker=worker if claimed else None,
         )
 
     def payload(self) -> tuple[dict[str, Any], str | None]:
@@ -119,17 +159,30 @@ class Outgoing:
 
 
 class OutboxStore:
-    """Database side of delivery; sent marks are written in small batches."""
+    """Database side of delivery; sent marks are written in small batches.
 
-    def __init__(self, max_attempts: int = 8, lease: timedelta | None = None):
+    `worker` names this process's claims; `shared` is set while other delivery workers are
+    live (bot.delivery.workers), and claims then leave their chats to them."""
+
+    def __init__(
+        self,
+        max_attempts: int = 8,
+        lease: timedelta | None = None,
+        clock: DbClock | None = None,
+        worker: str | None = None,
+    ):
         self.max_attempts = max_attempts
         self.lease = lease or LEASE
+        self.clock = clock or DbClock()
+        self.worker = worker or f"w-{secrets.token_hex(6)}"
+        self.shared = False
         self._sent: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def add(self, item: Outgoing, *, claimed: bool = False) -> tuple[OutboxMessage, bool]:
         """Queue one message; with a key already used, the earlier row and False."""
-        row = item.row(claimed=claimed, lease=self.lease)
+        now = await self.clock.estimate()
+        row = item.row(claimed=claimed, lease=self.lease, now=now, worker=self.worker)
         try:
             await row.save()
         except IntegrityError:
@@ -149,6 +202,7 @@ class OutboxStore:
         fresh: list[Outgoing] = []
         seen: set[str] = set()
         payloads: dict[int, tuple[dict[str, Any], str | None]] = {}
+        await self.clock.estimate()
         for start in range(0, len(items), KEY_CHUNK):
             chunk = items[start : start + KEY_CHUNK]
             keys = [i.idempotency_key for i in chunk if i.idempotency_key]
@@ -171,25 +225,31 @@ class OutboxStore:
                 cached = payloads.get(id(item.reply))
                 if cached is None:
                     cached = payloads[id(item.reply)] = item.payload()
-                rows.append(item.row(cached=cached))
+                rows.append(item.row(cached=cached, now=self.clock.now()))
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
             fresh += new
             if queued is not None:
                 queued(new)
         return fresh
 
-    async def claim(self, platform: str, limit: int) -> list[Claimed]:
-        """Lease up to `limit` due rows of one platform, most urgent first."""
+    async def claim(
+        self, platform: str, limit: int, hold: timedelta = timedelta(0)
+    ) -> list[Claimed]:
+        """Lease up to `limit` due rows of one platform, most urgent first; while other workers
+        are live, none of a chat they hold (or sent to less than `hold` ago)."""
         started = time.monotonic()
-        now = now_utc()
+        now = await self.clock.read()
         due = OutboxMessage.filter(platform=platform, status__in=ACTIVE, next_attempt_at__lte=now)
+        if self.shared:
+            busy = self._held_elsewhere(platform, now, hold)
+            due = due.exclude(chat_id__in=Subquery(busy.values("chat_id")))
         ids = await due.order_by("priority", "id").limit(limit).values_list("id", flat=True)
         if not ids:
             return []
         lease = secrets.token_hex(8)
         await OutboxMessage.filter(id__in=ids, status__in=ACTIVE, next_attempt_at__lte=now).update(
             status="sending", lease=lease, attempts=F("attempts") + 1,
-            next_attempt_at=now + self.lease,
+            next_attempt_at=now + self.lease, worker=self.worker,
         )
         rows = (
             await OutboxMessage.filter(lease=lease)
@@ -197,7 +257,44 @@ class OutboxStore:
             .values(*CLAIMED_FIELDS)
         )
         held_until = self._held_until(started)
-        return [Claimed(**row, held_until=held_until) for row in rows]
+        claimed = [Claimed(**row, held_until=held_until) for row in rows]
+        if self.shared and claimed:
+            claimed = await self._leave_contested(platform, claimed, now, hold)
+        return claimed
+
+    def _held_elsewhere(self, platform: str, now: datetime, hold: timedelta) -> QuerySet[Any]:
+        """Rows showing another worker holds their chat: under its live lease, or sent by it
+        less than `hold` ago (its pacing of the chat still runs)."""
+        held = Q(status="sending", next_attempt_at__gt=now)
+        if hold > timedelta(0):
+            held |= Q(status="sent", sent_at__gt=now - hold)
+        return OutboxMessage.filter(held, platform=platform, worker__not_isnull=True).exclude(
+            worker=self.worker
+        )
+
+    async def held_elsewhere(self, platform: str, chat: str, hold: timedelta) -> bool:
+        """Whether another live worker holds the chat now (its messages go through that one)."""
+        busy = self._held_elsewhere(platform, self.clock.now(), hold)
+        return await busy.filter(chat_id=chat).exists()
+
+    async def _leave_contested(
+        self, platform: str, rows: list[Claimed], now: datetime, hold: timedelta
+    ) -> list[Claimed]:
+        """Give back the claimed rows of chats another worker took meanwhile (two claims at
+        the same moment): checked after our claim is written, so of two such claims at most one
+        keeps the chat (both may give it back; the next claim settles it)."""
+        chats = sorted({r.chat_id for r in rows})
+        contested: set[str] = set()
+        for start in range(0, len(chats), KEY_CHUNK):
+            chunk = chats[start : start + KEY_CHUNK]
+            found = await self._held_elsewhere(platform, now, hold).filter(
+                chat_id__in=chunk
+            ).values_list("chat_id", flat=True)
+            contested.update(str(c) for c in found)
+        if not contested:
+            return rows
+        await self.release([r for r in rows if r.chat_id in contested])
+        return [r for r in rows if r.chat_id not in contested]
 
     def _held_until(self, taken_at: float) -> float:
         """Until when a lease taken (or renewed) at monotonic `taken_at` is safe to send on."""
@@ -207,7 +304,7 @@ class OutboxStore:
         """Extend the lease of claimed rows still waiting to be sent; returns the ids still
         held (a row whose lease ran out and was claimed elsewhere is no longer ours)."""
         started = time.monotonic()
-        now = now_utc()
+        now = await self.clock.read()
         by_lease: dict[str, list[int]] = {}
         for row in rows:
             if row.lease is not None:
@@ -232,7 +329,7 @@ class OutboxStore:
         ids = list(ids)
         if ids:
             await OutboxMessage.filter(id__in=ids).update(
-                status="sent", sent_at=now_utc(), last_error=None, lease=None
+                status="sent", sent_at=self.clock.now(), last_error=None, lease=None
             )
 
     def sent_later(self, ids: Iterable[int]) -> None:
@@ -282,7 +379,7 @@ class OutboxStore:
                 last_error=error[:2000],
                 lease=None,
                 attempts=F("attempts") - 1,
-                next_attempt_at=now_utc() + timedelta(seconds=retry_after),
+                next_attempt_at=self.clock.now() + timedelta(seconds=retry_after),
             )
             return
         give_up = permanent or row.attempts >= self.max_attempts
@@ -292,7 +389,7 @@ class OutboxStore:
             status="failed" if give_up else "pending",
             last_error=error[:2000],
             lease=None,
-            next_attempt_at=now_utc() + timedelta(seconds=delay),
+            next_attempt_at=self.clock.now() + timedelta(seconds=delay),
         )
 
     async def release(self, rows: Iterable[Claimed]) -> None:
@@ -306,7 +403,8 @@ class OutboxStore:
             if lease is not None:
                 mine = mine.filter(lease=lease)
             await mine.update(
-                status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=now_utc()
+                status="pending", lease=None, attempts=F("attempts") - 1,
+                next_attempt_at=self.clock.now() - DUE_SLACK,
             )
 
     async def defer(self, due: Iterable[tuple[Claimed, datetime]]) -> None:
@@ -336,7 +434,7 @@ class OutboxStore:
     async def fail_orphans(self, platforms: Iterable[str]) -> int:
         """Give up on due rows for platforms nobody can send to."""
         return (
-            await OutboxMessage.filter(status__in=ACTIVE, next_attempt_at__lte=now_utc())
+            await OutboxMessage.filter(status__in=ACTIVE, next_attempt_at__lte=self.clock.now())
             .exclude(platform__in=list(platforms))
             .update(status="failed", last_error="no adapter for this platform", lease=None)
         )

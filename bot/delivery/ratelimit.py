@@ -11,6 +11,9 @@ A "retry after" from the platform holds back the chats it was about, not the who
 (`back_off`): Telegram's 429 does not say whether one chat or the whole bot is over its limit,
 so the limiter takes it for the whole bot only when it is told so (`bot_wide`) or when several
 different chats are refused within a short time, which one busy chat cannot cause.
+
+Several delivery workers on one database split the total rate (`share`): each paces itself at
+its part of it, and a chat is sent to by one worker at a time (bot.delivery.outbox).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 UNLIMITED = 0.0
-WINDOW_SHARE = 0.97  # at most this share of the total limit in any window of the limit's size
+# a send granted but never reported `done` counts as in flight this long at most
+FLIGHT_MAX = 30.0
 PRUNE_AT = 10_000
 # a "retry after" for this many different calls' chats within BOT_WIDE_WINDOW seconds means the
 # bot as a whole is over the platform's limit (one chat over its own limit refuses only itself)
@@ -51,7 +55,7 @@ class PlatformLimits:
     total_per_second: float = UNLIMITED
     per_chat_per_second: float = UNLIMITED
     chat_burst: int = 1
-    margin: float = 0.95  # pace a little under the limit: network jitter must not break it
+    margin: float = 0.97  # pace a little under the limit: network jitter must not break it
 
     @property
     def limited(self) -> bool:
@@ -88,15 +92,13 @@ class RateLimiter:
         self.limits = limits
         self.clock = clock
         total, per_chat = limits.total_per_second, limits.per_chat_per_second
-        self._total_step = 1.0 / (total * limits.margin) if total > 0 else 0.0
-        self._base_step = self._total_step
-        # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
-        # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
-        self._total_slack = min(3 * self._total_step, 0.015)
-        # ... and a hard cap keeps every window of the platform's size under its limit
+        self._total_step = self._base_step = 0.0
+        self._total_slack = 0.0
         self._window = max(1.0, 1.0 / total) if total > 0 else 0.0
-        self._window_cap = max(1, math.floor(total * self._window * WINDOW_SHARE))
-        self._recent: deque[float] = deque()
+        self._window_cap = 1
+        self.workers = 1
+        self._flying: deque[float] = deque()  # grant times of the sends not reported done
+        self._landed: deque[float] = deque()  # when the sends of the last window were done
         self._chat_step = 1.0 / (per_chat * limits.margin) if per_chat > 0 else 0.0
         self._chat_slack = max(0, limits.chat_burst - 1) * self._chat_step
         self._total_tat = 0.0
@@ -109,8 +111,33 @@ class RateLimiter:
         self._changed = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self.granted = 0
+        self.share(1)
 
     # --- public ------------------------------------------------------------------------------
+
+    def share(self, workers: int) -> None:
+        """Pace at 1/`workers` of the total rate: that many delivery workers send at once."""
+        total = self.limits.total_per_second
+        self.workers = max(1, workers)
+        if total <= 0:
+            return
+        mine = total / self.workers
+        slowed = self._total_step / self._base_step if self._base_step else 1.0
+        self._base_step = 1.0 / (mine * self.limits.margin)
+        self._total_step = self._base_step * slowed
+        # a small tolerance lets the pacer catch up on timer overshoot without drifting slow (a
+        # larger one would allow bursts, which arrive bunched and break the limit server-side) ...
+        self._total_slack = min(3 * self._base_step, 0.015)
+        # ... and a hard cap keeps every window of the platform's size within its limit as the
+        # platform counts it, whatever the delays on the way (see `done`)
+        self._window_cap = max(1, math.floor(mine * self._window))
+        self._changed.set()
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a worker joining waits until the others have slowed
+        down to their new share), without slowing the pace afterwards."""
+        self._paused_until = max(self._paused_until, self.clock() + max(0.0, seconds))
+        self._changed.set()
 
     def pause(self, seconds: float) -> None:
         """The whole bot is over the platform's limit: nobody on it sends for `seconds`, and
@@ -141,6 +168,20 @@ class RateLimiter:
             return True
         self._changed.set()
         return False
+
+    def done(self) -> None:
+        """A granted send is over (its answer is in, or it was not made).
+
+        The platform counts a send when it takes it in, some time between our grant and its
+        answer, so every send it may count in its window ending at a new send's arrival was
+        in flight or done within one window before that send is granted: granting only while
+        those number fewer than the limit keeps the platform's count within it, however
+        stalls on the way (here, on the network, at the platform) bunch the arrivals."""
+        if self._flying:
+            self._flying.popleft()
+        if self._window:
+            self._landed.append(self.clock())
+        self._changed.set()
 
     def chat_wait(self, chats: Sequence[str]) -> float:
         """Seconds until `chats` may be sent to again, whatever the total rate (0: now)."""
@@ -183,10 +224,13 @@ class RateLimiter:
     def _ready_at(self, chats: tuple[str, ...], now: float) -> float:
         ready = max(self._paused_until, self._total_tat - self._total_slack)
         if self._window:
-            while self._recent and now - self._recent[0] >= self._window:
-                self._recent.popleft()
-            if len(self._recent) >= self._window_cap:
-                ready = max(ready, self._recent[0] + self._window)
+            while self._landed and now - self._landed[0] >= self._window:
+                self._landed.popleft()
+            while self._flying and now - self._flying[0] >= FLIGHT_MAX:
+                self._flying.popleft()  # never reported done: taken as long over
+            if len(self._flying) + len(self._landed) >= self._window_cap:
+                # until the oldest done send leaves the window, or (woken sooner by `done`)
+                ready = max(ready, (self._landed[0] if self._landed else now) + self._window)
         return max(ready, self._chat_ready(chats))
 
     def _chat_ready(self, chats: tuple[str, ...]) -> float:
@@ -202,7 +246,7 @@ class RateLimiter:
         self.granted += 1
         if self._total_step:
             self._total_tat = max(self._total_tat, now) + self._total_step
-            self._recent.append(now)
+            self._flying.append(now)
             if self._total_step > self._base_step:
                 self._total_step = max(self._base_step, self._total_step * RECOVERY)
         if self._chat_step:
