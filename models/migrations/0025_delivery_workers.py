@@ -2,8 +2,22 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
 
+# AlterField/AddField never create a db_index=True column's index, and on SQLite altering a
+# column rebuilds the table without the indexes it had: every indexed outbox column is
+# (re)created here, named as generate_schemas names them.
+OUTBOX_INDEXED = ("status", "next_attempt_at", "lease", "sent_at")
+
+
+async def create_outbox_indexes(apps, editor):
+    """CREATE INDEX IF NOT EXISTS for each indexed outbox column (SQLite and PostgreSQL)."""
+    for column in OUTBOX_INDEXED:
+        name = editor._generate_index_name_for_table("idx", "outbox_message", [column])
+        await editor._run_sql(
+            f'CREATE INDEX IF NOT EXISTS "{name}" ON "outbox_message" ("{column}")')
+
+
 class Migration(migrations.Migration):
-    dependencies = [('models', '0022_search_indexes')]
+    dependencies = [('models', '0024_place_changes')]
 
     initial = False
 
@@ -28,4 +42,5 @@ class Migration(migrations.Migration):
             name='worker',
             field=fields.CharField(null=True, max_length=40),
         ),
+        ops.RunPython(create_outbox_indexes),
     ]
