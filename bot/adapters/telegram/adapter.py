@@ -28,6 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram.media import send_album, send_captioned, video_refs
 from bot.adapters.telegram.text import Markup, send_chunks, split_text
+from bot.adapters.telegram.transport import AiohttpRequest
 from bot.config import Settings
 from bot.core.chats import ChatScheduler
 from bot.core.i18n import Translator, normalize_locale
@@ -89,6 +90,8 @@ class TelegramAdapter(BaseAdapter):
             .token(settings.telegram_token)
             .base_url(settings.telegram_api_url)
             .base_file_url(settings.telegram_file_url)
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(pool_size=1))
         )
         if self._webhook:
             if http_app is None:
