@@ -290,6 +290,32 @@ class TelegramAdapter(BaseAdapter):
             self._accepted.add(update.update_id)
         return fresh
 
+    async def _record_all(self, updates: list[Update]) -> list[bool] | None:
+        """Record a poll's private-chat updates in one statement: per update, whether it is
+        to be handled; None when they could not be recorded so (each is then tried alone)."""
+        if self.accept_many is None or not updates:
+            return None if updates else []
+        flags: list[bool] = [True] * len(updates)
+        batch: list[tuple[int, Incoming]] = []
+        for n, update in enumerate(updates):
+            chat = update.effective_chat
+            incoming = to_incoming(update, self._app.bot.username)
+            if incoming is not None and chat is not None and chat.type == PRIVATE:
+                batch.append((n, incoming))
+        if not batch:
+            return flags
+        try:
+            fresh = await self.accept_many([incoming for _, incoming in batch])
+        except Exception as exc:
+            log.info("recording %s telegram updates at once failed (%r): one by one",
+                     len(batch), exc)
+            return None
+        for (n, _), new in zip(batch, fresh, strict=True):
+            flags[n] = new
+            if new:
+                self._accepted.add(updates[n].update_id)
+        return flags
+
     async def _poll(self) -> None:
         """Long-poll getUpdates; an update is confirmed (the next offset passes it) only after
         it was recorded, so one fetched while the database is down is fetched again."""
@@ -300,7 +326,15 @@ class TelegramAdapter(BaseAdapter):
                 updates = await self._app.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
                 )
-                kept = False
+                recorded = await self._record_all(updates)
+                if recorded is not None:
+                    for update, fresh in zip(updates, recorded, strict=True):
+                        if fresh:
+                            await self._app.update_queue.put(update)
+                        offset = update.update_id + 1
+                    delay = POLL_RETRY_MIN
+                    continue
+                kept = False  # recorded one by one: a failure holds back the updates after it
                 for update in updates:
                     try:
                         fresh = await self._record(update)
