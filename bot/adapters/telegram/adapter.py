@@ -10,6 +10,7 @@ import json
 import logging
 import warnings
 from collections import OrderedDict
+from typing import Any
 
 from aiohttp import web
 from telegram import (
@@ -27,8 +28,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram.media import send_album, send_captioned, video_refs
-from bot.adapters.telegram.text import Markup, send_chunks, split_text
-from bot.adapters.telegram.transport import AiohttpRequest
+from bot.adapters.telegram.text import Keyboard, send_chunks, split_text
+from bot.adapters.telegram.transport import AiohttpRequest, call
 from bot.config import Settings
 from bot.core.chats import ChatScheduler
 from bot.core.i18n import Translator, normalize_locale
@@ -249,7 +250,7 @@ class TelegramAdapter(BaseAdapter):
 
     async def _answer(self, query: CallbackQuery) -> None:
         try:
-            await query.answer()
+            await call(self._app.bot, "answerCallbackQuery", {"callback_query_id": query.id})
         except TelegramError:
             log.warning("answerCallbackQuery failed for %s", query.id, exc_info=True)
 
@@ -366,42 +367,42 @@ class TelegramAdapter(BaseAdapter):
             raise DeliveryError(f"not a telegram address: {address}", permanent=True)
         bot = await self._ready_bot()
         chat_id = _chat_id(address.chat_id)
-        markup = _markup(reply.buttons)
         try:
             if reply.album:
-                await send_album(bot, chat_id, reply, markup)
+                await send_album(bot, chat_id, reply, _markup(reply.buttons))
             elif reply.media is not None or reply.image is not None:
-                await send_captioned(bot, chat_id, reply, markup)
+                await send_captioned(bot, chat_id, reply, _markup(reply.buttons))
             elif reply.edit_message_id:
-                await self._edit(bot, chat_id, reply.edit_message_id, reply.text, markup)
+                await self._edit(bot, chat_id, reply.edit_message_id, reply.text,
+                                 _keyboard(reply.buttons))
             else:
-                await send_chunks(bot, chat_id, split_text(reply.text), markup)
+                await send_chunks(bot, chat_id, split_text(reply.text), _keyboard(reply.buttons))
         except TelegramError as exc:
             raise _delivery_error(exc) from exc
 
     async def _edit(
-        self, bot: Bot, chat_id: int | str, message_id: str, text: str, markup: Markup
+        self, bot: Bot, chat_id: int | str, message_id: str, text: str, keyboard: Keyboard
     ) -> None:
         """Edit the message in place; fall back to a new message when it cannot be edited."""
         chunks = split_text(text)
         if not message_id.isdigit():  # not an id Telegram gave us: nothing to edit
-            await send_chunks(bot, chat_id, chunks, markup)
+            await send_chunks(bot, chat_id, chunks, keyboard)
             return
+        values: dict[str, Any] = {
+            "chat_id": chat_id, "message_id": int(message_id), "text": chunks[0]
+        }
+        if keyboard is not None and len(chunks) == 1:
+            values["reply_markup"] = keyboard
         try:
-            await bot.edit_message_text(
-                chunks[0],
-                chat_id=chat_id,
-                message_id=int(message_id),
-                reply_markup=markup if len(chunks) == 1 else None,
-            )
+            await call(bot, "editMessageText", values)
         except BadRequest as exc:
             reason = str(exc).lower()
             if any(marker in reason for marker in UNEDITABLE):
-                await send_chunks(bot, chat_id, chunks, markup)
+                await send_chunks(bot, chat_id, chunks, keyboard)
                 return
             if "not modified" not in reason:
                 raise
-        await send_chunks(bot, chat_id, chunks[1:], markup)
+        await send_chunks(bot, chat_id, chunks[1:], keyboard)
 
     async def fetch_file(self, ref: str) -> bytes:
         """Download a file the user sent (getFile, then the file URL)."""
@@ -515,6 +516,14 @@ def _files(message: Message) -> tuple[list[FileRef], list[FileRef]]:
         documents.append(FileRef(ref=voice.file_id, size=voice.file_size, mime=voice.mime_type,
                                  is_image=False, kind="voice"))
     return photos, documents
+
+
+def _keyboard(rows: list[list[Button]]) -> Keyboard:
+    """The buttons as the Bot API's inline keyboard (None: no buttons)."""
+    keyboard = [
+        [{"text": b.label, "callback_data": b.payload} for b in row] for row in rows if row
+    ]
+    return {"inline_keyboard": keyboard} if keyboard else None
 
 
 def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
