@@ -1,4 +1,4 @@
-"""The update benchmark's code path with a few users (no timing assertions): every report is
+"""The update benchmark's code path with a few users (no timing assertions): every update is
 answered by both bots, and the table gives the ratio and the counts per update.
 
 It runs in a process of its own (its own SQLite database and Tortoise set-up)."""
