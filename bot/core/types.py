@@ -235,6 +235,7 @@ class Adapter(Protocol):
     batch_limit: int
     rate_limits: PlatformLimits | None
     accept: Accept | None
+    accept_many: AcceptMany | None
 
     async def start(self, feed: Feed) -> None:
         """Begin receiving updates, passing each one to `feed`."""
