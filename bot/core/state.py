@@ -20,8 +20,8 @@ from bot.db import execute, fetch
 from models.conversation import ConversationState
 
 _DATA = ConversationState._meta.fields_map["data"]
-STATE_COLUMNS = 'flow, step, token, data'
-LOAD_SQL = f'SELECT {STATE_COLUMNS} FROM conversation_state WHERE "key" = ?'
+STATE_COLUMNS = ("flow", "step", "token", "data")  # what from_row reads
+LOAD_SQL = f'SELECT {", ".join(STATE_COLUMNS)} FROM conversation_state WHERE "key" = ?'
 UPDATE_SQL = ('UPDATE conversation_state SET flow = ?, step = ?, token = ?, data = ?, '
               'updated_at = ? WHERE "key" = ?')
 INSERT_SQL = ('INSERT INTO conversation_state (flow, step, token, data, updated_at, "key") '

@@ -36,7 +36,7 @@ _PERSON_COLUMNS = tuple(Person._meta.fields_db_projection.values())
 # chat's conversation row, in one statement (the one-row FROM keeps a row when neither exists).
 _CHAT_SQL = (
     "SELECT " + ", ".join(f'p."{c}" AS "{c}"' for c in _PERSON_COLUMNS) + ", "
-    + ", ".join(f'c.{c} AS "conv_{c}"' for c in STATE_COLUMNS.split(", "))
+    + ", ".join(f'c.{c} AS "conv_{c}"' for c in STATE_COLUMNS)
     + " FROM (SELECT 1 AS one) AS o"
     " LEFT JOIN identity i ON i.platform = ? AND i.user_id = ?"
     " LEFT JOIN person p ON p.id = i.person_id AND p.active = ?"
@@ -84,7 +84,7 @@ class PeopleService:
         person = None
         if row.get("id") is not None:
             person = Person._init_from_db(**{c: row[c] for c in _PERSON_COLUMNS})
-        conv = {c: row[f"conv_{c}"] for c in STATE_COLUMNS.split(", ")}
+        conv = {c: row.get(f"conv_{c}") for c in STATE_COLUMNS}
         return person, conv if conv["token"] is not None else None
 
     async def get(self, person_id: int) -> Person:
