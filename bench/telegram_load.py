@@ -20,6 +20,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, TypeHandler
+from tortoise import connections
 
 from bench import stats
 from bot.app import HouqinApp
@@ -98,10 +99,27 @@ async def echo_user(fake: TimedFake, user: int, latencies: list[float]) -> None:
         latencies.append(time.perf_counter() - started)
 
 
+async def _count_statements() -> list[int]:
+    """Count the SQL statements Houqin's SQLite connection runs from now on (BEGIN and COMMIT
+    included; an INSERT's `SELECT last_insert_rowid()` is not a statement of its own: it goes
+    with the INSERT in one call to the database thread)."""
+    count = [0]
+
+    def traced(sql: str) -> None:
+        if sql != "SELECT last_insert_rowid()":
+            count[0] += 1
+
+    await connections.get("default")._connection.set_trace_callback(traced)
+    return count
+
+
 async def _drive(
-    fake: TimedFake, users: list[int], script: Any, profile: cProfile.Profile | None = None
+    fake: TimedFake, users: list[int], script: Any, profile: cProfile.Profile | None = None,
+    statements: list[int] | None = None,
 ) -> dict[str, float]:
     latencies: list[float] = []
+    calls_before = len(fake.calls)
+    statements_before = statements[0] if statements else 0
     started, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
         profile.enable()
@@ -111,7 +129,13 @@ async def _drive(
         if profile is not None:
             profile.disable()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    calls = [method for method, _ in fake.calls[calls_before:]]
+    polls = calls.count("getUpdates")
     return {
+        # Bot API calls per update: getUpdates (shared by the updates of one batch), the rest
+        "polls": polls / len(latencies),
+        "api_calls": (len(calls) - polls) / len(latencies),
+        "queries": (statements[0] - statements_before) / len(latencies) if statements else 0.0,
         "updates": len(latencies),
         "seconds": elapsed,
         "per_second": len(latencies) / elapsed,
@@ -145,6 +169,9 @@ async def run_houqin(
         )
         app = HouqinApp(settings)
         await app.start(serve_http=False)
+        # the scheduler's periodic jobs (digests, energy, lease) are not work per update:
+        # paused, so a digest built during the run is not counted as the updates' CPU
+        app.scheduler.pause()
         await seed_small_campus()
         ids = list(range(10_000, 10_000 + users))
         for uid in ids:
@@ -155,7 +182,8 @@ async def run_houqin(
                 person=person, platform="telegram", user_id=str(uid), chat_id=str(uid)
             )
         try:
-            return await _drive(fake, ids, repair_user, profile)
+            statements = await _count_statements()
+            return await _drive(fake, ids, repair_user, profile, statements)
         finally:
             await app.stop()
             await fake.stop()
@@ -200,18 +228,22 @@ def table(users: int, paced: bool = True) -> str:
     rows.append(("echo bot (same library)", echo))
     lines = [
         f"(a) {users} users x {STEPS} updates through python-telegram-bot + fake Bot API",
-        f"{'bot':27} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7}",
+        f"{'bot':27} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} "
+        f"{'calls':>6} {'polls':>6} {'SQL':>6}",
     ]
     for name, r in rows:
         lines.append(
             f"{name:27} {r['updates']:>8.0f} {r['per_second']:>8.1f} "
-            f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['cpu_ms']:>7.2f}"
+            f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['cpu_ms']:>7.2f} "
+            f"{r['api_calls']:>6.2f} {r['polls']:>6.2f} {r['queries']:>6.2f}"
         )
     ratio = houqin["per_second"] / echo["per_second"]
     cpu_ratio = houqin["cpu_ms"] / echo["cpu_ms"]
     lines.append(f"ratio houqin/echo throughput (both unpaced): {ratio:.2f}")
     lines.append(f"CPU per update houqin/echo: {cpu_ratio:.2f}x "
                  "(CPU of the whole process, fake server included, per update)")
+    lines.append("calls: Bot API calls per update besides getUpdates; polls: getUpdates per "
+                 "update; SQL: statements per update (BEGIN/COMMIT included)")
     return "\n".join(lines)
 
 

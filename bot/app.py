@@ -172,6 +172,7 @@ class HouqinApp:
             await site.start()
         for adapter in self.adapters.values():
             adapter.accept = self.dispatcher.accept  # record updates before confirming them
+            adapter.accept_many = self.dispatcher.accept_many
             await adapter.start(self.dispatcher.feed)
         await self.notifier.start()
         await self.services.alerts.resume_fan_outs()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as run_migrations
 
 from models import MODEL_MODULES
@@ -125,3 +125,35 @@ async def pending_model_changes(database_url: str) -> list[str]:
 async def close_db() -> None:
     """Close every database connection."""
     await Tortoise.close_connections()
+
+
+_DIALECT_SQL: dict[tuple[str, str], str] = {}
+
+
+def _native(sql: str, dialect: str) -> str:
+    """`sql` with its `?` placeholders as the driver wants them (PostgreSQL: $1, $2, …)."""
+    key = (sql, dialect)
+    native = _DIALECT_SQL.get(key)
+    if native is None:
+        if dialect == "postgres":
+            parts = sql.split("?")
+            native = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        else:
+            native = sql
+        _DIALECT_SQL[key] = native
+    return native
+
+
+async def fetch(sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    """Run one hand-written SELECT (`?` placeholders) on the current connection (the
+    transaction's, inside one): for the few statements every update runs, where building the
+    query through the ORM costs more than running it."""
+    conn = connections.get("default")
+    return await conn.execute_query_dict(_native(sql, conn.capabilities.dialect), values)
+
+
+async def execute(sql: str, values: list[Any]) -> int:
+    """Run one hand-written INSERT, UPDATE or DELETE (`?` placeholders); rows changed."""
+    conn = connections.get("default")
+    changed, _ = await conn.execute_query(_native(sql, conn.capabilities.dialect), values)
+    return changed

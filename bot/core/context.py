@@ -51,10 +51,13 @@ class Context:
         edit: bool = False,
         image: bytes | None = None,
     ) -> None:
-        """Answer in this chat via the outbox; `edit` replaces the pressed button's message."""
+        """Answer in this chat via the outbox; `edit` replaces the pressed button's message.
+        The conversation's unsaved changes are written in the same transaction as the
+        outbox row: both or neither."""
         edit_id = self.incoming.message_id if edit and self.incoming.callback else None
         reply = Reply(text=text, buttons=buttons or [], image=image, edit_message_id=edit_id)
-        await self.notifier.send(self.incoming.address, reply, priority=1)
+        before = self.save_state if self.conv.dirty else None
+        await self.notifier.send(self.incoming.address, reply, priority=1, before=before)
 
     async def say(self, key: str, buttons: list[list[Button]] | None = None, **fields: Any) -> None:
         """Reply with a translated text."""
@@ -92,20 +95,28 @@ class Context:
         """A button for an action that works outside flows, e.g. `tk:view:12`."""
         return Button(label, ":".join([action, *map(str, args)]))
 
+    # The conversation changes below are written with the next reply or at the end of the
+    # update (save_state), not each on its own.
+
     async def begin(self, flow: str, step: str, **data: Any) -> None:
         """Start a flow at `step` with draft `data`."""
-        await self.states.begin(self.conv, flow, step, **data)
+        self.states.start(self.conv, flow, step, **data)
 
     async def goto(self, step: str, **data: Any) -> None:
         """Move the current flow to `step`, merging `data` into the draft."""
         self.conv.step = step
         self.conv.data.update(data)
-        await self.states.save(self.conv)
+        self.conv.dirty = True
 
     async def update(self, **data: Any) -> None:
         """Merge `data` into the draft without moving."""
         self.conv.data.update(data)
-        await self.states.save(self.conv)
+        self.conv.dirty = True
+
+    async def save_state(self) -> None:
+        """Write the conversation's changes not written yet (no-op when there are none)."""
+        if self.conv.dirty:
+            await self.states.write(self.conv)
 
     async def reprompt(self) -> None:
         """Ask the current flow step's question again (no-op outside a flow)."""
@@ -114,4 +125,4 @@ class Context:
 
     async def finish(self) -> None:
         """End the flow and drop its draft."""
-        await self.states.clear(self.conv)
+        self.states.end(self.conv)

@@ -219,6 +219,8 @@ Feed = Callable[[Incoming], Awaitable[None]]
 # records an update as received before it is confirmed to the platform: False for a redelivery;
 # raises when the database cannot record it (the platform is then asked to send it again)
 Accept = Callable[[Incoming], Awaitable[bool]]
+# Records a batch of updates at once (one statement): per update, False for a redelivery.
+AcceptMany = Callable[[list[Incoming]], Awaitable[list[bool]]]
 
 
 class Adapter(Protocol):
@@ -233,6 +235,7 @@ class Adapter(Protocol):
     batch_limit: int
     rate_limits: PlatformLimits | None
     accept: Accept | None
+    accept_many: AcceptMany | None
 
     async def start(self, feed: Feed) -> None:
         """Begin receiving updates, passing each one to `feed`."""
@@ -259,6 +262,7 @@ class BaseAdapter:
     batch_limit: int = 1
     rate_limits: PlatformLimits | None = None
     accept: Accept | None = None  # injected by the app (Dispatcher.accept)
+    accept_many: AcceptMany | None = None  # injected by the app (Dispatcher.accept_many)
 
     async def send(self, address: Address, reply: Reply) -> None:
         """Deliver one reply; every adapter implements it."""

@@ -144,19 +144,34 @@ class Notifier:
         *,
         idempotency_key: str | None = None,
         notify: bool | None = None,
+        before: Callable[[], Awaitable[None]] | None = None,
     ) -> OutboxMessage:
         """Queue one message and deliver it at once if the platform's limits allow (a reply,
         priority 1, waits for the next slot); with a key already used, nothing is sent again.
 
         `notify`: mirror it too (Web Push of a web chat message); by default everything but a
-        reply in the conversation the person is in (priority 1) is."""
+        reply in the conversation the person is in (priority 1) is. `before`: database writes
+        that must be committed with the message or not at all (a conversation's new step and
+        the question it asks), run in the transaction of its outbox row."""
         item = Outgoing(address, reply, priority, idempotency_key)
-        row, fresh = await self._send(item)
+        row, fresh = await self._send(item, before)
         if fresh and (notify if notify is not None else priority > PRIORITY_REPLY):
             await self._mirror([item])
         return row
 
-    async def _send(self, item: Outgoing) -> tuple[OutboxMessage, bool]:
+    async def _add(
+        self, item: Outgoing, claimed: bool, before: Callable[[], Awaitable[None]] | None
+    ) -> tuple[OutboxMessage, bool]:
+        """Write the outbox row, after `before` in the same transaction when given."""
+        if before is None:
+            return await self.store.add(item, claimed=claimed)
+        async with in_transaction():
+            await before()
+            return await self.store.add(item, claimed=claimed)
+
+    async def _send(
+        self, item: Outgoing, before: Callable[[], Awaitable[None]] | None = None
+    ) -> tuple[OutboxMessage, bool]:
         """Queue and maybe deliver one message; the row, and False when its key was queued
         before (the earlier row)."""
         address, priority = item.address, item.priority
@@ -165,7 +180,7 @@ class Notifier:
         if refused is None and priority > PRIORITY_REPLY and await inactive_chats([address]):
             refused = "the person is inactive (gone from the roster): no pushes"
         if refused is not None:
-            row, _ = await self.store.add(item, claimed=True)
+            row, _ = await self._add(item, True, before)
             await self.store.failed(row, refused, None, True)
             return row, False
         chats = (address.chat_id,)
@@ -180,11 +195,11 @@ class Notifier:
             and lane.limiter.next_free(chats) <= INLINE_MAX_WAIT
         )
         if not urgent and not lane.limiter.try_acquire(chats, priority):
-            row, fresh = await self.store.add(item)
+            row, fresh = await self._add(item, False, before)
             lane.wake(priority)
             return row, fresh
         try:
-            row, fresh = await self.store.add(item, claimed=True)
+            row, fresh = await self._add(item, True, before)
         except BaseException:
             if not urgent:  # the slot taken is not used
                 lane.limiter.done()

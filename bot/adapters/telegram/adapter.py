@@ -10,6 +10,7 @@ import json
 import logging
 import warnings
 from collections import OrderedDict
+from typing import Any
 
 from aiohttp import web
 from telegram import (
@@ -27,7 +28,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram.media import send_album, send_captioned, video_refs
-from bot.adapters.telegram.text import Markup, send_chunks, split_text
+from bot.adapters.telegram.text import Keyboard, send_chunks, split_text
+from bot.adapters.telegram.transport import AiohttpRequest, call
 from bot.config import Settings
 from bot.core.chats import ChatScheduler
 from bot.core.i18n import Translator, normalize_locale
@@ -89,6 +91,8 @@ class TelegramAdapter(BaseAdapter):
             .token(settings.telegram_token)
             .base_url(settings.telegram_api_url)
             .base_file_url(settings.telegram_file_url)
+            .request(AiohttpRequest())
+            .get_updates_request(AiohttpRequest(pool_size=1))
         )
         if self._webhook:
             if http_app is None:
@@ -246,7 +250,7 @@ class TelegramAdapter(BaseAdapter):
 
     async def _answer(self, query: CallbackQuery) -> None:
         try:
-            await query.answer()
+            await call(self._app.bot, "answerCallbackQuery", {"callback_query_id": query.id})
         except TelegramError:
             log.warning("answerCallbackQuery failed for %s", query.id, exc_info=True)
 
@@ -287,6 +291,32 @@ class TelegramAdapter(BaseAdapter):
             self._accepted.add(update.update_id)
         return fresh
 
+    async def _record_all(self, updates: list[Update]) -> list[bool] | None:
+        """Record a poll's private-chat updates in one statement: per update, whether it is
+        to be handled; None when they could not be recorded so (each is then tried alone)."""
+        if self.accept_many is None or not updates:
+            return None if updates else []
+        flags: list[bool] = [True] * len(updates)
+        batch: list[tuple[int, Incoming]] = []
+        for n, update in enumerate(updates):
+            chat = update.effective_chat
+            incoming = to_incoming(update, self._app.bot.username)
+            if incoming is not None and chat is not None and chat.type == PRIVATE:
+                batch.append((n, incoming))
+        if not batch:
+            return flags
+        try:
+            fresh = await self.accept_many([incoming for _, incoming in batch])
+        except Exception as exc:
+            log.info("recording %s telegram updates at once failed (%r): one by one",
+                     len(batch), exc)
+            return None
+        for (n, _), new in zip(batch, fresh, strict=True):
+            flags[n] = new
+            if new:
+                self._accepted.add(updates[n].update_id)
+        return flags
+
     async def _poll(self) -> None:
         """Long-poll getUpdates; an update is confirmed (the next offset passes it) only after
         it was recorded, so one fetched while the database is down is fetched again."""
@@ -297,7 +327,15 @@ class TelegramAdapter(BaseAdapter):
                 updates = await self._app.bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
                 )
-                kept = False
+                recorded = await self._record_all(updates)
+                if recorded is not None:
+                    for update, fresh in zip(updates, recorded, strict=True):
+                        if fresh:
+                            await self._app.update_queue.put(update)
+                        offset = update.update_id + 1
+                    delay = POLL_RETRY_MIN
+                    continue
+                kept = False  # recorded one by one: a failure holds back the updates after it
                 for update in updates:
                     try:
                         fresh = await self._record(update)
@@ -329,42 +367,42 @@ class TelegramAdapter(BaseAdapter):
             raise DeliveryError(f"not a telegram address: {address}", permanent=True)
         bot = await self._ready_bot()
         chat_id = _chat_id(address.chat_id)
-        markup = _markup(reply.buttons)
         try:
             if reply.album:
-                await send_album(bot, chat_id, reply, markup)
+                await send_album(bot, chat_id, reply, _markup(reply.buttons))
             elif reply.media is not None or reply.image is not None:
-                await send_captioned(bot, chat_id, reply, markup)
+                await send_captioned(bot, chat_id, reply, _markup(reply.buttons))
             elif reply.edit_message_id:
-                await self._edit(bot, chat_id, reply.edit_message_id, reply.text, markup)
+                await self._edit(bot, chat_id, reply.edit_message_id, reply.text,
+                                 _keyboard(reply.buttons))
             else:
-                await send_chunks(bot, chat_id, split_text(reply.text), markup)
+                await send_chunks(bot, chat_id, split_text(reply.text), _keyboard(reply.buttons))
         except TelegramError as exc:
             raise _delivery_error(exc) from exc
 
     async def _edit(
-        self, bot: Bot, chat_id: int | str, message_id: str, text: str, markup: Markup
+        self, bot: Bot, chat_id: int | str, message_id: str, text: str, keyboard: Keyboard
     ) -> None:
         """Edit the message in place; fall back to a new message when it cannot be edited."""
         chunks = split_text(text)
         if not message_id.isdigit():  # not an id Telegram gave us: nothing to edit
-            await send_chunks(bot, chat_id, chunks, markup)
+            await send_chunks(bot, chat_id, chunks, keyboard)
             return
+        values: dict[str, Any] = {
+            "chat_id": chat_id, "message_id": int(message_id), "text": chunks[0]
+        }
+        if keyboard is not None and len(chunks) == 1:
+            values["reply_markup"] = keyboard
         try:
-            await bot.edit_message_text(
-                chunks[0],
-                chat_id=chat_id,
-                message_id=int(message_id),
-                reply_markup=markup if len(chunks) == 1 else None,
-            )
+            await call(bot, "editMessageText", values)
         except BadRequest as exc:
             reason = str(exc).lower()
             if any(marker in reason for marker in UNEDITABLE):
-                await send_chunks(bot, chat_id, chunks, markup)
+                await send_chunks(bot, chat_id, chunks, keyboard)
                 return
             if "not modified" not in reason:
                 raise
-        await send_chunks(bot, chat_id, chunks[1:], markup)
+        await send_chunks(bot, chat_id, chunks[1:], keyboard)
 
     async def fetch_file(self, ref: str) -> bytes:
         """Download a file the user sent (getFile, then the file URL)."""
@@ -478,6 +516,14 @@ def _files(message: Message) -> tuple[list[FileRef], list[FileRef]]:
         documents.append(FileRef(ref=voice.file_id, size=voice.file_size, mime=voice.mime_type,
                                  is_image=False, kind="voice"))
     return photos, documents
+
+
+def _keyboard(rows: list[list[Button]]) -> Keyboard:
+    """The buttons as the Bot API's inline keyboard (None: no buttons)."""
+    keyboard = [
+        [{"text": b.label, "callback_data": b.payload} for b in row] for row in rows if row
+    ]
+    return {"inline_keyboard": keyboard} if keyboard else None
 
 
 def _markup(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:

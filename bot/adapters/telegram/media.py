@@ -13,7 +13,14 @@ from telegram import (
     Message,
 )
 
-from bot.adapters.telegram.text import CAPTION_LIMIT, Markup, send_chunks, split_text, utf16_len
+from bot.adapters.telegram.text import (
+    CAPTION_LIMIT,
+    Markup,
+    keyboard_of,
+    send_chunks,
+    split_text,
+    utf16_len,
+)
 from bot.core.types import DeliveryError, FileRef, Media, Reply
 
 PLATFORM = "telegram"
@@ -55,7 +62,7 @@ async def send_captioned(bot: Bot, chat_id: int | str, reply: Reply, markup: Mar
         await send_media(bot, chat_id, reply.media, (reply.text or None) if fits else None,
                          markup if fits else None)
         if not fits:
-            await send_chunks(bot, chat_id, split_text(reply.text), markup)
+            await send_chunks(bot, chat_id, split_text(reply.text), keyboard_of(markup))
     elif reply.image is not None:
         if fits:
             await bot.send_photo(
@@ -63,7 +70,7 @@ async def send_captioned(bot: Bot, chat_id: int | str, reply: Reply, markup: Mar
             )
         else:
             await bot.send_photo(chat_id, photo=reply.image)
-            await send_chunks(bot, chat_id, split_text(reply.text), markup)
+            await send_chunks(bot, chat_id, split_text(reply.text), keyboard_of(markup))
 
 
 async def send_album(bot: Bot, chat_id: int | str, reply: Reply, markup: Markup) -> None:
@@ -89,7 +96,7 @@ async def send_album(bot: Bot, chat_id: int | str, reply: Reply, markup: Markup)
                 else InputMediaVideo(source, caption=text, filename=name, supports_streaming=True))
         await bot.send_media_group(chat_id, media=group)
     if not present or not fits:
-        await send_chunks(bot, chat_id, split_text(reply.text), markup)
+        await send_chunks(bot, chat_id, split_text(reply.text), keyboard_of(markup))
 
 
 def _album_source(media: Media) -> tuple[str, str | bytes, str | None] | None:

@@ -3,18 +3,30 @@ messages, and the pieces sent in order with the buttons on the last one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Bot, InlineKeyboardMarkup
+
+from bot.adapters.telegram.transport import call
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 Markup = InlineKeyboardMarkup | None
+Keyboard = dict[str, Any] | None  # an inline keyboard as the Bot API takes it
 
 
-async def send_chunks(bot: Bot, chat_id: int | str, chunks: list[str], markup: Markup) -> None:
+def keyboard_of(markup: Markup) -> Keyboard:
+    """A PTB markup as the Bot API's JSON."""
+    return markup.to_dict() if markup is not None else None
+
+
+async def send_chunks(bot: Bot, chat_id: int | str, chunks: list[str], keyboard: Keyboard) -> None:
     """Send texts in order, the buttons on the last one."""
     for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
+        values: dict[str, Any] = {"chat_id": chat_id, "text": chunk}
+        if keyboard is not None and index == len(chunks) - 1:
+            values["reply_markup"] = keyboard
+        await call(bot, "sendMessage", values)
 
 
 def utf16_len(text: str) -> int:
