@@ -23,6 +23,7 @@ from telegram.ext import Application, TypeHandler
 from tortoise import connections
 
 from bench import stats
+from bot.adapters.telegram.transport import AiohttpRequest
 from bot.app import HouqinApp
 from bot.config import Settings
 from models.people import Identity, Person
@@ -189,8 +190,9 @@ async def run_houqin(
             await fake.stop()
 
 
-async def run_echo(users: int) -> dict[str, float]:
-    """A minimal echo bot on the same library and fake server."""
+async def run_echo(users: int, tuned: bool = False) -> dict[str, float]:
+    """A minimal echo bot on the same library and fake server; `tuned`: on Houqin's aiohttp
+    transport and with PTB's concurrent updates (the strongest echo bot to compare with)."""
     fake = TimedFake()
     await fake.start()
 
@@ -198,13 +200,11 @@ async def run_echo(users: int) -> dict[str, float]:
         if update.effective_message and update.effective_message.text:
             await update.effective_message.reply_text(update.effective_message.text)
 
-    app = (
-        Application.builder()
-        .token(TOKEN)
-        .base_url(fake.api_url)
-        .base_file_url(fake.file_url)
-        .build()
-    )
+    builder = Application.builder().token(TOKEN).base_url(fake.api_url).base_file_url(fake.file_url)
+    if tuned:
+        builder = (builder.request(AiohttpRequest())
+                   .get_updates_request(AiohttpRequest(pool_size=1)).concurrent_updates(True))
+    app = builder.build()
     app.add_handler(TypeHandler(Update, echo))
     await app.initialize()
     await app.start()
@@ -226,6 +226,8 @@ def table(users: int, paced: bool = True) -> str:
         rows.append(("houqin, paced to 30 msg/s", asyncio.run(run_houqin(users, paced=True))))
     echo = asyncio.run(run_echo(users))
     rows.append(("echo bot (same library)", echo))
+    tuned = asyncio.run(run_echo(users, tuned=True))
+    rows.append(("echo, aiohttp + concurrent", tuned))
     lines = [
         f"(a) {users} users x {STEPS} updates through python-telegram-bot + fake Bot API",
         f"{'bot':27} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} "
@@ -240,6 +242,9 @@ def table(users: int, paced: bool = True) -> str:
     ratio = houqin["per_second"] / echo["per_second"]
     cpu_ratio = houqin["cpu_ms"] / echo["cpu_ms"]
     lines.append(f"ratio houqin/echo throughput (both unpaced): {ratio:.2f}")
+    lines.append("ratio houqin/(echo on aiohttp + concurrent updates): "
+                 f"{houqin['per_second'] / tuned['per_second']:.2f} throughput, "
+                 f"{houqin['cpu_ms'] / tuned['cpu_ms']:.2f}x CPU per update")
     lines.append(f"CPU per update houqin/echo: {cpu_ratio:.2f}x "
                  "(CPU of the whole process, fake server included, per update)")
     lines.append("calls: Bot API calls per update besides getUpdates; polls: getUpdates per "

@@ -76,20 +76,6 @@ async def test_a_step_writes_the_conversation_once_with_its_reply(harness):
     assert len(reads) == 1  # the conversation is read once, never re-read after the write
 
 
-async def test_the_lookup_finds_only_an_active_bound_person_and_the_chat_conversation(harness):
-    people = harness.app.services.people
-    person, conv = await people.resolve_chat("test", "student", "test:student")
-    assert person is not None and person.has_role("reporter") and conv is None
-    await harness.send("student", "/report")
-    person, conv = await people.resolve_chat("test", "student", "test:student")
-    assert conv is not None and conv["flow"] == "report" and conv["token"]
-    assert (await people.resolve_chat("telegram", "student", "test:student"))[0] is None
-    await Person.filter(id=person.id).update(active=False)
-    assert (await people.resolve_chat("test", "student", "test:student"))[0] is None
-    stranger, conv = await people.resolve_chat("test", "nobody", "test:nobody")
-    assert stranger is None and conv is None
-
-
 async def test_a_role_or_language_change_counts_from_the_next_update(harness):
     h = harness
     student = await Identity.get(platform="test", user_id="student").prefetch_related("person")

@@ -169,8 +169,6 @@ class Dispatcher:
                         exc_info=True)
 
     async def _context(self, incoming: Incoming, key: str) -> Context:
-        # resolve_chat reads both in one query, but breaks the web chat's /lang after the
-        # page's language toggle (tests/test_web_language_browser.py): two queries until fixed
         person = await self.services.people.resolve(incoming.platform, incoming.user_id)
         locale = (
             (person.locale if person else None)
