@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot.app import HouqinApp
+from bot.db import database_now
 from models.alerts import AlertRecipient
 from models.conversation import ProcessedUpdate
 from models.dispatch import Job
@@ -285,7 +286,7 @@ async def failed_row(chat_id: str, errcode: str) -> OutboxMessage:
 async def test_rate_limit_errcode_defers_the_message_in_the_outbox(running, api):
     member = Member(api, running["wecom"], "zhangsan")
     api.fail("message/send", 45009)  # "api freq out of limit"
-    before = datetime.now(UTC)
+    before = await database_now()  # outbox rows are timed by the database's clock
     await member.say("/help")
     row = await failed_row("zhangsan", "45009")
     assert row.status == "pending"
@@ -299,8 +300,8 @@ async def test_busy_errcode_is_retried_by_the_outbox(running, api):
     await member.say("/cancel")
     row = await failed_row("zhangsan", "-1")
     assert row.status == "pending" and not api.sent
-    await OutboxMessage.filter(id=row.id).update(
-        next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+    await OutboxMessage.filter(id=row.id).update(  # due now by the database's clock
+        next_attempt_at=await database_now() - timedelta(seconds=1))
     await running["app"].notifier.deliver_due()
     await member.expect("没有可以取消的操作")
 
