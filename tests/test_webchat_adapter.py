@@ -533,6 +533,26 @@ async def test_messages_endpoint_validates(chat: Harness) -> None:
 # ---- bot messages ----------------------------------------------------------------------
 
 
+async def test_a_reply_appended_while_a_poll_refreshes_the_session_is_not_skipped(
+    chat: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the poll reads the person again after its wait (a database query in the app); a reply
+    # that lands in that moment must come with the next poll, not be counted as seen
+    await chat.adapter.send(Address("web", "p12"), Reply("first"))
+    refresh = chat.adapter.auth.refresh
+
+    async def refresh_while_the_bot_answers(request: web.Request) -> WebUser | None:
+        await chat.adapter.send(Address("web", "p12"), Reply("answered meanwhile"))
+        return await refresh(request)
+
+    monkeypatch.setattr(chat.adapter.auth, "refresh", refresh_while_the_bot_answers)
+    data = await chat.poll("p12")
+    assert [m["text"] for m in data["messages"]] == ["first"]
+    monkeypatch.setattr(chat.adapter.auth, "refresh", refresh)
+    later = await chat.poll("p12", after=data["cursor"])
+    assert [m["text"] for m in later["messages"]] == ["answered meanwhile"]
+
+
 async def test_send_then_messages_endpoint(chat: Harness) -> None:
     buttons = [[Button("Accept ✅", "acc:1"), Button("Decline", "dec:1")], [Button("<b>", "x")]]
     await chat.adapter.send(Address("web", "p12"), Reply("Line 1\nLine <2>", buttons=buttons))

@@ -383,12 +383,15 @@ class WebChatAdapter(BaseAdapter):
         if reset:
             after = 0
         changed = await self.messages.wait(user_id, after, 0 if reset else wait)
+        # the cursor is read with the messages, before the next await: a reply appended while
+        # the session is refreshed would otherwise be counted as seen and never shown
+        cursor = self.messages.seq
         # read again after the wait: a `/lang` answered meanwhile changes the page frame too
         fresh = await self.auth.refresh(request)
         return web.json_response({
             "locale": fresh.locale if fresh is not None else None,
             "messages": [m.to_json() for m in changed],
-            "cursor": self.messages.seq,
+            "cursor": cursor,
             "epoch": self.epoch,
             "reset": reset,
         })
