@@ -38,7 +38,7 @@ class TgUser:
                 if needle in (msg.get("text") or ""):
                     return msg
             return None
-        msg = await self.api.wait_for(found, timeout=8)
+        msg = await self.api.wait_for(found, timeout=20)  # a hang guard: loaded CI is slow
         self.seen = self._mine().index(msg) + 1
         return msg
 
