@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.migrations.api import migrate as run_migrations
+from tortoise.transactions import in_transaction
 
 from models import MODEL_MODULES
 
@@ -157,3 +162,47 @@ async def execute(sql: str, values: list[Any]) -> int:
     conn = connections.get("default")
     changed, _ = await conn.execute_query(_native(sql, conn.capabilities.dialect), values)
     return changed
+
+
+Statement = tuple[str, Sequence[Any]]  # hand-written SQL with `?` placeholders, and its values
+
+
+async def execute_atomically(statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+    """Run hand-written statements in one transaction, all or none; each one's rows (those of
+    its RETURNING clause, if any).
+
+    On SQLite outside a transaction the whole transaction is one call to the database thread:
+    the connection, which every query of the process waits for, is held for one round trip
+    instead of one per statement (BEGIN, each statement, COMMIT), each of which also waits for
+    the busy event loop to take its result."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    if dialect == "sqlite" and not isinstance(conn, TransactionalDBClient):
+        async with conn.acquire_connection() as sqlite:  # the lock every query on it takes
+            try:
+                return await sqlite._execute(_sqlite_transaction, sqlite._conn, statements)
+            except sqlite3.IntegrityError as exc:
+                raise IntegrityError(exc) from exc
+            except sqlite3.OperationalError as exc:
+                raise OperationalError(exc) from exc
+    async with in_transaction() as trx:
+        return [
+            await trx.execute_query_dict(_native(sql, dialect), list(values))
+            for sql, values in statements
+        ]
+
+
+def _sqlite_transaction(
+    db: sqlite3.Connection, statements: Sequence[Statement]
+) -> list[list[dict[str, Any]]]:
+    """Run in aiosqlite's thread: BEGIN, the statements, COMMIT; ROLLBACK on any failure."""
+    db.execute("BEGIN")
+    try:
+        results = [[dict(row) for row in db.execute(sql, values).fetchall()]
+                   for sql, values in statements]
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return results

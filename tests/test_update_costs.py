@@ -68,12 +68,27 @@ async def test_a_step_writes_the_conversation_once_with_its_reply(harness):
     finally:
         await raw._connection.set_trace_callback(None)
     writes = [s for s in statements if "conversation_state" in s and not s.startswith("SELECT")]
-    assert len(writes) == 1 and writes[0].startswith("UPDATE")
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO conversation_state")
+    assert "ON CONFLICT" in writes[0]  # an upsert: one statement whether the row exists or not
     at = statements.index(writes[0])
     assert statements[at - 1] == "BEGIN" and "outbox_message" in statements[at + 1]
     assert "COMMIT" in statements[at + 2:at + 4]
     reads = [s for s in statements if s.startswith("SELECT") and "conversation_state" in s]
     assert len(reads) == 1  # the conversation is read once, never re-read after the write
+
+
+async def test_the_lookup_finds_only_an_active_bound_person_and_the_chat_conversation(harness):
+    people = harness.app.services.people
+    person, conv = await people.resolve_chat("test", "student", "test:student")
+    assert person is not None and person.has_role("reporter") and conv is None
+    await harness.send("student", "/report")
+    person, conv = await people.resolve_chat("test", "student", "test:student")
+    assert conv is not None and conv["flow"] == "report" and conv["token"]
+    assert (await people.resolve_chat("telegram", "student", "test:student"))[0] is None
+    await Person.filter(id=person.id).update(active=False)
+    assert (await people.resolve_chat("test", "student", "test:student"))[0] is None
+    stranger, conv = await people.resolve_chat("test", "nobody", "test:nobody")
+    assert stranger is None and conv is None
 
 
 async def test_a_role_or_language_change_counts_from_the_next_update(harness):

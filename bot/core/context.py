@@ -56,8 +56,10 @@ class Context:
         outbox row: both or neither."""
         edit_id = self.incoming.message_id if edit and self.incoming.callback else None
         reply = Reply(text=text, buttons=buttons or [], image=image, edit_message_id=edit_id)
-        before = self.save_state if self.conv.dirty else None
-        await self.notifier.send(self.incoming.address, reply, priority=1, before=before)
+        writes = self.states.writes(self.conv) if self.conv.dirty else []
+        await self.notifier.send(self.incoming.address, reply, priority=1, writes=writes)
+        if self.conv.dirty:
+            self.states.written(self.conv)
 
     async def say(self, key: str, buttons: list[list[Button]] | None = None, **fields: Any) -> None:
         """Reply with a translated text."""

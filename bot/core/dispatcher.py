@@ -169,7 +169,9 @@ class Dispatcher:
                         exc_info=True)
 
     async def _context(self, incoming: Incoming, key: str) -> Context:
-        person = await self.services.people.resolve(incoming.platform, incoming.user_id)
+        person, state = await self.services.people.resolve_chat(
+            incoming.platform, incoming.user_id, key
+        )
         locale = (
             (person.locale if person else None)
             or normalize_locale(incoming.language)
@@ -181,7 +183,7 @@ class Dispatcher:
             incoming=incoming,
             person=person,
             locale=locale,
-            conv=await self.states.load(key),
+            conv=self.states.from_row(key, state),
             services=self.services,
             translator=self.translator,
             notifier=self.notifier,

@@ -76,20 +76,33 @@ class Payload:
             args = rest.split(SEPARATOR) if rest else []
         else:
             args = list(data)
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        fields, required = _schema(cls)
         if fields and len(args) > len(fields):  # the last field takes the rest
             args = [*args[: len(fields) - 1], SEPARATOR.join(args[len(fields) - 1 :])]
+        if not required <= len(args) <= len(fields):
+            raise BadPayload(f"{cls.prefix}: {len(args)} fields, expected {len(fields)}")
+        values: dict[str, Any] = {}
+        for (name, kind), text in zip(fields, args, strict=False):
+            values[name] = _convert(cls.prefix, name, kind, text)
+        return cls(**values)
+
+
+_SCHEMAS: dict[type, tuple[tuple[tuple[str, Any], ...], int]] = {}
+
+
+def _schema(cls: type[Payload]) -> tuple[tuple[tuple[str, Any], ...], int]:
+    """A payload class's (field name, type) pairs and how many are required, worked out once
+    per class (`typing.get_type_hints` on every button tap was a visible share of an update)."""
+    known = _SCHEMAS.get(cls)
+    if known is None:
+        hints = typing.get_type_hints(cls)
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
         required = sum(
             1 for f in fields
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         )
-        if not required <= len(args) <= len(fields):
-            raise BadPayload(f"{cls.prefix}: {len(args)} fields, expected {len(fields)}")
-        hints = typing.get_type_hints(cls)
-        values: dict[str, Any] = {}
-        for field, text in zip(fields, args, strict=False):
-            values[field.name] = _convert(cls.prefix, field.name, hints[field.name], text)
-        return cls(**values)
+        known = _SCHEMAS[cls] = (tuple((f.name, hints[f.name]) for f in fields), required)
+    return known
 
 
 def _convert(prefix: str, name: str, kind: Any, text: str) -> Any:

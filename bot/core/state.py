@@ -3,7 +3,7 @@
 A handler's changes to the conversation are kept in memory (`Conversation.dirty`) and written
 once, with the update's next reply (in the reply's outbox transaction, see Context.reply) or at
 the end of the update: a step that updates the draft and moves on is one statement, not two.
-The statements every update runs are written by hand (bot.db.fetch/execute): building them
+The statements every update runs are written by hand (bot.db): building them
 through the ORM cost more CPU than running them.
 """
 
@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
-from bot.db import execute, fetch
+from bot.db import Statement, execute, fetch
 from models.conversation import ConversationState
 
 _DATA = ConversationState._meta.fields_map["data"]
 STATE_COLUMNS = ("flow", "step", "token", "data")  # what from_row reads
 LOAD_SQL = f'SELECT {", ".join(STATE_COLUMNS)} FROM conversation_state WHERE "key" = ?'
-UPDATE_SQL = ('UPDATE conversation_state SET flow = ?, step = ?, token = ?, data = ?, '
-              'updated_at = ? WHERE "key" = ?')
-INSERT_SQL = ('INSERT INTO conversation_state (flow, step, token, data, updated_at, "key") '
-              'VALUES (?, ?, ?, ?, ?, ?)')
+# one statement whether the chat has a row or not (and whatever another instance wrote meanwhile)
+UPSERT_SQL = (
+    'INSERT INTO conversation_state (flow, step, token, data, updated_at, "key") '
+    'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT ("key") DO UPDATE SET flow = excluded.flow, '
+    "step = excluded.step, token = excluded.token, data = excluded.data, "
+    "updated_at = excluded.updated_at"
+)
 DELETE_SQL = 'DELETE FROM conversation_state WHERE "key" = ?'
 
 
@@ -38,7 +39,7 @@ class Conversation:
     step: str | None = None
     token: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    stored: bool = False  # a row exists (so saving is one UPDATE)
+    stored: bool = False  # a row exists (so ending the flow deletes it)
     dirty: bool = False  # changed since it was read or written
 
     @property
@@ -64,27 +65,33 @@ class StateStore:
         rows = await fetch(LOAD_SQL, [key])
         return self.from_row(key, rows[0] if rows else None)
 
-    async def save(self, conv: Conversation) -> None:
-        """Persist the conversation as it is now (one statement: UPDATE, or INSERT when the
-        chat has no row yet)."""
-        values = [conv.flow, conv.step, conv.token, _DATA.to_db_value(conv.data, None),
-                  datetime.now(UTC), conv.key]
+    @staticmethod
+    def writes(conv: Conversation) -> list[Statement]:
+        """The statements that persist the conversation as it is now (its row upserted, or
+        deleted when the flow ended), to run in a transaction of the caller's; `written`
+        once committed."""
+        if conv.active:
+            data = _DATA.to_db_value(conv.data, None)
+            return [(UPSERT_SQL, [conv.flow, conv.step, conv.token, data, datetime.now(UTC),
+                                  conv.key])]
+        return [(DELETE_SQL, [conv.key])] if conv.stored else []
+
+    @staticmethod
+    def written(conv: Conversation) -> None:
+        """Note that the statements of `writes` were committed."""
         conv.dirty = False
-        if conv.stored and await execute(UPDATE_SQL, values):
-            return
-        try:
-            await execute(INSERT_SQL, values)
-        except IntegrityError:  # written meanwhile (another instance): ours is newer
-            await execute(UPDATE_SQL, values)
-        conv.stored = True
+        conv.stored = conv.active
+
+    async def save(self, conv: Conversation) -> None:
+        """Persist the conversation as it is now (one statement)."""
+        await self.write(conv)
 
     async def write(self, conv: Conversation) -> None:
         """Persist the changes kept in memory: the flow saved, or its row deleted when it
         ended."""
-        if conv.active:
-            await self.save(conv)
-        else:
-            await self._delete(conv)
+        for sql, values in self.writes(conv):
+            await execute(sql, list(values))
+        self.written(conv)
 
     @staticmethod
     def start(conv: Conversation, flow: str, step: str, **data: Any) -> None:
@@ -107,11 +114,4 @@ class StateStore:
     async def clear(self, conv: Conversation) -> None:
         """End the flow and delete its row."""
         self.end(conv)
-        await self._delete(conv)
-
-    @staticmethod
-    async def _delete(conv: Conversation) -> None:
-        conv.dirty = False
-        if conv.stored:
-            await execute(DELETE_SQL, [conv.key])
-            conv.stored = False
+        await self.write(conv)

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from bot.core.i18n import Translator
 from bot.core.types import Adapter, Address, Button, Reply
+from bot.db import Statement
 from bot.delivery.lanes import Lane
 from bot.delivery.outbox import OutboxStore, Outgoing, now_utc
 from bot.delivery.ratelimit import PlatformLimits, RateLimiter
@@ -144,33 +145,23 @@ class Notifier:
         *,
         idempotency_key: str | None = None,
         notify: bool | None = None,
-        before: Callable[[], Awaitable[None]] | None = None,
+        writes: Sequence[Statement] = (),
     ) -> OutboxMessage:
         """Queue one message and deliver it at once if the platform's limits allow (a reply,
         priority 1, waits for the next slot); with a key already used, nothing is sent again.
 
         `notify`: mirror it too (Web Push of a web chat message); by default everything but a
-        reply in the conversation the person is in (priority 1) is. `before`: database writes
-        that must be committed with the message or not at all (a conversation's new step and
-        the question it asks), run in the transaction of its outbox row."""
+        reply in the conversation the person is in (priority 1) is. `writes`: statements that
+        must be committed with the message or not at all (a conversation's new step and the
+        question it asks), run in the transaction of its outbox row."""
         item = Outgoing(address, reply, priority, idempotency_key)
-        row, fresh = await self._send(item, before)
+        row, fresh = await self._send(item, writes)
         if fresh and (notify if notify is not None else priority > PRIORITY_REPLY):
             await self._mirror([item])
         return row
 
-    async def _add(
-        self, item: Outgoing, claimed: bool, before: Callable[[], Awaitable[None]] | None
-    ) -> tuple[OutboxMessage, bool]:
-        """Write the outbox row, after `before` in the same transaction when given."""
-        if before is None:
-            return await self.store.add(item, claimed=claimed)
-        async with in_transaction():
-            await before()
-            return await self.store.add(item, claimed=claimed)
-
     async def _send(
-        self, item: Outgoing, before: Callable[[], Awaitable[None]] | None = None
+        self, item: Outgoing, writes: Sequence[Statement] = ()
     ) -> tuple[OutboxMessage, bool]:
         """Queue and maybe deliver one message; the row, and False when its key was queued
         before (the earlier row)."""
@@ -180,14 +171,14 @@ class Notifier:
         if refused is None and priority > PRIORITY_REPLY and await inactive_chats([address]):
             refused = "the person is inactive (gone from the roster): no pushes"
         if refused is not None:
-            row, _ = await self._add(item, True, before)
+            row, _ = await self.store.add(item, claimed=True, writes=writes)
             await self.store.failed(row, refused, None, True)
             return row, False
         chats = (address.chat_id,)
         if self.store.shared and await self.store.held_elsewhere(
             address.platform, address.chat_id, lane.chat_hold
         ):  # that worker paces the chat: it sends this one too
-            row, fresh = await self.store.add(item)
+            row, fresh = await self.store.add(item, writes=writes)
             lane.wake(priority)
             return row, fresh
         urgent = (
@@ -195,11 +186,11 @@ class Notifier:
             and lane.limiter.next_free(chats) <= INLINE_MAX_WAIT
         )
         if not urgent and not lane.limiter.try_acquire(chats, priority):
-            row, fresh = await self._add(item, False, before)
+            row, fresh = await self.store.add(item, writes=writes)
             lane.wake(priority)
             return row, fresh
         try:
-            row, fresh = await self._add(item, True, before)
+            row, fresh = await self.store.add(item, claimed=True, writes=writes)
         except BaseException:
             if not urgent:  # the slot taken is not used
                 lane.limiter.done()

@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 
 from bot.core.types import Address, Reply
-from bot.db import database_now
+from bot.db import Statement, database_now, execute_atomically
 from models.outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -49,6 +48,20 @@ SAFE_SHARE = 0.8
 # a row due at once is written due this much earlier: the database clock estimated between
 # readings may be a few milliseconds ahead, and a claim right after must find the row due
 DUE_SLACK = timedelta(seconds=1)
+
+
+_FIELDS = OutboxMessage._meta.fields_map
+_INSERT_COLUMNS = tuple(
+    name for name in OutboxMessage._meta.fields_db_projection if name != "id"
+)
+# one message queued by hand, not through Model.save (every reply is one): a once-only key
+# already used inserts nothing and returns no id
+_INSERT_SQL = (
+    "INSERT INTO outbox_message ("
+    + ", ".join(OutboxMessage._meta.fields_db_projection[n] for n in _INSERT_COLUMNS) + ") "
+    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))}) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
 
 
 def now_utc() -> datetime:
@@ -179,16 +192,20 @@ class OutboxStore:
         self._sent: list[int] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def add(self, item: Outgoing, *, claimed: bool = False) -> tuple[OutboxMessage, bool]:
-        """Queue one message; with a key already used, the earlier row and False."""
+    async def add(
+        self, item: Outgoing, *, claimed: bool = False, writes: Sequence[Statement] = ()
+    ) -> tuple[OutboxMessage, bool]:
+        """Queue one message, in one transaction with `writes` (statements committed with it
+        or not at all); with a key already used, the earlier row and False (`writes` are
+        committed all the same)."""
         now = await self.clock.estimate()
         row = item.row(claimed=claimed, lease=self.lease, now=now, worker=self.worker)
-        try:
-            await row.save()
-        except IntegrityError:
-            if item.idempotency_key is None:
-                raise
+        values = [_FIELDS[name].to_db_value(getattr(row, name), row) for name in _INSERT_COLUMNS]
+        *_, inserted = await execute_atomically([*writes, (_INSERT_SQL, values)])
+        if not inserted:  # the key was queued before: nothing new is sent
             return await OutboxMessage.get(idempotency_key=item.idempotency_key), False
+        row.id = inserted[0]["id"]
+        row._saved_in_db = True
         return row, True
 
     async def add_many(

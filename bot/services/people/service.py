@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, ServiceError
 from bot.core.i18n import SUPPORTED
+from bot.core.state import STATE_COLUMNS
+from bot.db import fetch
 from bot.services.people.roles import holders
 from models.people import ROLES, Identity, InviteCode, Person
 
@@ -27,6 +30,19 @@ def normalize_phone(text: str) -> str | None:
     if not digits.isdigit() or not 7 <= len(digits) <= 15 or "+" in digits:
         return None
     return cleaned
+
+
+_PERSON_COLUMNS = tuple(Person._meta.fields_db_projection.values())
+# Every update's look-up, written by hand: the person bound to the account (active only) and the
+# chat's conversation row, in one statement (the one-row FROM keeps a row when neither exists).
+_CHAT_SQL = (
+    "SELECT " + ", ".join(f'p."{c}" AS "{c}"' for c in _PERSON_COLUMNS) + ", "
+    + ", ".join(f'c.{c} AS "conv_{c}"' for c in STATE_COLUMNS)
+    + " FROM (SELECT 1 AS one) AS o"
+    " LEFT JOIN identity i ON i.platform = ? AND i.user_id = ?"
+    " LEFT JOIN person p ON p.id = i.person_id AND p.active = ?"
+    ' LEFT JOIN conversation_state c ON c."key" = ?'
+)
 
 
 MAX_LOGIN = 64  # a phone, staff or student id typed to sign in
@@ -57,6 +73,20 @@ class PeopleService:
         return await Person.filter(
             identities__platform=platform, identities__user_id=user_id, active=True
         ).first()
+
+    async def resolve_chat(
+        self, platform: str, user_id: str, conversation_key: str
+    ) -> tuple[Person | None, dict[str, Any] | None]:
+        """What every update needs, in one query: the active person behind the account (as
+        `resolve`) and the chat's conversation row (flow, step, token, data; None when the chat
+        has none; see StateStore.from_row)."""
+        rows = await fetch(_CHAT_SQL, [platform, user_id, True, conversation_key])
+        row = rows[0] if rows else {}
+        person = None
+        if row.get("id") is not None:
+            person = Person._init_from_db(**{c: row[c] for c in _PERSON_COLUMNS})
+        conv = {c: row.get(f"conv_{c}") for c in STATE_COLUMNS}
+        return person, conv if conv["token"] is not None else None
 
     async def get(self, person_id: int) -> Person:
         """A person by id."""
