@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from tortoise import fields
+from tortoise import connections, fields
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.expressions import F
 from tortoise.models import Model
@@ -77,9 +77,13 @@ class PlaceIndexVersion(Model):
     @classmethod
     async def stamp(cls) -> tuple[str, int]:
         """(token, version) as stored now; creates the row on first use."""
-        row = await cls.get_or_none(id=1)
-        if row is None:
-            row, _ = await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex})
+        # every place look-up asks: one hand-written statement, not the ORM's query building
+        rows = await connections.get("default").execute_query_dict(
+            f"SELECT token, version FROM {cls._meta.db_table} WHERE id = 1"
+        )
+        if rows:
+            return rows[0]["token"], rows[0]["version"]
+        row, _ = await cls.get_or_create(id=1, defaults={"token": uuid.uuid4().hex})
         return row.token, row.version
 
     @classmethod

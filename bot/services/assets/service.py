@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, ServiceError, require_role
+from bot.db import fetch_models
 from models.assets import ASSET_STATUSES, Asset, AssetEvent
 from models.audit import AuditLog
 from models.people import Person
@@ -87,7 +88,10 @@ class AssetService:
 
     async def at_place(self, place_id: int) -> list[Asset]:
         """The assets kept at a place (disposed ones left out), by code."""
-        return await Asset.filter(place_id=place_id, status__not="disposed").order_by("code")
+        return await fetch_models(
+            Asset, "WHERE place_id = ? AND (status <> ? OR status IS NULL) ORDER BY code",
+            [place_id, "disposed"],
+        )
 
     async def card(self, code: str, viewer: Person, history: int = 8) -> AssetCard:
         """The asset card for staff: place, status, warranty, last repairs and history."""

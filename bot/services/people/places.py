@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied
+from bot.db import fetch_models
 from bot.services.people.place_index import SHARED, SharedIndex
 from bot.services.people.place_match import MAX_CHOICES, PlaceMatch, match_place
 from bot.services.people.place_names import norm, number_key, numbered_building
@@ -95,16 +96,18 @@ class PlaceService:
 
     async def by_id(self, place_id: int) -> Place:
         """An active place by id."""
-        place = await Place.get_or_none(id=place_id, active=True)
-        if place is None:
+        found = await fetch_models(Place, "WHERE id = ? AND active = ?", [place_id, True])
+        if not found:
             raise NotFound("places.unknown", query=str(place_id))
-        return place
+        return found[0]
 
     async def by_ids(self, ids: list[int]) -> list[Place]:
         """The active places with these ids, in this order."""
         if not ids:
             return []
-        found = {p.id: p for p in await Place.filter(id__in=ids, active=True)}
+        marks = ", ".join("?" * len(ids))
+        places = await fetch_models(Place, f"WHERE id IN ({marks}) AND active = ?", [*ids, True])
+        found = {p.id: p for p in places}
         return [found[i] for i in ids if i in found]
 
     async def find(self, query: str) -> Place | None:

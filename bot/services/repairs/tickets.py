@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.core.errors import InvalidState, NotFound, PermissionDenied, ServiceError, require_role
+from bot.db import fetch_models
 from bot.services.assets import check_reportable, sync_asset
 from bot.services.repairs.categories import CategorySet, shipped
 from bot.services.repairs.ticket_media import (
@@ -53,6 +54,16 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 STAFF_ONLY_EVENTS = ("declined", "stock_not_deducted")
 REPORTER_CANCELLABLE = ("submitted", "assigned")
 
+# the look-ups a report runs, written by hand (bot.db.fetch_models)
+_OPEN_DUPLICATE = (
+    "WHERE place_id = ? AND category = ? AND status IN ("
+    + ", ".join("?" * len(OPEN_STATUSES)) + ") ORDER BY id LIMIT 1"
+)
+_MINE_AND_FOLLOWED = (
+    "WHERE reporter_id = ? OR id IN (SELECT ticket_id FROM ticket_follower WHERE person_id = ?)"
+    " ORDER BY id DESC LIMIT ?"
+)
+
 
 @dataclass
 class TicketDetail:
@@ -87,11 +98,8 @@ class RepairService:
 
     async def open_duplicate(self, place: Place, category: str) -> Ticket | None:
         """The oldest open ticket for the same place and category, if any."""
-        return (
-            await Ticket.filter(place_id=place.id, category=category, status__in=OPEN_STATUSES)
-            .order_by("id")
-            .first()
-        )
+        found = await fetch_models(Ticket, _OPEN_DUPLICATE, [place.id, category, *OPEN_STATUSES])
+        return found[0] if found else None
 
     async def create(
         self,
@@ -156,10 +164,10 @@ class RepairService:
 
     async def get_by_id(self, ticket_id: int) -> Ticket:
         """A ticket by its id."""
-        ticket = await Ticket.get_or_none(id=ticket_id)
-        if ticket is None:
+        found = await fetch_models(Ticket, "WHERE id = ?", [ticket_id])
+        if not found:
             raise NotFound("tickets.unknown", number=str(ticket_id))
-        return ticket
+        return found[0]
 
     async def follow(self, ticket_id: int, person: Person) -> Ticket:
         """Say "me too" on an open ticket: the person then gets its updates."""
@@ -175,11 +183,10 @@ class RepairService:
 
     async def for_person(self, person: Person, limit: int = 10) -> list[Ticket]:
         """The person's own and followed tickets, newest first."""
-        followed = await TicketFollower.filter(person_id=person.id).values_list(
-            "ticket_id", flat=True
-        )
-        query = Ticket.filter(Q(reporter_id=person.id) | Q(id__in=list(followed)))
-        return await query.order_by("-id").limit(limit).prefetch_related("place")
+        tickets = await fetch_models(Ticket, _MINE_AND_FOLLOWED, [person.id, person.id, limit])
+        if tickets:
+            await Ticket.fetch_for_list(tickets, "place")
+        return tickets
 
     async def _visible(self, ticket: Ticket, viewer: Person) -> bool:
         if ticket.reporter_id == viewer.id or viewer.has_role(*STAFF_ROLES):
