@@ -10,7 +10,13 @@ import pytest
 
 from bot.core.i18n import Translator
 from bot.core.types import Address, BaseAdapter, DeliveryError, Reply
-from bot.delivery.notifier import PRIORITY_BULK, PRIORITY_EMERGENCY, Notifier, Outgoing
+from bot.delivery.notifier import (
+    PRIORITY_BULK,
+    PRIORITY_EMERGENCY,
+    PRIORITY_OFFER,
+    Notifier,
+    Outgoing,
+)
 from bot.delivery.outbox import OutboxStore, now_utc
 from bot.delivery.ratelimit import PlatformLimits, RateLimiter
 from models.outbox import OutboxMessage
@@ -267,6 +273,33 @@ async def test_messages_to_one_chat_keep_their_order(db):
     await n.enqueue(reply_items)
     await n.deliver_due()
     assert [text for _, _, text in adapter.sent] == [f"m{i}" for i in range(20)]
+
+
+async def test_a_message_does_not_overtake_the_ones_queued_before_it_to_its_chat(db):
+    # the dispatch walk-through's flake: the reporter's photo to the worker found no slot free
+    # (a send to another chat had just taken the total pace) and was queued; the job card right
+    # after it found one and was sent at once, before the photo it comes with
+    adapter = TimedAdapter()
+    n = notifier(adapter, total=30)
+    lane = n.lane(PLATFORM)
+    skew = [0.0]
+    lane.limiter = RateLimiter(PlatformLimits(total_per_second=30),
+                               lambda: time.monotonic() + skew[0])
+    lane.limiter.hold(60)  # no slot free now (the lane is not running: nothing is sent by it)
+    worker = Address(PLATFORM, "worker")
+    await n.send(worker, Reply("photo"), PRIORITY_OFFER)
+    assert adapter.sent == []  # queued
+    skew[0] += 61  # a slot is free again before the lane got to the photo
+    await n.send(worker, Reply("card"), PRIORITY_OFFER)
+    await n.send(worker, Reply("reminder"), PRIORITY_BULK)
+    await n.send(worker, Reply("answer"), priority=1)  # more urgent than all that waits: at once
+    assert [text for _, _, text in adapter.sent] == ["answer"]
+    assert await n.deliver_due() == 3
+    assert [text for _, _, text in adapter.sent] == ["answer", "photo", "card", "reminder"]
+    skew[0] += 1  # past the pace of those three sends
+    await n.send(worker, Reply("next"), PRIORITY_OFFER)  # nothing waits any more: at once
+    assert [text for _, _, text in adapter.sent][-1] == "next"
+    assert await OutboxMessage.filter(status="pending").count() == 0
 
 
 # --- the running lanes ------------------------------------------------------------------------

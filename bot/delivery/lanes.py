@@ -12,6 +12,12 @@ A row whose chat is not free yet (it was just answered, or the platform asked th
 does not hold up the rest: it goes back to the queue, due when its chat is free, and the lane
 goes on with the other chats. Only the platform's total rate paces the lane as a whole.
 
+One chat's messages keep their order: the lane notes the chats of the rows queued or claimed
+here, and a message the notifier would send at once (inline) goes behind that chat's rows still
+unsent instead, unless it is more urgent than all of them (`queued_ahead`). Without it, a push
+that found no free slot waited in the outbox while the next one to the same chat, a moment
+later, found one and went first (a job's card before the reporter's photo it refers to).
+
 With other delivery workers live, the lane leaves the chats they hold to them (see
 bot.delivery.outbox) and looks for due rows more often: rows queued by another process do not
 wake it.
@@ -125,6 +131,10 @@ class Lane:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._held: dict[int, Claimed] = {}  # claimed rows not yet sent, failed or given back
+        # chat -> (most urgent priority, stamp) of its rows queued or claimed here, maybe unsent
+        # yet: the outbox is asked before a message to such a chat is sent inline
+        self._waiting: dict[str, tuple[int, int]] = {}
+        self._stamp = 0  # counts the notes: what was noted after a look at the outbox stays
         self._renewer: asyncio.Task[None] | None = None
 
     # --- control -----------------------------------------------------------------------------
@@ -133,6 +143,28 @@ class Lane:
         """New work was queued; more urgent than the chunk in hand, it goes first."""
         self._urgent = min(self._urgent, priority)
         self._wakeup.set()
+
+    def note_waiting(self, chat: str, priority: int) -> None:
+        """A message to `chat` at `priority` waits in the outbox (queued, or claimed here)."""
+        noted = self._waiting.get(chat)
+        self._stamp += 1
+        self._waiting[chat] = (priority if noted is None else min(priority, noted[0]), self._stamp)
+
+    async def queued_ahead(self, chat: str, priority: int) -> bool:
+        """Whether a message to `chat` at `priority` must be queued behind the chat's earlier
+        messages instead of sent inline: some as urgent or more are not sent yet."""
+        noted = self._waiting.get(chat)
+        if noted is None or noted[0] > priority:
+            return False
+        looked = self._stamp
+        waiting = await self.store.waiting_priority(self.platform, chat)
+        noted = self._waiting.get(chat)
+        if noted is not None and noted[1] <= looked:  # nothing noted meanwhile: the outbox says
+            if waiting is None:
+                del self._waiting[chat]
+            else:
+                self._waiting[chat] = (waiting, noted[1])
+        return waiting is not None and waiting <= priority
 
     def start(self) -> None:
         """Run the lane in the background."""
@@ -218,7 +250,10 @@ class Lane:
 
     async def _idle(self) -> None:
         """Sleep until woken or until the earliest waiting row is due."""
+        looked = self._stamp
         due: datetime | None = await self.store.next_due(self.platform)
+        if due is None and self._waiting:  # nothing waits: forget the chats noted until then
+            self._waiting = {c: n for c, n in self._waiting.items() if n[1] > looked}
         timeout = IDLE_POLL
         if due is not None:
             timeout = min(IDLE_POLL, max(0.01, (due - self.store.clock.now()).total_seconds()))
@@ -233,6 +268,7 @@ class Lane:
         rows = await self.store.claim(self.platform, limit, self.chat_hold)
         for row in rows:
             self._held[row.id] = row
+            self.note_waiting(row.chat_id, row.priority)  # queued elsewhere or before a restart
         if rows and (self._renewer is None or self._renewer.done()):
             self._renewer = asyncio.create_task(self._renew(), name=f"lease-{self.platform}")
         return rows

@@ -178,17 +178,16 @@ class Notifier:
         if self.store.shared and await self.store.held_elsewhere(
             address.platform, address.chat_id, lane.chat_hold
         ):  # that worker paces the chat: it sends this one too
-            row, fresh = await self.store.add(item, writes=writes)
-            lane.wake(priority)
-            return row, fresh
+            return await self._queue(item, lane, writes)
+        if await lane.queued_ahead(address.chat_id, priority):
+            # the chat's earlier messages are still waiting: sent now, this one would overtake
+            return await self._queue(item, lane, writes)
         urgent = (
             priority <= PRIORITY_REPLY
             and lane.limiter.next_free(chats) <= INLINE_MAX_WAIT
         )
         if not urgent and not lane.limiter.try_acquire(chats, priority):
-            row, fresh = await self.store.add(item, writes=writes)
-            lane.wake(priority)
-            return row, fresh
+            return await self._queue(item, lane, writes)
         try:
             row, fresh = await self.store.add(item, claimed=True, writes=writes)
         except BaseException:
@@ -203,6 +202,16 @@ class Notifier:
             await lane.limiter.acquire(chats, priority)
         await lane.send_now(row)  # tells the limiter when the call is over
         return row, True
+
+    async def _queue(
+        self, item: Outgoing, lane: Lane, writes: Sequence[Statement]
+    ) -> tuple[OutboxMessage, bool]:
+        """Leave the message to the lane, behind the chat's messages queued before it."""
+        row, fresh = await self.store.add(item, writes=writes)
+        if fresh:
+            lane.note_waiting(item.address.chat_id, item.priority)
+        lane.wake(item.priority)
+        return row, fresh
 
     async def push(
         self,
@@ -274,12 +283,19 @@ class Notifier:
             log.exception("could not queue the mirrored deliveries of %s messages", len(items))
 
     def _wake(self, queued: list[Outgoing]) -> None:
+        """Tell the lanes what was queued: its chats have messages waiting, and how urgent."""
+        lanes: dict[str, Lane | None] = {}
         urgency: dict[str, int] = {}
         for item in queued:
             platform = item.address.platform
+            if platform not in lanes:
+                lanes[platform] = self.lane(platform)
+            lane = lanes[platform]
+            if lane is not None:
+                lane.note_waiting(item.address.chat_id, item.priority)
             urgency[platform] = min(urgency.get(platform, item.priority), item.priority)
         for platform, priority in urgency.items():
-            lane = self.lane(platform)
+            lane = lanes[platform]
             if lane is not None:
                 lane.wake(priority)
 

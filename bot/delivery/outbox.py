@@ -438,6 +438,16 @@ class OutboxStore:
                 status="pending", lease=None, attempts=F("attempts") - 1, next_attempt_at=moment
             )
 
+    async def waiting_priority(self, platform: str, chat: str) -> int | None:
+        """The most urgent priority among the chat's messages not sent yet (None: none)."""
+        row = (
+            await OutboxMessage.filter(platform=platform, chat_id=chat, status__in=ACTIVE)
+            .order_by("priority")
+            .first()
+            .values("priority")
+        )
+        return row["priority"] if row else None
+
     async def next_due(self, platform: str) -> datetime | None:
         """When the platform's earliest waiting row becomes due (None when nothing waits)."""
         row = (
