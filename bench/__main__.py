@@ -1,7 +1,8 @@
 """Run the benchmarks and print their tables:
 
-- `python -m bench [USERS] [--profile] [--no-paced]`: repair conversations vs an echo bot
-  (updates/s, latency, CPU per update; `--profile`: where Houqin's CPU goes);
+- `python -m bench [USERS] [--profile] [--no-paced] [--rounds R]`: repair conversations vs an
+  echo bot (updates/s, latency, CPU per update, medians of R paired rounds; `--profile`: where
+  Houqin's CPU goes);
 - `python -m bench broadcast [N] [--chatters K]`: an emergency broadcast at Telegram's limits
   while K recipients chat with the bot;
 - `python -m bench digest [TICKETS] [--people P] [--years Y] [--pg DSN] [--keep]`: digest build
@@ -72,12 +73,14 @@ def main(argv: list[str]) -> str:
     parser.add_argument("--profile", action="store_true",
                         help="profile Houqin's CPU (cProfile) instead of comparing")
     parser.add_argument("--no-paced", action="store_true", help="skip the paced run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="pairs of runs (Houqin, echo bot) whose medians are given")
     args = parser.parse_args(argv)
     from bench.telegram_load import profile_table, table
 
     if args.profile:
         return profile_table(args.users)
-    return table(args.users, paced=not args.no_paced)
+    return table(args.users, paced=not args.no_paced, rounds=max(1, args.rounds))
 
 
 if __name__ == "__main__":

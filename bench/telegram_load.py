@@ -218,18 +218,34 @@ async def run_echo(users: int, tuned: bool = False) -> dict[str, float]:
         await fake.stop()
 
 
-def table(users: int, paced: bool = True) -> str:
-    """Run both (and Houqin paced, unless not `paced`) and format the comparison."""
-    houqin = asyncio.run(run_houqin(users))
+def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds."""
+    return {key: stats.median([r[key] for r in runs]) for key in runs[0]}
+
+
+def table(users: int, paced: bool = True, rounds: int = 3) -> str:
+    """Run both bots `rounds` times, alternating which goes first (and Houqin paced once,
+    unless not `paced`), and format the comparison: each figure is the median over the rounds,
+    and the ratio is given per round, since the speed of a shared machine drifts from one
+    minute to the next (a Houqin run and the echo run after it are a pair)."""
+    houqins: list[dict[str, float]] = []
+    echoes: list[dict[str, float]] = []
+    tuneds: list[dict[str, float]] = []
+    for n in range(rounds):
+        pair = [lambda: houqins.append(asyncio.run(run_houqin(users))),
+                lambda: echoes.append(asyncio.run(run_echo(users)))]
+        for run in pair if n % 2 == 0 else reversed(pair):
+            run()
+        tuneds.append(asyncio.run(run_echo(users, tuned=True)))
+    houqin, echo, tuned = _median_run(houqins), _median_run(echoes), _median_run(tuneds)
     rows = [("houqin repair report", houqin)]
     if paced:
         rows.append(("houqin, paced to 30 msg/s", asyncio.run(run_houqin(users, paced=True))))
-    echo = asyncio.run(run_echo(users))
     rows.append(("echo bot (same library)", echo))
-    tuned = asyncio.run(run_echo(users, tuned=True))
     rows.append(("echo, aiohttp + concurrent", tuned))
     lines = [
-        f"(a) {users} users x {STEPS} updates through python-telegram-bot + fake Bot API",
+        f"(a) {users} users x {STEPS} updates through python-telegram-bot + fake Bot API; "
+        f"medians of {rounds} rounds",
         f"{'bot':27} {'updates':>8} {'upd/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} "
         f"{'calls':>6} {'polls':>6} {'SQL':>6}",
     ]
@@ -239,9 +255,10 @@ def table(users: int, paced: bool = True) -> str:
             f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['cpu_ms']:>7.2f} "
             f"{r['api_calls']:>6.2f} {r['polls']:>6.2f} {r['queries']:>6.2f}"
         )
-    ratio = houqin["per_second"] / echo["per_second"]
+    ratios = [h["per_second"] / e["per_second"] for h, e in zip(houqins, echoes, strict=True)]
     cpu_ratio = houqin["cpu_ms"] / echo["cpu_ms"]
-    lines.append(f"ratio houqin/echo throughput (both unpaced): {ratio:.2f}")
+    lines.append(f"ratio houqin/echo throughput (both unpaced): {stats.median(ratios):.2f} "
+                 f"(median; per round: {', '.join(f'{r:.2f}' for r in ratios)})")
     lines.append("ratio houqin/(echo on aiohttp + concurrent updates): "
                  f"{houqin['per_second'] / tuned['per_second']:.2f} throughput, "
                  f"{houqin['cpu_ms'] / tuned['cpu_ms']:.2f}x CPU per update")

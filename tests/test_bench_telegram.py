@@ -34,9 +34,12 @@ def test_bench_telegram_smoke():
 
 
 def test_bench_table_prints_the_ratio_and_the_counts():
-    done = subprocess.run([sys.executable, "-m", "bench", "2", "--no-paced"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, check=True)
+    command = [sys.executable, "-m", "bench", "2", "--no-paced", "--rounds", "2"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          check=True)
     out = done.stdout
     assert "ratio houqin/echo throughput" in out and "CPU per update houqin/echo" in out
+    ratio_line = next(line for line in out.splitlines() if line.startswith("ratio houqin/echo"))
+    assert ratio_line.count(", ") == 1 and "medians of 2 rounds" in out  # the two pairs
     header = next(line for line in out.splitlines() if line.startswith("bot "))
     assert header.split()[-3:] == ["calls", "polls", "SQL"] and "p99" in header
