@@ -14,7 +14,7 @@ async def test_save_inserts_once_then_updates_and_clear_deletes(db):
     await store.begin(conv, "report", "place", category="plumbing")
     assert conv.stored and await ConversationState.filter(key="test:a").count() == 1
     conv.step = "describe"
-    await store.save(conv)
+    await store.write(conv)
     again = await store.load("test:a")
     assert (again.flow, again.step, again.data, again.stored) == (
         "report", "describe", {"category": "plumbing"}, True)
@@ -37,5 +37,5 @@ async def test_a_row_deleted_meanwhile_is_written_again(db):
     conv = await store.load("test:c")
     await store.begin(conv, "report", "place")
     await ConversationState.filter(key="test:c").delete()  # retention, another instance
-    await store.save(conv)
+    await store.write(conv)
     assert (await ConversationState.get(key="test:c")).step == "place"

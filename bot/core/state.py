@@ -82,10 +82,6 @@ class StateStore:
         conv.dirty = False
         conv.stored = conv.active
 
-    async def save(self, conv: Conversation) -> None:
-        """Persist the conversation as it is now (one statement)."""
-        await self.write(conv)
-
     async def write(self, conv: Conversation) -> None:
         """Persist the changes kept in memory: the flow saved, or its row deleted when it
         ended."""
@@ -109,7 +105,7 @@ class StateStore:
     async def begin(self, conv: Conversation, flow: str, step: str, **data: Any) -> None:
         """Start a new flow and save it."""
         self.start(conv, flow, step, **data)
-        await self.save(conv)
+        await self.write(conv)
 
     async def clear(self, conv: Conversation) -> None:
         """End the flow and delete its row."""

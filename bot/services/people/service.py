@@ -68,18 +68,16 @@ class PeopleService:
         self.invite_ttl = timedelta(hours=invite_ttl_hours)
 
     async def resolve(self, platform: str, user_id: str) -> Person | None:
-        """The active person behind a platform account, if bound (one query: every update
-        asks)."""
-        return await Person.filter(
-            identities__platform=platform, identities__user_id=user_id, active=True
-        ).first()
+        """The active person behind a platform account, if bound (resolve_chat's look-up)."""
+        person, _ = await self.resolve_chat(platform, user_id, None)
+        return person
 
     async def resolve_chat(
-        self, platform: str, user_id: str, conversation_key: str
+        self, platform: str, user_id: str, conversation_key: str | None
     ) -> tuple[Person | None, dict[str, Any] | None]:
-        """What every update needs, in one query: the active person behind the account (as
-        `resolve`) and the chat's conversation row (flow, step, token, data; None when the chat
-        has none; see StateStore.from_row)."""
+        """What every update needs, in one query: the active person behind the account and the
+        chat's conversation row (flow, step, token, data; None when the chat has none, or no
+        `conversation_key` is given; see StateStore.from_row)."""
         rows = await fetch(_CHAT_SQL, [platform, user_id, True, conversation_key])
         row = rows[0] if rows else {}
         person = None
